@@ -181,7 +181,7 @@ pub struct StrawCrop {
     pub yield_kg: Option<f64>,
     /// Collectable straw, kg, when measured. Null: estimated from `yield_kg` with the
     /// straw-to-grain ratio (草谷比) and collectable coefficient (收集系数).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub straw_kg: Option<f64>,
     /// Used as fertilizer, including returned to the field (肥料化), kg.
     #[serde(default)]
@@ -303,7 +303,7 @@ pub struct YakDungSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yak_head: Option<i64>,
     /// Dung produced, kg, when measured. Null: estimated from `yak_head`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub produced_kg: Option<f64>,
     /// Used as household fuel, kg.
     #[serde(default)]
@@ -334,8 +334,25 @@ impl YakDungSection {
 /// Parses a survey from JSON, naming the field at fault when the text does not fit the
 /// wire format (wrong type, missing field, unknown field, bad syntax).
 pub fn parse_survey(json: &str) -> Result<Survey, crate::Issue> {
-    let deserializer = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(deserializer).map_err(crate::issue::from_json_error)
+    parse_json(json)
+}
+
+/// Parses any wire-format value from JSON text the way [`parse_survey`] does, so that
+/// envelopes around surveys (a correction, a batch) report errors the same way.
+pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, crate::Issue> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(crate::issue::from_json_error)?;
+    // Trailing garbage after the value is a syntax error too.
+    deserializer.end().map_err(|err| {
+        crate::Issue::error(
+            "",
+            crate::IssueCode::InvalidJson,
+            format!("JSON 之后还有多余内容:{err}"),
+            format!("unexpected content after the JSON value: {err}"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Parses a survey from an already-decoded JSON value (one item of a batch).

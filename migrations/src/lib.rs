@@ -1,1 +1,20 @@
-pub fn x() {}
+//! The agriwaste database schema. Every change to the schema is a migration here, applied
+//! at server start-up and by `agriwaste migrate`; nothing else creates or alters tables.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_regions;
+mod m20261123_000002_create_surveys;
+
+/// Runs the migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_regions::Migration),
+            Box::new(m20261123_000002_create_surveys::Migration),
+        ]
+    }
+}

@@ -1,0 +1,33 @@
+# agriwaste: every command a person or CI runs is a recipe here.
+# Quick start (README): `cargo install --locked just && just serve`, then
+# `cargo install --locked just && just test`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what the build and the tests need (Debian packages, cargo tools); safe to re-run.
+setup:
+    scripts/setup.sh
+
+# Build the server, the WASM module and the web pages, then serve on SQLite with demo data.
+serve *ARGS: setup wasm
+    cargo build --release -p agriwaste-server
+    ./target/release/agriwaste serve --demo-data {{ARGS}}
+
+# Run every test: lint, unit and property tests, WASM under Node, end-to-end on SQLite and PostgreSQL.
+test: setup lint wasm
+    cargo build -p agriwaste-server
+    scripts/with-postgres.sh cargo test --workspace --all-targets
+    just test-wasm
+
+# Formatting and clippy, warnings as errors.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Apply the database migrations to DATABASE_URL (default: the SQLite file under ./data).
+migrate:
+    cargo run --release -p agriwaste-server -- migrate

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what agriwaste's build and tests need on a Debian machine with Rust (rustup).
+# Idempotent: checks before it installs, so a second run takes a second.
+set -euo pipefail
+
+# Debian packages the project needs, by purpose.
+packages=(
+  # WebAssembly: Debian's rustc-web has the wasm32 target's std source, which rustup
+  # cannot download on machines without network access (docs: ARCHITECTURE.md).
+  rustc-web cargo-web rust-web-src lld-22 binaryen
+  # Node runs the WASM tests and benchmarks.
+  nodejs npm
+  # The sqlite3 CLI is the raw-SQL baseline of the benchmarks.
+  sqlite3
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[" ]/, ""); sub("version=", ""); print; exit}' Cargo.lock)
+if [ -n "$wasm_bindgen_version" ] && ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
+  echo "setup: installing wasm-bindgen-cli $wasm_bindgen_version"
+  cargo install --quiet --locked wasm-bindgen-cli --version "$wasm_bindgen_version" ||
+    cargo install --quiet wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi

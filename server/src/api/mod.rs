@@ -1,0 +1,56 @@
+//! The HTTP API: one module per resource, assembled into one OpenAPI service.
+
+pub mod attachments;
+pub mod body;
+pub mod error;
+pub mod health;
+pub mod middleware;
+pub mod model;
+pub mod principal;
+pub mod regions;
+pub mod surveys;
+
+use std::sync::Arc;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::startup::AppState;
+
+/// Groups of operations in the API documentation.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Farm-level surveys: submit, sync, list, correct.
+    Surveys,
+    /// Photos attached to surveys.
+    Attachments,
+    /// The administrative regions surveys are filed under.
+    Regions,
+}
+
+/// Every API, combined.
+pub type Apis = (
+    surveys::SurveysApi,
+    attachments::AttachmentsApi,
+    regions::RegionsApi,
+);
+
+/// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
+pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, ()> {
+    let apis = (
+        surveys::SurveysApi {
+            state: state.clone(),
+        },
+        attachments::AttachmentsApi {
+            state: state.clone(),
+        },
+        regions::RegionsApi { state },
+    );
+    OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Agricultural-waste field surveys for the zero-waste city (无废城市) programmes of \
+             Qinghai and Ali: mulch film, pesticide packaging, crop straw and yak dung. \
+             Every error response has one JSON shape: `code`, `message_zh`, `message_en`, \
+             and for validation failures `errors` with each field's `path`.",
+        )
+        .server(server_url.to_owned())
+}

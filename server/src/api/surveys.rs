@@ -1,0 +1,500 @@
+//! `/api/v1/surveys`: submit (one or a batch), read, list, correct, history.
+//!
+//! Handlers parse into the domain, validate with the analytics crate (the same rules the
+//! phone runs), call storage, and map the outcome to a response.
+
+use std::sync::Arc;
+
+use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::{Issue, Survey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::DomainJson;
+use super::error::{ApiError, FieldIssue};
+use super::model::*;
+use super::principal::Principal;
+use crate::startup::AppState;
+use crate::storage::surveys::Correction;
+use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, SurveyFilter};
+
+/// Most surveys one batch may carry.
+pub const MAX_BATCH: usize = 500;
+/// Default and largest page size.
+const PAGE_DEFAULT: u32 = 100;
+const PAGE_MAX: u32 = 1000;
+
+/// Survey endpoints.
+pub struct SurveysApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+#[derive(ApiResponse)]
+enum CreateResponse {
+    /// The survey was stored.
+    #[oai(status = 201)]
+    Created(
+        Json<StoredSurveyBody>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Location")] String,
+    ),
+    /// The same id with the same content was already stored; nothing was written.
+    #[oai(status = 200)]
+    Duplicate(Json<StoredSurveyBody>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+enum BatchResponse {
+    /// One result per survey, in order.
+    #[oai(status = 200)]
+    Ok(Json<BatchResultBody>),
+}
+
+#[derive(ApiResponse)]
+enum GetResponse {
+    /// The current version.
+    #[oai(status = 200)]
+    Ok(Json<StoredSurveyBody>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+enum ListResponse {
+    /// One page of surveys.
+    #[oai(status = 200)]
+    Ok(Json<SurveyPageBody>),
+}
+
+#[derive(ApiResponse)]
+enum CorrectResponse {
+    /// The correction was stored as a new version (or equalled the current one).
+    #[oai(status = 200)]
+    Ok(Json<StoredSurveyBody>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+enum HistoryResponse {
+    /// Every version, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<SurveyHistoryBody>),
+}
+
+impl SurveysApi {
+    /// Runs the shared validation rules; errors reject, warnings are returned to store.
+    fn check(&self, survey: &Survey) -> Result<Vec<Issue>, Vec<Issue>> {
+        let ctx = ValidationContext {
+            regions: self.state.storage.regions(),
+            today: today_in_china(),
+        };
+        let issues = validation::validate(survey, &ctx);
+        if validation::has_errors(&issues) {
+            Err(issues)
+        } else {
+            Ok(issues)
+        }
+    }
+}
+
+/// Today's date in China Standard Time (UTC+8, no daylight saving), which Tibet and
+/// Qinghai keep: the date a technician writes on a survey.
+pub fn today_in_china() -> chrono::NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn conflict(existing_version: i32, id: Uuid) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "id_conflict",
+        format!("编号 {id} 的调查已用不同内容保存;如需修改请提交更正(PUT)"),
+        format!("survey {id} is already stored with different content; send a correction (PUT) to change it"),
+    )
+    .at("id")
+    .with_current_version(existing_version)
+}
+
+fn encode_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("seq:")?
+        .parse()
+        .ok()
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Surveys")]
+impl SurveysApi {
+    /// Submit a survey
+    ///
+    /// Idempotent on the survey's `id`: retrying with the same content answers 200 with
+    /// the stored survey and writes nothing; the same id with different content is 409.
+    /// Invalid surveys are answered 422 listing every problem, and nothing is stored.
+    #[oai(path = "/surveys", method = "post", operation_id = "createSurvey")]
+    async fn create(
+        &self,
+        principal: Data<&Principal>,
+        body: DomainJson<Survey, SurveyDoc>,
+    ) -> Result<CreateResponse, ApiError> {
+        let survey = body.0;
+        let warnings = self.check(&survey).map_err(ApiError::invalid)?;
+        let actor = principal.actor_for(&survey);
+        let new = NewSurvey {
+            survey,
+            warnings,
+            actor,
+        };
+        match self.state.storage.create_survey(&new).await? {
+            CreateOutcome::Created(stored) => {
+                let location = format!("/api/v1/surveys/{}", stored.survey.id);
+                let tag = etag(stored.version);
+                Ok(CreateResponse::Created(Json(stored.into()), tag, location))
+            }
+            CreateOutcome::Duplicate(stored) => {
+                let tag = etag(stored.version);
+                Ok(CreateResponse::Duplicate(Json(stored.into()), tag))
+            }
+            CreateOutcome::Conflict(stored) => Err(conflict(stored.version, stored.survey.id)),
+        }
+    }
+
+    /// Submit up to 500 surveys (offline sync)
+    ///
+    /// Each survey is stored or refused on its own: one invalid survey does not stop the
+    /// others. The result lists, in order, `created`, `duplicate` (already stored, nothing
+    /// written), `conflict` (the id is stored with other content) or `invalid` (with its
+    /// errors). Safe to retry as a whole.
+    #[oai(path = "/surveys/batch", method = "post", operation_id = "syncSurveys")]
+    async fn batch(
+        &self,
+        principal: Data<&Principal>,
+        body: DomainJson<BatchEnvelope, SurveyBatchDoc>,
+    ) -> Result<BatchResponse, ApiError> {
+        let items = body.0.surveys;
+        if items.len() > MAX_BATCH {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_items",
+                format!("一次最多同步 {MAX_BATCH} 份调查,收到 {} 份", items.len()),
+                format!(
+                    "a batch may carry at most {MAX_BATCH} surveys; got {}",
+                    items.len()
+                ),
+            )
+            .at("surveys"));
+        }
+        let mut results: Vec<BatchItemResult> = Vec::with_capacity(items.len());
+        let mut to_store = Vec::new();
+        let mut store_index = Vec::new();
+        for (index, raw) in items.into_iter().enumerate() {
+            let id = raw
+                .get("id")
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok());
+            let parsed =
+                agriwaste_analytics::survey::survey_from_value(raw).map_err(|issue| vec![issue]);
+            let checked =
+                parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
+            match checked {
+                Ok((survey, warnings)) => {
+                    let actor = principal.actor_for(&survey);
+                    store_index.push(results.len());
+                    results.push(BatchItemResult {
+                        index: index as u32,
+                        id: Some(survey.id),
+                        status: BatchItemStatus::Created,
+                        version: None,
+                        errors: Vec::new(),
+                        warnings: Vec::new(),
+                    });
+                    to_store.push(NewSurvey {
+                        survey,
+                        warnings,
+                        actor,
+                    });
+                }
+                Err(issues) => {
+                    let (errors, warnings) = validation::split(issues);
+                    results.push(BatchItemResult {
+                        index: index as u32,
+                        id,
+                        status: BatchItemStatus::Invalid,
+                        version: None,
+                        errors: errors.into_iter().map(FieldIssue::from).collect(),
+                        warnings: warnings.into_iter().map(FieldIssue::from).collect(),
+                    });
+                }
+            }
+        }
+        let outcomes = self.state.storage.create_surveys(&to_store).await?;
+        for (slot, outcome) in store_index.into_iter().zip(outcomes) {
+            let result = &mut results[slot];
+            let (status, stored) = match outcome {
+                CreateOutcome::Created(s) => (BatchItemStatus::Created, s),
+                CreateOutcome::Duplicate(s) => (BatchItemStatus::Duplicate, s),
+                CreateOutcome::Conflict(s) => (BatchItemStatus::Conflict, s),
+            };
+            result.status = status;
+            result.version = Some(stored.version);
+            if status == BatchItemStatus::Conflict {
+                let err = conflict(stored.version, stored.survey.id);
+                result.errors.push(FieldIssue {
+                    path: "id".to_owned(),
+                    code: err.code().to_owned(),
+                    severity: "error".to_owned(),
+                    message_zh: format!("编号 {} 的调查已用不同内容保存", stored.survey.id),
+                    message_en: format!(
+                        "survey {} is already stored with different content",
+                        stored.survey.id
+                    ),
+                });
+            } else {
+                result.warnings = stored.warnings.into_iter().map(FieldIssue::from).collect();
+            }
+        }
+        let mut summary = BatchSummary::default();
+        for result in &results {
+            match result.status {
+                BatchItemStatus::Created => summary.created += 1,
+                BatchItemStatus::Duplicate => summary.duplicate += 1,
+                BatchItemStatus::Conflict => summary.conflict += 1,
+                BatchItemStatus::Invalid => summary.invalid += 1,
+            }
+        }
+        Ok(BatchResponse::Ok(Json(BatchResultBody {
+            results,
+            summary,
+        })))
+    }
+
+    /// List surveys
+    ///
+    /// Filters combine with AND. Pages follow the order in which surveys were first
+    /// stored; pass `next_cursor` back as `cursor` for the next page. Surveys added while
+    /// you page appear at the end; none is skipped or repeated.
+    #[oai(path = "/surveys", method = "get", operation_id = "listSurveys")]
+    async fn list(
+        &self,
+        /// A region code at any level (county, prefecture or province); includes everything below it.
+        region: Query<Option<String>>,
+        /// Survey year.
+        year: Query<Option<i32>>,
+        /// Technician.
+        technician: Query<Option<String>>,
+        /// Only surveys stored or corrected at or after this time (RFC 3339).
+        modified_since: Query<Option<DateTime<Utc>>>,
+        /// From a previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–1000 (default 100).
+        limit: Query<Option<u32>>,
+    ) -> Result<ListResponse, ApiError> {
+        let region = match region.0 {
+            None => None,
+            Some(code) => {
+                let level = self
+                    .state
+                    .storage
+                    .regions()
+                    .get(&code)
+                    .map(|r| r.level)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "unknown_region",
+                            format!("区划代码 {code} 不存在"),
+                            format!("region {code:?} is not known"),
+                        )
+                        .at("region")
+                    })?;
+                Some((code, level))
+            }
+        };
+        let after = match cursor.0.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(decode_cursor(text).ok_or_else(|| {
+                ApiError::bad_request("invalid_cursor", "分页游标无效", "the cursor is not valid")
+                    .at("cursor")
+            })?),
+        };
+        let limit = limit.0.unwrap_or(PAGE_DEFAULT);
+        if !(1..=PAGE_MAX).contains(&limit) {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("limit 必须在 1 到 {PAGE_MAX} 之间"),
+                format!("limit must be between 1 and {PAGE_MAX}"),
+            )
+            .at("limit"));
+        }
+        let filter = SurveyFilter {
+            region,
+            year: year.0,
+            technician: technician.0,
+            modified_since: modified_since.0,
+        };
+        let page = self
+            .state
+            .storage
+            .list_surveys(&filter, after, u64::from(limit))
+            .await?;
+        Ok(ListResponse::Ok(Json(SurveyPageBody {
+            items: page.items.into_iter().map(StoredSurveyBody::from).collect(),
+            next_cursor: page.next_after.map(encode_cursor),
+        })))
+    }
+
+    /// Get a survey
+    #[oai(path = "/surveys/:id", method = "get", operation_id = "getSurvey")]
+    async fn get(&self, id: Path<Uuid>) -> Result<GetResponse, ApiError> {
+        let stored = self
+            .state
+            .storage
+            .get_survey(id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
+        let tag = etag(stored.version);
+        Ok(GetResponse::Ok(Json(stored.into()), tag))
+    }
+
+    /// Correct a survey
+    ///
+    /// Name the version being replaced, with `If-Match: <ETag>` or `base_version`. If
+    /// someone else corrected the survey since, the answer is 409 with the current
+    /// version: fetch it, reapply your change, and retry. Every earlier version is kept.
+    #[oai(path = "/surveys/:id", method = "put", operation_id = "correctSurvey")]
+    async fn correct(
+        &self,
+        principal: Data<&Principal>,
+        id: Path<Uuid>,
+        /// The ETag of the version being replaced.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: DomainJson<CorrectionRequest, CorrectionDoc>,
+    ) -> Result<CorrectResponse, ApiError> {
+        let request = body.0;
+        if request.survey.id != id.0 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "id_mismatch",
+                "请求体中的调查编号与地址中的不一致",
+                "the survey id in the body differs from the one in the path",
+            )
+            .at("survey.id"));
+        }
+        let header_version = match if_match.0.as_deref() {
+            None => None,
+            Some(value) => Some(version_from_etag(value).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match 不是有效的 ETag",
+                    "If-Match is not a valid ETag",
+                )
+                .at("If-Match")
+            })?),
+        };
+        let base_version = match (header_version, request.base_version) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(ApiError::bad_request(
+                    "version_mismatch",
+                    "If-Match 与 base_version 指向不同版本",
+                    "If-Match and base_version name different versions",
+                )
+                .at("base_version"));
+            }
+            (Some(v), _) | (None, Some(v)) => v,
+            (None, None) => {
+                return Err(ApiError::new(
+                    StatusCode::PRECONDITION_REQUIRED,
+                    "version_required",
+                    "更正必须指明所替换的版本(If-Match 或 base_version)",
+                    "a correction must name the version it replaces (If-Match or base_version)",
+                )
+                .at("base_version"));
+            }
+        };
+        let survey = request.survey.clone();
+        let warnings = self.check(&survey).map_err(|issues| {
+            ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
+        })?;
+        let actor = principal.actor_for(&survey);
+        let correction = Correction {
+            survey,
+            warnings,
+            base_version,
+            actor,
+            note: request.note,
+        };
+        match self.state.storage.correct_survey(&correction).await? {
+            CorrectOutcome::Corrected(stored) | CorrectOutcome::Unchanged(stored) => {
+                let tag = etag(stored.version);
+                Ok(CorrectResponse::Ok(Json(stored.into()), tag))
+            }
+            CorrectOutcome::Stale(current) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!("该调查已被更正为第 {} 版;请基于最新版本重新更正", current.version),
+                format!(
+                    "the survey was corrected meanwhile and is now at version {}; reapply your change to it",
+                    current.version
+                ),
+            )
+            .at("base_version")
+            .with_current_version(current.version)),
+            CorrectOutcome::NotFound => Err(ApiError::not_found("调查", "survey")),
+        }
+    }
+
+    /// Every version of a survey
+    #[oai(
+        path = "/surveys/:id/history",
+        method = "get",
+        operation_id = "surveyHistory"
+    )]
+    async fn history(&self, id: Path<Uuid>) -> Result<HistoryResponse, ApiError> {
+        let versions = self
+            .state
+            .storage
+            .survey_history(id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
+        Ok(HistoryResponse::Ok(Json(SurveyHistoryBody {
+            id: id.0,
+            versions: versions.into_iter().map(SurveyVersionBody::from).collect(),
+        })))
+    }
+}
+
+/// The batch body as decoded: items stay raw JSON so that each is decoded, and refused,
+/// on its own.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchEnvelope {
+    /// The surveys.
+    pub surveys: Vec<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::body::decode;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(12345)), Some(12345));
+        assert_eq!(decode_cursor("bm9wZQ"), None);
+        assert_eq!(decode_cursor("%%%"), None);
+    }
+
+    #[test]
+    fn batch_items_decode_independently() {
+        let envelope: Result<BatchEnvelope, _> = decode(br#"{"surveys":[{"id":1},{}]}"#);
+        assert!(envelope.is_ok_and(|e| e.surveys.len() == 2));
+    }
+}

@@ -1,0 +1,43 @@
+//! Demo data: realistic surveys for the Ali and Qinghai counties, generated
+//! deterministically, so a first `just serve` shows charts and tables rather than an
+//! empty page.
+
+use agriwaste_analytics::synthetic::SyntheticSpec;
+use agriwaste_analytics::validation::{self, ValidationContext};
+
+use crate::api::surveys::today_in_china;
+use crate::storage::{NewSurvey, Storage};
+
+/// How many demo surveys: about a hundred per county over three years.
+pub const DEMO_SURVEYS: usize = 3_000;
+
+/// Fills an empty database with demo surveys; leaves a database with surveys alone.
+pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
+    if storage.count_surveys().await? > 0 {
+        tracing::info!("database has surveys; demo data not added");
+        return Ok(());
+    }
+    let spec = SyntheticSpec::default();
+    let today = today_in_china();
+    let ctx = ValidationContext {
+        regions: storage.regions(),
+        today,
+    };
+    let mut stored = 0;
+    for chunk in spec.surveys(DEMO_SURVEYS).chunks(500) {
+        let batch: Vec<NewSurvey> = chunk
+            .iter()
+            .filter_map(|survey| {
+                let issues = validation::validate(survey, &ctx);
+                (!validation::has_errors(&issues)).then(|| NewSurvey {
+                    actor: survey.technician.clone(),
+                    survey: survey.clone(),
+                    warnings: issues,
+                })
+            })
+            .collect();
+        stored += storage.create_surveys(&batch).await?.len();
+    }
+    tracing::info!(surveys = stored, "demo data added");
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! The agriwaste server: HTTP API, storage and start-up. The domain (survey model,
+//! validation, indicators) lives in `agriwaste-analytics`; this crate is the only place
+//! that knows HTTP and the database.
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

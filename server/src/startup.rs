@@ -1,0 +1,128 @@
+//! Building and running the application: storage, routes, middleware, listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::endpoint::StaticFilesEndpoint;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{Endpoint, EndpointExt, Route, Server, get};
+
+use crate::api::{self, middleware};
+use crate::config::Settings;
+use crate::demo;
+use crate::storage::{Storage, redact};
+
+/// What every request handler shares.
+pub struct AppState {
+    /// Database and attachment store.
+    pub storage: Storage,
+    /// The resolved settings.
+    pub settings: Settings,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Opens storage (migrating it), seeds demo data if asked, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let database_url = settings.database_url();
+        tracing::info!(database = %redact(&database_url), "opening storage");
+        let storage = Storage::open(
+            &database_url,
+            settings.attachments_dir(),
+            settings.db_max_connections,
+        )
+        .await?;
+        if settings.demo_data {
+            demo::seed_if_empty(&storage)
+                .await
+                .context("seeding demo data")?;
+        }
+        let acceptor = TcpListener::bind(settings.bind)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .unwrap_or(settings.bind);
+        let state = Arc::new(AppState { storage, settings });
+        Ok(Application {
+            acceptor,
+            local_addr,
+            state,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting, lets requests in flight
+    /// finish (up to 30 s), and closes the database pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = routes(self.state.clone(), self.local_addr);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(30)))
+            .await
+            .context("serving")?;
+        tracing::info!("stopped accepting; closing storage");
+        if let Ok(state) = Arc::try_unwrap(self.state) {
+            state.storage.close().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Every route, wrapped in the cross-cutting middleware.
+pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
+    let server_url = format!("http://{local_addr}/api");
+    let api = api::service(state.clone(), &server_url);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let limits = middleware::BodyLimits::from_settings(&state.settings);
+    let web = StaticFilesEndpoint::new(state.settings.web_dir.clone())
+        .index_file("index.html")
+        .prefer_utf8(true);
+    Route::new()
+        .nest("/api", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at("/healthz", get(api::health::healthz))
+        .at("/readyz", get(api::health::readyz))
+        .nest("/", web)
+        .data(state)
+        .around(move |ep, req| middleware::limit_body(ep, req, limits))
+        .around(middleware::observe)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}

@@ -1,0 +1,126 @@
+//! Database rows, as sea-orm entities. These mirror the schema in `migrations/`; the
+//! domain types live in the analytics crate and are converted at the storage edge.
+
+pub mod regions {
+    use sea_orm::entity::prelude::*;
+
+    /// One administrative region.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "regions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub name_zh: String,
+        pub name_en: String,
+        pub parent_code: Option<String>,
+        pub level: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod surveys {
+    use sea_orm::entity::prelude::*;
+
+    /// The current version of one survey.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "surveys")]
+    pub struct Model {
+        /// Insertion order; the keyset for pagination.
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        #[sea_orm(unique)]
+        pub id: String,
+        pub county_code: String,
+        pub prefecture_code: String,
+        pub province_code: String,
+        pub township: String,
+        pub village: String,
+        pub household: String,
+        pub technician: String,
+        pub surveyed_on: Date,
+        pub survey_year: i32,
+        #[sea_orm(column_type = "Double")]
+        pub weight: f64,
+        #[sea_orm(column_type = "Double", nullable)]
+        pub lat: Option<f64>,
+        #[sea_orm(column_type = "Double", nullable)]
+        pub lon: Option<f64>,
+        /// The survey's canonical JSON.
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        pub content_hash: String,
+        /// Hash of version 1, so a phone's late retry of its original submission is
+        /// still recognised as a duplicate after a correction.
+        pub created_hash: String,
+        #[sea_orm(column_type = "Text")]
+        pub warnings: String,
+        pub warning_count: i32,
+        pub version: i32,
+        pub created_at: DateTimeUtc,
+        pub created_by: String,
+        pub updated_at: DateTimeUtc,
+        pub updated_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod survey_versions {
+    use sea_orm::entity::prelude::*;
+
+    /// One stored version of a survey (every version, the current one included).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "survey_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub survey_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        pub content_hash: String,
+        #[sea_orm(column_type = "Text")]
+        pub warnings: String,
+        pub change_kind: String,
+        pub changed_by: String,
+        pub changed_at: DateTimeUtc,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod survey_attachments {
+    use sea_orm::entity::prelude::*;
+
+    /// A photo attached to a survey; the bytes live on disk under their SHA-256.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "survey_attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub survey_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sha256: String,
+        pub content_type: String,
+        pub size_bytes: i64,
+        pub file_name: Option<String>,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

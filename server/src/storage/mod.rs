@@ -1,0 +1,204 @@
+//! Persistence: the database (SQLite or PostgreSQL through sea-orm) and the attachment
+//! store on disk. The only module that knows SQL; handlers call the functions here.
+//!
+//! Durability: an API write is acknowledged only after its transaction commits. SQLite
+//! runs in WAL mode with `synchronous = FULL`, so a committed transaction survives a
+//! `kill -9` of the server and a power cut alike; PostgreSQL commits durably by default.
+
+pub mod attachments;
+pub mod entities;
+pub mod surveys;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use agriwaste_analytics::{Region, RegionLevel, RegionTable};
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use surveys::{
+    CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter, SurveyVersion,
+};
+
+/// A storage failure the caller cannot fix: the database or the disk failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The attachment store failed.
+    #[error("attachment store: {0}")]
+    Io(#[from] std::io::Error),
+    /// A stored record does not decode (should never happen: we wrote it).
+    #[error("stored record {0} does not decode: {1}")]
+    Corrupt(String, String),
+}
+
+/// Handle to the database and the attachment store; cheap to share behind an `Arc`.
+pub struct Storage {
+    db: DatabaseConnection,
+    regions: RegionTable,
+    attachments_dir: PathBuf,
+    /// SQLite has one writer at a time. Taking this lock before a write transaction keeps
+    /// concurrent requests from failing with "database is locked" when a deferred read
+    /// transaction tries to upgrade; PostgreSQL needs no such lock (and many replicas
+    /// share one database, so it could not help there anyway).
+    sqlite_writer: Option<Mutex<()>>,
+}
+
+impl Storage {
+    /// Connects, applies pending migrations and loads the region table.
+    pub async fn open(
+        database_url: &str,
+        attachments_dir: PathBuf,
+        max_connections: u32,
+    ) -> anyhow::Result<Storage> {
+        let is_sqlite = database_url.starts_with("sqlite:");
+        if is_sqlite {
+            ensure_sqlite_dir(database_url)?;
+        }
+        let mut options = ConnectOptions::new(database_url.to_owned());
+        options
+            .max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30))
+            });
+        let db = Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to {}", redact(database_url)))?;
+        Migrator::up(&db, None)
+            .await
+            .context("applying database migrations")?;
+        let regions = load_regions(&db)
+            .await
+            .context("loading the region table")?;
+        tokio::fs::create_dir_all(&attachments_dir)
+            .await
+            .with_context(|| format!("creating {}", attachments_dir.display()))?;
+        Ok(Storage {
+            sqlite_writer: is_sqlite.then(|| Mutex::new(())),
+            db,
+            regions,
+            attachments_dir,
+        })
+    }
+
+    /// The region hierarchy as stored.
+    pub fn regions(&self) -> &RegionTable {
+        &self.regions
+    }
+
+    /// The database connection, for the few callers outside this module that need it.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(StorageError::from)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Serialises writers on SQLite; a no-op on PostgreSQL.
+    async fn write_guard(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.sqlite_writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(self) -> Result<(), StorageError> {
+        self.db.close().await.map_err(StorageError::from)
+    }
+}
+
+/// Creates the directory of a SQLite file so `mode=rwc` can create the file.
+fn ensure_sqlite_dir(database_url: &str) -> anyhow::Result<()> {
+    let options = SqliteConnectOptions::from_str(database_url).context("parsing the SQLite URL")?;
+    if let Some(dir) = options
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for logs.
+pub fn redact(database_url: &str) -> String {
+    match (database_url.find("://"), database_url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &database_url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{user}:***{}",
+                    &database_url[..scheme + 3],
+                    &database_url[at..]
+                ),
+                None => database_url.to_owned(),
+            }
+        }
+        _ => database_url.to_owned(),
+    }
+}
+
+async fn load_regions(db: &DatabaseConnection) -> Result<RegionTable, StorageError> {
+    let rows = entities::regions::Entity::find().all(db).await?;
+    let regions = rows
+        .into_iter()
+        .map(|row| {
+            let level = RegionLevel::from_key(&row.level).ok_or_else(|| {
+                StorageError::Corrupt(format!("region {}", row.code), row.level.clone())
+            })?;
+            Ok(Region {
+                code: row.code,
+                name_zh: row.name_zh,
+                name_en: row.name_en,
+                parent_code: row.parent_code,
+                level,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    Ok(RegionTable::from_regions(regions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            redact("sqlite://./data/a.db?mode=rwc"),
+            "sqlite://./data/a.db?mode=rwc"
+        );
+    }
+}

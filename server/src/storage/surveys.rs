@@ -1,0 +1,544 @@
+//! Surveys: create (idempotent on the client's id), correct (optimistic concurrency,
+//! every version kept), read, list (keyset pagination) and history.
+
+use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::entities::{survey_versions, surveys};
+use super::{Storage, StorageError};
+
+/// A survey as stored: the content plus its version and provenance.
+#[derive(Debug, Clone)]
+pub struct StoredSurvey {
+    /// The survey's content.
+    pub survey: Survey,
+    /// 1 for the original submission, +1 for each correction.
+    pub version: i32,
+    /// Validation warnings stored with this version.
+    pub warnings: Vec<Issue>,
+    /// When the survey was first stored.
+    pub created_at: DateTime<Utc>,
+    /// Who submitted it.
+    pub created_by: String,
+    /// When the current version was stored.
+    pub updated_at: DateTime<Utc>,
+    /// Who stored the current version.
+    pub updated_by: String,
+}
+
+/// One version of a survey in its history.
+#[derive(Debug, Clone)]
+pub struct SurveyVersion {
+    /// Version number.
+    pub version: i32,
+    /// The content of that version.
+    pub survey: Survey,
+    /// Warnings stored with that version.
+    pub warnings: Vec<Issue>,
+    /// `created` or `corrected`.
+    pub change_kind: String,
+    /// Who stored it.
+    pub changed_by: String,
+    /// When it was stored.
+    pub changed_at: DateTime<Utc>,
+    /// Why it was corrected, if the corrector said.
+    pub note: Option<String>,
+}
+
+/// A validated survey to store.
+#[derive(Debug, Clone)]
+pub struct NewSurvey {
+    /// The content.
+    pub survey: Survey,
+    /// Its validation warnings (errors never reach storage).
+    pub warnings: Vec<Issue>,
+    /// Who is storing it.
+    pub actor: String,
+}
+
+/// What happened to a submission.
+#[derive(Debug, Clone)]
+pub enum CreateOutcome {
+    /// Stored as a new survey.
+    Created(StoredSurvey),
+    /// The same id with the same content was already stored: nothing written.
+    Duplicate(StoredSurvey),
+    /// The same id was stored with other content: nothing written.
+    Conflict(StoredSurvey),
+}
+
+/// A correction of a stored survey.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    /// The corrected content; its id is the survey's.
+    pub survey: Survey,
+    /// Warnings of the corrected content.
+    pub warnings: Vec<Issue>,
+    /// The version the corrector started from.
+    pub base_version: i32,
+    /// Who corrects.
+    pub actor: String,
+    /// Why, if given.
+    pub note: Option<String>,
+}
+
+/// What happened to a correction.
+#[derive(Debug, Clone)]
+pub enum CorrectOutcome {
+    /// Stored as a new version.
+    Corrected(StoredSurvey),
+    /// The content equals the current version: nothing written.
+    Unchanged(StoredSurvey),
+    /// Someone else corrected it first; this is the current version.
+    Stale(StoredSurvey),
+    /// No survey with that id.
+    NotFound,
+}
+
+/// Which surveys to list.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyFilter {
+    /// A region at any level, with everything below it.
+    pub region: Option<(String, RegionLevel)>,
+    /// Survey year.
+    pub year: Option<i32>,
+    /// Technician.
+    pub technician: Option<String>,
+    /// Only surveys stored or corrected at or after this time.
+    pub modified_since: Option<DateTime<Utc>>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct SurveyPage {
+    /// The surveys, in insertion order.
+    pub items: Vec<StoredSurvey>,
+    /// Where the next page starts, if there is one.
+    pub next_after: Option<i64>,
+}
+
+/// SHA-256 of the canonical JSON: equal content, equal hash.
+pub fn content_hash(survey: &Survey) -> String {
+    hex::encode(Sha256::digest(survey.canonical_json().as_bytes()))
+}
+
+/// Databases keep microseconds; rounding here makes what we return equal what we read back.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+impl Storage {
+    /// Stores one survey unless its id is already taken.
+    pub async fn create_survey(&self, new: &NewSurvey) -> Result<CreateOutcome, StorageError> {
+        let mut outcomes = self.create_surveys(std::slice::from_ref(new)).await?;
+        outcomes.pop().ok_or_else(|| {
+            StorageError::Corrupt(new.survey.id.to_string(), "no outcome".to_owned())
+        })
+    }
+
+    /// Stores many surveys in one transaction, each atomic on its own (a savepoint per
+    /// item), and commits once: one disk sync for the whole batch instead of one per
+    /// survey. An item whose id another server process inserted at the same moment is
+    /// resolved after the commit as a duplicate or a conflict.
+    pub async fn create_surveys(
+        &self,
+        items: &[NewSurvey],
+    ) -> Result<Vec<CreateOutcome>, StorageError> {
+        let mut outcomes: Vec<Option<CreateOutcome>> = Vec::with_capacity(items.len());
+        {
+            let _writer = self.write_guard().await;
+            let txn = self.db.begin().await?;
+            let at = now();
+            for item in items {
+                let savepoint = txn.begin().await?;
+                match create_in(&savepoint, item, &self.regions, at).await {
+                    Ok(outcome) => {
+                        savepoint.commit().await?;
+                        outcomes.push(Some(outcome));
+                    }
+                    Err(err) if is_unique_violation(&err) => {
+                        savepoint.rollback().await?;
+                        outcomes.push(None);
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            txn.commit().await?;
+        }
+        let mut resolved = Vec::with_capacity(items.len());
+        for (item, outcome) in items.iter().zip(outcomes) {
+            resolved.push(match outcome {
+                Some(outcome) => outcome,
+                None => {
+                    let row = find_row(&self.db, item.survey.id).await?.ok_or_else(|| {
+                        StorageError::Corrupt(item.survey.id.to_string(), "vanished".to_owned())
+                    })?;
+                    compare_with_existing(row, &content_hash(&item.survey))?
+                }
+            });
+        }
+        Ok(resolved)
+    }
+
+    /// The current version of a survey.
+    pub async fn get_survey(&self, id: Uuid) -> Result<Option<StoredSurvey>, StorageError> {
+        find_row(&self.db, id)
+            .await?
+            .map(stored_from_row)
+            .transpose()
+    }
+
+    /// Stores a correction as a new version, unless someone else's came first.
+    pub async fn correct_survey(
+        &self,
+        correction: &Correction,
+    ) -> Result<CorrectOutcome, StorageError> {
+        let id = correction.survey.id;
+        let _writer = self.write_guard().await;
+        let txn = self.db.begin().await?;
+        let Some(row) = find_row(&txn, id).await? else {
+            return Ok(CorrectOutcome::NotFound);
+        };
+        if row.version != correction.base_version {
+            return Ok(CorrectOutcome::Stale(stored_from_row(row)?));
+        }
+        let hash = content_hash(&correction.survey);
+        if hash == row.content_hash {
+            return Ok(CorrectOutcome::Unchanged(stored_from_row(row)?));
+        }
+        let survey = &correction.survey;
+        let (prefecture, province) = ancestors(&self.regions, &survey.county_code);
+        let next_version = row.version + 1;
+        let at = now();
+        let payload = survey.canonical_json();
+        let warnings = warnings_json(&correction.warnings);
+        // The version condition makes this safe across server processes: of two
+        // corrections from the same base, exactly one updates a row.
+        let updated = surveys::Entity::update_many()
+            .col_expr(
+                surveys::Column::CountyCode,
+                Expr::value(survey.county_code.clone()),
+            )
+            .col_expr(surveys::Column::PrefectureCode, Expr::value(prefecture))
+            .col_expr(surveys::Column::ProvinceCode, Expr::value(province))
+            .col_expr(
+                surveys::Column::Township,
+                Expr::value(survey.township.clone()),
+            )
+            .col_expr(
+                surveys::Column::Village,
+                Expr::value(survey.village.clone()),
+            )
+            .col_expr(
+                surveys::Column::Household,
+                Expr::value(survey.household.clone()),
+            )
+            .col_expr(
+                surveys::Column::Technician,
+                Expr::value(survey.technician.clone()),
+            )
+            .col_expr(surveys::Column::SurveyedOn, Expr::value(survey.surveyed_on))
+            .col_expr(surveys::Column::SurveyYear, Expr::value(survey.year()))
+            .col_expr(surveys::Column::Weight, Expr::value(survey.weight))
+            .col_expr(
+                surveys::Column::Lat,
+                Expr::value(survey.location.map(|p| p.lat)),
+            )
+            .col_expr(
+                surveys::Column::Lon,
+                Expr::value(survey.location.map(|p| p.lon)),
+            )
+            .col_expr(surveys::Column::Payload, Expr::value(payload.clone()))
+            .col_expr(surveys::Column::ContentHash, Expr::value(hash.clone()))
+            .col_expr(surveys::Column::Warnings, Expr::value(warnings.clone()))
+            .col_expr(
+                surveys::Column::WarningCount,
+                Expr::value(correction.warnings.len() as i32),
+            )
+            .col_expr(surveys::Column::Version, Expr::value(next_version))
+            .col_expr(surveys::Column::UpdatedAt, Expr::value(at))
+            .col_expr(
+                surveys::Column::UpdatedBy,
+                Expr::value(correction.actor.clone()),
+            )
+            .filter(surveys::Column::Id.eq(id.to_string()))
+            .filter(surveys::Column::Version.eq(correction.base_version))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(match self.get_survey(id).await? {
+                Some(current) => CorrectOutcome::Stale(current),
+                None => CorrectOutcome::NotFound,
+            });
+        }
+        insert_version(
+            &txn,
+            id,
+            next_version,
+            payload,
+            hash,
+            warnings,
+            "corrected",
+            &correction.actor,
+            at,
+            correction.note.clone(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CorrectOutcome::Corrected(StoredSurvey {
+            survey: correction.survey.clone(),
+            version: next_version,
+            warnings: correction.warnings.clone(),
+            created_at: row.created_at,
+            created_by: row.created_by,
+            updated_at: at,
+            updated_by: correction.actor.clone(),
+        }))
+    }
+
+    /// Surveys matching `filter` in insertion order, starting after `after`.
+    ///
+    /// Keyset pagination on the immutable insertion sequence: a page costs the same at
+    /// any depth, and rows added or corrected while a client pages neither shift nor
+    /// repeat the rows it has yet to see.
+    pub async fn list_surveys(
+        &self,
+        filter: &SurveyFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<SurveyPage, StorageError> {
+        let mut query = surveys::Entity::find();
+        if let Some((code, level)) = &filter.region {
+            let column = match level {
+                RegionLevel::County => surveys::Column::CountyCode,
+                RegionLevel::Prefecture => surveys::Column::PrefectureCode,
+                RegionLevel::Province => surveys::Column::ProvinceCode,
+            };
+            query = query.filter(column.eq(code.clone()));
+        }
+        if let Some(year) = filter.year {
+            query = query.filter(surveys::Column::SurveyYear.eq(year));
+        }
+        if let Some(technician) = &filter.technician {
+            query = query.filter(surveys::Column::Technician.eq(technician.clone()));
+        }
+        if let Some(since) = filter.modified_since {
+            query = query.filter(surveys::Column::UpdatedAt.gte(since));
+        }
+        if let Some(after) = after {
+            query = query.filter(surveys::Column::Seq.gt(after));
+        }
+        let mut rows = query
+            .order_by_asc(surveys::Column::Seq)
+            .limit(limit + 1)
+            .all(&self.db)
+            .await?;
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_after = if has_more {
+            rows.last().map(|r| r.seq)
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(stored_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(SurveyPage { items, next_after })
+    }
+
+    /// Every version of a survey, oldest first; `None` when there is no such survey.
+    pub async fn survey_history(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Vec<SurveyVersion>>, StorageError> {
+        let rows = survey_versions::Entity::find()
+            .filter(survey_versions::Column::SurveyId.eq(id.to_string()))
+            .order_by_asc(survey_versions::Column::Version)
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.into_iter()
+            .map(|row| {
+                Ok(SurveyVersion {
+                    version: row.version,
+                    survey: decode_survey(&row.survey_id, &row.payload)?,
+                    warnings: decode_warnings(&row.survey_id, &row.warnings)?,
+                    change_kind: row.change_kind,
+                    changed_by: row.changed_by,
+                    changed_at: row.changed_at,
+                    note: row.note,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()
+            .map(Some)
+    }
+
+    /// How many surveys are stored.
+    pub async fn count_surveys(&self) -> Result<u64, StorageError> {
+        use sea_orm::PaginatorTrait;
+        Ok(surveys::Entity::find().count(&self.db).await?)
+    }
+}
+
+async fn find_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<surveys::Model>, DbErr> {
+    surveys::Entity::find()
+        .filter(surveys::Column::Id.eq(id.to_string()))
+        .one(conn)
+        .await
+}
+
+fn ancestors(regions: &RegionTable, county_code: &str) -> (String, String) {
+    let at = |level| {
+        regions
+            .ancestor_at(county_code, level)
+            .map(|r| r.code.clone())
+            .unwrap_or_default()
+    };
+    (at(RegionLevel::Prefecture), at(RegionLevel::Province))
+}
+
+async fn create_in(
+    conn: &impl ConnectionTrait,
+    new: &NewSurvey,
+    regions: &RegionTable,
+    at: DateTime<Utc>,
+) -> Result<CreateOutcome, DbErr> {
+    let survey = &new.survey;
+    let hash = content_hash(survey);
+    if let Some(row) = find_row(conn, survey.id).await? {
+        return compare_with_existing(row, &hash).map_err(|e| DbErr::Custom(e.to_string()));
+    }
+    let (prefecture, province) = ancestors(regions, &survey.county_code);
+    let payload = survey.canonical_json();
+    let warnings = warnings_json(&new.warnings);
+    surveys::Entity::insert(surveys::ActiveModel {
+        id: Set(survey.id.to_string()),
+        county_code: Set(survey.county_code.clone()),
+        prefecture_code: Set(prefecture),
+        province_code: Set(province),
+        township: Set(survey.township.clone()),
+        village: Set(survey.village.clone()),
+        household: Set(survey.household.clone()),
+        technician: Set(survey.technician.clone()),
+        surveyed_on: Set(survey.surveyed_on),
+        survey_year: Set(survey.year()),
+        weight: Set(survey.weight),
+        lat: Set(survey.location.map(|p| p.lat)),
+        lon: Set(survey.location.map(|p| p.lon)),
+        payload: Set(payload.clone()),
+        content_hash: Set(hash.clone()),
+        created_hash: Set(hash.clone()),
+        warnings: Set(warnings.clone()),
+        warning_count: Set(new.warnings.len() as i32),
+        version: Set(1),
+        created_at: Set(at),
+        created_by: Set(new.actor.clone()),
+        updated_at: Set(at),
+        updated_by: Set(new.actor.clone()),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    insert_version(
+        conn, survey.id, 1, payload, hash, warnings, "created", &new.actor, at, None,
+    )
+    .await?;
+    Ok(CreateOutcome::Created(StoredSurvey {
+        survey: survey.clone(),
+        version: 1,
+        warnings: new.warnings.clone(),
+        created_at: at,
+        created_by: new.actor.clone(),
+        updated_at: at,
+        updated_by: new.actor.clone(),
+    }))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; a struct would only rename them"
+)]
+async fn insert_version(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    version: i32,
+    payload: String,
+    hash: String,
+    warnings: String,
+    kind: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+    note: Option<String>,
+) -> Result<(), DbErr> {
+    survey_versions::Entity::insert(survey_versions::ActiveModel {
+        survey_id: Set(id.to_string()),
+        version: Set(version),
+        payload: Set(payload),
+        content_hash: Set(hash),
+        warnings: Set(warnings),
+        change_kind: Set(kind.to_owned()),
+        changed_by: Set(actor.to_owned()),
+        changed_at: Set(at),
+        note: Set(note),
+    })
+    .exec_without_returning(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A retry carries the content of the original submission (or of the current version,
+/// when the phone re-sends what it last saw): either is a duplicate; anything else is a
+/// conflict.
+fn compare_with_existing(
+    row: surveys::Model,
+    incoming_hash: &str,
+) -> Result<CreateOutcome, StorageError> {
+    let same = row.created_hash == incoming_hash || row.content_hash == incoming_hash;
+    let stored = stored_from_row(row)?;
+    Ok(if same {
+        CreateOutcome::Duplicate(stored)
+    } else {
+        CreateOutcome::Conflict(stored)
+    })
+}
+
+fn warnings_json(warnings: &[Issue]) -> String {
+    serde_json::to_string(warnings).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn decode_survey(id: &str, payload: &str) -> Result<Survey, StorageError> {
+    serde_json::from_str(payload)
+        .map_err(|e| StorageError::Corrupt(format!("survey {id}"), e.to_string()))
+}
+
+fn decode_warnings(id: &str, warnings: &str) -> Result<Vec<Issue>, StorageError> {
+    serde_json::from_str(warnings)
+        .map_err(|e| StorageError::Corrupt(format!("warnings of {id}"), e.to_string()))
+}
+
+fn stored_from_row(row: surveys::Model) -> Result<StoredSurvey, StorageError> {
+    Ok(StoredSurvey {
+        survey: decode_survey(&row.id, &row.payload)?,
+        warnings: decode_warnings(&row.id, &row.warnings)?,
+        version: row.version,
+        created_at: row.created_at,
+        created_by: row.created_by,
+        updated_at: row.updated_at,
+        updated_by: row.updated_by,
+    })
+}
