@@ -1,1 +1,12 @@
-fn main() {}
+//! End-to-end tests of the HTTP API: each starts the real `agriwaste` binary on a fresh
+//! SQLite file and a fresh PostgreSQL database and talks HTTP to it.
+
+mod attachments;
+mod batch;
+mod corrections;
+mod crash;
+mod limits;
+mod listing;
+mod ops;
+mod submit;
+mod validation;

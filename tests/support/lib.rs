@@ -1,1 +1,346 @@
-pub fn x() {}
+//! End-to-end test support: start the real `agriwaste` binary on a fresh database
+//! (a SQLite file in a temporary directory, or a new PostgreSQL database), talk HTTP to
+//! it, kill and restart it.
+//!
+//! Nothing is mocked: each test gets its own server process and its own database, so
+//! tests run in parallel without sharing state.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub use agriwaste_analytics::synthetic::SyntheticSpec;
+
+/// Which store the server under test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the test's temporary directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server named by `AGRIWASTE_TEST_PG_URL`
+    /// (default `postgres://postgres@127.0.0.1:5432/test`).
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests that run `async fn NAME(Backend)` on
+/// each store, so no storage test can forget one.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() -> anyhow::Result<()> {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() -> anyhow::Result<()> {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            }
+        )+
+    };
+}
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The server binary: `AGRIWASTE_BIN`, else `target/debug/agriwaste` beside this test.
+fn server_binary() -> Result<PathBuf> {
+    if let Ok(path) = std::env::var("AGRIWASTE_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    // target/debug/deps/api-HASH -> target/debug/agriwaste
+    let candidate = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("agriwaste"))
+        .context("locating the target directory")?;
+    if !candidate.exists() {
+        bail!(
+            "{} does not exist: build the server first (`cargo build -p agriwaste-server`; `just test` does)",
+            candidate.display()
+        );
+    }
+    Ok(candidate)
+}
+
+fn admin_pg_url() -> String {
+    std::env::var("AGRIWASTE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// The URL of another database on the same PostgreSQL server.
+fn pg_url_for(admin: &str, database: &str) -> String {
+    let (base, query) = match admin.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin, String::new()),
+    };
+    let root = base.rsplit_once('/').map(|(root, _)| root).unwrap_or(base);
+    format!("{root}/{database}{query}")
+}
+
+async fn pg_admin(sql: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_pg_url())
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to PostgreSQL at {} (set AGRIWASTE_TEST_PG_URL)",
+                admin_pg_url()
+            )
+        })?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// A running server under test.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client with a sane timeout.
+    pub client: reqwest::Client,
+    /// The store.
+    pub backend: Backend,
+    child: Option<Child>,
+    data_dir: tempfile::TempDir,
+    database_url: String,
+    pg_database: Option<String>,
+    extra_args: Vec<String>,
+    starts: usize,
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database.
+    pub async fn spawn(backend: Backend) -> Result<TestApp> {
+        TestApp::spawn_with(backend, &[]).await
+    }
+
+    /// Starts a server on a fresh database with extra `serve` flags.
+    pub async fn spawn_with(backend: Backend, extra_args: &[&str]) -> Result<TestApp> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("agriwaste-e2e-")
+            .tempdir()?;
+        let (database_url, pg_database) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.path().join("agriwaste.db").display()
+                ),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("agriwaste_e2e_{}", Uuid::new_v4().simple());
+                pg_admin(&format!("CREATE DATABASE {name}")).await?;
+                (pg_url_for(&admin_pg_url(), &name), Some(name))
+            }
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let mut app = TestApp {
+            base: String::new(),
+            client,
+            backend,
+            child: None,
+            data_dir,
+            database_url,
+            pg_database,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            starts: 0,
+        };
+        app.start().await?;
+        Ok(app)
+    }
+
+    /// Starts the server process on this app's database and waits until it listens.
+    pub async fn start(&mut self) -> Result<()> {
+        self.starts += 1;
+        let log = std::fs::File::create(self.log_path(self.starts))?;
+        let mut child = Command::new(server_binary()?)
+            .arg("serve")
+            .args(["--bind", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .arg("--web-dir")
+            .arg(repo_root().join("web"))
+            .args(&self.extra_args)
+            .current_dir(self.data_dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "info")
+            .env_remove("AGRIWASTE_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .context("starting the agriwaste binary")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("agriwaste listening on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr.trim().to_owned());
+                    }
+                }
+            }
+        });
+        self.child = Some(child);
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+            .await?
+            .map_err(|_| anyhow::anyhow!("server did not start; log:\n{}", self.log()))?;
+        self.base = addr;
+        Ok(())
+    }
+
+    fn log_path(&self, start: usize) -> PathBuf {
+        self.data_dir.path().join(format!("server-{start}.log"))
+    }
+
+    /// Everything the server processes logged so far.
+    pub fn log(&self) -> String {
+        (1..=self.starts)
+            .map(|n| std::fs::read_to_string(self.log_path(n)).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Kills the server with SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns whether it exited 0.
+    pub async fn terminate(&mut self) -> Result<bool> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(true);
+        };
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: sending a signal to a child process we own and have not reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let status = tokio::task::spawn_blocking(move || child.wait()).await??;
+        Ok(status.success())
+    }
+
+    /// The full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<(u16, Value)> {
+        let response = self.client.post(self.url(path)).json(body).send().await?;
+        json_of(response).await
+    }
+
+    /// PUTs JSON with optional headers.
+    pub async fn put(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Value)> {
+        let mut request = self.client.put(self.url(path)).json(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        json_of(request.send().await?).await
+    }
+
+    /// GETs JSON.
+    pub async fn get(&self, path: &str) -> Result<(u16, Value)> {
+        json_of(self.client.get(self.url(path)).send().await?).await
+    }
+
+    /// Every survey, following the cursor to the end.
+    pub async fn all_surveys(&self, query: &str) -> Result<Vec<Value>> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/surveys?limit=1000{query}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = self.get(&path).await?;
+            if status != 200 {
+                bail!("listing failed: {status} {page}");
+            }
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
+/// Status and JSON body of a response (`Null` when the body is not JSON).
+pub async fn json_of(response: reqwest::Response) -> Result<(u16, Value)> {
+    let status = response.status().as_u16();
+    let text = response.text().await?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.kill();
+        if let Some(name) = self.pg_database.take() {
+            // Drop runs outside any runtime we may block, so use a thread of our own.
+            let _ = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    let _ = runtime.block_on(pg_admin(&format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// The example survey of the wire-format documentation, with a fresh id.
+pub fn example_survey() -> Value {
+    let text = include_str!("../../analytics-wasm/data/example-survey.json");
+    let mut value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    value["id"] = Value::String(Uuid::new_v4().to_string());
+    value
+}
+
+/// `count` valid synthetic surveys (as JSON) with ids no other test uses.
+pub fn synthetic_surveys(count: usize) -> Vec<Value> {
+    let spec = SyntheticSpec {
+        seed: u64::from_le_bytes(
+            Uuid::new_v4().as_bytes()[..8]
+                .try_into()
+                .unwrap_or_default(),
+        ),
+        ..SyntheticSpec::default()
+    };
+    spec.surveys(count)
+        .into_iter()
+        .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
+        .collect()
+}

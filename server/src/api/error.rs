@@ -8,9 +8,9 @@
 //! a client never has to parse two kinds of error body.
 
 use agriwaste_analytics::Issue;
+use poem::Response;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
-use poem::{IntoResponse, Response};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Object};
@@ -274,6 +274,10 @@ impl ApiResponse for ApiError {
 
 /// Turns any error that reached the top of the stack into the common JSON shape, logging
 /// unexpected ones with their cause.
+///
+/// A 413 also closes the connection: the unread rest of the body must not be taken for
+/// the client's next request, and the client must not reuse a connection the server is
+/// about to drop.
 pub fn to_response(err: poem::Error, request_id: &str) -> Response {
     use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError};
     use poem_openapi::error::{
@@ -370,6 +374,12 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
         )
     };
     api.body.request_id = Some(request_id.to_owned());
-    api.cause = None;
-    api.as_response().into_response()
+    let mut response = api.as_response();
+    if api.status == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            poem::http::header::CONNECTION,
+            poem::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }

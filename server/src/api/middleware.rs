@@ -49,7 +49,8 @@ impl BodyLimits {
 
 /// Rejects bodies over the limit with 413 before reading them when the length is
 /// declared, and stops reading at the limit when it is not (chunked uploads), so an
-/// oversized body never sits in memory.
+/// oversized body never sits in memory. (The 413 response closes the connection: see
+/// [`to_response`].)
 pub async fn limit_body<E: Endpoint>(
     next: Arc<E>,
     mut req: Request,

@@ -202,7 +202,7 @@ impl Storage {
             .filter(survey_attachments::Column::Sha256.eq(sha256.to_owned()))
             .one(&self.db)
             .await?;
-        Ok(row.map(attachment_from_row).transpose()?)
+        row.map(attachment_from_row).transpose()
     }
 
     /// Every attachment of a survey, oldest first.

@@ -1,0 +1,97 @@
+//! Operations: health probes, API document and docs page, landing page, the common error
+//! shape for unknown routes, regions, graceful shutdown.
+
+use anyhow::Result;
+use e2e::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    probes_docs_and_pages,
+    regions_are_seeded,
+    sigterm_stops_cleanly
+);
+
+async fn probes_docs_and_pages(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    assert_eq!(
+        app.get("/healthz").await?,
+        (200, serde_json::json!({"status": "ok"}))
+    );
+    assert_eq!(
+        app.get("/readyz").await?,
+        (200, serde_json::json!({"status": "ok"}))
+    );
+
+    let (status, spec) = app.get("/openapi.json").await?;
+    assert_eq!(status, 200);
+    for path in [
+        "/v1/surveys",
+        "/v1/surveys/batch",
+        "/v1/surveys/{id}",
+        "/v1/surveys/{id}/history",
+        "/v1/surveys/{id}/attachments",
+        "/v1/surveys/{id}/attachments/{sha256}",
+        "/v1/regions",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from the API document"
+        );
+    }
+    assert!(spec["components"]["schemas"]["Survey"].is_object());
+    assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+
+    let docs = app.client.get(app.url("/docs/")).send().await?;
+    assert_eq!(docs.status().as_u16(), 200);
+    assert!(docs.text().await?.contains("swagger"));
+
+    let landing = app.client.get(app.url("/")).send().await?;
+    assert_eq!(landing.status().as_u16(), 200);
+    let html = landing.text().await?;
+    assert!(
+        html.contains("/docs"),
+        "the landing page links the API docs"
+    );
+
+    let (status, body) = app.get("/api/v1/nothing-here").await?;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    assert!(body["message_zh"].is_string() && body["message_en"].is_string());
+    let response = app.client.delete(app.url("/api/v1/surveys")).send().await?;
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(response.headers().contains_key("x-request-id"));
+    Ok(())
+}
+
+async fn regions_are_seeded(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (status, regions) = app.get("/api/v1/regions").await?;
+    assert_eq!(status, 200);
+    let regions = regions.as_array().cloned().unwrap_or_default();
+    assert_eq!(regions.len(), 33);
+    let ali = regions
+        .iter()
+        .find(|r| r["code"] == "542500")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ali["name_zh"], "阿里地区");
+    assert_eq!(ali["level"], "prefecture");
+    assert_eq!(ali["children"].as_array().map(Vec::len), Some(7));
+    let (status, gar) = app.get("/api/v1/regions/542523").await?;
+    assert_eq!((status, gar["parent_code"].as_str()), (200, Some("542500")));
+    assert_eq!(app.get("/api/v1/regions/000000").await?.0, 404);
+    Ok(())
+}
+
+async fn sigterm_stops_cleanly(backend: Backend) -> Result<()> {
+    let mut app = TestApp::spawn(backend).await?;
+    assert_eq!(
+        app.post("/api/v1/surveys", &e2e::example_survey()).await?.0,
+        201
+    );
+    assert!(
+        app.terminate().await?,
+        "the server should exit 0 on SIGTERM; log:\n{}",
+        app.log()
+    );
+    assert!(app.log().contains("shutdown signal received"));
+    Ok(())
+}
