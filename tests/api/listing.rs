@@ -88,12 +88,32 @@ async fn filters_select_by_region_year_and_technician(backend: Backend) -> Resul
         300
     );
 
+    // Newest first, paged: the reverse of the default order.
+    let oldest: Vec<Value> = app.all_surveys("").await?;
+    let mut newest = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = app
+            .get(&format!(
+                "/api/v1/surveys?order=newest&limit=70&cursor={cursor}"
+            ))
+            .await?;
+        newest.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    newest.reverse();
+    assert_eq!(newest, oldest);
+
     for (query, code) in [
         ("region=999999", "unknown_region"),
         ("cursor=garbage", "invalid_cursor"),
         ("limit=0", "invalid_parameter"),
         ("limit=5000", "invalid_parameter"),
         ("year=abc", "invalid_parameter"),
+        ("order=sideways", "invalid_parameter"),
     ] {
         let (status, body) = app.get(&format!("/api/v1/surveys?{query}")).await?;
         assert_eq!(

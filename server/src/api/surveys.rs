@@ -279,8 +279,9 @@ impl SurveysApi {
     /// List surveys
     ///
     /// Filters combine with AND. Pages follow the order in which surveys were first
-    /// stored; pass `next_cursor` back as `cursor` for the next page. Surveys added while
-    /// you page appear at the end; none is skipped or repeated.
+    /// stored (or its reverse with `order=newest`); pass `next_cursor` back as `cursor`,
+    /// with the same filters and order, for the next page. Surveys added while you page
+    /// oldest-first appear at the end; none is skipped or repeated.
     #[oai(path = "/surveys", method = "get", operation_id = "listSurveys")]
     async fn list(
         &self,
@@ -296,6 +297,8 @@ impl SurveysApi {
         cursor: Query<Option<String>>,
         /// Page size, 1–1000 (default 100).
         limit: Query<Option<u32>>,
+        /// `oldest` first (default) or `newest` first.
+        order: Query<Option<ListOrder>>,
     ) -> Result<ListResponse, ApiError> {
         let region = match region.0 {
             None => None,
@@ -338,6 +341,7 @@ impl SurveysApi {
             year: year.0,
             technician: technician.0,
             modified_since: modified_since.0,
+            newest_first: order.0 == Some(ListOrder::Newest),
         };
         let page = self
             .state
@@ -469,6 +473,16 @@ impl SurveysApi {
             versions: versions.into_iter().map(SurveyVersionBody::from).collect(),
         })))
     }
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// In the order surveys were first stored.
+    Oldest,
+    /// Most recently stored first.
+    Newest,
 }
 
 /// The batch body as decoded: items stay raw JSON so that each is decoded, and refused,

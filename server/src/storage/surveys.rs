@@ -113,6 +113,8 @@ pub struct SurveyFilter {
     pub technician: Option<String>,
     /// Only surveys stored or corrected at or after this time.
     pub modified_since: Option<DateTime<Utc>>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
 }
 
 /// One page of a listing.
@@ -308,7 +310,8 @@ impl Storage {
         }))
     }
 
-    /// Surveys matching `filter` in insertion order, starting after `after`.
+    /// Surveys matching `filter` in insertion order (or its reverse), starting after
+    /// `after` in that order.
     ///
     /// Keyset pagination on the immutable insertion sequence: a page costs the same at
     /// any depth, and rows added or corrected while a client pages neither shift nor
@@ -337,14 +340,17 @@ impl Storage {
         if let Some(since) = filter.modified_since {
             query = query.filter(surveys::Column::UpdatedAt.gte(since));
         }
-        if let Some(after) = after {
-            query = query.filter(surveys::Column::Seq.gt(after));
-        }
-        let mut rows = query
-            .order_by_asc(surveys::Column::Seq)
-            .limit(limit + 1)
-            .all(&self.db)
-            .await?;
+        query = match (after, filter.newest_first) {
+            (Some(after), false) => query.filter(surveys::Column::Seq.gt(after)),
+            (Some(after), true) => query.filter(surveys::Column::Seq.lt(after)),
+            (None, _) => query,
+        };
+        query = if filter.newest_first {
+            query.order_by_desc(surveys::Column::Seq)
+        } else {
+            query.order_by_asc(surveys::Column::Seq)
+        };
+        let mut rows = query.limit(limit + 1).all(&self.db).await?;
         let has_more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let next_after = if has_more {
