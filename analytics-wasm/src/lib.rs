@@ -1,18 +1,31 @@
-//! The agriwaste domain: the survey model, its validation, and (in later modules) the
-//! indicators and charts computed from surveys.
+//! The agriwaste domain: the survey model, its validation, the indicators and
+//! charts computed from surveys.
 //!
 //! This crate is pure: no I/O, no clock, no HTTP, no database. It compiles natively into
 //! the server and to WebAssembly for the browser and the phone, so all three compute the
 //! same numbers with the same code. What it needs from the outside world (today's date,
 //! the region table, coefficients) is passed in.
 
+pub mod charts;
+pub mod coefficients;
 pub mod csv;
+pub mod estimate;
+pub mod indicators;
 pub mod issue;
+pub mod quality;
 pub mod regions;
 pub mod survey;
 pub mod synthetic;
+pub mod targets;
 pub mod validation;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
+pub use coefficients::Coefficients;
+pub use estimate::{RatioEstimate, ratio_estimate};
+pub use indicators::{
+    GroupIndicators, Grouping, HouseholdFacts, Indicator, compute, compute_from_surveys,
+};
 pub use issue::{Issue, IssueCode, Severity};
 pub use regions::{Region, RegionLevel, RegionTable};
 pub use survey::{Survey, parse_survey};

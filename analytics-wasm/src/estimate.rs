@@ -1,0 +1,412 @@
+//! The weighted ratio estimator and its uncertainty (REFERENCE.md, "Weighted estimates
+//! and their uncertainty").
+//!
+//! A group's rate is `R = Σ wᵢyᵢ / Σ wᵢxᵢ` with households as sampling units. Its
+//! standard error comes from Taylor linearization under the with-replacement
+//! approximation: `zᵢ = wᵢ(yᵢ − R xᵢ) / Σ wⱼxⱼ`, `var(R) = n/(n−1) · Σ (zᵢ − z̄)²`, and the
+//! 95 % interval is `R ± t(0.975, n−1) · SE`, as survey packages such as samplics report.
+//!
+//! The Student t quantile is computed here rather than taken from a statistics crate so
+//! that the module stays small in WASM, and with `libm` rather than the platform's maths
+//! library so that native and WASM results agree to the bit.
+
+use serde::{Deserialize, Serialize};
+
+/// Below this many households an estimate is flagged: its interval is wide
+/// (REFERENCE.md suggests 30).
+pub const SMALL_N: usize = 30;
+
+/// One household's contribution to a ratio: numerator `y`, denominator `x`, weight `w`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// Numerator (e.g. film recovered, kg).
+    pub y: f64,
+    /// Denominator (e.g. film used, kg).
+    pub x: f64,
+    /// Sampling weight (1 when the sample has none).
+    pub w: f64,
+}
+
+/// A weighted ratio estimate with its uncertainty.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatioEstimate {
+    /// Households that carry the section (x present).
+    pub n: usize,
+    /// `Σ w y`.
+    pub weighted_numerator: f64,
+    /// `Σ w x`.
+    pub weighted_denominator: f64,
+    /// `Σ y`.
+    pub numerator: f64,
+    /// `Σ x`.
+    pub denominator: f64,
+    /// The weighted ratio `R`; none when `Σ w x` is zero.
+    pub rate: Option<f64>,
+    /// The unweighted ratio of totals `Σ y / Σ x`; none when `Σ x` is zero.
+    pub unweighted_rate: Option<f64>,
+    /// Taylor-linearized standard error of `R`; none below two households.
+    pub se: Option<f64>,
+    /// Lower end of the 95 % interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95 % interval.
+    pub ci_high: Option<f64>,
+    /// Fewer than [`SMALL_N`] households: read the interval with care.
+    pub small_n: bool,
+}
+
+/// Estimates `R = Σ w y / Σ w x` with its standard error and 95 % interval.
+///
+/// The sum is taken in the order given, so callers that need bit-identical results
+/// across input permutations must present observations in a canonical order (the
+/// indicator module sorts by survey id).
+pub fn ratio_estimate(observations: &[Observation]) -> RatioEstimate {
+    let n = observations.len();
+    let (mut wy, mut wx, mut y, mut x) = (0.0, 0.0, 0.0, 0.0);
+    for o in observations {
+        wy += o.w * o.y;
+        wx += o.w * o.x;
+        y += o.y;
+        x += o.x;
+    }
+    let rate = ratio(wy, wx);
+    let se = match rate {
+        Some(r) if n >= 2 => {
+            let z = |o: &Observation| o.w * (o.y - r * o.x) / wx;
+            let mean = observations.iter().map(z).sum::<f64>() / n as f64;
+            let squares: f64 = observations
+                .iter()
+                .map(|o| {
+                    let d = z(o) - mean;
+                    d * d
+                })
+                .sum();
+            let variance = n as f64 / (n as f64 - 1.0) * squares;
+            Some(variance.sqrt())
+        }
+        _ => None,
+    };
+    let half_width = se.and_then(|se| t_quantile(0.975, (n - 1) as f64).map(|t| t * se));
+    RatioEstimate {
+        n,
+        weighted_numerator: wy,
+        weighted_denominator: wx,
+        numerator: y,
+        denominator: x,
+        rate,
+        unweighted_rate: ratio(y, x),
+        se,
+        ci_low: rate.zip(half_width).map(|(r, h)| r - h),
+        ci_high: rate.zip(half_width).map(|(r, h)| r + h),
+        small_n: n < SMALL_N,
+    }
+}
+
+/// `numerator / denominator`, or none when that is not a number (zero denominator).
+pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    let r = numerator / denominator;
+    (denominator != 0.0 && r.is_finite()).then_some(r)
+}
+
+/// The `p` quantile of Student's t distribution with `df` degrees of freedom, for
+/// `0 < p < 1` and `df > 0`; none outside that domain.
+///
+/// One and two degrees of freedom have closed forms. Otherwise the distribution function
+/// `F(t) = 1 − ½ I_{df/(df+t²)}(df/2, ½)` (regularized incomplete beta, evaluated by its
+/// continued fraction) is inverted by Newton steps kept inside a bisection bracket,
+/// which converges to full double precision.
+pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
+    // Written so that NaN fails every test.
+    let in_domain = p > 0.0 && p < 1.0 && df > 0.0 && df.is_finite();
+    if !in_domain {
+        return None;
+    }
+    if p < 0.5 {
+        return t_quantile(1.0 - p, df).map(|t| -t);
+    }
+    if p == 0.5 {
+        return Some(0.0);
+    }
+    if df == 1.0 {
+        return Some(libm::tan(std::f64::consts::PI * (p - 0.5)));
+    }
+    if df == 2.0 {
+        return Some((2.0 * p - 1.0) / (2.0 * p * (1.0 - p)).sqrt());
+    }
+    // Bracket the root: F(lo) < p ≤ F(hi).
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    while t_cdf(hi, df) < p {
+        lo = hi;
+        hi *= 2.0;
+        if hi > 1e300 {
+            return None;
+        }
+    }
+    let mut t = 0.5 * (lo + hi);
+    for _ in 0..200 {
+        let f = t_cdf(t, df) - p;
+        if f < 0.0 {
+            lo = t;
+        } else {
+            hi = t;
+        }
+        let step = f / t_pdf(t, df);
+        let mut next = t - step;
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - t).abs() <= 4.0 * f64::EPSILON * t.abs() || hi - lo <= f64::EPSILON * hi {
+            return Some(next);
+        }
+        t = next;
+    }
+    Some(t)
+}
+
+/// Student t distribution function.
+pub fn t_cdf(t: f64, df: f64) -> f64 {
+    let x = df / (df + t * t);
+    let tail = 0.5 * incomplete_beta(x, 0.5 * df, 0.5);
+    if t >= 0.0 { 1.0 - tail } else { tail }
+}
+
+/// Student t density.
+fn t_pdf(t: f64, df: f64) -> f64 {
+    let log_norm = ln_gamma(0.5 * (df + 1.0))
+        - ln_gamma(0.5 * df)
+        - 0.5 * libm::log(df * std::f64::consts::PI);
+    libm::exp(log_norm - 0.5 * (df + 1.0) * libm::log1p(t * t / df))
+}
+
+/// The regularized incomplete beta function `I_x(a, b)`, by the continued fraction
+/// (modified Lentz), using the symmetry `I_x(a,b) = 1 − I_{1−x}(b,a)` where the fraction
+/// converges slowly.
+fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let log_front =
+        ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * libm::log(x) + b * libm::log1p(-x);
+    let front = libm::exp(log_front);
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(x, a, b) / a
+    } else {
+        1.0 - front * beta_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=500 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7, nine terms; about 15 significant digits).
+fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const COEFFICIENTS: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection keeps the series in its accurate range.
+        let pi = std::f64::consts::PI;
+        return libm::log(pi / libm::sin(pi * x).abs()) - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = COEFFICIENTS[0];
+    for (i, c) in COEFFICIENTS.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + G + 0.5;
+    0.5 * libm::log(2.0 * std::f64::consts::PI) + (x + 0.5) * libm::log(t) - t + libm::log(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: Option<f64>, b: f64, tolerance: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() <= tolerance)
+    }
+
+    #[test]
+    fn t_quantiles_match_published_tables() {
+        // Standard table values, cross-checked by Simpson integration of the density;
+        // df = 1000 from the Cornish–Fisher series to five terms.
+        for (df, expected) in [
+            (1.0, 12.706_204_736_174_7),
+            (2.0, 4.302_652_729_749_464),
+            (3.0, 3.182_446_305_284_263),
+            (4.0, 2.776_445_105_197_793),
+            (9.0, 2.262_157_162_798_205),
+            (29.0, 2.045_229_642_132_703),
+            (120.0, 1.979_930_405_052_777),
+            (1000.0, 1.962_339_080_826_408),
+        ] {
+            let t = t_quantile(0.975, df);
+            assert!(close(t, expected, 1e-9), "df {df}: {t:?} vs {expected}");
+        }
+        assert!(close(t_quantile(0.025, 5.0), -2.570_581_835_636_314, 1e-9));
+        assert!(close(t_quantile(0.995, 10.0), 3.169_272_672_617_2, 1e-9));
+        assert_eq!(t_quantile(0.5, 7.0), Some(0.0));
+        assert_eq!(t_quantile(1.0, 7.0), None);
+        assert_eq!(t_quantile(0.9, 0.0), None);
+        assert_eq!(t_quantile(f64::NAN, 3.0), None);
+    }
+
+    #[test]
+    fn cdf_inverts_the_quantile() {
+        for df in [3.0, 5.5, 17.0, 250.0] {
+            for p in [0.6, 0.9, 0.975, 0.999] {
+                let t = t_quantile(p, df).unwrap_or(f64::NAN);
+                assert!((t_cdf(t, df) - p).abs() < 1e-13, "df {df} p {p}");
+            }
+        }
+    }
+
+    /// The worked example of REFERENCE.md (checked there against samplics).
+    #[test]
+    fn reproduces_the_reference_worked_example() {
+        let obs = |rows: &[(f64, f64, f64)]| -> Vec<Observation> {
+            rows.iter()
+                .map(|&(w, x, y)| Observation { y, x, w })
+                .collect()
+        };
+        // (w, x, y) per household; H3 has no packaging and no straw.
+        let film = obs(&[(10.0, 40.0, 30.0), (30.0, 10.0, 10.0), (20.0, 50.0, 20.0)]);
+        let packaging = obs(&[(10.0, 20.0, 15.0), (30.0, 10.0, 12.0)]);
+        let straw = obs(&[(10.0, 1000.0, 800.0), (30.0, 500.0, 450.0)]);
+        let dung = obs(&[
+            (10.0, 10000.0, 8000.0),
+            (30.0, 5000.0, 5000.0),
+            (20.0, 20000.0, 15000.0),
+        ]);
+        type Row = (
+            &'static str,
+            Vec<Observation>,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            usize,
+        );
+        let expected: [Row; 4] = [
+            (
+                "film",
+                film,
+                0.6,
+                0.588235294118,
+                0.168771604128,
+                -0.137930309,
+                1.314400897,
+                3,
+            ),
+            (
+                "packaging",
+                packaging,
+                0.9,
+                1.02,
+                0.216,
+                -1.724540223,
+                3.764540223,
+                2,
+            ),
+            (
+                "straw",
+                straw,
+                0.833333333333,
+                0.86,
+                0.048,
+                0.250102173,
+                1.469897827,
+                2,
+            ),
+            (
+                "dung",
+                dung,
+                0.8,
+                0.815384615385,
+                0.071829542748,
+                0.506327037,
+                1.124442194,
+                3,
+            ),
+        ];
+        for (name, data, unweighted, rate, se, low, high, n) in expected {
+            let e = ratio_estimate(&data);
+            assert_eq!(e.n, n, "{name}");
+            assert!(close(e.unweighted_rate, unweighted, 1e-9), "{name} {e:?}");
+            assert!(close(e.rate, rate, 1e-9), "{name} {e:?}");
+            assert!(close(e.se, se, 1e-9), "{name} {e:?}");
+            assert!(close(e.ci_low, low, 1e-9), "{name} {e:?}");
+            assert!(close(e.ci_high, high, 1e-9), "{name} {e:?}");
+            assert!(e.small_n);
+        }
+    }
+
+    #[test]
+    fn empty_and_single_groups_have_no_interval() {
+        let empty = ratio_estimate(&[]);
+        assert_eq!((empty.rate, empty.se, empty.n), (None, None, 0));
+        let zero = ratio_estimate(&[Observation {
+            y: 0.0,
+            x: 0.0,
+            w: 1.0,
+        }]);
+        assert_eq!((zero.rate, zero.n), (None, 1));
+        let one = ratio_estimate(&[Observation {
+            y: 1.0,
+            x: 2.0,
+            w: 1.0,
+        }]);
+        assert_eq!((one.rate, one.se, one.ci_low), (Some(0.5), None, None));
+    }
+}
