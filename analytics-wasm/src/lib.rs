@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod issue;
 pub mod quality;
 pub mod regions;
+pub mod review;
 pub mod survey;
 pub mod synthetic;
 pub mod targets;

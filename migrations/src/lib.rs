@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_regions;
 mod m20261123_000002_create_surveys;
+mod m20261123_000003_accounts_review_audit;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_regions::Migration),
             Box::new(m20261123_000002_create_surveys::Migration),
+            Box::new(m20261123_000003_accounts_review_audit::Migration),
         ]
     }
 }

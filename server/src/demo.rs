@@ -6,6 +6,7 @@ use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::validation::{self, ValidationContext};
 
 use crate::api::surveys::today_in_china;
+use crate::storage::audit::Actor;
 use crate::storage::{NewSurvey, Storage};
 
 /// How many demo surveys: about a hundred per county over three years.
@@ -29,14 +30,10 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
             .iter()
             .filter_map(|survey| {
                 let issues = validation::validate(survey, &ctx);
-                (!validation::has_errors(&issues)).then(|| NewSurvey {
-                    actor: survey.technician.clone(),
-                    survey: survey.clone(),
-                    warnings: issues,
-                })
+                (!validation::has_errors(&issues)).then(|| NewSurvey { survey: survey.clone(), warnings: issues })
             })
             .collect();
-        stored += storage.create_surveys(&batch).await?.len();
+        stored += storage.create_surveys(&batch, &Actor::system("demo-data")).await?.len();
     }
     tracing::info!(surveys = stored, "demo data added");
     Ok(())

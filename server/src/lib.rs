@@ -3,6 +3,8 @@
 //! that knows HTTP and the database.
 
 pub mod api;
+pub mod auth;
+pub mod bootstrap;
 pub mod config;
 pub mod demo;
 pub mod startup;

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use agriwaste_server::auth::Role;
 use agriwaste_server::config::SettingsArgs;
 use agriwaste_server::startup::Application;
 use agriwaste_server::storage::{Storage, redact};
@@ -29,6 +30,37 @@ enum Command {
     Serve(SettingsArgs),
     /// Apply pending database migrations and exit.
     Migrate(SettingsArgs),
+    /// Manage user accounts (the first admin, for instance).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user and print their password (generated unless --password-stdin).
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// technician, viewer, reviewer or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Region a viewer or reviewer covers (county, prefecture or province code).
+        #[arg(long)]
+        scope: Option<String>,
+        /// County a technician works in (repeat for several).
+        #[arg(long = "county")]
+        counties: Vec<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::from_key(value).ok_or_else(|| "one of technician, viewer, reviewer, admin".to_owned())
 }
 
 #[tokio::main]
@@ -50,11 +82,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = args.resolve()?;
             telemetry::init(settings.log_format);
             let app = Application::build(settings).await?;
+            for line in app.banner() {
+                println!("{line}");
+            }
             // Machine-readable too: test harnesses wait for this line.
             println!("agriwaste listening on http://{}", app.local_addr());
             let _ = std::io::stdout().flush();
             tracing::info!(address = %app.local_addr(), "listening");
             app.run_until_stopped().await
+        }
+        Command::User(UserCommand::Add { username, role, scope, counties, password_stdin, settings }) => {
+            let settings = settings.resolve()?;
+            telemetry::init(settings.log_format);
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let storage = Storage::open(&settings.database_url(), settings.attachments_dir(), 1).await?;
+            let (user, password) =
+                agriwaste_server::bootstrap::add_user(&storage, &username, role, scope, counties, password).await?;
+            println!("created {} {}", user.role.key(), user.username);
+            if !password_stdin {
+                println!("password: {password}");
+            }
+            storage.close().await?;
+            Ok(())
         }
         Command::Migrate(args) => {
             let settings = args.resolve()?;

@@ -27,6 +27,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: Arc<AppState>,
+    banner: Vec<String>,
 }
 
 impl Application {
@@ -40,10 +41,10 @@ impl Application {
             settings.db_max_connections,
         )
         .await?;
+        let mut banner = Vec::new();
         if settings.demo_data {
-            demo::seed_if_empty(&storage)
-                .await
-                .context("seeding demo data")?;
+            demo::seed_if_empty(&storage).await.context("seeding demo data")?;
+            banner = crate::bootstrap::demo_accounts(&storage).await.context("creating demo accounts")?;
         }
         let acceptor = TcpListener::bind(settings.bind)
             .into_acceptor()
@@ -55,11 +56,13 @@ impl Application {
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or(settings.bind);
         let state = Arc::new(AppState { storage, settings });
-        Ok(Application {
-            acceptor,
-            local_addr,
-            state,
-        })
+        Ok(Application { acceptor, local_addr, state, banner })
+    }
+
+    /// Lines to show the person who started the server (demo accounts), printed to
+    /// standard output and never logged.
+    pub fn banner(&self) -> &[String] {
+        &self.banner
     }
 
     /// The address actually bound (useful with port 0).

@@ -103,7 +103,7 @@ async fn corrections_keep_history_and_refuse_stale_versions(backend: Backend) ->
     assert!(
         versions
             .iter()
-            .all(|v| v["changed_by"] == "tech-ga-01" && v["changed_at"].is_string())
+            .all(|v| v["changed_by"] == "admin" && v["changed_at"].is_string())
     );
 
     // The phone's late retry of its original submission is still a duplicate.

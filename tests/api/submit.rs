@@ -28,7 +28,7 @@ async fn create_then_read(backend: Backend) -> Result<()> {
     assert_eq!(response.headers()["etag"], "\"v1\"");
     let (_, created) = e2e::json_of(response).await?;
     assert_eq!(created["version"], 1);
-    assert_eq!(created["created_by"], "tech-ga-01");
+    assert_eq!(created["created_by"], "admin");
     assert_eq!(created["warnings"], serde_json::json!([]));
 
     let (status, stored) = app.get(&format!("/api/v1/surveys/{id}")).await?;

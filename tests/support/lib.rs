@@ -110,8 +110,10 @@ async fn pg_admin(sql: &str) -> Result<()> {
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// A client with a sane timeout.
+    /// A client signed in as the test's admin (every request carries its token).
     pub client: reqwest::Client,
+    /// The admin's password (a random one per test).
+    pub admin_password: String,
     /// The store.
     pub backend: Backend,
     child: Option<Child>,
@@ -147,12 +149,11 @@ impl TestApp {
                 (pg_url_for(&admin_pg_url(), &name), Some(name))
             }
         };
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
+        let admin_password = format!("pw-{}", Uuid::new_v4().simple());
         let mut app = TestApp {
             base: String::new(),
-            client,
+            client: reqwest::Client::new(),
+            admin_password,
             backend,
             child: None,
             data_dir,
@@ -161,8 +162,73 @@ impl TestApp {
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             starts: 0,
         };
+        app.add_admin().await?;
         app.start().await?;
+        let token = app.login("admin", &app.admin_password.clone()).await?;
+        app.client = client_with(&[("authorization", &format!("Bearer {token}"))])?;
         Ok(app)
+    }
+
+    /// Creates the first admin the way an operator would: `agriwaste user add`.
+    async fn add_admin(&self) -> Result<()> {
+        use std::io::Write;
+        let mut child = Command::new(server_binary()?)
+            .args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .current_dir(self.data_dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            writeln!(stdin, "{}", self.admin_password)?;
+        }
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
+        if !output.status.success() {
+            bail!("agriwaste user add failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(())
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn login(&self, username: &str, password: &str) -> Result<String> {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await?;
+        let (status, body) = json_of(response).await?;
+        if status != 200 {
+            bail!("sign-in as {username} failed: {status} {body}");
+        }
+        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Creates a user through the API (as admin); returns their id and password.
+    pub async fn create_user(&self, username: &str, role: &str, scope: Option<&str>, counties: &[&str]) -> Result<(String, String)> {
+        let password = format!("pw-{}", Uuid::new_v4().simple());
+        let (status, body) = self
+            .post(
+                "/api/v1/users",
+                &serde_json::json!({
+                    "username": username, "role": role, "scope_code": scope,
+                    "counties": counties, "password": password,
+                }),
+            )
+            .await?;
+        if status != 201 {
+            bail!("creating {username} failed: {status} {body}");
+        }
+        Ok((body["user"]["id"].as_str().unwrap_or_default().to_owned(), password))
+    }
+
+    /// A client that signs in as a new user of this role and scope.
+    pub async fn client_as(&self, username: &str, role: &str, scope: Option<&str>, counties: &[&str]) -> Result<reqwest::Client> {
+        let (_, password) = self.create_user(username, role, scope, counties).await?;
+        let token = self.login(username, &password).await?;
+        client_with(&[("authorization", &format!("Bearer {token}"))])
     }
 
     /// Starts the server process on this app's database and waits until it listens.
@@ -292,6 +358,15 @@ impl TestApp {
             }
         }
     }
+}
+
+/// A client that sends these headers with every request.
+pub fn client_with(headers: &[(&str, &str)]) -> Result<reqwest::Client> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        map.insert(reqwest::header::HeaderName::from_bytes(name.as_bytes())?, reqwest::header::HeaderValue::from_str(value)?);
+    }
+    Ok(reqwest::Client::builder().default_headers(map).timeout(Duration::from_secs(60)).build()?)
 }
 
 /// Status and JSON body of a response (`Null` when the body is not JSON).

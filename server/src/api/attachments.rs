@@ -18,7 +18,8 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::error::ApiError;
 use super::model::AttachmentBody;
-use super::principal::Principal;
+use super::middleware::RequestContext;
+use super::security::{Auth, PersonAuth, denied};
 use crate::startup::AppState;
 use crate::storage::attachments::{ImageKind, NewAttachment, is_sha256_hex};
 
@@ -107,16 +108,14 @@ impl AttachmentsApi {
     )]
     async fn upload(
         &self,
-        principal: Data<&Principal>,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
         id: Path<Uuid>,
         upload: PhotoUpload,
     ) -> Result<UploadResponse, ApiError> {
-        let survey = self
-            .state
-            .storage
-            .get_survey(id.0)
-            .await?
-            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
+        let principal = auth.principal();
+        principal.may_correct().map_err(|d| denied(d, "调查", "survey"))?;
+        self.visible(principal, id.0).await?;
         let limit = self.state.settings.max_attachment_bytes;
         if upload.file.size() > limit {
             return Err(ApiError::payload_too_large(limit).at("file"));
@@ -140,7 +139,7 @@ impl AttachmentsApi {
             .at("file")
         })?;
         file.rewind().await.map_err(ApiError::internal)?;
-        let actor = principal.actor_for(&survey.survey);
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         let (attachment, created) = self
             .state
             .storage
@@ -149,8 +148,8 @@ impl AttachmentsApi {
                 reader: file,
                 kind,
                 file_name,
-                actor,
-            })
+                
+            }, &actor)
             .await?;
         Ok(if created {
             UploadResponse::Created(Json(attachment.into()))
@@ -165,10 +164,8 @@ impl AttachmentsApi {
         method = "get",
         operation_id = "listPhotos"
     )]
-    async fn list(&self, id: Path<Uuid>) -> Result<ListResponse, ApiError> {
-        if self.state.storage.get_survey(id.0).await?.is_none() {
-            return Err(ApiError::not_found("调查", "survey"));
-        }
+    async fn list(&self, auth: Auth, id: Path<Uuid>) -> Result<ListResponse, ApiError> {
+        self.visible(auth.principal(), id.0).await?;
         let attachments = self.state.storage.list_attachments(id.0).await?;
         Ok(ListResponse::Ok(Json(
             attachments.into_iter().map(AttachmentBody::from).collect(),
@@ -183,10 +180,12 @@ impl AttachmentsApi {
     )]
     async fn download(
         &self,
+        auth: Auth,
         id: Path<Uuid>,
         /// The photo's SHA-256, lowercase hex.
         sha256: Path<String>,
     ) -> Result<PhotoResponse, ApiError> {
+        self.visible(auth.principal(), id.0).await?;
         // Checked before it goes anywhere near a file path.
         if !is_sha256_hex(&sha256.0) {
             return Err(ApiError::not_found("照片", "photo"));
@@ -203,6 +202,16 @@ impl AttachmentsApi {
             content_type: attachment.content_type,
             size: attachment.size_bytes,
         })
+    }
+}
+
+impl AttachmentsApi {
+    /// The survey must exist and be visible to the caller; otherwise 404.
+    async fn visible(&self, principal: &crate::auth::Principal, id: Uuid) -> Result<(), ApiError> {
+        match self.state.storage.get_survey(id).await? {
+            Some(s) if principal.can_see(&s.survey.county_code, &s.survey.technician, self.state.storage.regions()) => Ok(()),
+            _ => Err(ApiError::not_found("调查", "survey")),
+        }
     }
 }
 

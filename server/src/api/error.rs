@@ -190,6 +190,11 @@ impl ApiError {
     pub fn code(&self) -> &str {
         &self.body.code
     }
+
+    /// The body sent to the client.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
 }
 
 impl From<crate::storage::StorageError> for ApiError {
@@ -294,6 +299,13 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
             body: api.body.clone(),
             cause: None,
         }
+    } else if err.is::<poem_openapi::error::AuthorizationError>() {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "需要登录:请提供 Authorization: Bearer 令牌或 X-API-Key 密钥",
+            "authentication required: send Authorization: Bearer <token> or X-API-Key <key>",
+        )
     } else if err.is::<NotFoundError>() {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -375,6 +387,12 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
     };
     api.body.request_id = Some(request_id.to_owned());
     let mut response = api.as_response();
+    if api.status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            poem::http::header::WWW_AUTHENTICATE,
+            poem::http::HeaderValue::from_static("Bearer realm=\"agriwaste\""),
+        );
+    }
     if api.status == StatusCode::PAYLOAD_TOO_LARGE {
         response.headers_mut().insert(
             poem::http::header::CONNECTION,

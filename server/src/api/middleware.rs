@@ -10,7 +10,6 @@ use poem::http::{HeaderValue, Method};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use super::error::{ApiError, to_response};
-use super::principal::Principal;
 use crate::config::Settings;
 
 /// Size limits per kind of endpoint.
@@ -90,6 +89,16 @@ pub async fn limit_body<E: Endpoint>(
     result
 }
 
+/// What handlers know about the request beyond its parameters: its id (for logs and
+/// the audit trail) and the client's address.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The request id, echoed in `X-Request-Id`.
+    pub request_id: String,
+    /// The client's IP address.
+    pub address: Option<String>,
+}
+
 /// Gives every request an id (the client's `X-Request-Id` if sane, else a new one),
 /// turns every error into the common JSON shape, and logs one line per request.
 pub async fn observe<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
@@ -104,7 +113,8 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Resul
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(Principal::Anonymous);
+    let address = req.remote_addr().as_socket_addr().map(|a| a.ip().to_string());
+    req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), address });
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = Instant::now();

@@ -1,12 +1,13 @@
 //! The HTTP API: one module per resource, assembled into one OpenAPI service.
 
+pub mod accounts;
 pub mod attachments;
 pub mod body;
 pub mod error;
 pub mod health;
 pub mod middleware;
 pub mod model;
-pub mod principal;
+pub mod security;
 pub mod regions;
 pub mod surveys;
 
@@ -21,29 +22,35 @@ use crate::startup::AppState;
 pub enum ApiTags {
     /// Farm-level surveys: submit, sync, list, correct.
     Surveys,
+    /// Review decisions on surveys.
+    Review,
     /// Photos attached to surveys.
     Attachments,
     /// The administrative regions surveys are filed under.
     Regions,
+    /// Sign-in, users, device tokens, API keys, audit log.
+    Accounts,
 }
 
 /// Every API, combined.
 pub type Apis = (
     surveys::SurveysApi,
+    surveys::ReviewApi,
     attachments::AttachmentsApi,
     regions::RegionsApi,
+    accounts::AccountsApi,
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
 pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, ()> {
     let apis = (
-        surveys::SurveysApi {
-            state: state.clone(),
-        },
+        surveys::SurveysApi { state: state.clone() },
+        surveys::ReviewApi { state: state.clone() },
         attachments::AttachmentsApi {
             state: state.clone(),
         },
-        regions::RegionsApi { state },
+        regions::RegionsApi { state: state.clone() },
+        accounts::AccountsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(

@@ -278,6 +278,25 @@ pub struct StoredSurveyBody {
     pub updated_at: DateTime<Utc>,
     /// Who stored the current version.
     pub updated_by: String,
+    /// Where the survey stands in review.
+    pub review: ReviewBody,
+}
+
+/// A survey's review state.
+#[derive(Debug, Object)]
+#[oai(rename = "Review")]
+pub struct ReviewBody {
+    /// `received`, `edited`, `approved`, `has_issues` or `rejected`.
+    pub state: super::surveys::ReviewStateParam,
+    /// The reviewer's comment to the technician.
+    #[oai(skip_serializing_if_is_none)]
+    pub comment: Option<String>,
+    /// Who set the state.
+    #[oai(skip_serializing_if_is_none)]
+    pub reviewed_by: Option<String>,
+    /// When.
+    #[oai(skip_serializing_if_is_none)]
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 /// The ETag of a survey version.
@@ -302,6 +321,12 @@ impl From<StoredSurvey> for StoredSurveyBody {
             created_by: stored.created_by,
             updated_at: stored.updated_at,
             updated_by: stored.updated_by,
+            review: ReviewBody {
+                state: super::surveys::ReviewStateParam::from_state(stored.review.state),
+                comment: stored.review.comment,
+                reviewed_by: stored.review.reviewed_by,
+                reviewed_at: stored.review.reviewed_at,
+            },
         }
     }
 }

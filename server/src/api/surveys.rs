@@ -21,10 +21,13 @@ use super::ApiTags;
 use super::body::DomainJson;
 use super::error::{ApiError, FieldIssue};
 use super::model::*;
-use super::principal::Principal;
+use super::middleware::RequestContext;
+use super::security::{Auth, PersonAuth, denied};
 use crate::startup::AppState;
 use crate::storage::surveys::Correction;
-use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, SurveyFilter};
+use crate::auth::{Denied, Principal, Role};
+use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter};
+use agriwaste_analytics::review::ReviewState;
 
 /// Most surveys one batch may carry.
 pub const MAX_BATCH: usize = 500;
@@ -102,6 +105,61 @@ impl SurveysApi {
     }
 }
 
+impl SurveysApi {
+    /// A technician's surveys carry their username: the authenticated principal is the
+    /// author, whatever the phone typed.
+    fn as_author(principal: &Principal, mut survey: Survey) -> Survey {
+        if principal.role == Some(Role::Technician) {
+            survey.technician = principal.name.clone();
+        }
+        survey
+    }
+
+    async fn visible(&self, principal: &Principal, id: Uuid) -> Result<StoredSurvey, ApiError> {
+        visible(&self.state, principal, id).await
+    }
+}
+
+/// The survey if the caller may see it; otherwise not found, as if it did not exist.
+pub async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<StoredSurvey, ApiError> {
+    {
+        let stored = state.storage.get_survey(id).await?;
+        match stored {
+            Some(s) if principal.can_see(&s.survey.county_code, &s.survey.technician, state.storage.regions()) => Ok(s),
+            _ => Err(ApiError::not_found("调查", "survey")),
+        }
+    }
+}
+
+/// Parses the filters shared by listing and bulk review, within the caller's scope.
+fn filter(
+        state: &AppState,
+        principal: &Principal,
+        region: Option<String>,
+        year: Option<i32>,
+        technician: Option<String>,
+        review_state: Option<ReviewStateParam>,
+    ) -> Result<SurveyFilter, ApiError> {
+        let region = match region {
+            None => None,
+            Some(code) => {
+                let level = state.storage.regions().get(&code).map(|r| r.level).ok_or_else(|| {
+                    ApiError::bad_request("unknown_region", format!("区划代码 {code} 不存在"), format!("region {code:?} is not known"))
+                        .at("region")
+                })?;
+                Some((code, level))
+            }
+        };
+        Ok(SurveyFilter {
+            scope: principal.survey_scope(state.storage.regions()),
+            review_state: review_state.map(ReviewStateParam::state),
+            region,
+            year,
+            technician,
+            ..SurveyFilter::default()
+        })
+}
+
 /// Today's date in China Standard Time (UTC+8, no daylight saving), which Tibet and
 /// Qinghai keep: the date a technician writes on a survey.
 pub fn today_in_china() -> chrono::NaiveDate {
@@ -142,18 +200,17 @@ impl SurveysApi {
     #[oai(path = "/surveys", method = "post", operation_id = "createSurvey")]
     async fn create(
         &self,
-        principal: Data<&Principal>,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
         body: DomainJson<Survey, SurveyDoc>,
     ) -> Result<CreateResponse, ApiError> {
-        let survey = body.0;
+        let principal = auth.principal();
+        let survey = Self::as_author(principal, body.0);
         let warnings = self.check(&survey).map_err(ApiError::invalid)?;
-        let actor = principal.actor_for(&survey);
-        let new = NewSurvey {
-            survey,
-            warnings,
-            actor,
-        };
-        match self.state.storage.create_survey(&new).await? {
+        principal.may_submit(&survey.county_code).map_err(|d| denied(d, "调查", "survey"))?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let new = NewSurvey { survey, warnings };
+        match self.state.storage.create_survey(&new, &actor).await? {
             CreateOutcome::Created(stored) => {
                 let location = format!("/api/v1/surveys/{}", stored.survey.id);
                 let tag = etag(stored.version);
@@ -176,9 +233,15 @@ impl SurveysApi {
     #[oai(path = "/surveys/batch", method = "post", operation_id = "syncSurveys")]
     async fn batch(
         &self,
-        principal: Data<&Principal>,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
         body: DomainJson<BatchEnvelope, SurveyBatchDoc>,
     ) -> Result<BatchResponse, ApiError> {
+        let principal = auth.principal();
+        if principal.may_correct().is_err() {
+            // Only technicians and admins submit; say so once rather than per item.
+            return Err(denied(Denied::Role, "调查", "survey"));
+        }
         let items = body.0.surveys;
         if items.len() > MAX_BATCH {
             return Err(ApiError::new(
@@ -206,7 +269,6 @@ impl SurveysApi {
                 parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
             match checked {
                 Ok((survey, warnings)) => {
-                    let actor = principal.actor_for(&survey);
                     store_index.push(results.len());
                     results.push(BatchItemResult {
                         index: index as u32,
@@ -216,11 +278,7 @@ impl SurveysApi {
                         errors: Vec::new(),
                         warnings: Vec::new(),
                     });
-                    to_store.push(NewSurvey {
-                        survey,
-                        warnings,
-                        actor,
-                    });
+                    to_store.push(NewSurvey { survey, warnings });
                 }
                 Err(issues) => {
                     let (errors, warnings) = validation::split(issues);
@@ -235,7 +293,8 @@ impl SurveysApi {
                 }
             }
         }
-        let outcomes = self.state.storage.create_surveys(&to_store).await?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let outcomes = self.state.storage.create_surveys(&to_store, &actor).await?;
         for (slot, outcome) in store_index.into_iter().zip(outcomes) {
             let result = &mut results[slot];
             let (status, stored) = match outcome {
@@ -285,6 +344,7 @@ impl SurveysApi {
     #[oai(path = "/surveys", method = "get", operation_id = "listSurveys")]
     async fn list(
         &self,
+        auth: Auth,
         /// A region code at any level (county, prefecture or province); includes everything below it.
         region: Query<Option<String>>,
         /// Survey year.
@@ -299,27 +359,9 @@ impl SurveysApi {
         limit: Query<Option<u32>>,
         /// `oldest` first (default) or `newest` first.
         order: Query<Option<ListOrder>>,
+        /// Review state.
+        review_state: Query<Option<ReviewStateParam>>,
     ) -> Result<ListResponse, ApiError> {
-        let region = match region.0 {
-            None => None,
-            Some(code) => {
-                let level = self
-                    .state
-                    .storage
-                    .regions()
-                    .get(&code)
-                    .map(|r| r.level)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                        )
-                        .at("region")
-                    })?;
-                Some((code, level))
-            }
-        };
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
             Some(text) => Some(decode_cursor(text).ok_or_else(|| {
@@ -336,13 +378,9 @@ impl SurveysApi {
             )
             .at("limit"));
         }
-        let filter = SurveyFilter {
-            region,
-            year: year.0,
-            technician: technician.0,
-            modified_since: modified_since.0,
-            newest_first: order.0 == Some(ListOrder::Newest),
-        };
+        let mut filter = filter(&self.state, auth.principal(), region.0, year.0, technician.0, review_state.0)?;
+        filter.modified_since = modified_since.0;
+        filter.newest_first = order.0 == Some(ListOrder::Newest);
         let page = self
             .state
             .storage
@@ -356,13 +394,8 @@ impl SurveysApi {
 
     /// Get a survey
     #[oai(path = "/surveys/:id", method = "get", operation_id = "getSurvey")]
-    async fn get(&self, id: Path<Uuid>) -> Result<GetResponse, ApiError> {
-        let stored = self
-            .state
-            .storage
-            .get_survey(id.0)
-            .await?
-            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
+    async fn get(&self, auth: Auth, id: Path<Uuid>) -> Result<GetResponse, ApiError> {
+        let stored = self.visible(auth.principal(), id.0).await?;
         let tag = etag(stored.version);
         Ok(GetResponse::Ok(Json(stored.into()), tag))
     }
@@ -375,13 +408,17 @@ impl SurveysApi {
     #[oai(path = "/surveys/:id", method = "put", operation_id = "correctSurvey")]
     async fn correct(
         &self,
-        principal: Data<&Principal>,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
         id: Path<Uuid>,
         /// The ETag of the version being replaced.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: DomainJson<CorrectionRequest, CorrectionDoc>,
     ) -> Result<CorrectResponse, ApiError> {
+        let principal = auth.principal();
+        principal.may_correct().map_err(|d| denied(d, "调查", "survey"))?;
+        let current = self.visible(principal, id.0).await?;
         let request = body.0;
         if request.survey.id != id.0 {
             return Err(ApiError::new(
@@ -423,19 +460,16 @@ impl SurveysApi {
                 .at("base_version"));
             }
         };
-        let survey = request.survey.clone();
+        let survey = Self::as_author(principal, request.survey.clone());
+        if survey.county_code != current.survey.county_code {
+            principal.may_submit(&survey.county_code).map_err(|d| denied(d, "调查", "survey"))?;
+        }
         let warnings = self.check(&survey).map_err(|issues| {
             ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
         })?;
-        let actor = principal.actor_for(&survey);
-        let correction = Correction {
-            survey,
-            warnings,
-            base_version,
-            actor,
-            note: request.note,
-        };
-        match self.state.storage.correct_survey(&correction).await? {
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let correction = Correction { survey, warnings, base_version, note: request.note };
+        match self.state.storage.correct_survey(&correction, &actor).await? {
             CorrectOutcome::Corrected(stored) | CorrectOutcome::Unchanged(stored) => {
                 let tag = etag(stored.version);
                 Ok(CorrectResponse::Ok(Json(stored.into()), tag))
@@ -461,7 +495,8 @@ impl SurveysApi {
         method = "get",
         operation_id = "surveyHistory"
     )]
-    async fn history(&self, id: Path<Uuid>) -> Result<HistoryResponse, ApiError> {
+    async fn history(&self, auth: Auth, id: Path<Uuid>) -> Result<HistoryResponse, ApiError> {
+        self.visible(auth.principal(), id.0).await?;
         let versions = self
             .state
             .storage
@@ -475,6 +510,130 @@ impl SurveysApi {
     }
 }
 
+/// A review state, as a query parameter or in a review request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename = "ReviewState", rename_all = "snake_case")]
+pub enum ReviewStateParam {
+    /// Submitted, not yet reviewed.
+    Received,
+    /// Corrected since; to be reviewed again.
+    Edited,
+    /// Checked and accepted.
+    Approved,
+    /// Sent back to the technician with a comment.
+    HasIssues,
+    /// Not counted.
+    Rejected,
+}
+
+impl ReviewStateParam {
+    /// The domain state.
+    pub fn state(self) -> ReviewState {
+        match self {
+            ReviewStateParam::Received => ReviewState::Received,
+            ReviewStateParam::Edited => ReviewState::Edited,
+            ReviewStateParam::Approved => ReviewState::Approved,
+            ReviewStateParam::HasIssues => ReviewState::HasIssues,
+            ReviewStateParam::Rejected => ReviewState::Rejected,
+        }
+    }
+
+    /// The API form of a domain state.
+    pub fn from_state(state: ReviewState) -> Self {
+        match state {
+            ReviewState::Received => ReviewStateParam::Received,
+            ReviewState::Edited => ReviewStateParam::Edited,
+            ReviewState::Approved => ReviewStateParam::Approved,
+            ReviewState::HasIssues => ReviewStateParam::HasIssues,
+            ReviewState::Rejected => ReviewStateParam::Rejected,
+        }
+    }
+}
+
+/// A review decision on one survey.
+#[derive(Debug, poem_openapi::Object)]
+#[oai(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// `approved`, `has_issues` or `rejected`.
+    pub state: ReviewStateParam,
+    /// What the technician should fix (required with `has_issues`).
+    pub comment: Option<String>,
+}
+
+/// Which surveys a bulk review covers; filters combine with AND and stay within the
+/// reviewer's scope.
+#[derive(Debug, poem_openapi::Object)]
+#[oai(deny_unknown_fields)]
+pub struct BulkReviewFilter {
+    /// A region code at any level.
+    pub region: Option<String>,
+    /// Survey year.
+    pub year: Option<i32>,
+    /// Technician.
+    pub technician: Option<String>,
+    /// Current review state (e.g. `received` to approve everything not yet reviewed).
+    pub review_state: Option<ReviewStateParam>,
+}
+
+/// A review decision on every survey matching a filter.
+#[derive(Debug, poem_openapi::Object)]
+#[oai(deny_unknown_fields)]
+pub struct BulkReviewRequest {
+    /// Which surveys.
+    pub filter: BulkReviewFilter,
+    /// `approved`, `has_issues` or `rejected`.
+    pub state: ReviewStateParam,
+    /// Comment to the technicians (required with `has_issues`).
+    pub comment: Option<String>,
+}
+
+/// How many surveys a bulk review changed.
+#[derive(Debug, poem_openapi::Object)]
+pub struct BulkReviewResult {
+    /// Surveys whose state changed (those already in the state are left alone).
+    pub updated: u64,
+}
+
+#[derive(ApiResponse)]
+enum ReviewResponse {
+    /// The survey with its new review state.
+    #[oai(status = 200)]
+    Ok(Json<StoredSurveyBody>),
+}
+
+#[derive(ApiResponse)]
+enum BulkReviewResponse {
+    /// The number of surveys changed.
+    #[oai(status = 200)]
+    Ok(Json<BulkReviewResult>),
+}
+
+/// Checks a reviewer's decision: a state a reviewer may set, with a comment when the
+/// technician must act.
+fn check_decision(state: ReviewStateParam, comment: &Option<String>) -> Result<(ReviewState, Option<String>), ApiError> {
+    let state = state.state();
+    if !state.is_decision() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_decision",
+            "审核只能设为 approved、has_issues 或 rejected",
+            "a review sets approved, has_issues or rejected",
+        )
+        .at("state"));
+    }
+    let comment = comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+    if state.needs_comment() && comment.is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "comment_required",
+            "标记“有问题”时必须说明需要修改什么",
+            "has_issues needs a comment telling the technician what to fix",
+        )
+        .at("comment"));
+    }
+    Ok((state, comment))
+}
+
 /// The order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "snake_case")]
@@ -483,6 +642,64 @@ pub enum ListOrder {
     Oldest,
     /// Most recently stored first.
     Newest,
+}
+
+/// Review endpoints.
+pub struct ReviewApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Review")]
+impl ReviewApi {
+    /// Review a survey
+    ///
+    /// Reviewers and admins, within their region: `approved`, `has_issues` (with a
+    /// comment to the technician) or `rejected`. A later correction by the technician
+    /// moves the survey to `edited`.
+    #[oai(path = "/surveys/:id/review", method = "post", operation_id = "reviewSurvey")]
+    async fn review(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        id: Path<Uuid>,
+        body: Json<ReviewRequest>,
+    ) -> Result<ReviewResponse, ApiError> {
+        let principal = auth.principal();
+        principal.may_review().map_err(|d| denied(d, "调查", "survey"))?;
+        visible(&self.state, principal, id.0).await?;
+        let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let stored = self
+            .state
+            .storage
+            .review_survey(id.0, state, comment, &actor)
+            .await?
+            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
+        Ok(ReviewResponse::Ok(Json(stored.into())))
+    }
+
+    /// Review every survey matching a filter
+    ///
+    /// Sets the state of all surveys matching the filter within the reviewer's region in
+    /// one request (for example: approve every `received` survey of a county and year).
+    /// Each change is recorded in the audit log.
+    #[oai(path = "/surveys/bulk-review", method = "post", operation_id = "bulkReviewSurveys")]
+    async fn bulk_review(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        body: Json<BulkReviewRequest>,
+    ) -> Result<BulkReviewResponse, ApiError> {
+        let principal = auth.principal();
+        principal.may_review().map_err(|d| denied(d, "调查", "survey"))?;
+        let request = body.0;
+        let (state, comment) = check_decision(request.state, &request.comment)?;
+        let f = request.filter;
+        let filter = filter(&self.state, principal, f.region, f.year, f.technician, f.review_state)?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let updated = self.state.storage.bulk_review(&filter, state, comment, &actor).await?;
+        Ok(BulkReviewResponse::Ok(Json(BulkReviewResult { updated })))
+    }
 }
 
 /// The batch body as decoded: items stay raw JSON so that each is decoded, and refused,

@@ -8,11 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
+use super::audit::{Actor, Change, append};
 use super::entities::survey_attachments;
 use super::{Storage, StorageError};
 
@@ -81,8 +82,6 @@ pub struct NewAttachment<R> {
     pub kind: ImageKind,
     /// The name the phone gave.
     pub file_name: Option<String>,
-    /// Who uploads it.
-    pub actor: String,
 }
 
 /// Whether a string is a SHA-256 in lowercase hex (and so safe to use as a file name).
@@ -103,6 +102,7 @@ impl Storage {
     pub async fn attach<R: AsyncRead + Unpin>(
         &self,
         new: NewAttachment<R>,
+        actor: &Actor,
     ) -> Result<(Attachment, bool), StorageError> {
         let (sha256, size) = self.write_blob(new.reader).await?;
         let at = Utc::now().trunc_subsecs(6);
@@ -112,7 +112,7 @@ impl Storage {
             content_type: new.kind.mime().to_owned(),
             size_bytes: size as i64,
             file_name: new.file_name,
-            uploaded_by: new.actor,
+            uploaded_by: actor.name.clone(),
             uploaded_at: at,
         };
         let _writer = self.write_guard().await;
@@ -122,6 +122,7 @@ impl Storage {
         {
             return Ok((existing, false));
         }
+        let txn = self.db.begin().await?;
         let inserted = survey_attachments::Entity::insert(survey_attachments::ActiveModel {
             survey_id: Set(attachment.survey_id.to_string()),
             sha256: Set(attachment.sha256.clone()),
@@ -131,10 +132,24 @@ impl Storage {
             uploaded_by: Set(attachment.uploaded_by.clone()),
             uploaded_at: Set(at),
         })
-        .exec_without_returning(&self.db)
+        .exec_without_returning(&txn)
         .await;
         match inserted {
-            Ok(_) => Ok((attachment, true)),
+            Ok(_) => {
+                let change = Change {
+                    action: "attachment.add",
+                    entity_type: "survey",
+                    entity_id: attachment.survey_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "sha256": attachment.sha256, "content_type": attachment.content_type,
+                        "size_bytes": attachment.size_bytes, "file_name": attachment.file_name,
+                    })),
+                };
+                append(&txn, actor, change, at).await?;
+                txn.commit().await?;
+                Ok((attachment, true))
+            }
             // Another replica attached the same photo a moment ago.
             Err(err)
                 if matches!(

@@ -64,6 +64,12 @@ pub mod surveys {
         pub created_by: String,
         pub updated_at: DateTimeUtc,
         pub updated_by: String,
+        pub review_state: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_comment: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reviewed_by: Option<String>,
+        pub reviewed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -117,6 +123,114 @@ pub mod survey_attachments {
         pub file_name: Option<String>,
         pub uploaded_by: String,
         pub uploaded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod users {
+    use sea_orm::entity::prelude::*;
+
+    /// A person who signs in: technician, viewer, reviewer or admin.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        #[sea_orm(unique)]
+        pub username: String,
+        pub display_name: String,
+        pub role: String,
+        pub scope_code: Option<String>,
+        /// JSON array of county codes (technicians).
+        #[sea_orm(column_type = "Text")]
+        pub counties: String,
+        /// Argon2id PHC string; none for device-only technicians.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub password_hash: Option<String>,
+        pub active: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod credentials {
+    use sea_orm::entity::prelude::*;
+
+    /// A session, device token or API key, stored as the SHA-256 of its secret.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credentials")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub kind: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub user_id: Option<String>,
+        pub name: String,
+        pub scope_code: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub created_by: String,
+        pub expires_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod login_failures {
+    use sea_orm::entity::prelude::*;
+
+    /// One failed login, for throttling.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_failures")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub username: String,
+        pub address: String,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_log {
+    use sea_orm::entity::prelude::*;
+
+    /// One write: who, when, what, before and after, from where.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub at: DateTimeUtc,
+        pub actor: String,
+        pub actor_kind: String,
+        pub action: String,
+        pub entity_type: String,
+        pub entity_id: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub before: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub after: Option<String>,
+        pub address: Option<String>,
+        pub request_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

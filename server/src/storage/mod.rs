@@ -5,7 +5,9 @@
 //! runs in WAL mode with `synchronous = FULL`, so a committed transaction survives a
 //! `kill -9` of the server and a power cut alike; PostgreSQL commits durably by default.
 
+pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod entities;
 pub mod surveys;
 

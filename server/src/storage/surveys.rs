@@ -1,16 +1,18 @@
 //! Surveys: create (idempotent on the client's id), correct (optimistic concurrency,
 //! every version kept), read, list (keyset pagination) and history.
 
+use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::audit::{Actor, Change, append};
 use super::entities::{survey_versions, surveys};
 use super::{Storage, StorageError};
 
@@ -31,6 +33,34 @@ pub struct StoredSurvey {
     pub updated_at: DateTime<Utc>,
     /// Who stored the current version.
     pub updated_by: String,
+    /// Where the survey stands in review.
+    pub review: Review,
+}
+
+/// A survey's review state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    /// The state.
+    pub state: ReviewState,
+    /// The reviewer's comment to the technician.
+    pub comment: Option<String>,
+    /// Who set the state.
+    pub reviewed_by: Option<String>,
+    /// When.
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+impl Review {
+    fn received() -> Review {
+        Review { state: ReviewState::Received, comment: None, reviewed_by: None, reviewed_at: None }
+    }
+
+    fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "state": self.state.key(), "comment": self.comment,
+            "reviewed_by": self.reviewed_by, "reviewed_at": self.reviewed_at,
+        })
+    }
 }
 
 /// One version of a survey in its history.
@@ -59,8 +89,6 @@ pub struct NewSurvey {
     pub survey: Survey,
     /// Its validation warnings (errors never reach storage).
     pub warnings: Vec<Issue>,
-    /// Who is storing it.
-    pub actor: String,
 }
 
 /// What happened to a submission.
@@ -83,8 +111,6 @@ pub struct Correction {
     pub warnings: Vec<Issue>,
     /// The version the corrector started from.
     pub base_version: i32,
-    /// Who corrects.
-    pub actor: String,
     /// Why, if given.
     pub note: Option<String>,
 }
@@ -102,9 +128,24 @@ pub enum CorrectOutcome {
     NotFound,
 }
 
+/// What a caller may see at all, whatever they ask for (see `auth::Principal`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyScope {
+    /// Only surveys in this region.
+    pub region: Option<(String, RegionLevel)>,
+    /// Only surveys in these counties.
+    pub counties: Option<Vec<String>>,
+    /// Only surveys by this technician.
+    pub technician: Option<String>,
+}
+
 /// Which surveys to list.
 #[derive(Debug, Clone, Default)]
 pub struct SurveyFilter {
+    /// The caller's scope.
+    pub scope: SurveyScope,
+    /// Review state.
+    pub review_state: Option<ReviewState>,
     /// A region at any level, with everything below it.
     pub region: Option<(String, RegionLevel)>,
     /// Survey year.
@@ -142,8 +183,8 @@ fn is_unique_violation(err: &DbErr) -> bool {
 
 impl Storage {
     /// Stores one survey unless its id is already taken.
-    pub async fn create_survey(&self, new: &NewSurvey) -> Result<CreateOutcome, StorageError> {
-        let mut outcomes = self.create_surveys(std::slice::from_ref(new)).await?;
+    pub async fn create_survey(&self, new: &NewSurvey, actor: &Actor) -> Result<CreateOutcome, StorageError> {
+        let mut outcomes = self.create_surveys(std::slice::from_ref(new), actor).await?;
         outcomes.pop().ok_or_else(|| {
             StorageError::Corrupt(new.survey.id.to_string(), "no outcome".to_owned())
         })
@@ -156,6 +197,7 @@ impl Storage {
     pub async fn create_surveys(
         &self,
         items: &[NewSurvey],
+        actor: &Actor,
     ) -> Result<Vec<CreateOutcome>, StorageError> {
         let mut outcomes: Vec<Option<CreateOutcome>> = Vec::with_capacity(items.len());
         {
@@ -164,7 +206,7 @@ impl Storage {
             let at = now();
             for item in items {
                 let savepoint = txn.begin().await?;
-                match create_in(&savepoint, item, &self.regions, at).await {
+                match create_in(&savepoint, item, &self.regions, actor, at).await {
                     Ok(outcome) => {
                         savepoint.commit().await?;
                         outcomes.push(Some(outcome));
@@ -201,10 +243,12 @@ impl Storage {
             .transpose()
     }
 
-    /// Stores a correction as a new version, unless someone else's came first.
+    /// Stores a correction as a new version, unless someone else's came first. A
+    /// correction puts the survey back in the reviewers' queue (`edited`).
     pub async fn correct_survey(
         &self,
         correction: &Correction,
+        actor: &Actor,
     ) -> Result<CorrectOutcome, StorageError> {
         let id = correction.survey.id;
         let _writer = self.write_guard().await;
@@ -270,10 +314,8 @@ impl Storage {
             )
             .col_expr(surveys::Column::Version, Expr::value(next_version))
             .col_expr(surveys::Column::UpdatedAt, Expr::value(at))
-            .col_expr(
-                surveys::Column::UpdatedBy,
-                Expr::value(correction.actor.clone()),
-            )
+            .col_expr(surveys::Column::UpdatedBy, Expr::value(actor.name.clone()))
+            .col_expr(surveys::Column::ReviewState, Expr::value(ReviewState::Edited.key()))
             .filter(surveys::Column::Id.eq(id.to_string()))
             .filter(surveys::Column::Version.eq(correction.base_version))
             .exec(&txn)
@@ -293,21 +335,32 @@ impl Storage {
             hash,
             warnings,
             "corrected",
-            &correction.actor,
+            &actor.name,
             at,
             correction.note.clone(),
         )
         .await?;
-        txn.commit().await?;
-        Ok(CorrectOutcome::Corrected(StoredSurvey {
+        let before = stored_from_row(row)?;
+        let after = StoredSurvey {
             survey: correction.survey.clone(),
             version: next_version,
             warnings: correction.warnings.clone(),
-            created_at: row.created_at,
-            created_by: row.created_by,
+            created_at: before.created_at,
+            created_by: before.created_by.clone(),
             updated_at: at,
-            updated_by: correction.actor.clone(),
-        }))
+            updated_by: actor.name.clone(),
+            review: Review { state: ReviewState::Edited, ..before.review.clone() },
+        };
+        let change = Change {
+            action: "survey.correct",
+            entity_type: "survey",
+            entity_id: id.to_string(),
+            before: Some(audit_json(&before)),
+            after: Some(serde_json::json!({ "note": correction.note, "survey": audit_json(&after) })),
+        };
+        append(&txn, actor, change, at).await?;
+        txn.commit().await?;
+        Ok(CorrectOutcome::Corrected(after))
     }
 
     /// Surveys matching `filter` in insertion order (or its reverse), starting after
@@ -322,24 +375,7 @@ impl Storage {
         after: Option<i64>,
         limit: u64,
     ) -> Result<SurveyPage, StorageError> {
-        let mut query = surveys::Entity::find();
-        if let Some((code, level)) = &filter.region {
-            let column = match level {
-                RegionLevel::County => surveys::Column::CountyCode,
-                RegionLevel::Prefecture => surveys::Column::PrefectureCode,
-                RegionLevel::Province => surveys::Column::ProvinceCode,
-            };
-            query = query.filter(column.eq(code.clone()));
-        }
-        if let Some(year) = filter.year {
-            query = query.filter(surveys::Column::SurveyYear.eq(year));
-        }
-        if let Some(technician) = &filter.technician {
-            query = query.filter(surveys::Column::Technician.eq(technician.clone()));
-        }
-        if let Some(since) = filter.modified_since {
-            query = query.filter(surveys::Column::UpdatedAt.gte(since));
-        }
+        let mut query = apply_filter(surveys::Entity::find(), filter);
         query = match (after, filter.newest_first) {
             (Some(after), false) => query.filter(surveys::Column::Seq.gt(after)),
             (Some(after), true) => query.filter(surveys::Column::Seq.lt(after)),
@@ -394,11 +430,98 @@ impl Storage {
             .map(Some)
     }
 
+    /// Sets the review state of one survey; `None` when there is no such survey.
+    pub async fn review_survey(
+        &self,
+        id: Uuid,
+        state: ReviewState,
+        comment: Option<String>,
+        actor: &Actor,
+    ) -> Result<Option<StoredSurvey>, StorageError> {
+        let _writer = self.write_guard().await;
+        let txn = self.db.begin().await?;
+        let Some(row) = find_row(&txn, id).await? else {
+            return Ok(None);
+        };
+        let before = stored_from_row(row)?;
+        let at = now();
+        let review = Review { state, comment, reviewed_by: Some(actor.name.clone()), reviewed_at: Some(at) };
+        set_review(&txn, &[id.to_string()], &review).await?;
+        let change = Change {
+            action: "survey.review",
+            entity_type: "survey",
+            entity_id: id.to_string(),
+            before: Some(before.review.audit_json()),
+            after: Some(review.audit_json()),
+        };
+        append(&txn, actor, change, at).await?;
+        txn.commit().await?;
+        Ok(Some(StoredSurvey { review, ..before }))
+    }
+
+    /// Sets the review state of every survey matching `filter` (which includes the
+    /// reviewer's scope), in one transaction; each change is audited. Returns how many
+    /// surveys changed state.
+    pub async fn bulk_review(
+        &self,
+        filter: &SurveyFilter,
+        state: ReviewState,
+        comment: Option<String>,
+        actor: &Actor,
+    ) -> Result<u64, StorageError> {
+        let _writer = self.write_guard().await;
+        let txn = self.db.begin().await?;
+        let at = now();
+        let review = Review { state, comment, reviewed_by: Some(actor.name.clone()), reviewed_at: Some(at) };
+        let mut changed = 0u64;
+        let mut after_seq: Option<i64> = None;
+        loop {
+            let mut query = apply_filter(surveys::Entity::find(), filter)
+                .filter(surveys::Column::ReviewState.ne(state.key()))
+                .order_by_asc(surveys::Column::Seq)
+                .limit(500);
+            if let Some(seq) = after_seq {
+                query = query.filter(surveys::Column::Seq.gt(seq));
+            }
+            let rows = query.all(&txn).await?;
+            let Some(last) = rows.last() else { break };
+            after_seq = Some(last.seq);
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            set_review(&txn, &ids, &review).await?;
+            for row in rows {
+                let before = stored_from_row(row)?;
+                let change = Change {
+                    action: "survey.review",
+                    entity_type: "survey",
+                    entity_id: before.survey.id.to_string(),
+                    before: Some(before.review.audit_json()),
+                    after: Some(serde_json::json!({ "bulk": true, "review": review.audit_json() })),
+                };
+                append(&txn, actor, change, at).await?;
+                changed += 1;
+            }
+        }
+        txn.commit().await?;
+        Ok(changed)
+    }
+
     /// How many surveys are stored.
     pub async fn count_surveys(&self) -> Result<u64, StorageError> {
         use sea_orm::PaginatorTrait;
         Ok(surveys::Entity::find().count(&self.db).await?)
     }
+}
+
+async fn set_review(conn: &impl ConnectionTrait, ids: &[String], review: &Review) -> Result<(), DbErr> {
+    surveys::Entity::update_many()
+        .col_expr(surveys::Column::ReviewState, Expr::value(review.state.key()))
+        .col_expr(surveys::Column::ReviewComment, Expr::value(review.comment.clone()))
+        .col_expr(surveys::Column::ReviewedBy, Expr::value(review.reviewed_by.clone()))
+        .col_expr(surveys::Column::ReviewedAt, Expr::value(review.reviewed_at))
+        .filter(surveys::Column::Id.is_in(ids.to_vec()))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 async fn find_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<surveys::Model>, DbErr> {
@@ -422,6 +545,7 @@ async fn create_in(
     conn: &impl ConnectionTrait,
     new: &NewSurvey,
     regions: &RegionTable,
+    actor: &Actor,
     at: DateTime<Utc>,
 ) -> Result<CreateOutcome, DbErr> {
     let survey = &new.survey;
@@ -453,26 +577,34 @@ async fn create_in(
         warning_count: Set(new.warnings.len() as i32),
         version: Set(1),
         created_at: Set(at),
-        created_by: Set(new.actor.clone()),
+        created_by: Set(actor.name.clone()),
         updated_at: Set(at),
-        updated_by: Set(new.actor.clone()),
+        updated_by: Set(actor.name.clone()),
+        review_state: Set(ReviewState::Received.key().to_owned()),
         ..Default::default()
     })
     .exec_without_returning(conn)
     .await?;
-    insert_version(
-        conn, survey.id, 1, payload, hash, warnings, "created", &new.actor, at, None,
-    )
-    .await?;
-    Ok(CreateOutcome::Created(StoredSurvey {
+    insert_version(conn, survey.id, 1, payload, hash, warnings, "created", &actor.name, at, None).await?;
+    let stored = StoredSurvey {
         survey: survey.clone(),
         version: 1,
         warnings: new.warnings.clone(),
         created_at: at,
-        created_by: new.actor.clone(),
+        created_by: actor.name.clone(),
         updated_at: at,
-        updated_by: new.actor.clone(),
-    }))
+        updated_by: actor.name.clone(),
+        review: Review::received(),
+    };
+    let change = Change {
+        action: "survey.create",
+        entity_type: "survey",
+        entity_id: survey.id.to_string(),
+        before: None,
+        after: Some(audit_json(&stored)),
+    };
+    append(conn, actor, change, at).await?;
+    Ok(CreateOutcome::Created(stored))
 }
 
 #[expect(
@@ -537,8 +669,52 @@ fn decode_warnings(id: &str, warnings: &str) -> Result<Vec<Issue>, StorageError>
         .map_err(|e| StorageError::Corrupt(format!("warnings of {id}"), e.to_string()))
 }
 
+/// The audit form of a stored survey: its content, version and review.
+fn audit_json(stored: &StoredSurvey) -> serde_json::Value {
+    serde_json::json!({
+        "version": stored.version,
+        "survey": stored.survey,
+        "review": stored.review.audit_json(),
+    })
+}
+
+fn apply_filter(mut query: Select<surveys::Entity>, filter: &SurveyFilter) -> Select<surveys::Entity> {
+    let region_column = |level| match level {
+        RegionLevel::County => surveys::Column::CountyCode,
+        RegionLevel::Prefecture => surveys::Column::PrefectureCode,
+        RegionLevel::Province => surveys::Column::ProvinceCode,
+    };
+    for (code, level) in [&filter.scope.region, &filter.region].into_iter().flatten() {
+        query = query.filter(region_column(*level).eq(code.clone()));
+    }
+    if let Some(counties) = &filter.scope.counties {
+        query = query.filter(surveys::Column::CountyCode.is_in(counties.clone()));
+    }
+    for technician in [&filter.scope.technician, &filter.technician].into_iter().flatten() {
+        query = query.filter(surveys::Column::Technician.eq(technician.clone()));
+    }
+    if let Some(year) = filter.year {
+        query = query.filter(surveys::Column::SurveyYear.eq(year));
+    }
+    if let Some(state) = filter.review_state {
+        query = query.filter(surveys::Column::ReviewState.eq(state.key()));
+    }
+    if let Some(since) = filter.modified_since {
+        query = query.filter(surveys::Column::UpdatedAt.gte(since));
+    }
+    query
+}
+
 fn stored_from_row(row: surveys::Model) -> Result<StoredSurvey, StorageError> {
+    let state = ReviewState::from_key(&row.review_state)
+        .ok_or_else(|| StorageError::Corrupt(format!("review state of {}", row.id), row.review_state.clone()))?;
     Ok(StoredSurvey {
+        review: Review {
+            state,
+            comment: row.review_comment,
+            reviewed_by: row.reviewed_by,
+            reviewed_at: row.reviewed_at,
+        },
         survey: decode_survey(&row.id, &row.payload)?,
         warnings: decode_warnings(&row.id, &row.warnings)?,
         version: row.version,
