@@ -83,16 +83,34 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(ColumnDef::new(Users::Id).string_len(36).not_null().primary_key())
-                    .col(ColumnDef::new(Users::Username).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Id)
+                            .string_len(36)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::Username)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Users::DisplayName).string().not_null())
                     .col(ColumnDef::new(Users::Role).string_len(16).not_null())
                     .col(ColumnDef::new(Users::ScopeCode).string_len(12).null())
                     .col(ColumnDef::new(Users::Counties).text().not_null())
                     .col(ColumnDef::new(Users::PasswordHash).text().null())
                     .col(ColumnDef::new(Users::Active).boolean().not_null())
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Users::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -100,17 +118,43 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Credentials::Table)
-                    .col(ColumnDef::new(Credentials::Id).string_len(36).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Credentials::Id)
+                            .string_len(36)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Credentials::Kind).string_len(16).not_null())
-                    .col(ColumnDef::new(Credentials::TokenHash).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Credentials::TokenHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Credentials::UserId).string_len(36).null())
                     .col(ColumnDef::new(Credentials::Name).string().not_null())
                     .col(ColumnDef::new(Credentials::ScopeCode).string_len(12).null())
-                    .col(ColumnDef::new(Credentials::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Credentials::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Credentials::CreatedBy).string().not_null())
-                    .col(ColumnDef::new(Credentials::ExpiresAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(Credentials::RevokedAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(Credentials::LastUsedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Credentials::ExpiresAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Credentials::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Credentials::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_credentials_user")
@@ -134,14 +178,35 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(LoginFailures::Table)
-                    .col(ColumnDef::new(LoginFailures::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(LoginFailures::Username).string_len(64).not_null())
-                    .col(ColumnDef::new(LoginFailures::Address).string_len(64).not_null())
-                    .col(ColumnDef::new(LoginFailures::At).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(LoginFailures::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginFailures::Username)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginFailures::Address)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginFailures::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
-        for (name, col) in [("ix_login_failures_username", LoginFailures::Username), ("ix_login_failures_address", LoginFailures::Address)] {
+        for (name, col) in [
+            ("ix_login_failures_username", LoginFailures::Username),
+            ("ix_login_failures_address", LoginFailures::Address),
+        ] {
             manager
                 .create_index(
                     Index::create()
@@ -157,12 +222,30 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(AuditLog::Table)
-                    .col(ColumnDef::new(AuditLog::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(AuditLog::At).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditLog::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLog::Actor).string().not_null())
-                    .col(ColumnDef::new(AuditLog::ActorKind).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::ActorKind)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLog::Action).string_len(32).not_null())
-                    .col(ColumnDef::new(AuditLog::EntityType).string_len(32).not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::EntityType)
+                            .string_len(32)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLog::EntityId).string().not_null())
                     .col(ColumnDef::new(AuditLog::Before).text().null())
                     .col(ColumnDef::new(AuditLog::After).text().null())
@@ -172,7 +255,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, cols) in [
-            ("ix_audit_entity", vec![AuditLog::EntityType, AuditLog::EntityId]),
+            (
+                "ix_audit_entity",
+                vec![AuditLog::EntityType, AuditLog::EntityId],
+            ),
             ("ix_audit_actor", vec![AuditLog::Actor]),
             ("ix_audit_at", vec![AuditLog::At]),
         ] {
@@ -188,20 +274,34 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Surveys::Table)
-                    .add_column(ColumnDef::new(Surveys::ReviewState).string_len(16).not_null().default("received"))
+                    .add_column(
+                        ColumnDef::new(Surveys::ReviewState)
+                            .string_len(16)
+                            .not_null()
+                            .default("received"),
+                    )
                     .to_owned(),
             )
             .await?;
         for col in [Surveys::ReviewComment, Surveys::ReviewedBy] {
             manager
-                .alter_table(Table::alter().table(Surveys::Table).add_column(ColumnDef::new(col).text().null()).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Surveys::Table)
+                        .add_column(ColumnDef::new(col).text().null())
+                        .to_owned(),
+                )
                 .await?;
         }
         manager
             .alter_table(
                 Table::alter()
                     .table(Surveys::Table)
-                    .add_column(ColumnDef::new(Surveys::ReviewedAt).timestamp_with_time_zone().null())
+                    .add_column(
+                        ColumnDef::new(Surveys::ReviewedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -218,11 +318,26 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("ix_surveys_review_state").table(Surveys::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("ix_surveys_review_state")
+                    .table(Surveys::Table)
+                    .to_owned(),
+            )
             .await?;
-        for col in [Surveys::ReviewedAt, Surveys::ReviewedBy, Surveys::ReviewComment, Surveys::ReviewState] {
+        for col in [
+            Surveys::ReviewedAt,
+            Surveys::ReviewedBy,
+            Surveys::ReviewComment,
+            Surveys::ReviewState,
+        ] {
             manager
-                .alter_table(Table::alter().table(Surveys::Table).drop_column(col).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Surveys::Table)
+                        .drop_column(col)
+                        .to_owned(),
+                )
                 .await?;
         }
         for table in [
@@ -231,7 +346,9 @@ impl MigrationTrait for Migration {
             Credentials::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

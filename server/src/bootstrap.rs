@@ -20,13 +20,19 @@ pub async fn add_user(
     counties: Vec<String>,
     password: Option<String>,
 ) -> anyhow::Result<(User, String)> {
-    check_scope(Some(role), scope_code.as_deref(), &counties, storage.regions())
-        .map_err(|(field, _, en)| anyhow::anyhow!("{field}: {en}"))?;
+    check_scope(
+        Some(role),
+        scope_code.as_deref(),
+        &counties,
+        storage.regions(),
+    )
+    .map_err(|(field, _, en)| anyhow::anyhow!("{field}: {en}"))?;
     let password = password.unwrap_or_else(new_password);
     if password.chars().count() < 10 {
         bail!("the password needs at least 10 characters");
     }
-    let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let hash =
+        hash_password(&password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
     let new = NewUser {
         username: username.to_owned(),
         display_name: username.to_owned(),
@@ -35,7 +41,10 @@ pub async fn add_user(
         counties,
         password_hash: Some(hash),
     };
-    match storage.create_user(new, &Actor::system("command-line")).await? {
+    match storage
+        .create_user(new, &Actor::system("command-line"))
+        .await?
+    {
         CreateUserOutcome::Created(user) => Ok((user, password)),
         CreateUserOutcome::UsernameTaken => bail!("the username {username} is taken"),
     }
@@ -58,7 +67,10 @@ pub async fn demo_accounts(storage: &Storage) -> anyhow::Result<Vec<String>> {
     let regions: &RegionTable = storage.regions();
     let mut lines = vec![
         "Demo accounts (demo mode only; new passwords at every start):".to_owned(),
-        format!("  {:<12} {:<16} {:<18} {}", "role", "username", "password", "scope"),
+        format!(
+            "  {:<12} {:<16} {:<18} {}",
+            "role", "username", "password", "scope"
+        ),
     ];
     for (username, role, scope, counties) in DEMO_ACCOUNTS {
         let password = new_password();
@@ -66,7 +78,11 @@ pub async fn demo_accounts(storage: &Storage) -> anyhow::Result<Vec<String>> {
         let counties: Vec<String> = counties.iter().map(|c| c.to_string()).collect();
         match storage.user_for_login(username).await? {
             Some((user, _)) => {
-                let changes = UserChanges { password_hash: Some(hash), active: Some(true), ..UserChanges::default() };
+                let changes = UserChanges {
+                    password_hash: Some(hash),
+                    active: Some(true),
+                    ..UserChanges::default()
+                };
                 storage.update_user(user.id, changes, &actor).await?;
             }
             None => {
@@ -78,26 +94,50 @@ pub async fn demo_accounts(storage: &Storage) -> anyhow::Result<Vec<String>> {
                     counties: counties.clone(),
                     password_hash: Some(hash),
                 };
-                storage.create_user(new, &actor).await.context("creating a demo account")?;
+                storage
+                    .create_user(new, &actor)
+                    .await
+                    .context("creating a demo account")?;
             }
         }
         let scope_text = match (scope, counties.first().map(String::as_str)) {
             (Some(code), _) | (None, Some(code)) => {
-                format!("{code} {}", regions.get(code).map(|r| r.name_zh.as_str()).unwrap_or(""))
+                format!(
+                    "{code} {}",
+                    regions.get(code).map(|r| r.name_zh.as_str()).unwrap_or("")
+                )
             }
             (None, None) => "all regions".to_owned(),
         };
-        lines.push(format!("  {:<12} {:<16} {:<18} {scope_text}", role.key(), username, password));
+        lines.push(format!(
+            "  {:<12} {:<16} {:<18} {scope_text}",
+            role.key(),
+            username,
+            password
+        ));
     }
     for key in storage.list_credentials(TokenKind::ApiKey, None).await? {
         if key.name == "demo" && key.revoked_at.is_none() {
-            storage.revoke_credential(key.id, TokenKind::ApiKey, None, &actor).await?;
+            storage
+                .revoke_credential(key.id, TokenKind::ApiKey, None, &actor)
+                .await?;
         }
     }
     let key = new_token(TokenKind::ApiKey);
     storage
-        .issue_credential(TokenKind::ApiKey, &key, None, "demo", Some("542500".to_owned()), None, &actor)
+        .issue_credential(
+            TokenKind::ApiKey,
+            &key,
+            None,
+            "demo",
+            Some("542500".to_owned()),
+            None,
+            &actor,
+        )
         .await?;
-    lines.push(format!("  {:<12} X-API-Key: {key}  (scope 542500 阿里地区)", "api client"));
+    lines.push(format!(
+        "  {:<12} X-API-Key: {key}  (scope 542500 阿里地区)",
+        "api client"
+    ));
     Ok(lines)
 }

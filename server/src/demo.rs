@@ -30,10 +30,16 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
             .iter()
             .filter_map(|survey| {
                 let issues = validation::validate(survey, &ctx);
-                (!validation::has_errors(&issues)).then(|| NewSurvey { survey: survey.clone(), warnings: issues })
+                (!validation::has_errors(&issues)).then(|| NewSurvey {
+                    survey: survey.clone(),
+                    warnings: issues,
+                })
             })
             .collect();
-        stored += storage.create_surveys(&batch, &Actor::system("demo-data")).await?.len();
+        stored += storage
+            .create_surveys(&batch, &Actor::system("demo-data"))
+            .await?
+            .len();
     }
     tracing::info!(surveys = stored, "demo data added");
     Ok(())

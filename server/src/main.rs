@@ -91,7 +91,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(address = %app.local_addr(), "listening");
             app.run_until_stopped().await
         }
-        Command::User(UserCommand::Add { username, role, scope, counties, password_stdin, settings }) => {
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            scope,
+            counties,
+            password_stdin,
+            settings,
+        }) => {
             let settings = settings.resolve()?;
             telemetry::init(settings.log_format);
             let password = if password_stdin {
@@ -101,9 +108,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let storage = Storage::open(&settings.database_url(), settings.attachments_dir(), 1).await?;
-            let (user, password) =
-                agriwaste_server::bootstrap::add_user(&storage, &username, role, scope, counties, password).await?;
+            let storage =
+                Storage::open(&settings.database_url(), settings.attachments_dir(), 1).await?;
+            let (user, password) = agriwaste_server::bootstrap::add_user(
+                &storage, &username, role, scope, counties, password,
+            )
+            .await?;
             println!("created {} {}", user.role.key(), user.username);
             if !password_stdin {
                 println!("password: {password}");

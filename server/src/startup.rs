@@ -43,8 +43,12 @@ impl Application {
         .await?;
         let mut banner = Vec::new();
         if settings.demo_data {
-            demo::seed_if_empty(&storage).await.context("seeding demo data")?;
-            banner = crate::bootstrap::demo_accounts(&storage).await.context("creating demo accounts")?;
+            demo::seed_if_empty(&storage)
+                .await
+                .context("seeding demo data")?;
+            banner = crate::bootstrap::demo_accounts(&storage)
+                .await
+                .context("creating demo accounts")?;
         }
         let acceptor = TcpListener::bind(settings.bind)
             .into_acceptor()
@@ -56,7 +60,12 @@ impl Application {
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or(settings.bind);
         let state = Arc::new(AppState { storage, settings });
-        Ok(Application { acceptor, local_addr, state, banner })
+        Ok(Application {
+            acceptor,
+            local_addr,
+            state,
+            banner,
+        })
     }
 
     /// Lines to show the person who started the server (demo accounts), printed to

@@ -1,12 +1,15 @@
 //! End-to-end tests of the HTTP API: each starts the real `agriwaste` binary on a fresh
 //! SQLite file and a fresh PostgreSQL database and talks HTTP to it.
 
+mod accounts;
 mod attachments;
+mod authorization;
 mod batch;
 mod corrections;
 mod crash;
 mod limits;
 mod listing;
 mod ops;
+mod review;
 mod submit;
 mod validation;

@@ -173,7 +173,15 @@ impl TestApp {
     async fn add_admin(&self) -> Result<()> {
         use std::io::Write;
         let mut child = Command::new(server_binary()?)
-            .args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
+            .args([
+                "user",
+                "add",
+                "--username",
+                "admin",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ])
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .current_dir(self.data_dir.path())
@@ -187,7 +195,10 @@ impl TestApp {
         }
         let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
         if !output.status.success() {
-            bail!("agriwaste user add failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "agriwaste user add failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         Ok(())
     }
@@ -207,7 +218,13 @@ impl TestApp {
     }
 
     /// Creates a user through the API (as admin); returns their id and password.
-    pub async fn create_user(&self, username: &str, role: &str, scope: Option<&str>, counties: &[&str]) -> Result<(String, String)> {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: &str,
+        scope: Option<&str>,
+        counties: &[&str],
+    ) -> Result<(String, String)> {
         let password = format!("pw-{}", Uuid::new_v4().simple());
         let (status, body) = self
             .post(
@@ -221,11 +238,20 @@ impl TestApp {
         if status != 201 {
             bail!("creating {username} failed: {status} {body}");
         }
-        Ok((body["user"]["id"].as_str().unwrap_or_default().to_owned(), password))
+        Ok((
+            body["user"]["id"].as_str().unwrap_or_default().to_owned(),
+            password,
+        ))
     }
 
     /// A client that signs in as a new user of this role and scope.
-    pub async fn client_as(&self, username: &str, role: &str, scope: Option<&str>, counties: &[&str]) -> Result<reqwest::Client> {
+    pub async fn client_as(
+        &self,
+        username: &str,
+        role: &str,
+        scope: Option<&str>,
+        counties: &[&str],
+    ) -> Result<reqwest::Client> {
         let (_, password) = self.create_user(username, role, scope, counties).await?;
         let token = self.login(username, &password).await?;
         client_with(&[("authorization", &format!("Bearer {token}"))])
@@ -245,7 +271,7 @@ impl TestApp {
             .args(&self.extra_args)
             .current_dir(self.data_dir.path())
             .env("DATABASE_URL", &self.database_url)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "debug")
             .env_remove("AGRIWASTE_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -364,9 +390,15 @@ impl TestApp {
 pub fn client_with(headers: &[(&str, &str)]) -> Result<reqwest::Client> {
     let mut map = reqwest::header::HeaderMap::new();
     for (name, value) in headers {
-        map.insert(reqwest::header::HeaderName::from_bytes(name.as_bytes())?, reqwest::header::HeaderValue::from_str(value)?);
+        map.insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())?,
+            reqwest::header::HeaderValue::from_str(value)?,
+        );
     }
-    Ok(reqwest::Client::builder().default_headers(map).timeout(Duration::from_secs(60)).build()?)
+    Ok(reqwest::Client::builder()
+        .default_headers(map)
+        .timeout(Duration::from_secs(60))
+        .build()?)
 }
 
 /// Status and JSON body of a response (`Null` when the body is not JSON).

@@ -352,7 +352,10 @@ enum LoginResponse {
     Unauthorized(Json<super::error::ErrorBody>),
     /// Too many failed attempts; wait and retry.
     #[oai(status = 429)]
-    TooMany(Json<super::error::ErrorBody>, #[oai(header = "Retry-After")] String),
+    TooMany(
+        Json<super::error::ErrorBody>,
+        #[oai(header = "Retry-After")] String,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -418,7 +421,10 @@ fn error_body(err: ApiError, ctx: &RequestContext) -> super::error::ErrorBody {
 }
 
 fn valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    (3..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 fn check_password(password: &str, path: &str) -> Result<(), ApiError> {
@@ -435,7 +441,8 @@ fn check_password(password: &str, path: &str) -> Result<(), ApiError> {
 }
 
 fn hashed(password: &str) -> Result<String, ApiError> {
-    hash_password(password).map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
+    hash_password(password)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
 fn require_admin(principal: &Principal) -> Result<(), ApiError> {
@@ -443,14 +450,25 @@ fn require_admin(principal: &Principal) -> Result<(), ApiError> {
 }
 
 impl AccountsApi {
-    fn check_scope(&self, role: Option<Role>, scope: Option<&str>, counties: &[String]) -> Result<(), ApiError> {
-        check_scope(role, scope, counties, self.state.storage.regions()).map_err(|(path, zh, en)| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope", zh, en).at(path)
-        })
+    fn check_scope(
+        &self,
+        role: Option<Role>,
+        scope: Option<&str>,
+        counties: &[String],
+    ) -> Result<(), ApiError> {
+        check_scope(role, scope, counties, self.state.storage.regions()).map_err(
+            |(path, zh, en)| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope", zh, en).at(path)
+            },
+        )
     }
 
     async fn user_or_404(&self, id: Uuid) -> Result<User, ApiError> {
-        self.state.storage.get_user(id).await?.ok_or_else(|| ApiError::not_found("用户", "user"))
+        self.state
+            .storage
+            .get_user(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("用户", "user"))
     }
 }
 
@@ -463,12 +481,18 @@ impl AccountsApi {
     /// account (or 20 from an address) in 15 minutes, sign-in is refused with 429 for a
     /// while.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(&self, ctx: Data<&RequestContext>, body: Json<LoginRequest>) -> Result<LoginResponse, ApiError> {
+    async fn login(
+        &self,
+        ctx: Data<&RequestContext>,
+        body: Json<LoginRequest>,
+    ) -> Result<LoginResponse, ApiError> {
         let storage = &self.state.storage;
         let address = ctx.address.clone().unwrap_or_else(|| "unknown".to_owned());
         let username = body.0.username.trim().to_owned();
         let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-        let (by_account, by_address) = storage.recent_login_failures(&username, &address, since).await?;
+        let (by_account, by_address) = storage
+            .recent_login_failures(&username, &address, since)
+            .await?;
         if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
             let err = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -476,16 +500,21 @@ impl AccountsApi {
                 format!("登录失败次数过多,请 {FAILURE_WINDOW_MINUTES} 分钟后再试"),
                 format!("too many failed sign-ins; try again in {FAILURE_WINDOW_MINUTES} minutes"),
             );
-            return Ok(LoginResponse::TooMany(Json(error_body(err, &ctx)), (FAILURE_WINDOW_MINUTES * 60).to_string()));
+            return Ok(LoginResponse::TooMany(
+                Json(error_body(err, &ctx)),
+                (FAILURE_WINDOW_MINUTES * 60).to_string(),
+            ));
         }
         let found = storage.user_for_login(&username).await?;
         let password = body.0.password;
         let (user, ok) = {
             let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
             // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref()))
-                .await
-                .map_err(ApiError::internal)?;
+            let ok = tokio::task::spawn_blocking(move || {
+                verify_password(&password, stored_hash.as_deref())
+            })
+            .await
+            .map_err(ApiError::internal)?;
             (found.map(|(user, _)| user), ok)
         };
         let user = match user {
@@ -510,21 +539,40 @@ impl AccountsApi {
             request_id: Some(ctx.request_id.clone()),
         };
         let credential = storage
-            .issue_credential(TokenKind::Session, &token, Some(user.id), "web session", None, Some(expires_at), &actor)
+            .issue_credential(
+                TokenKind::Session,
+                &token,
+                Some(user.id),
+                "web session",
+                None,
+                Some(expires_at),
+                &actor,
+            )
             .await?;
         tracing::info!(user = %user.username, session = %credential.id, "signed in");
-        Ok(LoginResponse::Ok(Json(SessionBody { token, expires_at, user: user.into() })))
+        Ok(LoginResponse::Ok(Json(SessionBody {
+            token,
+            expires_at,
+            user: user.into(),
+        })))
     }
 
     /// Sign out
     ///
     /// Ends the session whose token authenticates this request.
     #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
-    async fn logout(&self, auth: PersonAuth, ctx: Data<&RequestContext>) -> Result<NoContent, ApiError> {
+    async fn logout(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+    ) -> Result<NoContent, ApiError> {
         let principal = auth.principal();
         let id = Uuid::parse_str(&principal.credential_id).map_err(ApiError::internal)?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        self.state.storage.revoke_credential(id, TokenKind::Session, None, &actor).await?;
+        self.state
+            .storage
+            .revoke_credential(id, TokenKind::Session, None, &actor)
+            .await?;
         Ok(NoContent::Done)
     }
 
@@ -546,7 +594,9 @@ impl AccountsApi {
     async fn list_users(&self, auth: PersonAuth) -> Result<UsersResponse, ApiError> {
         require_admin(auth.principal())?;
         let users = self.state.storage.list_users().await?;
-        Ok(UsersResponse::Ok(Json(users.into_iter().map(UserBody::from).collect())))
+        Ok(UsersResponse::Ok(Json(
+            users.into_iter().map(UserBody::from).collect(),
+        )))
     }
 
     /// Create a user
@@ -575,7 +625,11 @@ impl AccountsApi {
         }
         let role: Role = request.role.into();
         let counties = request.counties.unwrap_or_default();
-        let scope_code = if matches!(role, Role::Viewer | Role::Reviewer) { request.scope_code } else { None };
+        let scope_code = if matches!(role, Role::Viewer | Role::Reviewer) {
+            request.scope_code
+        } else {
+            None
+        };
         self.check_scope(Some(role), scope_code.as_deref(), &counties)?;
         let (password, generated) = match request.password {
             Some(password) => {
@@ -587,21 +641,34 @@ impl AccountsApi {
                 (password.clone(), Some(password))
             }
         };
-        let password_hash = Some(tokio::task::spawn_blocking(move || hashed(&password)).await.map_err(ApiError::internal)??);
+        let password_hash = Some(
+            tokio::task::spawn_blocking(move || hashed(&password))
+                .await
+                .map_err(ApiError::internal)??,
+        );
         let new = NewUser {
-            display_name: request.display_name.filter(|d| !d.trim().is_empty()).unwrap_or_else(|| username.clone()),
+            display_name: request
+                .display_name
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| username.clone()),
             username,
             role,
             scope_code,
-            counties: if role == Role::Technician { counties } else { Vec::new() },
+            counties: if role == Role::Technician {
+                counties
+            } else {
+                Vec::new()
+            },
             password_hash,
         };
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self.state.storage.create_user(new, &actor).await? {
-            CreateUserOutcome::Created(user) => Ok(CreateUserResponse::Created(Json(CreatedUserBody {
-                user: user.into(),
-                generated_password: generated,
-            }))),
+            CreateUserOutcome::Created(user) => {
+                Ok(CreateUserResponse::Created(Json(CreatedUserBody {
+                    user: user.into(),
+                    generated_password: generated,
+                })))
+            }
             CreateUserOutcome::UsernameTaken => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "username_taken",
@@ -636,9 +703,19 @@ impl AccountsApi {
         let current = self.user_or_404(id.0).await?;
         let patch = body.0;
         let role: Role = patch.role.map(Role::from).unwrap_or(current.role);
-        let counties = patch.counties.clone().unwrap_or_else(|| current.counties.clone());
-        let scope = patch.scope_code.clone().or_else(|| current.scope_code.clone());
-        let scope = if matches!(role, Role::Viewer | Role::Reviewer) { scope } else { None };
+        let counties = patch
+            .counties
+            .clone()
+            .unwrap_or_else(|| current.counties.clone());
+        let scope = patch
+            .scope_code
+            .clone()
+            .or_else(|| current.scope_code.clone());
+        let scope = if matches!(role, Role::Viewer | Role::Reviewer) {
+            scope
+        } else {
+            None
+        };
         self.check_scope(Some(role), scope.as_deref(), &counties)?;
         if patch.active == Some(false) && principal.id == current.id.to_string() {
             return Err(ApiError::new(
@@ -652,7 +729,11 @@ impl AccountsApi {
         let password_hash = match patch.password {
             Some(password) => {
                 check_password(&password, "password")?;
-                Some(tokio::task::spawn_blocking(move || hashed(&password)).await.map_err(ApiError::internal)??)
+                Some(
+                    tokio::task::spawn_blocking(move || hashed(&password))
+                        .await
+                        .map_err(ApiError::internal)??,
+                )
             }
             None => None,
         };
@@ -660,7 +741,11 @@ impl AccountsApi {
             display_name: patch.display_name,
             role: patch.role.map(Role::from),
             scope_code: Some(scope),
-            counties: Some(if role == Role::Technician { counties } else { Vec::new() }),
+            counties: Some(if role == Role::Technician {
+                counties
+            } else {
+                Vec::new()
+            }),
             password_hash,
             active: patch.active,
         };
@@ -675,19 +760,37 @@ impl AccountsApi {
     }
 
     /// List a technician's device tokens
-    #[oai(path = "/users/:id/device-tokens", method = "get", operation_id = "listDeviceTokens")]
-    async fn list_device_tokens(&self, auth: PersonAuth, id: Path<Uuid>) -> Result<CredentialsResponse, ApiError> {
+    #[oai(
+        path = "/users/:id/device-tokens",
+        method = "get",
+        operation_id = "listDeviceTokens"
+    )]
+    async fn list_device_tokens(
+        &self,
+        auth: PersonAuth,
+        id: Path<Uuid>,
+    ) -> Result<CredentialsResponse, ApiError> {
         require_admin(auth.principal())?;
         self.user_or_404(id.0).await?;
-        let list = self.state.storage.list_credentials(TokenKind::Device, Some(id.0)).await?;
-        Ok(CredentialsResponse::Ok(Json(list.into_iter().map(CredentialBody::from).collect())))
+        let list = self
+            .state
+            .storage
+            .list_credentials(TokenKind::Device, Some(id.0))
+            .await?;
+        Ok(CredentialsResponse::Ok(Json(
+            list.into_iter().map(CredentialBody::from).collect(),
+        )))
     }
 
     /// Issue a device token
     ///
     /// A long-lived token for a technician's phone (`Authorization: Bearer`), shown once;
     /// revoke it when the phone is lost.
-    #[oai(path = "/users/:id/device-tokens", method = "post", operation_id = "issueDeviceToken")]
+    #[oai(
+        path = "/users/:id/device-tokens",
+        method = "post",
+        operation_id = "issueDeviceToken"
+    )]
     async fn issue_device_token(
         &self,
         auth: PersonAuth,
@@ -704,13 +807,28 @@ impl AccountsApi {
         let credential = self
             .state
             .storage
-            .issue_credential(TokenKind::Device, &token, Some(user.id), &name, None, None, &actor)
+            .issue_credential(
+                TokenKind::Device,
+                &token,
+                Some(user.id),
+                &name,
+                None,
+                None,
+                &actor,
+            )
             .await?;
-        Ok(IssuedResponse::Created(Json(IssuedCredentialBody { credential: credential.into(), secret: token })))
+        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
+            credential: credential.into(),
+            secret: token,
+        })))
     }
 
     /// Revoke a device token
-    #[oai(path = "/users/:id/device-tokens/:token_id", method = "delete", operation_id = "revokeDeviceToken")]
+    #[oai(
+        path = "/users/:id/device-tokens/:token_id",
+        method = "delete",
+        operation_id = "revokeDeviceToken"
+    )]
     async fn revoke_device_token(
         &self,
         auth: PersonAuth,
@@ -733,8 +851,14 @@ impl AccountsApi {
     #[oai(path = "/api-keys", method = "get", operation_id = "listApiKeys")]
     async fn list_api_keys(&self, auth: PersonAuth) -> Result<CredentialsResponse, ApiError> {
         require_admin(auth.principal())?;
-        let list = self.state.storage.list_credentials(TokenKind::ApiKey, None).await?;
-        Ok(CredentialsResponse::Ok(Json(list.into_iter().map(CredentialBody::from).collect())))
+        let list = self
+            .state
+            .storage
+            .list_credentials(TokenKind::ApiKey, None)
+            .await?;
+        Ok(CredentialsResponse::Ok(Json(
+            list.into_iter().map(CredentialBody::from).collect(),
+        )))
     }
 
     /// Create an API key
@@ -767,14 +891,34 @@ impl AccountsApi {
         let credential = self
             .state
             .storage
-            .issue_credential(TokenKind::ApiKey, &key, None, &name, Some(request.scope_code), request.expires_at, &actor)
+            .issue_credential(
+                TokenKind::ApiKey,
+                &key,
+                None,
+                &name,
+                Some(request.scope_code),
+                request.expires_at,
+                &actor,
+            )
             .await?;
-        Ok(IssuedResponse::Created(Json(IssuedCredentialBody { credential: credential.into(), secret: key })))
+        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
+            credential: credential.into(),
+            secret: key,
+        })))
     }
 
     /// Revoke an API key
-    #[oai(path = "/api-keys/:id", method = "delete", operation_id = "revokeApiKey")]
-    async fn revoke_api_key(&self, auth: PersonAuth, ctx: Data<&RequestContext>, id: Path<Uuid>) -> Result<NoContent, ApiError> {
+    #[oai(
+        path = "/api-keys/:id",
+        method = "delete",
+        operation_id = "revokeApiKey"
+    )]
+    async fn revoke_api_key(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        id: Path<Uuid>,
+    ) -> Result<NoContent, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
@@ -822,7 +966,8 @@ impl AccountsApi {
         let before = match cursor.0.as_deref() {
             None | Some("") => None,
             Some(text) => Some(text.parse::<i64>().map_err(|_| {
-                ApiError::bad_request("invalid_cursor", "分页游标无效", "the cursor is not valid").at("cursor")
+                ApiError::bad_request("invalid_cursor", "分页游标无效", "the cursor is not valid")
+                    .at("cursor")
             })?),
         };
         let filter = AuditFilter {
@@ -832,7 +977,11 @@ impl AccountsApi {
             action: action.0,
             since: since.0,
         };
-        let (entries, next) = self.state.storage.audit_entries(&filter, before, u64::from(limit)).await?;
+        let (entries, next) = self
+            .state
+            .storage
+            .audit_entries(&filter, before, u64::from(limit))
+            .await?;
         Ok(AuditResponse::Ok(Json(AuditPageBody {
             items: entries.into_iter().map(AuditEntryBody::from).collect(),
             next_cursor: next.map(|id| id.to_string()),

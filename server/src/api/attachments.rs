@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::model::AttachmentBody;
 use super::middleware::RequestContext;
+use super::model::AttachmentBody;
 use super::security::{Auth, PersonAuth, denied};
 use crate::startup::AppState;
 use crate::storage::attachments::{ImageKind, NewAttachment, is_sha256_hex};
@@ -114,7 +114,9 @@ impl AttachmentsApi {
         upload: PhotoUpload,
     ) -> Result<UploadResponse, ApiError> {
         let principal = auth.principal();
-        principal.may_correct().map_err(|d| denied(d, "调查", "survey"))?;
+        principal
+            .may_correct()
+            .map_err(|d| denied(d, "调查", "survey"))?;
         self.visible(principal, id.0).await?;
         let limit = self.state.settings.max_attachment_bytes;
         if upload.file.size() > limit {
@@ -143,13 +145,15 @@ impl AttachmentsApi {
         let (attachment, created) = self
             .state
             .storage
-            .attach(NewAttachment {
-                survey_id: id.0,
-                reader: file,
-                kind,
-                file_name,
-                
-            }, &actor)
+            .attach(
+                NewAttachment {
+                    survey_id: id.0,
+                    reader: file,
+                    kind,
+                    file_name,
+                },
+                &actor,
+            )
             .await?;
         Ok(if created {
             UploadResponse::Created(Json(attachment.into()))
@@ -209,7 +213,15 @@ impl AttachmentsApi {
     /// The survey must exist and be visible to the caller; otherwise 404.
     async fn visible(&self, principal: &crate::auth::Principal, id: Uuid) -> Result<(), ApiError> {
         match self.state.storage.get_survey(id).await? {
-            Some(s) if principal.can_see(&s.survey.county_code, &s.survey.technician, self.state.storage.regions()) => Ok(()),
+            Some(s)
+                if principal.can_see(
+                    &s.survey.county_code,
+                    &s.survey.technician,
+                    self.state.storage.regions(),
+                ) =>
+            {
+                Ok(())
+            }
             _ => Err(ApiError::not_found("调查", "survey")),
         }
     }

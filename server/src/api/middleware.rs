@@ -113,8 +113,14 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Resul
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let address = req.remote_addr().as_socket_addr().map(|a| a.ip().to_string());
-    req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), address });
+    let address = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string());
+    req.extensions_mut().insert(RequestContext {
+        request_id: request_id.clone(),
+        address,
+    });
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = Instant::now();

@@ -7,8 +7,8 @@ pub mod error;
 pub mod health;
 pub mod middleware;
 pub mod model;
-pub mod security;
 pub mod regions;
+pub mod security;
 pub mod surveys;
 
 use std::sync::Arc;
@@ -44,12 +44,18 @@ pub type Apis = (
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
 pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, ()> {
     let apis = (
-        surveys::SurveysApi { state: state.clone() },
-        surveys::ReviewApi { state: state.clone() },
+        surveys::SurveysApi {
+            state: state.clone(),
+        },
+        surveys::ReviewApi {
+            state: state.clone(),
+        },
         attachments::AttachmentsApi {
             state: state.clone(),
         },
-        regions::RegionsApi { state: state.clone() },
+        regions::RegionsApi {
+            state: state.clone(),
+        },
         accounts::AccountsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))

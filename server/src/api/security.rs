@@ -7,10 +7,12 @@
 
 use std::sync::Arc;
 
-use poem::Request;
 use poem::http::StatusCode;
+use poem::{Request, RequestBody};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
+use poem_openapi::registry::Registry;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use super::error::ApiError;
 use crate::auth::secrets::TokenKind;
@@ -20,21 +22,64 @@ use crate::storage::accounts::CredentialProblem;
 
 /// A person: a session token from sign-in, or a technician's device token.
 #[derive(SecurityScheme)]
-#[oai(ty = "bearer", bearer_format = "opaque token", checker = "check_bearer")]
+#[oai(
+    ty = "bearer",
+    bearer_format = "opaque token",
+    checker = "check_bearer"
+)]
 pub struct BearerAuth(Principal);
 
 /// An API consumer's key, created by an admin.
 #[derive(SecurityScheme)]
-#[oai(ty = "api_key", key_name = "X-API-Key", key_in = "header", checker = "check_api_key")]
+#[oai(
+    ty = "api_key",
+    key_name = "X-API-Key",
+    key_in = "header",
+    checker = "check_api_key"
+)]
 pub struct ApiKeyAuth(Principal);
 
-/// Either credential.
-#[derive(SecurityScheme)]
+/// Either credential. Written out rather than derived: the derived form tries each
+/// scheme in turn and reports the last failure, which would answer a revoked API key with
+/// "no bearer token"; this one checks the credential the client actually sent.
 pub enum Auth {
     /// `X-API-Key`.
     ApiKey(ApiKeyAuth),
     /// `Authorization: Bearer`.
     Bearer(BearerAuth),
+}
+
+impl<'a> ApiExtractor<'a> for Auth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <BearerAuth as ApiExtractor>::register(registry);
+        <ApiKeyAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = <BearerAuth as ApiExtractor>::security_schemes();
+        schemes.extend(<ApiKeyAuth as ApiExtractor>::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        if req.headers().contains_key("x-api-key") {
+            ApiKeyAuth::from_request(req, body, param_opts)
+                .await
+                .map(Auth::ApiKey)
+        } else {
+            BearerAuth::from_request(req, body, param_opts)
+                .await
+                .map(Auth::Bearer)
+        }
+    }
 }
 
 impl Auth {
@@ -70,23 +115,48 @@ async fn resolve(req: &Request, secret: &str, allowed: &[TokenKind]) -> poem::Re
     let state = req
         .data::<Arc<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    let (credential, user) = match state.storage.authenticate(secret).await.map_err(ApiError::from)? {
+    let (credential, user) = match state
+        .storage
+        .authenticate(secret)
+        .await
+        .map_err(ApiError::from)?
+    {
         Ok(found) => found,
         Err(CredentialProblem::Revoked) => {
-            return Err(unauthorized("credential_revoked", "令牌或密钥已被撤销", "the token or key has been revoked"));
+            return Err(unauthorized(
+                "credential_revoked",
+                "令牌或密钥已被撤销",
+                "the token or key has been revoked",
+            ));
         }
         Err(CredentialProblem::Expired) => {
-            return Err(unauthorized("credential_expired", "令牌或密钥已过期,请重新登录", "the token or key has expired"));
+            return Err(unauthorized(
+                "credential_expired",
+                "令牌或密钥已过期,请重新登录",
+                "the token or key has expired",
+            ));
         }
         Err(CredentialProblem::UserDisabled) => {
-            return Err(unauthorized("account_disabled", "账户已停用", "the account is disabled"));
+            return Err(unauthorized(
+                "account_disabled",
+                "账户已停用",
+                "the account is disabled",
+            ));
         }
         Err(CredentialProblem::Unknown) => {
-            return Err(unauthorized("invalid_credentials", "令牌或密钥无效", "the token or key is not valid"));
+            return Err(unauthorized(
+                "invalid_credentials",
+                "令牌或密钥无效",
+                "the token or key is not valid",
+            ));
         }
     };
     if !allowed.contains(&credential.kind) {
-        return Err(unauthorized("invalid_credentials", "令牌或密钥无效", "the token or key is not valid"));
+        return Err(unauthorized(
+            "invalid_credentials",
+            "令牌或密钥无效",
+            "the token or key is not valid",
+        ));
     }
     Ok(match user {
         Some(user) => Principal {

@@ -20,12 +20,12 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::DomainJson;
 use super::error::{ApiError, FieldIssue};
-use super::model::*;
 use super::middleware::RequestContext;
+use super::model::*;
 use super::security::{Auth, PersonAuth, denied};
+use crate::auth::{Denied, Principal, Role};
 use crate::startup::AppState;
 use crate::storage::surveys::Correction;
-use crate::auth::{Denied, Principal, Role};
 use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter};
 use agriwaste_analytics::review::ReviewState;
 
@@ -121,11 +121,23 @@ impl SurveysApi {
 }
 
 /// The survey if the caller may see it; otherwise not found, as if it did not exist.
-pub async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<StoredSurvey, ApiError> {
+pub async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<StoredSurvey, ApiError> {
     {
         let stored = state.storage.get_survey(id).await?;
         match stored {
-            Some(s) if principal.can_see(&s.survey.county_code, &s.survey.technician, state.storage.regions()) => Ok(s),
+            Some(s)
+                if principal.can_see(
+                    &s.survey.county_code,
+                    &s.survey.technician,
+                    state.storage.regions(),
+                ) =>
+            {
+                Ok(s)
+            }
             _ => Err(ApiError::not_found("调查", "survey")),
         }
     }
@@ -133,31 +145,40 @@ pub async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Resul
 
 /// Parses the filters shared by listing and bulk review, within the caller's scope.
 fn filter(
-        state: &AppState,
-        principal: &Principal,
-        region: Option<String>,
-        year: Option<i32>,
-        technician: Option<String>,
-        review_state: Option<ReviewStateParam>,
-    ) -> Result<SurveyFilter, ApiError> {
-        let region = match region {
-            None => None,
-            Some(code) => {
-                let level = state.storage.regions().get(&code).map(|r| r.level).ok_or_else(|| {
-                    ApiError::bad_request("unknown_region", format!("区划代码 {code} 不存在"), format!("region {code:?} is not known"))
-                        .at("region")
+    state: &AppState,
+    principal: &Principal,
+    region: Option<String>,
+    year: Option<i32>,
+    technician: Option<String>,
+    review_state: Option<ReviewStateParam>,
+) -> Result<SurveyFilter, ApiError> {
+    let region = match region {
+        None => None,
+        Some(code) => {
+            let level = state
+                .storage
+                .regions()
+                .get(&code)
+                .map(|r| r.level)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "unknown_region",
+                        format!("区划代码 {code} 不存在"),
+                        format!("region {code:?} is not known"),
+                    )
+                    .at("region")
                 })?;
-                Some((code, level))
-            }
-        };
-        Ok(SurveyFilter {
-            scope: principal.survey_scope(state.storage.regions()),
-            review_state: review_state.map(ReviewStateParam::state),
-            region,
-            year,
-            technician,
-            ..SurveyFilter::default()
-        })
+            Some((code, level))
+        }
+    };
+    Ok(SurveyFilter {
+        scope: principal.survey_scope(state.storage.regions()),
+        review_state: review_state.map(ReviewStateParam::state),
+        region,
+        year,
+        technician,
+        ..SurveyFilter::default()
+    })
 }
 
 /// Today's date in China Standard Time (UTC+8, no daylight saving), which Tibet and
@@ -207,7 +228,9 @@ impl SurveysApi {
         let principal = auth.principal();
         let survey = Self::as_author(principal, body.0);
         let warnings = self.check(&survey).map_err(ApiError::invalid)?;
-        principal.may_submit(&survey.county_code).map_err(|d| denied(d, "调查", "survey"))?;
+        principal
+            .may_submit(&survey.county_code)
+            .map_err(|d| denied(d, "调查", "survey"))?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         let new = NewSurvey { survey, warnings };
         match self.state.storage.create_survey(&new, &actor).await? {
@@ -378,7 +401,14 @@ impl SurveysApi {
             )
             .at("limit"));
         }
-        let mut filter = filter(&self.state, auth.principal(), region.0, year.0, technician.0, review_state.0)?;
+        let mut filter = filter(
+            &self.state,
+            auth.principal(),
+            region.0,
+            year.0,
+            technician.0,
+            review_state.0,
+        )?;
         filter.modified_since = modified_since.0;
         filter.newest_first = order.0 == Some(ListOrder::Newest);
         let page = self
@@ -417,7 +447,9 @@ impl SurveysApi {
         body: DomainJson<CorrectionRequest, CorrectionDoc>,
     ) -> Result<CorrectResponse, ApiError> {
         let principal = auth.principal();
-        principal.may_correct().map_err(|d| denied(d, "调查", "survey"))?;
+        principal
+            .may_correct()
+            .map_err(|d| denied(d, "调查", "survey"))?;
         let current = self.visible(principal, id.0).await?;
         let request = body.0;
         if request.survey.id != id.0 {
@@ -462,13 +494,20 @@ impl SurveysApi {
         };
         let survey = Self::as_author(principal, request.survey.clone());
         if survey.county_code != current.survey.county_code {
-            principal.may_submit(&survey.county_code).map_err(|d| denied(d, "调查", "survey"))?;
+            principal
+                .may_submit(&survey.county_code)
+                .map_err(|d| denied(d, "调查", "survey"))?;
         }
         let warnings = self.check(&survey).map_err(|issues| {
             ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
         })?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let correction = Correction { survey, warnings, base_version, note: request.note };
+        let correction = Correction {
+            survey,
+            warnings,
+            base_version,
+            note: request.note,
+        };
         match self.state.storage.correct_survey(&correction, &actor).await? {
             CorrectOutcome::Corrected(stored) | CorrectOutcome::Unchanged(stored) => {
                 let tag = etag(stored.version);
@@ -610,7 +649,10 @@ enum BulkReviewResponse {
 
 /// Checks a reviewer's decision: a state a reviewer may set, with a comment when the
 /// technician must act.
-fn check_decision(state: ReviewStateParam, comment: &Option<String>) -> Result<(ReviewState, Option<String>), ApiError> {
+fn check_decision(
+    state: ReviewStateParam,
+    comment: &Option<String>,
+) -> Result<(ReviewState, Option<String>), ApiError> {
     let state = state.state();
     if !state.is_decision() {
         return Err(ApiError::new(
@@ -621,7 +663,11 @@ fn check_decision(state: ReviewStateParam, comment: &Option<String>) -> Result<(
         )
         .at("state"));
     }
-    let comment = comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+    let comment = comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
     if state.needs_comment() && comment.is_none() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -656,7 +702,11 @@ impl ReviewApi {
     /// Reviewers and admins, within their region: `approved`, `has_issues` (with a
     /// comment to the technician) or `rejected`. A later correction by the technician
     /// moves the survey to `edited`.
-    #[oai(path = "/surveys/:id/review", method = "post", operation_id = "reviewSurvey")]
+    #[oai(
+        path = "/surveys/:id/review",
+        method = "post",
+        operation_id = "reviewSurvey"
+    )]
     async fn review(
         &self,
         auth: PersonAuth,
@@ -665,7 +715,9 @@ impl ReviewApi {
         body: Json<ReviewRequest>,
     ) -> Result<ReviewResponse, ApiError> {
         let principal = auth.principal();
-        principal.may_review().map_err(|d| denied(d, "调查", "survey"))?;
+        principal
+            .may_review()
+            .map_err(|d| denied(d, "调查", "survey"))?;
         visible(&self.state, principal, id.0).await?;
         let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
@@ -683,7 +735,11 @@ impl ReviewApi {
     /// Sets the state of all surveys matching the filter within the reviewer's region in
     /// one request (for example: approve every `received` survey of a county and year).
     /// Each change is recorded in the audit log.
-    #[oai(path = "/surveys/bulk-review", method = "post", operation_id = "bulkReviewSurveys")]
+    #[oai(
+        path = "/surveys/bulk-review",
+        method = "post",
+        operation_id = "bulkReviewSurveys"
+    )]
     async fn bulk_review(
         &self,
         auth: PersonAuth,
@@ -691,13 +747,26 @@ impl ReviewApi {
         body: Json<BulkReviewRequest>,
     ) -> Result<BulkReviewResponse, ApiError> {
         let principal = auth.principal();
-        principal.may_review().map_err(|d| denied(d, "调查", "survey"))?;
+        principal
+            .may_review()
+            .map_err(|d| denied(d, "调查", "survey"))?;
         let request = body.0;
         let (state, comment) = check_decision(request.state, &request.comment)?;
         let f = request.filter;
-        let filter = filter(&self.state, principal, f.region, f.year, f.technician, f.review_state)?;
+        let filter = filter(
+            &self.state,
+            principal,
+            f.region,
+            f.year,
+            f.technician,
+            f.review_state,
+        )?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let updated = self.state.storage.bulk_review(&filter, state, comment, &actor).await?;
+        let updated = self
+            .state
+            .storage
+            .bulk_review(&filter, state, comment, &actor)
+            .await?;
         Ok(BulkReviewResponse::Ok(Json(BulkReviewResult { updated })))
     }
 }

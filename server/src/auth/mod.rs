@@ -98,7 +98,9 @@ impl Principal {
     pub fn can_see(&self, county_code: &str, technician: &str, regions: &RegionTable) -> bool {
         match self.role {
             Some(Role::Admin) => true,
-            Some(Role::Technician) => technician == self.name && self.counties.iter().any(|c| c == county_code),
+            Some(Role::Technician) => {
+                technician == self.name && self.counties.iter().any(|c| c == county_code)
+            }
             Some(Role::Viewer | Role::Reviewer) | None => self
                 .region_scope
                 .as_deref()
@@ -134,7 +136,11 @@ impl Principal {
 
     /// Whether the caller may manage users, keys, targets and coefficients.
     pub fn may_administer(&self) -> Result<(), Denied> {
-        if self.is_admin() { Ok(()) } else { Err(Denied::Role) }
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(Denied::Role)
+        }
     }
 
     /// What a listing must be limited to for this caller.
@@ -151,9 +157,15 @@ impl Principal {
                 .as_deref()
                 .and_then(|code| regions.get(code))
             {
-                Some(region) => SurveyScope { region: Some((region.code.clone(), region.level)), ..SurveyScope::default() },
+                Some(region) => SurveyScope {
+                    region: Some((region.code.clone(), region.level)),
+                    ..SurveyScope::default()
+                },
                 // A scope that names no known region sees nothing.
-                None => SurveyScope { counties: Some(Vec::new()), ..SurveyScope::default() },
+                None => SurveyScope {
+                    counties: Some(Vec::new()),
+                    ..SurveyScope::default()
+                },
             },
         }
     }
@@ -170,19 +182,38 @@ pub fn check_scope(
     match role {
         Some(Role::Technician) => {
             if counties.is_empty() {
-                return Err(("counties", "技术员至少需要分配一个县".to_owned(), "a technician needs at least one county".to_owned()));
+                return Err((
+                    "counties",
+                    "技术员至少需要分配一个县".to_owned(),
+                    "a technician needs at least one county".to_owned(),
+                ));
             }
             for county in counties {
-                if regions.get(county).is_none_or(|r| r.level != RegionLevel::County) {
-                    return Err(("counties", format!("{county} 不是县级区划代码"), format!("{county} is not a county code")));
+                if regions
+                    .get(county)
+                    .is_none_or(|r| r.level != RegionLevel::County)
+                {
+                    return Err((
+                        "counties",
+                        format!("{county} 不是县级区划代码"),
+                        format!("{county} is not a county code"),
+                    ));
                 }
             }
             Ok(())
         }
         Some(Role::Viewer | Role::Reviewer) | None => match scope_code {
             Some(code) if regions.get(code).is_some() => Ok(()),
-            Some(code) => Err(("scope_code", format!("区划代码 {code} 不存在"), format!("region {code} is not known"))),
-            None => Err(("scope_code", "需要指定管辖区域 scope_code".to_owned(), "scope_code is required for this role".to_owned())),
+            Some(code) => Err((
+                "scope_code",
+                format!("区划代码 {code} 不存在"),
+                format!("region {code} is not known"),
+            )),
+            None => Err((
+                "scope_code",
+                "需要指定管辖区域 scope_code".to_owned(),
+                "scope_code is required for this role".to_owned(),
+            )),
         },
         Some(Role::Admin) => Ok(()),
     }
@@ -215,7 +246,10 @@ mod tests {
         assert!(tech.can_see("542523", "tech-a", &regions));
         assert!(!tech.can_see("542523", "tech-b", &regions));
         assert!(!tech.can_see("542524", "tech-a", &regions));
-        assert_eq!(tech.may_submit("542524"), Err(Denied::County("542524".to_owned())));
+        assert_eq!(
+            tech.may_submit("542524"),
+            Err(Denied::County("542524".to_owned()))
+        );
         assert_eq!(reviewer.may_submit("542523"), Err(Denied::Role));
         assert!(reviewer.may_review().is_ok() && reviewer.may_correct().is_err());
         assert!(principal(Some(Role::Admin), None, &[]).can_see("630102", "x", &regions));
@@ -225,8 +259,24 @@ mod tests {
     fn scope_settings_are_checked() {
         let regions = RegionTable::builtin();
         assert!(check_scope(Some(Role::Technician), None, &[], &regions).is_err());
-        assert!(check_scope(Some(Role::Technician), None, &["542500".to_owned()], &regions).is_err());
-        assert!(check_scope(Some(Role::Technician), None, &["542523".to_owned()], &regions).is_ok());
+        assert!(
+            check_scope(
+                Some(Role::Technician),
+                None,
+                &["542500".to_owned()],
+                &regions
+            )
+            .is_err()
+        );
+        assert!(
+            check_scope(
+                Some(Role::Technician),
+                None,
+                &["542523".to_owned()],
+                &regions
+            )
+            .is_ok()
+        );
         assert!(check_scope(Some(Role::Viewer), None, &[], &regions).is_err());
         assert!(check_scope(Some(Role::Viewer), Some("999999"), &[], &regions).is_err());
         assert!(check_scope(None, Some("630000"), &[], &regions).is_ok());

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -139,10 +140,12 @@ fn now() -> DateTime<Utc> {
 }
 
 fn user_from_row(row: users::Model) -> Result<User, StorageError> {
-    let id = Uuid::parse_str(&row.id).map_err(|e| StorageError::Corrupt(format!("user {}", row.id), e.to_string()))?;
-    let role = Role::from_key(&row.role).ok_or_else(|| StorageError::Corrupt(format!("user {}", row.id), row.role.clone()))?;
-    let counties: Vec<String> =
-        serde_json::from_str(&row.counties).map_err(|e| StorageError::Corrupt(format!("user {}", row.id), e.to_string()))?;
+    let id = Uuid::parse_str(&row.id)
+        .map_err(|e| StorageError::Corrupt(format!("user {}", row.id), e.to_string()))?;
+    let role = Role::from_key(&row.role)
+        .ok_or_else(|| StorageError::Corrupt(format!("user {}", row.id), row.role.clone()))?;
+    let counties: Vec<String> = serde_json::from_str(&row.counties)
+        .map_err(|e| StorageError::Corrupt(format!("user {}", row.id), e.to_string()))?;
     Ok(User {
         id,
         username: row.username,
@@ -162,7 +165,12 @@ fn credential_from_row(row: credentials::Model) -> Result<Credential, StorageErr
     Ok(Credential {
         id: Uuid::parse_str(&row.id).map_err(|e| corrupt(e.to_string()))?,
         kind: TokenKind::from_key(&row.kind).ok_or_else(|| corrupt(row.kind.clone()))?,
-        user_id: row.user_id.as_deref().map(Uuid::parse_str).transpose().map_err(|e| corrupt(e.to_string()))?,
+        user_id: row
+            .user_id
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))?,
         name: row.name,
         scope_code: row.scope_code,
         created_at: row.created_at,
@@ -182,7 +190,11 @@ fn credential_audit(c: &Credential) -> serde_json::Value {
 
 impl Storage {
     /// Creates a user.
-    pub async fn create_user(&self, new: NewUser, actor: &Actor) -> Result<CreateUserOutcome, StorageError> {
+    pub async fn create_user(
+        &self,
+        new: NewUser,
+        actor: &Actor,
+    ) -> Result<CreateUserOutcome, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let at = now();
@@ -234,7 +246,12 @@ impl Storage {
     }
 
     /// Changes a user; `None` when there is no such user.
-    pub async fn update_user(&self, id: Uuid, changes: UserChanges, actor: &Actor) -> Result<Option<User>, StorageError> {
+    pub async fn update_user(
+        &self,
+        id: Uuid,
+        changes: UserChanges,
+        actor: &Actor,
+    ) -> Result<Option<User>, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let Some(row) = users::Entity::find_by_id(id.to_string()).one(&txn).await? else {
@@ -283,12 +300,22 @@ impl Storage {
 
     /// A user by id.
     pub async fn get_user(&self, id: Uuid) -> Result<Option<User>, StorageError> {
-        users::Entity::find_by_id(id.to_string()).one(&self.db).await?.map(user_from_row).transpose()
+        users::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .map(user_from_row)
+            .transpose()
     }
 
     /// A user and their password hash, by username.
-    pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, Option<String>)>, StorageError> {
-        let row = users::Entity::find().filter(users::Column::Username.eq(username.to_owned())).one(&self.db).await?;
+    pub async fn user_for_login(
+        &self,
+        username: &str,
+    ) -> Result<Option<(User, Option<String>)>, StorageError> {
+        let row = users::Entity::find()
+            .filter(users::Column::Username.eq(username.to_owned()))
+            .one(&self.db)
+            .await?;
         row.map(|row| {
             let hash = row.password_hash.clone();
             user_from_row(row).map(|user| (user, hash))
@@ -313,7 +340,10 @@ impl Storage {
     }
 
     /// Stores a new credential for `token` (already generated; only its hash is kept).
-    #[expect(clippy::too_many_arguments, reason = "each is a column of the credential")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each is a column of the credential"
+    )]
     pub async fn issue_credential(
         &self,
         kind: TokenKind,
@@ -357,7 +387,11 @@ impl Storage {
         // Sign-ins are not audited as writes; device tokens and keys are.
         if kind != TokenKind::Session {
             let change = Change {
-                action: if kind == TokenKind::ApiKey { "api_key.create" } else { "device_token.issue" },
+                action: if kind == TokenKind::ApiKey {
+                    "api_key.create"
+                } else {
+                    "device_token.issue"
+                },
                 entity_type: "credential",
                 entity_id: credential.id.to_string(),
                 before: None,
@@ -380,7 +414,10 @@ impl Storage {
     ) -> Result<Option<Credential>, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
-        let Some(row) = credentials::Entity::find_by_id(id.to_string()).one(&txn).await? else {
+        let Some(row) = credentials::Entity::find_by_id(id.to_string())
+            .one(&txn)
+            .await?
+        else {
             return Ok(None);
         };
         let before = credential_from_row(row.clone())?;
@@ -396,7 +433,11 @@ impl Storage {
         let after = credential_from_row(credentials::Entity::update(model).exec(&txn).await?)?;
         if kind != TokenKind::Session {
             let change = Change {
-                action: if kind == TokenKind::ApiKey { "api_key.revoke" } else { "device_token.revoke" },
+                action: if kind == TokenKind::ApiKey {
+                    "api_key.revoke"
+                } else {
+                    "device_token.revoke"
+                },
                 entity_type: "credential",
                 entity_id: id.to_string(),
                 before: Some(credential_audit(&before)),
@@ -409,8 +450,13 @@ impl Storage {
     }
 
     /// Credentials of a kind, optionally of one user, newest first.
-    pub async fn list_credentials(&self, kind: TokenKind, user_id: Option<Uuid>) -> Result<Vec<Credential>, StorageError> {
-        let mut query = credentials::Entity::find().filter(credentials::Column::Kind.eq(kind.key()));
+    pub async fn list_credentials(
+        &self,
+        kind: TokenKind,
+        user_id: Option<Uuid>,
+    ) -> Result<Vec<Credential>, StorageError> {
+        let mut query =
+            credentials::Entity::find().filter(credentials::Column::Kind.eq(kind.key()));
         if let Some(user_id) = user_id {
             query = query.filter(credentials::Column::UserId.eq(user_id.to_string()));
         }
@@ -429,7 +475,11 @@ impl Storage {
         token: &str,
     ) -> Result<Result<(Credential, Option<User>), CredentialProblem>, StorageError> {
         let hash = crate::auth::secrets::token_hash(token);
-        let Some(row) = credentials::Entity::find().filter(credentials::Column::TokenHash.eq(hash)).one(&self.db).await? else {
+        let Some(row) = credentials::Entity::find()
+            .filter(credentials::Column::TokenHash.eq(hash))
+            .one(&self.db)
+            .await?
+        else {
             return Ok(Err(CredentialProblem::Unknown));
         };
         let credential = credential_from_row(row)?;
@@ -449,7 +499,10 @@ impl Storage {
         };
         // Note use, coarsely: a write per request would serialise SQLite readers behind
         // the writer for nothing.
-        if credential.last_used_at.is_none_or(|t| at - t > Duration::minutes(10)) {
+        if credential
+            .last_used_at
+            .is_none_or(|t| at - t > Duration::minutes(10))
+        {
             credentials::Entity::update_many()
                 .col_expr(credentials::Column::LastUsedAt, Expr::value(now()))
                 .filter(credentials::Column::Id.eq(credential.id.to_string()))
@@ -460,7 +513,11 @@ impl Storage {
     }
 
     /// Records a failed login.
-    pub async fn record_login_failure(&self, username: &str, address: &str) -> Result<(), StorageError> {
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+    ) -> Result<(), StorageError> {
         let _writer = self.write_guard().await;
         login_failures::Entity::insert(login_failures::ActiveModel {
             username: Set(username.chars().take(64).collect()),

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::Value;
 
@@ -26,7 +27,12 @@ pub struct Actor {
 impl Actor {
     /// Writes done by the server itself (demo data, command line).
     pub fn system(name: &str) -> Actor {
-        Actor { name: name.to_owned(), kind: "system", address: None, request_id: None }
+        Actor {
+            name: name.to_owned(),
+            kind: "system",
+            address: None,
+            request_id: None,
+        }
     }
 }
 
@@ -46,7 +52,12 @@ pub struct Change {
 }
 
 /// Appends one entry; call inside the transaction of the change.
-pub(crate) async fn append(conn: &impl ConnectionTrait, actor: &Actor, change: Change, at: DateTime<Utc>) -> Result<(), DbErr> {
+pub(crate) async fn append(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    change: Change,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         at: Set(at),
         actor: Set(actor.name.clone()),
@@ -141,7 +152,11 @@ impl Storage {
             .await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|r| r.id) } else { None };
+        let next = if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
         let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
         let entries = rows
             .into_iter()

@@ -52,7 +52,12 @@ pub struct Review {
 
 impl Review {
     fn received() -> Review {
-        Review { state: ReviewState::Received, comment: None, reviewed_by: None, reviewed_at: None }
+        Review {
+            state: ReviewState::Received,
+            comment: None,
+            reviewed_by: None,
+            reviewed_at: None,
+        }
     }
 
     fn audit_json(&self) -> serde_json::Value {
@@ -183,8 +188,14 @@ fn is_unique_violation(err: &DbErr) -> bool {
 
 impl Storage {
     /// Stores one survey unless its id is already taken.
-    pub async fn create_survey(&self, new: &NewSurvey, actor: &Actor) -> Result<CreateOutcome, StorageError> {
-        let mut outcomes = self.create_surveys(std::slice::from_ref(new), actor).await?;
+    pub async fn create_survey(
+        &self,
+        new: &NewSurvey,
+        actor: &Actor,
+    ) -> Result<CreateOutcome, StorageError> {
+        let mut outcomes = self
+            .create_surveys(std::slice::from_ref(new), actor)
+            .await?;
         outcomes.pop().ok_or_else(|| {
             StorageError::Corrupt(new.survey.id.to_string(), "no outcome".to_owned())
         })
@@ -315,7 +326,10 @@ impl Storage {
             .col_expr(surveys::Column::Version, Expr::value(next_version))
             .col_expr(surveys::Column::UpdatedAt, Expr::value(at))
             .col_expr(surveys::Column::UpdatedBy, Expr::value(actor.name.clone()))
-            .col_expr(surveys::Column::ReviewState, Expr::value(ReviewState::Edited.key()))
+            .col_expr(
+                surveys::Column::ReviewState,
+                Expr::value(ReviewState::Edited.key()),
+            )
             .filter(surveys::Column::Id.eq(id.to_string()))
             .filter(surveys::Column::Version.eq(correction.base_version))
             .exec(&txn)
@@ -349,14 +363,19 @@ impl Storage {
             created_by: before.created_by.clone(),
             updated_at: at,
             updated_by: actor.name.clone(),
-            review: Review { state: ReviewState::Edited, ..before.review.clone() },
+            review: Review {
+                state: ReviewState::Edited,
+                ..before.review.clone()
+            },
         };
         let change = Change {
             action: "survey.correct",
             entity_type: "survey",
             entity_id: id.to_string(),
             before: Some(audit_json(&before)),
-            after: Some(serde_json::json!({ "note": correction.note, "survey": audit_json(&after) })),
+            after: Some(
+                serde_json::json!({ "note": correction.note, "survey": audit_json(&after) }),
+            ),
         };
         append(&txn, actor, change, at).await?;
         txn.commit().await?;
@@ -445,7 +464,12 @@ impl Storage {
         };
         let before = stored_from_row(row)?;
         let at = now();
-        let review = Review { state, comment, reviewed_by: Some(actor.name.clone()), reviewed_at: Some(at) };
+        let review = Review {
+            state,
+            comment,
+            reviewed_by: Some(actor.name.clone()),
+            reviewed_at: Some(at),
+        };
         set_review(&txn, &[id.to_string()], &review).await?;
         let change = Change {
             action: "survey.review",
@@ -472,7 +496,12 @@ impl Storage {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let at = now();
-        let review = Review { state, comment, reviewed_by: Some(actor.name.clone()), reviewed_at: Some(at) };
+        let review = Review {
+            state,
+            comment,
+            reviewed_by: Some(actor.name.clone()),
+            reviewed_at: Some(at),
+        };
         let mut changed = 0u64;
         let mut after_seq: Option<i64> = None;
         loop {
@@ -512,11 +541,24 @@ impl Storage {
     }
 }
 
-async fn set_review(conn: &impl ConnectionTrait, ids: &[String], review: &Review) -> Result<(), DbErr> {
+async fn set_review(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+    review: &Review,
+) -> Result<(), DbErr> {
     surveys::Entity::update_many()
-        .col_expr(surveys::Column::ReviewState, Expr::value(review.state.key()))
-        .col_expr(surveys::Column::ReviewComment, Expr::value(review.comment.clone()))
-        .col_expr(surveys::Column::ReviewedBy, Expr::value(review.reviewed_by.clone()))
+        .col_expr(
+            surveys::Column::ReviewState,
+            Expr::value(review.state.key()),
+        )
+        .col_expr(
+            surveys::Column::ReviewComment,
+            Expr::value(review.comment.clone()),
+        )
+        .col_expr(
+            surveys::Column::ReviewedBy,
+            Expr::value(review.reviewed_by.clone()),
+        )
         .col_expr(surveys::Column::ReviewedAt, Expr::value(review.reviewed_at))
         .filter(surveys::Column::Id.is_in(ids.to_vec()))
         .exec(conn)
@@ -585,7 +627,19 @@ async fn create_in(
     })
     .exec_without_returning(conn)
     .await?;
-    insert_version(conn, survey.id, 1, payload, hash, warnings, "created", &actor.name, at, None).await?;
+    insert_version(
+        conn,
+        survey.id,
+        1,
+        payload,
+        hash,
+        warnings,
+        "created",
+        &actor.name,
+        at,
+        None,
+    )
+    .await?;
     let stored = StoredSurvey {
         survey: survey.clone(),
         version: 1,
@@ -678,7 +732,10 @@ fn audit_json(stored: &StoredSurvey) -> serde_json::Value {
     })
 }
 
-fn apply_filter(mut query: Select<surveys::Entity>, filter: &SurveyFilter) -> Select<surveys::Entity> {
+fn apply_filter(
+    mut query: Select<surveys::Entity>,
+    filter: &SurveyFilter,
+) -> Select<surveys::Entity> {
     let region_column = |level| match level {
         RegionLevel::County => surveys::Column::CountyCode,
         RegionLevel::Prefecture => surveys::Column::PrefectureCode,
@@ -690,7 +747,10 @@ fn apply_filter(mut query: Select<surveys::Entity>, filter: &SurveyFilter) -> Se
     if let Some(counties) = &filter.scope.counties {
         query = query.filter(surveys::Column::CountyCode.is_in(counties.clone()));
     }
-    for technician in [&filter.scope.technician, &filter.technician].into_iter().flatten() {
+    for technician in [&filter.scope.technician, &filter.technician]
+        .into_iter()
+        .flatten()
+    {
         query = query.filter(surveys::Column::Technician.eq(technician.clone()));
     }
     if let Some(year) = filter.year {
@@ -706,8 +766,12 @@ fn apply_filter(mut query: Select<surveys::Entity>, filter: &SurveyFilter) -> Se
 }
 
 fn stored_from_row(row: surveys::Model) -> Result<StoredSurvey, StorageError> {
-    let state = ReviewState::from_key(&row.review_state)
-        .ok_or_else(|| StorageError::Corrupt(format!("review state of {}", row.id), row.review_state.clone()))?;
+    let state = ReviewState::from_key(&row.review_state).ok_or_else(|| {
+        StorageError::Corrupt(
+            format!("review state of {}", row.id),
+            row.review_state.clone(),
+        )
+    })?;
     Ok(StoredSurvey {
         review: Review {
             state,

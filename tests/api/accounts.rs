@@ -1,0 +1,271 @@
+//! Sign-in, throttling, device tokens, API keys, disabled accounts, and secrets that must
+//! never be logged or returned twice.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use e2e::{Backend, TestApp, client_with, example_survey, json_of, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(
+    sign_in_does_not_reveal_accounts_and_is_throttled,
+    credentials_can_be_revoked_and_expire,
+    secrets_never_reach_logs_or_later_responses
+);
+
+async fn sign_in_does_not_reveal_accounts_and_is_throttled(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    app.create_user("viewer-1", "viewer", Some("542500"), &[])
+        .await?;
+    let anonymous = reqwest::Client::new();
+    let attempt = |username: &'static str, password: &'static str| {
+        let request = anonymous
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": password }));
+        async move { json_of(request.send().await?).await }
+    };
+    let (status_wrong, wrong) = attempt("viewer-1", "not-the-password").await?;
+    let (status_unknown, unknown) = attempt("nobody-here", "not-the-password").await?;
+    assert_eq!((status_wrong, status_unknown), (401, 401));
+    assert_eq!(wrong["code"], unknown["code"]);
+    assert_eq!(wrong["message_zh"], unknown["message_zh"]);
+    assert_eq!(wrong["message_en"], unknown["message_en"]);
+
+    // Five failures for an account lock it for a while, even with the right password.
+    for _ in 0..4 {
+        assert_eq!(attempt("viewer-1", "still-wrong").await?.0, 401);
+    }
+    let (status, body) = attempt("viewer-1", "whatever").await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
+    // The admin is unaffected (throttling is per account, and per address only past 20).
+    assert!(app.login("admin", &app.admin_password).await.is_ok());
+    Ok(())
+}
+
+async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (tech_id, tech_password) = app
+        .create_user("tech-a", "technician", None, &["542523"])
+        .await?;
+
+    // A device token works until revoked.
+    let (status, issued) = app
+        .post(
+            &format!("/api/v1/users/{tech_id}/device-tokens"),
+            &json!({"name": "phone 1"}),
+        )
+        .await?;
+    assert_eq!(status, 201);
+    let token = issued["secret"].as_str().unwrap_or_default().to_owned();
+    assert!(token.starts_with("awd_"));
+    let phone = client_with(&[("authorization", &format!("Bearer {token}"))])?;
+    let me = json_of(phone.get(app.url("/api/v1/auth/me")).send().await?).await?;
+    assert_eq!(me.1["name"], "tech-a");
+    let created = json_of(
+        phone
+            .post(app.url("/api/v1/surveys"))
+            .json(&example_survey())
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(created.0, 201, "{}", created.1);
+    assert_eq!(
+        created.1["survey"]["technician"], "tech-a",
+        "the principal is the author"
+    );
+    let token_id = issued["credential"]["id"].as_str().unwrap_or_default();
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/users/{tech_id}/device-tokens/{token_id}")))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 204);
+    let (status, body) = json_of(phone.get(app.url("/api/v1/auth/me")).send().await?).await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("credential_revoked"))
+    );
+
+    // A session ends at sign-out.
+    let session = app.login("tech-a", &tech_password).await?;
+    let web = client_with(&[("authorization", &format!("Bearer {session}"))])?;
+    assert_eq!(
+        web.post(app.url("/api/v1/auth/logout"))
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        web.get(app.url("/api/v1/auth/me"))
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        401
+    );
+
+    // An API key reads in its scope until it expires.
+    let expires = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let (status, key) = app
+        .post(
+            "/api/v1/api-keys",
+            &json!({"name": "province", "scope_code": "540000", "expires_at": expires}),
+        )
+        .await?;
+    assert_eq!(status, 201, "{key}");
+    let secret = key["secret"].as_str().unwrap_or_default().to_owned();
+    let consumer = client_with(&[("x-api-key", &secret)])?;
+    assert_eq!(
+        consumer
+            .get(app.url("/api/v1/surveys"))
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        200
+    );
+    // Waiting out the expiry is the behaviour under test, not synchronisation.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (status, body) = json_of(consumer.get(app.url("/api/v1/surveys")).send().await?).await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("credential_expired"))
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/api-keys",
+            &json!({"name": "late", "scope_code": "540000", "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("expiry_in_past"))
+    );
+
+    // Disabling a user stops their sessions and tokens.
+    let session = app.login("tech-a", &tech_password).await?;
+    let web = client_with(&[("authorization", &format!("Bearer {session}"))])?;
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/users/{tech_id}")))
+        .json(&json!({"active": false}))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, body) = json_of(web.get(app.url("/api/v1/auth/me")).send().await?).await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("account_disabled"))
+    );
+    assert!(app.login("tech-a", &tech_password).await.is_err());
+    Ok(())
+}
+
+async fn secrets_never_reach_logs_or_later_responses(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let mut secrets = vec![app.admin_password.clone()];
+    let (user_id, password) = app
+        .create_user("reviewer-1", "reviewer", Some("542500"), &[])
+        .await?;
+    secrets.push(password.clone());
+    let session = app.login("reviewer-1", &password).await?;
+    secrets.push(session.clone());
+    let (status, generated) = app
+        .post(
+            "/api/v1/users",
+            &json!({"username": "viewer-2", "role": "viewer", "scope_code": "630000"}),
+        )
+        .await?;
+    assert_eq!(status, 201);
+    let generated_password = generated["generated_password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(generated_password.len() >= 12);
+    secrets.push(generated_password.clone());
+    app.login("viewer-2", &generated_password).await?;
+    let (_, device) = app
+        .post(
+            &format!("/api/v1/users/{user_id}/device-tokens"),
+            &json!({"name": "tablet"}),
+        )
+        .await?;
+    secrets.push(device["secret"].as_str().unwrap_or_default().to_owned());
+    let (_, key) = app
+        .post(
+            "/api/v1/api-keys",
+            &json!({"name": "stats bureau", "scope_code": "630000"}),
+        )
+        .await?;
+    let key_secret = key["secret"].as_str().unwrap_or_default().to_owned();
+    secrets.push(key_secret.clone());
+    let new_password = "a-brand-new-password-42".to_owned();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/users/{user_id}")))
+        .json(&json!({"password": new_password}))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 200);
+    secrets.push(new_password.clone());
+    // Failed sign-ins with a near miss of the password: typed secrets must not be logged either.
+    let near_miss = format!("{new_password}!");
+    secrets.push(near_miss.clone());
+    let anonymous = reqwest::Client::new();
+    anonymous
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "reviewer-1", "password": near_miss}))
+        .send()
+        .await?;
+    // Use every credential once more.
+    for header in [
+        ("authorization", format!("Bearer {session}")),
+        ("x-api-key", key_secret.clone()),
+    ] {
+        client_with(&[(header.0, &header.1)])?
+            .get(app.url("/api/v1/surveys"))
+            .send()
+            .await?;
+    }
+    client_with(&[("authorization", "Bearer awd_not-a-real-token")])?
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await?;
+
+    // Later responses carry no secret and no hash.
+    let mut later = String::new();
+    for path in [
+        "/api/v1/users",
+        "/api/v1/api-keys",
+        &format!("/api/v1/users/{user_id}/device-tokens"),
+        "/api/v1/audit?limit=1000",
+    ] {
+        let (status, body) = app.get(path).await?;
+        assert_eq!(status, 200, "{path}");
+        later.push_str(&body.to_string());
+    }
+    assert!(!later.contains("$argon2"), "a password hash was returned");
+    let log = app.log();
+    assert!(
+        log.contains("signed in"),
+        "the log should record sign-ins (without secrets)"
+    );
+    for secret in &secrets {
+        assert!(!secret.is_empty());
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the server log"
+        );
+        assert!(
+            !later.contains(secret.as_str()),
+            "a secret was returned after creation"
+        );
+    }
+    Ok(())
+}
