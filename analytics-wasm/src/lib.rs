@@ -6,6 +6,7 @@
 //! same numbers with the same code. What it needs from the outside world (today's date,
 //! the region table, coefficients) is passed in.
 
+pub mod api;
 pub mod charts;
 pub mod coefficients;
 pub mod csv;
