@@ -449,6 +449,68 @@ pub fn map_data(facts: &[HouseholdFacts], indicator: Indicator, year: Option<i32
     }
 }
 
+/// How region names fit under a category axis.
+pub(crate) struct CategoryLabels {
+    /// Rotate the names (they do not fit side by side).
+    pub rotate: bool,
+    /// Height of the label area below the axis, px.
+    pub area: u32,
+    /// Left margin, px: room for the first rotated name.
+    pub margin_left: u32,
+    /// The names, shortened with an ellipsis where too long to rotate.
+    pub names: Vec<String>,
+}
+
+/// Longest a rotated name may be, px; longer ones are shortened.
+const MAX_ROTATED_PX: f64 = 170.0;
+
+/// Lays out region `names` under the slots of a `width`-px chart. Side by side, a name
+/// and its household count go on two lines; rotated, on one, as `name (n=12)`.
+pub(crate) fn category_labels(names: Vec<String>, counts: &[usize], width: u32) -> CategoryLabels {
+    let count = names.len().max(1);
+    let slot_px = f64::from(width.saturating_sub(110)) / count as f64;
+    let px = |n: &str| svg::text_width_em(n) * 12.0;
+    let rotate = names.iter().any(|n| px(n) > slot_px - 6.0);
+    if !rotate {
+        return CategoryLabels {
+            rotate,
+            area: 44,
+            margin_left: 12,
+            names,
+        };
+    }
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|name| {
+            if px(&name) <= MAX_ROTATED_PX - 48.0 {
+                return name;
+            }
+            let mut short = String::new();
+            for c in name.chars() {
+                if px(&short) + px(&c.to_string()) + px("…") > MAX_ROTATED_PX - 48.0 {
+                    break;
+                }
+                short.push(c);
+            }
+            short.push('…');
+            short
+        })
+        .zip(counts)
+        .map(|(name, n)| format!("{name} (n={n})"))
+        .collect();
+    let widest = names.iter().map(|n| px(n)).fold(0.0, f64::max);
+    // The names run up-left at 35°: the first needs cos 35° of its width left of its
+    // slot's centre, of which the y-label area (64 px) and half a slot are there already.
+    let first = names.first().map_or(0.0, |n| px(n));
+    let needed = first * 0.82 - 64.0 - slot_px / 2.0 + 8.0;
+    CategoryLabels {
+        rotate,
+        area: (widest * 0.58 + 24.0).ceil() as u32,
+        margin_left: needed.clamp(12.0, 160.0).ceil() as u32,
+        names,
+    }
+}
+
 /// Formats a rate as a percentage for labels.
 pub(crate) fn percent(rate: f64, decimals: usize) -> String {
     format!("{:.*}%", decimals, rate * 100.0)
