@@ -295,6 +295,18 @@ pub fn render_svg(chart: &Chart, options: &ChartOptions) -> Result<String, Chart
     }
 }
 
+/// Draws any chart as PNG (server only): the SVG of [`render_svg`] rasterized with
+/// `font` (bytes of a CJK font file) at `scale`.
+#[cfg(feature = "png")]
+pub fn render_png(
+    chart: &Chart,
+    options: &ChartOptions,
+    font: &[u8],
+    scale: f32,
+) -> Result<Vec<u8>, ChartError> {
+    svg_to_png(&render_svg(chart, options)?, font, scale)
+}
+
 /// Parses chart data of the named kind from JSON and draws it: the entry point for
 /// callers holding JSON (the WASM API, the server's chart endpoint).
 pub fn render_svg_json(
