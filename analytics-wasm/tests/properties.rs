@@ -192,3 +192,89 @@ fn indicator_keys_round_trip() {
         assert_eq!(json, format!("\"{}\"", indicator.key()));
     }
 }
+
+mod charts_never_panic {
+    use agriwaste_analytics::charts::*;
+    use agriwaste_analytics::indicators::Indicator;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let number = prop_oneof![any::<f64>(), -2.0..3.0f64];
+        (
+            proptest::option::of(number.clone()),
+            proptest::option::of(number.clone()),
+            proptest::option::of(number),
+            0usize..100,
+        )
+            .prop_map(|(rate, ci_low, ci_high, n)| Value {
+                rate,
+                ci_low,
+                ci_high,
+                n,
+            })
+    }
+
+    fn label() -> impl Strategy<Value = Label> {
+        ("\\PC{0,30}", "\\PC{0,30}").prop_map(|(zh, en)| Label { zh, en })
+    }
+
+    fn target() -> impl Strategy<Value = Option<TargetLine>> {
+        proptest::option::of(
+            (any::<f64>(), any::<i32>()).prop_map(|(rate, year)| TargetLine { rate, year }),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_chart_data_draws(
+            bars in proptest::collection::vec((label(), value(), target()), 0..30),
+            years in proptest::collection::vec((any::<i32>(), value()), 0..12),
+            trend_target in target(),
+            shares in proptest::collection::vec((label(), proptest::array::uniform5(proptest::option::of(any::<f64>()))), 0..20),
+            points in proptest::collection::vec((any::<f64>(), any::<f64>(), proptest::option::of(any::<f64>())), 0..50),
+            width in any::<u32>(),
+            height in any::<u32>(),
+            english in any::<bool>(),
+        ) {
+            let options = ChartOptions {
+                lang: if english { Lang::En } else { Lang::Zh },
+                width,
+                height,
+                title: None,
+            };
+            let charts = [
+                Chart::IndicatorByRegion(IndicatorByRegionData {
+                    indicator: Indicator::FilmRecovery,
+                    year: None,
+                    bars: bars
+                        .into_iter()
+                        .map(|(name, value, target)| RegionBar { code: String::new(), name, value, target })
+                        .collect(),
+                }),
+                Chart::Trend(TrendData {
+                    indicator: Indicator::StrawUtilization,
+                    region: Label { zh: "区".into(), en: "r".into() },
+                    points: years.into_iter().map(|(year, value)| YearPoint { year, value }).collect(),
+                    target: trend_target,
+                }),
+                Chart::StrawUses(StrawUsesData {
+                    year: Some(2025),
+                    bars: shares
+                        .into_iter()
+                        .map(|(name, shares)| StrawBar { code: String::new(), name, shares, n: 3 })
+                        .collect(),
+                }),
+                Chart::Map(MapData {
+                    indicator: Indicator::YakDungUtilization,
+                    year: None,
+                    points: points.into_iter().map(|(lat, lon, rate)| MapPoint { lat, lon, rate }).collect(),
+                }),
+            ];
+            for chart in charts {
+                prop_assert!(render_svg(&chart, &options).is_ok());
+            }
+        }
+    }
+}

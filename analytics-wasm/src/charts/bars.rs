@@ -15,7 +15,8 @@ pub fn indicator_by_region(
     options: &ChartOptions,
 ) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let count = data.bars.len().max(1);
     let counts: Vec<usize> = data.bars.iter().map(|b| b.value.n).collect();
     let labels = category_labels(
@@ -31,7 +32,9 @@ pub fn indicator_by_region(
         .iter()
         .flat_map(|b| [b.value.rate, b.target.map(|t| t.rate)])
         .flatten()
-        .fold(1.0_f64, f64::max);
+        .fold(1.0_f64, f64::max)
+        // Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
+        .min(10.0);
     let y_max = if top > 1.0 {
         (top * 1.1 * 10.0).ceil() / 10.0
     } else {

@@ -100,6 +100,14 @@ fn default_height() -> u32 {
     480
 }
 
+impl ChartOptions {
+    /// Width and height kept within 320×240 and 4000×4000 px: smaller cannot hold the
+    /// labels, larger is a mistake that would make a huge document.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width.clamp(320, 4000), self.height.clamp(240, 4000))
+    }
+}
+
 impl Default for ChartOptions {
     fn default() -> Self {
         ChartOptions {
@@ -283,6 +291,101 @@ pub enum Chart {
     StrawUses(StrawUsesData),
     /// Chart (4).
     Map(MapData),
+}
+
+fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite())
+}
+
+impl Value {
+    /// Non-finite numbers (possible only from native callers) dropped.
+    fn sanitized(self) -> Value {
+        Value {
+            rate: finite(self.rate),
+            ci_low: finite(self.ci_low),
+            ci_high: finite(self.ci_high),
+            n: self.n,
+        }
+    }
+}
+
+impl TargetLine {
+    fn sanitized(self) -> Option<TargetLine> {
+        self.rate.is_finite().then_some(TargetLine {
+            rate: self.rate,
+            year: self.year.clamp(1900, 2200),
+        })
+    }
+}
+
+// Every chart first drops what cannot be drawn (non-finite numbers, years beyond any
+// plan), so that no bad input reaches plotters' integer pixel arithmetic.
+impl IndicatorByRegionData {
+    pub(crate) fn sanitized(&self) -> IndicatorByRegionData {
+        IndicatorByRegionData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| RegionBar {
+                    value: b.value.sanitized(),
+                    target: b.target.and_then(TargetLine::sanitized),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+impl TrendData {
+    pub(crate) fn sanitized(&self) -> TrendData {
+        TrendData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| (1900..=2200).contains(&p.year))
+                .map(|p| YearPoint {
+                    year: p.year,
+                    value: p.value.sanitized(),
+                })
+                .collect(),
+            target: self.target.and_then(TargetLine::sanitized),
+            ..self.clone()
+        }
+    }
+}
+
+impl StrawUsesData {
+    pub(crate) fn sanitized(&self) -> StrawUsesData {
+        StrawUsesData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| StrawBar {
+                    shares: b.shares.map(|s| finite(s).map(|v| v.clamp(0.0, 1.0))),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+impl MapData {
+    pub(crate) fn sanitized(&self) -> MapData {
+        MapData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| p.lat.abs() <= 90.0 && p.lon.abs() <= 180.0)
+                .map(|p| MapPoint {
+                    rate: finite(p.rate),
+                    ..*p
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
 }
 
 /// Draws any chart as SVG.

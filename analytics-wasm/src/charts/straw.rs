@@ -21,7 +21,8 @@ const USE_COLOURS: [(u8, u8, u8); 5] = [
 /// Draws chart (3) as SVG.
 pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let count = data.bars.len().max(1);
     let counts: Vec<usize> = data.bars.iter().map(|b| b.n).collect();
     let labels = category_labels(
