@@ -61,6 +61,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             api::compute_indicators(&surveys_json, options),
         );
     }
+    let facts_options = r#"{"today":"2026-01-01"}"#;
+    let facts = api::household_facts(&surveys_json, facts_options);
+    case(
+        "householdFacts",
+        "householdFacts",
+        vec![&surveys_json, facts_options],
+        facts.clone(),
+    );
+    let facts = facts.map_err(|e| e.message_en)?;
+    let options = r#"{"level":"prefecture","by_year":true}"#;
+    case(
+        "computeFromFacts",
+        "computeFromFacts",
+        vec![&facts, options],
+        api::compute_from_facts(&facts, options),
+    );
     let chart_requests = [
         (
             "indicator_by_region",

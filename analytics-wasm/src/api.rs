@@ -158,6 +158,34 @@ pub fn facts(surveys_json: &str, options_json: &str) -> Result<Vec<HouseholdFact
     ))
 }
 
+/// `householdFacts(surveysJson, optionsJson)`: the per-household facts of the surveys as
+/// a JSON array (what the server stores and sends; options as [`compute_indicators`],
+/// only `coefficients` and `today` matter).
+pub fn household_facts(surveys_json: &str, options_json: &str) -> Result<String, Issue> {
+    serialize(&facts(surveys_json, options_json)?)
+}
+
+/// `computeFromFacts(factsJson, optionsJson)`: as [`compute_indicators`], from facts
+/// (a JSON array of [`HouseholdFacts`], e.g. from the server) instead of surveys.
+pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String, Issue> {
+    let options: IndicatorOptions = parse_json(options_json)?;
+    let facts: Vec<HouseholdFacts> = parse_json(facts_json)?;
+    let grouping = Grouping {
+        level: options.level,
+        by_year: options.by_year,
+    };
+    let groups = compute_facts(
+        &facts,
+        grouping,
+        &RegionTable::builtin(),
+        &TargetTable::builtin(),
+    );
+    serialize(&IndicatorReport {
+        groups,
+        rejected: Vec::new(),
+    })
+}
+
 /// Groups already-made facts and finishes every indicator, with target progress.
 pub fn compute_facts(
     facts: &[HouseholdFacts],
@@ -518,6 +546,17 @@ mod tests {
             0.93
         );
         assert!(ali["indicators"]["film_recovery_rate"]["rate"].is_number());
+    }
+
+    #[test]
+    fn facts_round_trip_to_the_same_report() {
+        let surveys = surveys_json(400);
+        let options = r#"{"level":"county","by_year":true}"#;
+        let facts = household_facts(&surveys, options).unwrap_or_default();
+        assert_eq!(
+            compute_from_facts(&facts, options),
+            compute_indicators(&surveys, options)
+        );
     }
 
     #[test]

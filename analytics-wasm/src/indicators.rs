@@ -536,7 +536,8 @@ pub fn group(
     let mut region_index: HashMap<&str, usize> = HashMap::new();
     let mut region_codes: Vec<Option<String>> = Vec::new();
     let mut slots: HashMap<(usize, i32), usize> = HashMap::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
+    // Members carry their survey id so that the sort below reads contiguous memory.
+    let mut members: Vec<Vec<(Uuid, usize)>> = Vec::new();
     for (index, fact) in facts.iter().enumerate() {
         let region = *region_index
             .entry(fact.county_code.as_str())
@@ -553,10 +554,10 @@ pub fn group(
             members.push(Vec::new());
             members.len() - 1
         });
-        members[slot].push(index);
+        members[slot].push((fact.survey_id, index));
     }
     // Counties that share a region (all counties of a prefecture) share one group.
-    let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<(Uuid, usize)>> = BTreeMap::new();
     for ((region, year), slot) in slots {
         let key = GroupKey {
             region_code: region_codes[region].clone(),
@@ -567,13 +568,9 @@ pub fn group(
     groups
         .into_iter()
         .map(|(key, mut members)| {
-            members.sort_unstable_by(|&a, &b| {
-                facts[a]
-                    .survey_id
-                    .cmp(&facts[b].survey_id)
-                    .then_with(|| a.cmp(&b))
-            });
-            (key, members)
+            // Survey id, then input position for (invalid) duplicate ids.
+            members.sort_unstable();
+            (key, members.into_iter().map(|(_, index)| index).collect())
         })
         .collect()
 }

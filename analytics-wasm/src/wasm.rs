@@ -119,6 +119,19 @@ pub fn compute_indicators(surveys_json: &str, options_json: &str) -> Result<Stri
     api::compute_indicators(surveys_json, options_json).map_err(to_js)
 }
 
+/// The per-household facts of the surveys (a JSON array), the compact form the server
+/// also produces; `optionsJson` as for `computeIndicators`.
+#[wasm_bindgen(js_name = householdFacts)]
+pub fn household_facts(surveys_json: &str, options_json: &str) -> Result<String, JsValue> {
+    api::household_facts(surveys_json, options_json).map_err(to_js)
+}
+
+/// As `computeIndicators`, from facts (e.g. sent by the server) instead of surveys.
+#[wasm_bindgen(js_name = computeFromFacts)]
+pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String, JsValue> {
+    api::compute_from_facts(facts_json, options_json).map_err(to_js)
+}
+
 /// The data of one chart (`ChartRequest`) computed from surveys, as JSON for
 /// `renderChart`.
 #[wasm_bindgen(js_name = chartData)]

@@ -26,7 +26,8 @@ if (nativeDir && fs.existsSync(path.join(nativeDir, "cases.json"))) {
   test("the fixture covers every export and both outcomes", () => {
     const functions = new Set(cases.map((c) => c.function));
     for (const name of ["computeIndicators", "chartData", "renderChart", "validateSurvey",
-      "estimateStraw", "estimateDung", "defaultCoefficients"]) {
+      "estimateStraw", "estimateDung", "defaultCoefficients", "householdFacts",
+      "computeFromFacts"]) {
       assert.ok(functions.has(name), `no case for ${name}`);
     }
     assert.ok(cases.some((c) => "err" in c.expected), "no error case");
