@@ -704,6 +704,15 @@ impl Overlay {
         );
     }
 
+    /// An unfilled ring, to mark a position without hiding what lies under it.
+    pub(crate) fn ring(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
+        let _ = writeln!(
+            self.markup,
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
+            rgb(color)
+        );
+    }
+
     /// Text with its baseline at `y`, rotated by `degrees` about its anchor.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn text(

@@ -180,7 +180,8 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             let to = chart.backend_coord(&(f64::from(last) + 0.5, clamp(target.rate)));
             overlay.line(from, to, palette::VERMILLION, 2, true);
             let at = chart.backend_coord(&(f64::from(target.year), clamp(target.rate)));
-            overlay.circle(at, 5, palette::VERMILLION);
+            // A ring, so that a data point in the target year stays visible.
+            overlay.ring(at, 7, palette::VERMILLION);
             overlay.text(
                 (at.0 - 8, at.1 - 8),
                 11.0,
