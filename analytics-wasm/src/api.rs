@@ -1,9 +1,10 @@
 //! The crate's JSON-in, JSON-out entry points: what the WASM module exports, callable
 //! natively too.
 //!
-//! `crate::wasm` (wasm32 only) is a thin `#[wasm_bindgen]` shell over these functions, so the native
-//! test fixtures and benchmarks run exactly the code the browser runs, and "the same
-//! input gives the same bytes natively and in WASM" is a test of something real. Errors
+//! `crate::wasm` (wasm32 only) is a thin `#[wasm_bindgen]` shell over these functions,
+//! so the native test fixtures and benchmarks run exactly the code the browser runs,
+//! and "the same input gives the same bytes natively and in WASM" is a test of
+//! something real. Errors
 //! are [`crate::Issue`]s (field path, machine code, Chinese and English message), the
 //! shape the server's error bodies use; the WASM shell turns them into `JsValue`s.
 
