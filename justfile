@@ -31,3 +31,15 @@ lint:
 # Apply the database migrations to DATABASE_URL (default: the SQLite file under ./data).
 migrate:
     cargo run --release -p agriwaste-server -- migrate
+
+# Build the analytics crate to WebAssembly: web/pkg for the browser, tests/node/pkg for Node.
+wasm:
+    scripts/wasm-build.sh
+
+# Run the WASM tests under Node: native and WASM must give byte-identical JSON and SVG.
+test-wasm:
+    scripts/test-wasm.sh
+
+# Time all indicators for 100 000 synthetic surveys by county × year, native vs WASM in Node.
+bench-analytics: wasm
+    scripts/bench-analytics.sh

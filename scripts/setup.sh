@@ -12,6 +12,10 @@ packages=(
   nodejs npm
   # The sqlite3 CLI is the raw-SQL baseline of the benchmarks.
   sqlite3
+  # A CJK font for PNG charts: the server passes its bytes to the analytics crate, which
+  # rasterizes chart SVG with it (analytics-wasm/CHARTS.md). Small (5 MB), one file:
+  # /usr/share/fonts/truetype/wqy/wqy-microhei.ttc.
+  fonts-wqy-microhei
 )
 
 missing=()

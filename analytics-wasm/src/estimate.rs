@@ -81,7 +81,9 @@ pub fn ratio_estimate(observations: &[Observation]) -> RatioEstimate {
                 })
                 .sum();
             let variance = n as f64 / (n as f64 - 1.0) * squares;
-            Some(variance.sqrt())
+            // Non-finite input (possible only from native callers) gives no interval
+            // rather than a NaN one.
+            Some(variance.sqrt()).filter(|se| se.is_finite())
         }
         _ => None,
     };
@@ -101,7 +103,8 @@ pub fn ratio_estimate(observations: &[Observation]) -> RatioEstimate {
     }
 }
 
-/// `numerator / denominator`, or none when that is not a number (zero denominator).
+/// `numerator / denominator`, or none when that is not a finite number (zero or
+/// non-finite denominator).
 pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     let r = numerator / denominator;
     (denominator != 0.0 && r.is_finite()).then_some(r)

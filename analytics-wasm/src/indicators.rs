@@ -458,20 +458,40 @@ pub fn compute(
         .map(|(key, members)| {
             let members: Vec<&HouseholdFacts> = members.iter().map(|&i| &facts[i]).collect();
             let region = key.region_code.as_deref().and_then(|c| regions.get(c));
+            let indicators = estimate_all(&members);
             GroupIndicators {
                 region_name_zh: region.map(|r| r.name_zh.clone()),
                 region_name_en: region.map(|r| r.name_en.clone()),
                 key,
                 households: members.len(),
-                indicators: Indicator::ALL
-                    .into_iter()
-                    .map(|indicator| (indicator, estimate_one(&members, indicator)))
-                    .collect(),
                 straw_uses: straw_uses(&members),
                 provenance: provenance(&members),
-                quality: quality_flags(&members),
+                quality: quality_flags(&members, &indicators),
+                indicators,
             }
         })
+        .collect()
+}
+
+/// Every indicator's estimate over a group's households, gathering the observations of
+/// all seven in one pass over the households.
+pub fn estimate_all(members: &[&HouseholdFacts]) -> BTreeMap<Indicator, RatioEstimate> {
+    let mut observations: [Vec<Observation>; 7] = Default::default();
+    for f in members {
+        for (slot, indicator) in observations.iter_mut().zip(Indicator::ALL) {
+            if let Some(r) = f.get(indicator) {
+                slot.push(Observation {
+                    y: r.y,
+                    x: r.x,
+                    w: f.weight,
+                });
+            }
+        }
+    }
+    Indicator::ALL
+        .into_iter()
+        .zip(observations.iter())
+        .map(|(indicator, obs)| (indicator, ratio_estimate(obs)))
         .collect()
 }
 
@@ -511,40 +531,46 @@ pub fn group(
     grouping: Grouping,
     regions: &RegionTable,
 ) -> Vec<(GroupKey, Vec<usize>)> {
-    // Resolving a county's ancestor walks the table; do it once per distinct county.
-    let mut region_of: HashMap<&str, Option<String>> = HashMap::new();
-    let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+    // Each distinct county is resolved to its group region once; a household then costs
+    // one hash lookup and no allocation.
+    let mut region_index: HashMap<&str, usize> = HashMap::new();
+    let mut region_codes: Vec<Option<String>> = Vec::new();
+    let mut slots: HashMap<(usize, i32), usize> = HashMap::new();
+    // Members carry their survey id so that the sort below reads contiguous memory.
+    let mut members: Vec<Vec<(Uuid, usize)>> = Vec::new();
     for (index, fact) in facts.iter().enumerate() {
-        let region_code = match grouping.level {
-            None => None,
-            Some(level) => region_of
-                .entry(fact.county_code.as_str())
-                .or_insert_with(|| {
-                    Some(
-                        regions
-                            .ancestor_at(&fact.county_code, level)
-                            .map(|r| r.code.clone())
-                            .unwrap_or_else(|| fact.county_code.clone()),
-                    )
-                })
-                .clone(),
-        };
+        let region = *region_index
+            .entry(fact.county_code.as_str())
+            .or_insert_with(|| {
+                region_codes.push(grouping.level.map(|level| {
+                    regions
+                        .ancestor_at(&fact.county_code, level)
+                        .map_or_else(|| fact.county_code.clone(), |r| r.code.clone())
+                }));
+                region_codes.len() - 1
+            });
+        let year = if grouping.by_year { fact.year } else { 0 };
+        let slot = *slots.entry((region, year)).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[slot].push((fact.survey_id, index));
+    }
+    // Counties that share a region (all counties of a prefecture) share one group.
+    let mut groups: BTreeMap<GroupKey, Vec<(Uuid, usize)>> = BTreeMap::new();
+    for ((region, year), slot) in slots {
         let key = GroupKey {
-            region_code,
-            year: grouping.by_year.then_some(fact.year),
+            region_code: region_codes[region].clone(),
+            year: grouping.by_year.then_some(year),
         };
-        groups.entry(key).or_default().push(index);
+        groups.entry(key).or_default().append(&mut members[slot]);
     }
     groups
         .into_iter()
         .map(|(key, mut members)| {
-            members.sort_by(|&a, &b| {
-                facts[a]
-                    .survey_id
-                    .cmp(&facts[b].survey_id)
-                    .then_with(|| a.cmp(&b))
-            });
-            (key, members)
+            // Survey id, then input position for (invalid) duplicate ids.
+            members.sort_unstable();
+            (key, members.into_iter().map(|(_, index)| index).collect())
         })
         .collect()
 }

@@ -5,7 +5,21 @@
 //! the server and to WebAssembly for the browser and the phone, so all three compute the
 //! same numbers with the same code. What it needs from the outside world (today's date,
 //! the region table, coefficients) is passed in.
+//!
+//! Map of the modules:
+//!
+//! - [`survey`], [`issue`], [`validation`], [`regions`]: the wire format and its rules.
+//! - [`coefficients`]: straw and dung estimates from yield and herd size (data, not code).
+//! - [`indicators`]: surveys → per-household facts → groups (region level × year) →
+//!   the six indicators as ratios of totals, with [`estimate`] (weighted ratio, Taylor
+//!   SE, t interval) and [`quality`] (flags per group).
+//! - [`targets`]: applicable target, gap in points, plan phase.
+//! - [`charts`]: the four charts as SVG (every target) and PNG (feature `png`).
+//! - [`api`]: JSON in, JSON out; what `wasm` (wasm32 only, the one `#[wasm_bindgen]`
+//!   module) exports, callable natively so both run the same code.
+//! - [`synthetic`], [`csv`]: deterministic test data; the shipped tables' reader.
 
+pub mod api;
 pub mod charts;
 pub mod coefficients;
 pub mod csv;

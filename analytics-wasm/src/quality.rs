@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::estimate::{SMALL_N, ratio};
+use crate::estimate::{RatioEstimate, SMALL_N, ratio};
 use crate::indicators::{HouseholdFacts, Indicator};
+use std::collections::BTreeMap;
 
 /// How far from the group median film use per mu may lie, in scaled MADs, before a
 /// household is called an outlier. 3 is the usual robust cut-off; the MAD is scaled by
@@ -42,35 +43,25 @@ pub struct QualityFlags {
     pub small_n: bool,
 }
 
-/// Computes the quality flags of a group's households.
-pub fn quality_flags(members: &[&HouseholdFacts]) -> QualityFlags {
+/// Computes the quality flags of a group's households, given the group's estimates
+/// (from [`crate::indicators::estimate_all`]).
+pub fn quality_flags(
+    members: &[&HouseholdFacts],
+    estimates: &BTreeMap<Indicator, RatioEstimate>,
+) -> QualityFlags {
     let surveys = members.len();
     let surveys_with_warnings = members.iter().filter(|f| f.warnings > 0).count();
-    let (mut returned, mut used) = (0.0, 0.0);
-    let mut households_returned_exceeds_used = 0;
-    for f in members {
-        if let Some(r) = f.pesticide_recovery_count {
-            returned += f.weight * r.y;
-            used += f.weight * r.x;
-            if r.y > r.x {
-                households_returned_exceeds_used += 1;
-            }
-        }
-    }
+    let households_returned_exceeds_used = members
+        .iter()
+        .filter_map(|f| f.pesticide_recovery_count)
+        .filter(|r| r.y > r.x)
+        .count();
+    let rate = |indicator| estimates.get(&indicator).and_then(|e| e.rate);
     let rates_above_one = Indicator::ALL
         .into_iter()
         .filter(|i| i.bounded())
-        .filter(|&indicator| {
-            let (mut y, mut x) = (0.0, 0.0);
-            for f in members {
-                if let Some(r) = f.get(indicator) {
-                    y += f.weight * r.y;
-                    x += f.weight * r.x;
-                }
-            }
-            // A rounding hair above 1 is not a finding.
-            ratio(y, x).is_some_and(|r| r > 1.0 + 1e-9)
-        })
+        // A rounding hair above 1 is not a finding.
+        .filter(|&i| rate(i).is_some_and(|r| r > 1.0 + 1e-9))
         .collect();
     let per_mu: Vec<(f64, Uuid)> = members
         .iter()
@@ -99,7 +90,8 @@ pub fn quality_flags(members: &[&HouseholdFacts]) -> QualityFlags {
         surveys,
         surveys_with_warnings,
         warning_share: ratio(surveys_with_warnings as f64, surveys as f64),
-        pesticide_recovery_over_100: ratio(returned, used).is_some_and(|r| r > 1.0),
+        pesticide_recovery_over_100: rate(Indicator::PesticidePackagingRecovery)
+            .is_some_and(|r| r > 1.0),
         households_returned_exceeds_used,
         rates_above_one,
         film_kg_per_mu_median: median_value,
@@ -126,7 +118,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::coefficients::Coefficients;
-    use crate::indicators::Ratio;
+    use crate::indicators::{Ratio, estimate_all};
     use crate::synthetic::{SyntheticSpec, uuid_for};
 
     fn facts(seed: u64) -> HouseholdFacts {
@@ -153,7 +145,7 @@ mod tests {
             .collect();
         group[7].film_kg_per_mu = Some(40.0);
         let members: Vec<&HouseholdFacts> = group.iter().collect();
-        let flags = quality_flags(&members);
+        let flags = quality_flags(&members, &estimate_all(&members));
         assert_eq!(flags.film_kg_per_mu_outliers, vec![uuid_for(7)]);
         assert_eq!(flags.film_kg_per_mu_median, Some(4.5));
         assert!(flags.small_n);
@@ -169,11 +161,11 @@ mod tests {
         b.pesticide_recovery_count = Some(Ratio { y: 5.0, x: 10.0 });
         b.weight = 1.0;
         b.warnings = 0;
-        let flags = quality_flags(&[&a, &b]);
+        let flags = quality_flags(&[&a, &b], &estimate_all(&[&a, &b]));
         assert_eq!(flags.households_returned_exceeds_used, 1);
         assert!(!flags.pesticide_recovery_over_100);
         assert_eq!(flags.warning_share, Some(0.5));
-        let flags = quality_flags(&[&a]);
+        let flags = quality_flags(&[&a], &estimate_all(&[&a]));
         assert!(flags.pesticide_recovery_over_100);
     }
 
@@ -181,7 +173,7 @@ mod tests {
     fn estimated_denominators_that_undershoot_are_flagged() {
         let mut a = facts(3);
         a.straw_utilization = Some(Ratio { y: 120.0, x: 100.0 });
-        let flags = quality_flags(&[&a]);
+        let flags = quality_flags(&[&a], &estimate_all(&[&a]));
         assert!(flags.rates_above_one.contains(&Indicator::StrawUtilization));
     }
 }

@@ -2,10 +2,10 @@
 
 use plotters::prelude::*;
 
-use super::svg::{SvgBackend, text_width_em};
+use super::svg::SvgBackend;
 use super::{
-    Align, ChartError, ChartOptions, IndicatorByRegionData, Overlay, Swatch, color, indicator_name,
-    palette, percent,
+    Align, ChartError, ChartOptions, IndicatorByRegionData, Overlay, Swatch, category_labels,
+    color, indicator_name, palette, percent,
 };
 use crate::estimate::SMALL_N;
 
@@ -15,31 +15,26 @@ pub fn indicator_by_region(
     options: &ChartOptions,
 ) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let count = data.bars.len().max(1);
-    let names: Vec<String> = data
-        .bars
-        .iter()
-        .map(|b| b.name.get(lang).to_owned())
-        .collect();
-    // Rotate the region names when they would not fit side by side.
-    let slot_px = f64::from(width.saturating_sub(110)) / count as f64;
-    let widest = names
-        .iter()
-        .map(|n| text_width_em(n) * 12.0)
-        .fold(0.0, f64::max);
-    let rotate = widest > slot_px - 6.0;
-    let label_area = if rotate {
-        (widest * 0.5 + 36.0).ceil() as u32
-    } else {
-        44
-    };
+    let counts: Vec<usize> = data.bars.iter().map(|b| b.value.n).collect();
+    let labels = category_labels(
+        data.bars
+            .iter()
+            .map(|b| b.name.get(lang).to_owned())
+            .collect(),
+        &counts,
+        width,
+    );
     let top = data
         .bars
         .iter()
         .flat_map(|b| [b.value.rate, b.target.map(|t| t.rate)])
         .flatten()
-        .fold(1.0_f64, f64::max);
+        .fold(1.0_f64, f64::max)
+        // Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
+        .min(10.0);
     let y_max = if top > 1.0 {
         (top * 1.1 * 10.0).ceil() / 10.0
     } else {
@@ -53,10 +48,10 @@ pub fn indicator_by_region(
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .margin_top(84)
-            .margin_left(12)
+            .margin_left(labels.margin_left)
             .margin_right(28)
             .margin_bottom(8)
-            .x_label_area_size(label_area)
+            .x_label_area_size(labels.area)
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..count as f64, 0.0..y_max)?;
         chart
@@ -96,17 +91,33 @@ pub fn indicator_by_region(
                         PathElement::new(vec![(x + 0.42, high), (x + 0.58, high)], ink),
                     ])?;
                 }
-                let label_at = bar.value.ci_high.map_or(rate, |h| h.max(rate));
-                let (px, py) = chart.backend_coord(&(x + 0.5, clamp(label_at)));
-                overlay.text(
-                    (px, py - 6),
-                    11.0,
-                    Align::Middle,
-                    palette::INK,
-                    false,
-                    0,
-                    &percent(rate, 1),
-                );
+                // The value sits inside the bar's foot, clear of the whisker and the
+                // target line; a bar too short for it gets the value above.
+                let (px, base) = chart.backend_coord(&(x + 0.5, 0.0));
+                let (_, top_px) = chart.backend_coord(&(x + 0.5, clamp(rate)));
+                if base - top_px >= 26 {
+                    overlay.text(
+                        (px, base - 9),
+                        11.0,
+                        Align::Middle,
+                        (0xFF, 0xFF, 0xFF),
+                        true,
+                        0,
+                        &percent(rate, 1),
+                    );
+                } else {
+                    let above = bar.value.ci_high.map_or(rate, |h| h.max(rate));
+                    let (_, py) = chart.backend_coord(&(x + 0.5, clamp(above)));
+                    overlay.text(
+                        (px, py - 6),
+                        11.0,
+                        Align::Middle,
+                        palette::INK,
+                        true,
+                        0,
+                        &percent(rate, 1),
+                    );
+                }
             } else {
                 let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
                 overlay.text(
@@ -126,7 +137,7 @@ pub fn indicator_by_region(
             }
             let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
             let n_text = format!("n={}", bar.value.n);
-            if rotate {
+            if labels.rotate {
                 overlay.text(
                     (px + 4, py + 14),
                     12.0,
@@ -134,7 +145,7 @@ pub fn indicator_by_region(
                     palette::INK,
                     false,
                     -35,
-                    &format!("{} ({n_text})", names[i]),
+                    &labels.names[i],
                 );
             } else {
                 overlay.text(
@@ -144,7 +155,7 @@ pub fn indicator_by_region(
                     palette::INK,
                     false,
                     0,
-                    &names[i],
+                    &labels.names[i],
                 );
                 overlay.text(
                     (px, py + 32),
@@ -154,27 +165,6 @@ pub fn indicator_by_region(
                     false,
                     0,
                     &n_text,
-                );
-            }
-        }
-        // Label the target line once, at its last segment, when all bars share it.
-        let targets: Vec<_> = data.bars.iter().filter_map(|b| b.target).collect();
-        if let Some(last) = data.bars.last().and_then(|b| b.target) {
-            if targets.iter().all(|t| *t == last) && targets.len() == data.bars.len() {
-                let (px, py) = chart.backend_coord(&(count as f64, last.rate.clamp(0.0, y_max)));
-                overlay.text(
-                    (px - 2, py - 5),
-                    11.0,
-                    Align::End,
-                    palette::VERMILLION,
-                    true,
-                    0,
-                    &format!(
-                        "{} {} ({})",
-                        lang.pick("目标", "target"),
-                        percent(last.rate, 0),
-                        last.year
-                    ),
                 );
             }
         }
@@ -237,11 +227,22 @@ pub fn indicator_by_region(
         palette::BLUE,
         lang.pick("样本量 n < 30", "small sample, n < 30"),
     );
-    overlay.legend_item(
-        (x, 72),
-        Swatch::Dash,
-        palette::VERMILLION,
-        lang.pick("适用目标", "applicable target"),
-    );
+    // When every bar has the same target, the legend names it; otherwise each bar's own
+    // dashed segment shows its level.
+    let targets: Vec<_> = data.bars.iter().map(|b| b.target).collect();
+    let shared = match targets.first() {
+        Some(Some(first)) if targets.iter().all(|t| *t == Some(*first)) => Some(*first),
+        _ => None,
+    };
+    let target_label = match shared {
+        Some(t) => format!(
+            "{} {} ({})",
+            lang.pick("目标", "target"),
+            percent(t.rate, 0),
+            t.year
+        ),
+        None => lang.pick("适用目标", "applicable target").to_owned(),
+    };
+    overlay.legend_item((x, 72), Swatch::Dash, palette::VERMILLION, &target_label);
     Ok(overlay.finish(out))
 }

@@ -27,11 +27,13 @@ fn bin_colour(rate: f64) -> (u8, u8, u8) {
 /// Draws chart (4) as SVG.
 pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let points: Vec<_> = data
         .points
         .iter()
-        .filter(|p| p.lat.is_finite() && p.lon.is_finite())
+        // Points that are not on the globe cannot be placed (validation rejects them).
+        .filter(|p| p.lat.abs() <= 90.0 && p.lon.abs() <= 180.0)
         .collect();
     let (mut lat0, mut lat1, mut lon0, mut lon1) = points.iter().fold(
         (

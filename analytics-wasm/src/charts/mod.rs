@@ -100,6 +100,14 @@ fn default_height() -> u32 {
     480
 }
 
+impl ChartOptions {
+    /// Width and height kept within 320×240 and 4000×4000 px: smaller cannot hold the
+    /// labels, larger is a mistake that would make a huge document.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width.clamp(320, 4000), self.height.clamp(240, 4000))
+    }
+}
+
 impl Default for ChartOptions {
     fn default() -> Self {
         ChartOptions {
@@ -285,6 +293,101 @@ pub enum Chart {
     Map(MapData),
 }
 
+fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite())
+}
+
+impl Value {
+    /// Non-finite numbers (possible only from native callers) dropped.
+    fn sanitized(self) -> Value {
+        Value {
+            rate: finite(self.rate),
+            ci_low: finite(self.ci_low),
+            ci_high: finite(self.ci_high),
+            n: self.n,
+        }
+    }
+}
+
+impl TargetLine {
+    fn sanitized(self) -> Option<TargetLine> {
+        self.rate.is_finite().then_some(TargetLine {
+            rate: self.rate,
+            year: self.year.clamp(1900, 2200),
+        })
+    }
+}
+
+// Every chart first drops what cannot be drawn (non-finite numbers, years beyond any
+// plan), so that no bad input reaches plotters' integer pixel arithmetic.
+impl IndicatorByRegionData {
+    pub(crate) fn sanitized(&self) -> IndicatorByRegionData {
+        IndicatorByRegionData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| RegionBar {
+                    value: b.value.sanitized(),
+                    target: b.target.and_then(TargetLine::sanitized),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+impl TrendData {
+    pub(crate) fn sanitized(&self) -> TrendData {
+        TrendData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| (1900..=2200).contains(&p.year))
+                .map(|p| YearPoint {
+                    year: p.year,
+                    value: p.value.sanitized(),
+                })
+                .collect(),
+            target: self.target.and_then(TargetLine::sanitized),
+            ..self.clone()
+        }
+    }
+}
+
+impl StrawUsesData {
+    pub(crate) fn sanitized(&self) -> StrawUsesData {
+        StrawUsesData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| StrawBar {
+                    shares: b.shares.map(|s| finite(s).map(|v| v.clamp(0.0, 1.0))),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+impl MapData {
+    pub(crate) fn sanitized(&self) -> MapData {
+        MapData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| p.lat.abs() <= 90.0 && p.lon.abs() <= 180.0)
+                .map(|p| MapPoint {
+                    rate: finite(p.rate),
+                    ..*p
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Draws any chart as SVG.
 pub fn render_svg(chart: &Chart, options: &ChartOptions) -> Result<String, ChartError> {
     match chart {
@@ -293,6 +396,18 @@ pub fn render_svg(chart: &Chart, options: &ChartOptions) -> Result<String, Chart
         Chart::StrawUses(data) => straw_uses(data, options),
         Chart::Map(data) => map(data, options),
     }
+}
+
+/// Draws any chart as PNG (server only): the SVG of [`render_svg`] rasterized with
+/// `font` (bytes of a CJK font file) at `scale`.
+#[cfg(feature = "png")]
+pub fn render_png(
+    chart: &Chart,
+    options: &ChartOptions,
+    font: &[u8],
+    scale: f32,
+) -> Result<Vec<u8>, ChartError> {
+    svg_to_png(&render_svg(chart, options)?, font, scale)
 }
 
 /// Parses chart data of the named kind from JSON and draws it: the entry point for
@@ -449,6 +564,68 @@ pub fn map_data(facts: &[HouseholdFacts], indicator: Indicator, year: Option<i32
     }
 }
 
+/// How region names fit under a category axis.
+pub(crate) struct CategoryLabels {
+    /// Rotate the names (they do not fit side by side).
+    pub rotate: bool,
+    /// Height of the label area below the axis, px.
+    pub area: u32,
+    /// Left margin, px: room for the first rotated name.
+    pub margin_left: u32,
+    /// The names, shortened with an ellipsis where too long to rotate.
+    pub names: Vec<String>,
+}
+
+/// Longest a rotated name may be, px; longer ones are shortened.
+const MAX_ROTATED_PX: f64 = 170.0;
+
+/// Lays out region `names` under the slots of a `width`-px chart. Side by side, a name
+/// and its household count go on two lines; rotated, on one, as `name (n=12)`.
+pub(crate) fn category_labels(names: Vec<String>, counts: &[usize], width: u32) -> CategoryLabels {
+    let count = names.len().max(1);
+    let slot_px = f64::from(width.saturating_sub(110)) / count as f64;
+    let px = |n: &str| svg::text_width_em(n) * 12.0;
+    let rotate = names.iter().any(|n| px(n) > slot_px - 6.0);
+    if !rotate {
+        return CategoryLabels {
+            rotate,
+            area: 44,
+            margin_left: 12,
+            names,
+        };
+    }
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|name| {
+            if px(&name) <= MAX_ROTATED_PX - 48.0 {
+                return name;
+            }
+            let mut short = String::new();
+            for c in name.chars() {
+                if px(&short) + px(&c.to_string()) + px("…") > MAX_ROTATED_PX - 48.0 {
+                    break;
+                }
+                short.push(c);
+            }
+            short.push('…');
+            short
+        })
+        .zip(counts)
+        .map(|(name, n)| format!("{name} (n={n})"))
+        .collect();
+    let widest = names.iter().map(|n| px(n)).fold(0.0, f64::max);
+    // The names run up-left at 35°: the first needs cos 35° of its width left of its
+    // slot's centre, of which the y-label area (64 px) and half a slot are there already.
+    let first = names.first().map_or(0.0, |n| px(n));
+    let needed = first * 0.82 - 64.0 - slot_px / 2.0 + 8.0;
+    CategoryLabels {
+        rotate,
+        area: (widest * 0.58 + 24.0).ceil() as u32,
+        margin_left: needed.clamp(12.0, 160.0).ceil() as u32,
+        names,
+    }
+}
+
 /// Formats a rate as a percentage for labels.
 pub(crate) fn percent(rate: f64, decimals: usize) -> String {
     format!("{:.*}%", decimals, rate * 100.0)
@@ -523,6 +700,15 @@ impl Overlay {
         let _ = writeln!(
             self.markup,
             "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.5\"/>",
+            rgb(color)
+        );
+    }
+
+    /// An unfilled ring, to mark a position without hiding what lies under it.
+    pub(crate) fn ring(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
+        let _ = writeln!(
+            self.markup,
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
             rgb(color)
         );
     }

@@ -35,6 +35,15 @@ pub fn svg_to_png(svg: &str, font: &[u8], scale: f32) -> Result<Vec<u8>, ChartEr
         .to_int_size()
         .scale_by(scale)
         .ok_or_else(|| ChartError("chart is too large to rasterize".to_owned()))?;
+    // A chart of 4000×4000 px at scale 2 is already 64 M pixels; refuse beyond that
+    // rather than try to allocate gigabytes.
+    if u64::from(size.width()) * u64::from(size.height()) > 64_000_000 {
+        return Err(ChartError(format!(
+            "{}×{} px is too large to rasterize",
+            size.width(),
+            size.height()
+        )));
+    }
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| ChartError("chart has no area".to_owned()))?;
     pixmap.fill(tiny_skia::Color::WHITE);

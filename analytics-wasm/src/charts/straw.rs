@@ -2,9 +2,10 @@
 
 use plotters::prelude::*;
 
-use super::svg::{SvgBackend, text_width_em};
+use super::svg::SvgBackend;
 use super::{
-    Align, ChartError, ChartOptions, Lang, Overlay, StrawUsesData, Swatch, color, palette, percent,
+    Align, ChartError, ChartOptions, Lang, Overlay, StrawUsesData, Swatch, category_labels, color,
+    palette, percent,
 };
 use crate::indicators::StrawUse;
 
@@ -20,25 +21,18 @@ const USE_COLOURS: [(u8, u8, u8); 5] = [
 /// Draws chart (3) as SVG.
 pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let count = data.bars.len().max(1);
-    let names: Vec<String> = data
-        .bars
-        .iter()
-        .map(|b| b.name.get(lang).to_owned())
-        .collect();
-    let slot_px = f64::from(width.saturating_sub(110)) / count as f64;
-    let widest = names
-        .iter()
-        .map(|n| text_width_em(n) * 12.0)
-        .fold(0.0, f64::max);
-    let rotate = widest > slot_px - 6.0;
-    let label_area = if rotate {
-        (widest * 0.5 + 36.0).ceil() as u32
-    } else {
-        44
-    };
-
+    let counts: Vec<usize> = data.bars.iter().map(|b| b.n).collect();
+    let labels = category_labels(
+        data.bars
+            .iter()
+            .map(|b| b.name.get(lang).to_owned())
+            .collect(),
+        &counts,
+        width,
+    );
     let mut out = String::new();
     let mut overlay = Overlay::default();
     {
@@ -46,10 +40,10 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .margin_top(84)
-            .margin_left(12)
+            .margin_left(labels.margin_left)
             .margin_right(28)
             .margin_bottom(8)
-            .x_label_area_size(label_area)
+            .x_label_area_size(labels.area)
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
         chart
@@ -105,7 +99,7 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
             }
             let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
             let n_text = format!("n={}", bar.n);
-            if rotate {
+            if labels.rotate {
                 overlay.text(
                     (px + 4, py + 14),
                     12.0,
@@ -113,7 +107,7 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
                     palette::INK,
                     false,
                     -35,
-                    &format!("{} ({n_text})", names[i]),
+                    &labels.names[i],
                 );
             } else {
                 overlay.text(
@@ -123,7 +117,7 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
                     palette::INK,
                     false,
                     0,
-                    &names[i],
+                    &labels.names[i],
                 );
                 overlay.text(
                     (px, py + 32),

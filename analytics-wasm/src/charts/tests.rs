@@ -184,3 +184,83 @@ fn png_renders_with_a_supplied_font() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(svg_to_png(&svg, b"not a font", 1.0).is_err());
 }
+
+#[test]
+fn absurd_input_is_drawn_within_bounds() {
+    let options = ChartOptions {
+        width: 1_000_000_000,
+        height: 0,
+        ..ChartOptions::default()
+    };
+    assert_eq!(options.size(), (4000, 240));
+    let value = |rate| Value {
+        rate: Some(rate),
+        ci_low: Some(f64::NEG_INFINITY),
+        ci_high: Some(f64::NAN),
+        n: 1,
+    };
+    let charts = [
+        Chart::Trend(TrendData {
+            indicator: Indicator::FilmRecovery,
+            region: Label {
+                zh: "<script>".into(),
+                en: "&".into(),
+            },
+            points: vec![
+                YearPoint {
+                    year: 1,
+                    value: value(0.5),
+                },
+                YearPoint {
+                    year: 2024,
+                    value: value(f64::NAN),
+                },
+                YearPoint {
+                    year: 99_999,
+                    value: value(1e300),
+                },
+            ],
+            target: Some(TargetLine {
+                rate: 0.9,
+                year: i32::MAX,
+            }),
+        }),
+        Chart::Map(MapData {
+            indicator: Indicator::FilmRecovery,
+            year: None,
+            points: vec![
+                MapPoint {
+                    lat: 1e300,
+                    lon: 80.0,
+                    rate: Some(0.5),
+                },
+                MapPoint {
+                    lat: 32.0,
+                    lon: 80.0,
+                    rate: Some(f64::INFINITY),
+                },
+            ],
+        }),
+        Chart::IndicatorByRegion(IndicatorByRegionData {
+            indicator: Indicator::PesticidePackagingRecovery,
+            year: Some(2025),
+            bars: vec![RegionBar {
+                code: "x".into(),
+                name: Label {
+                    zh: "很长的名字".repeat(20),
+                    en: "a very long name ".repeat(20),
+                },
+                value: value(3.5),
+                target: None,
+            }],
+        }),
+    ];
+    for chart in charts {
+        let svg = render_svg(&chart, &options);
+        let Ok(svg) = svg else {
+            panic!("{chart:?}: {svg:?}")
+        };
+        assert!(!svg.contains("<script>"), "text must be escaped");
+        assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
+    }
+}

@@ -23,21 +23,27 @@ fn band(phase: PlanPhase) -> ((u8, u8, u8), f64) {
 /// Draws chart (2) as SVG.
 pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
-    let (width, height) = (options.width.max(320), options.height.max(240));
+    let data = &data.sanitized();
+    let (width, height) = options.size();
     let mut points = data.points.clone();
     points.sort_by_key(|p| p.year);
     let years = points.iter().map(|p| p.year);
+    // Years outside 1900–2200 are typing mistakes; they would stretch the axis.
+    let years = years.filter(|y| (1900..=2200).contains(y));
     let first = years.clone().min().unwrap_or(2023).min(2023);
     let last = years
         .max()
         .unwrap_or(2030)
         .max(2030)
-        .max(data.target.map_or(2030, |t| t.year));
+        .max(data.target.map_or(2030, |t| t.year.clamp(1900, 2200)));
+    points.retain(|p| (first..=last).contains(&p.year));
     let top = points
         .iter()
         .filter_map(|p| p.value.rate)
         .chain(data.target.map(|t| t.rate))
-        .fold(1.0_f64, f64::max);
+        .fold(1.0_f64, f64::max)
+        // Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
+        .min(10.0);
     let y_max = if top > 1.0 {
         (top * 1.1 * 10.0).ceil() / 10.0
     } else {
@@ -117,7 +123,9 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             .light_line_style(TRANSPARENT)
             .axis_style(color(palette::GREY))
             .draw()?;
-        for year in first..=last {
+        // Every year while they fit, else every second, fifth, ... year.
+        let label_step = ((last - first) / 12 + 1) as usize;
+        for year in (first..=last).step_by(label_step) {
             let (px, py) = chart.backend_coord(&(f64::from(year), 0.0));
             overlay.text(
                 (px, py + 17),
@@ -172,7 +180,8 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             let to = chart.backend_coord(&(f64::from(last) + 0.5, clamp(target.rate)));
             overlay.line(from, to, palette::VERMILLION, 2, true);
             let at = chart.backend_coord(&(f64::from(target.year), clamp(target.rate)));
-            overlay.circle(at, 5, palette::VERMILLION);
+            // A ring, so that a data point in the target year stays visible.
+            overlay.ring(at, 7, palette::VERMILLION);
             overlay.text(
                 (at.0 - 8, at.1 - 8),
                 11.0,

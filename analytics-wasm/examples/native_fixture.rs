@@ -1,0 +1,164 @@
+//! Writes the native side of the native-versus-WASM comparison (`just test-wasm`).
+//!
+//! Usage: `cargo run -p agriwaste-analytics --example native_fixture -- OUT_DIR`
+//!
+//! Writes `surveys.json` (a deterministic synthetic fixture, with one undecodable item)
+//! and `cases.json`: for every WASM export, the arguments and the output of the same
+//! function of `agriwaste_analytics::api` run natively. The Node test
+//! (`tests/node/native-vs-wasm.test.js`) calls the WASM module with the same arguments
+//! and requires byte-identical output. An argument `"@surveys"` stands for the fixture.
+
+use agriwaste_analytics::api;
+use agriwaste_analytics::synthetic::SyntheticSpec;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .ok_or("usage: native_fixture OUT_DIR")?,
+    );
+    std::fs::create_dir_all(&out)?;
+    let mut surveys: Vec<Value> = SyntheticSpec::default()
+        .surveys(2_000)
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?;
+    // An item that does not decode, so that the rejection path is compared too.
+    surveys.push(json!({"id": "not-a-uuid", "county_code": "542523"}));
+    let surveys_json = serde_json::to_string(&surveys)?;
+    std::fs::write(out.join("surveys.json"), &surveys_json)?;
+
+    let mut cases = Vec::new();
+    let mut case = |name: &str,
+                    function: &str,
+                    args: Vec<&str>,
+                    output: Result<String, agriwaste_analytics::Issue>| {
+        let output = match output {
+            Ok(text) => json!({"ok": text}),
+            Err(issue) => json!({"err": serde_json::to_string(&issue).unwrap_or_default()}),
+        };
+        let args: Vec<&str> = args
+            .into_iter()
+            .map(|a| if a == surveys_json { "@surveys" } else { a })
+            .collect();
+        cases.push(json!({"name": name, "function": function, "args": args, "expected": output}));
+    };
+
+    for options in [
+        r#"{"level":"county","by_year":true}"#,
+        r#"{"level":"prefecture","by_year":true,"today":"2026-01-01"}"#,
+        r#"{"level":"province"}"#,
+        r#"{}"#,
+        r#"{"level":"county","by_year":true,"coefficients":{"straw_grain_ratio":{"highland_barley":1.2,"potato":0.71},"straw_collectable_coefficient":0.8,"yak_dung_kg_per_head_day":2.0,"film_min_thickness_mm":0.01}}"#,
+        r#"{"levle":"county"}"#,
+    ] {
+        case(
+            &format!("computeIndicators {options}"),
+            "computeIndicators",
+            vec![&surveys_json, options],
+            api::compute_indicators(&surveys_json, options),
+        );
+    }
+    let facts_options = r#"{"today":"2026-01-01"}"#;
+    let facts = api::household_facts(&surveys_json, facts_options);
+    case(
+        "householdFacts",
+        "householdFacts",
+        vec![&surveys_json, facts_options],
+        facts.clone(),
+    );
+    let facts = facts.map_err(|e| e.message_en)?;
+    let options = r#"{"level":"prefecture","by_year":true}"#;
+    case(
+        "computeFromFacts",
+        "computeFromFacts",
+        vec![&facts, options],
+        api::compute_from_facts(&facts, options),
+    );
+    let chart_requests = [
+        (
+            "indicator_by_region",
+            r#"{"kind":"indicator_by_region","indicator":"yak_dung_utilization_rate","year":2025,"within":"542500"}"#,
+        ),
+        (
+            "indicator_by_region",
+            r#"{"kind":"indicator_by_region","indicator":"film_recovery_rate","level":"prefecture"}"#,
+        ),
+        (
+            "trend",
+            r#"{"kind":"trend","indicator":"film_recovery_rate","region_code":"630100"}"#,
+        ),
+        (
+            "straw_uses",
+            r#"{"kind":"straw_uses","year":2025,"within":"630000"}"#,
+        ),
+        (
+            "map",
+            r#"{"kind":"map","indicator":"yak_dung_utilization_rate","year":2024}"#,
+        ),
+    ];
+    for (kind, request) in chart_requests {
+        let data = api::chart_data(&surveys_json, request);
+        case(
+            &format!("chartData {request}"),
+            "chartData",
+            vec![&surveys_json, request],
+            data.clone(),
+        );
+        let data = data.map_err(|e| e.message_en)?;
+        for options in [
+            r#"{"lang":"zh"}"#,
+            r#"{"lang":"en","width":640,"height":420}"#,
+        ] {
+            case(
+                &format!("renderChart {kind} {options}"),
+                "renderChart",
+                vec![kind, &data, options],
+                api::render_chart(kind, &data, options),
+            );
+        }
+    }
+    let example = include_str!("../data/example-survey.json");
+    for today in ["2026-01-01", "2025-09-01", "not a date"] {
+        case(
+            &format!("validateSurvey {today}"),
+            "validateSurvey",
+            vec![example, today],
+            api::validate_survey(example, today),
+        );
+    }
+    for crop in [
+        r#"{"crop":"rapeseed","yield_kg":812.5}"#,
+        r#"{"crop":"highland_barley","yield_kg":1000}"#,
+        r#"{"crop":"potato","straw_kg":300}"#,
+    ] {
+        case(
+            &format!("estimateStraw {crop}"),
+            "estimateStraw",
+            vec![crop, ""],
+            api::estimate_straw(crop, ""),
+        );
+    }
+    let dung = r#"{"yak_head":37}"#;
+    case(
+        "estimateDung",
+        "estimateDung",
+        vec![dung, ""],
+        api::estimate_dung(dung, ""),
+    );
+    case(
+        "defaultCoefficients",
+        "defaultCoefficients",
+        vec![],
+        api::default_coefficients(),
+    );
+
+    std::fs::write(
+        out.join("cases.json"),
+        serde_json::to_string_pretty(&cases)?,
+    )?;
+    println!("wrote {} cases to {}", cases.len(), out.display());
+    Ok(())
+}

@@ -1,0 +1,616 @@
+//! The crate's JSON-in, JSON-out entry points: what the WASM module exports, callable
+//! natively too.
+//!
+//! `crate::wasm` (wasm32 only) is a thin `#[wasm_bindgen]` shell over these functions,
+//! so the native test fixtures and benchmarks run exactly the code the browser runs,
+//! and "the same input gives the same bytes natively and in WASM" is a test of
+//! something real. Errors
+//! are [`crate::Issue`]s (field path, machine code, Chinese and English message), the
+//! shape the server's error bodies use; the WASM shell turns them into `JsValue`s.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::charts::{self, Chart, ChartOptions};
+use crate::coefficients::{Amount, CannotEstimate, Coefficients};
+use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator};
+use crate::issue::{Issue, IssueCode};
+use crate::regions::{RegionLevel, RegionTable};
+use crate::survey::{StrawCrop, Survey, YakDungSection, parse_json, survey_from_value};
+use crate::targets::{Progress, TargetTable};
+use crate::validation::{ValidationContext, has_errors, validate};
+
+/// Options of [`compute_indicators`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorOptions {
+    /// Region level to group by; none pools every region.
+    #[serde(default)]
+    pub level: Option<RegionLevel>,
+    /// Split groups by survey year.
+    #[serde(default)]
+    pub by_year: bool,
+    /// Coefficients to estimate with; the shipped table when absent.
+    #[serde(default)]
+    pub coefficients: Option<Coefficients>,
+    /// Today's date: when given, surveys are validated, those with errors are left out
+    /// (and listed), and warnings count in the quality flags.
+    #[serde(default)]
+    pub today: Option<NaiveDate>,
+}
+
+/// A survey left out of the computation, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// Position in the input array.
+    pub index: usize,
+    /// The problems (errors only).
+    pub issues: Vec<Issue>,
+}
+
+/// One group with its progress against the applicable targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupReport {
+    /// The group's indicators.
+    #[serde(flatten)]
+    pub group: GroupIndicators,
+    /// Progress per indicator that has a rate and a target (grouped by region and year
+    /// only: a target applies to a region in a year).
+    pub progress: BTreeMap<Indicator, Progress>,
+}
+
+/// What [`compute_indicators`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorReport {
+    /// Every group, by region code then year.
+    pub groups: Vec<GroupReport>,
+    /// Surveys left out.
+    pub rejected: Vec<Rejected>,
+}
+
+fn issue(code: IssueCode, zh: String, en: String) -> Issue {
+    Issue::error("", code, zh, en)
+}
+
+/// Parses a JSON array of surveys, keeping the good ones and listing the rest.
+pub fn parse_surveys(
+    surveys_json: &str,
+    today: Option<NaiveDate>,
+    regions: &RegionTable,
+) -> Result<(Vec<Survey>, Vec<Rejected>), Issue> {
+    let (indexed, rejected) = parse_indexed(surveys_json, today, regions)?;
+    Ok((indexed.into_iter().map(|(_, s)| s).collect(), rejected))
+}
+
+/// Surveys with their positions in the input, and the items left out.
+type Parsed = (Vec<(usize, Survey)>, Vec<Rejected>);
+
+/// As [`parse_surveys`], keeping each survey's position in the input.
+fn parse_indexed(
+    surveys_json: &str,
+    today: Option<NaiveDate>,
+    regions: &RegionTable,
+) -> Result<Parsed, Issue> {
+    // Fast path: a clean batch decodes straight into surveys. Only when some item does
+    // not decode is the array taken apart, to name each bad item and keep the rest.
+    let decoded: Vec<(usize, Survey)>;
+    let mut rejected = Vec::new();
+    if let Ok(all) = serde_json::from_str::<Vec<Survey>>(surveys_json) {
+        decoded = all.into_iter().enumerate().collect();
+    } else {
+        let values: Vec<serde_json::Value> = parse_json(surveys_json)?;
+        let mut good = Vec::with_capacity(values.len());
+        for (index, value) in values.into_iter().enumerate() {
+            match survey_from_value(value) {
+                Ok(survey) => good.push((index, survey)),
+                Err(problem) => rejected.push(Rejected {
+                    index,
+                    issues: vec![problem],
+                }),
+            }
+        }
+        decoded = good;
+    }
+    let Some(today) = today else {
+        return Ok((decoded, rejected));
+    };
+    let ctx = ValidationContext { regions, today };
+    let mut surveys = Vec::with_capacity(decoded.len());
+    for (index, survey) in decoded {
+        let issues = validate(&survey, &ctx);
+        if has_errors(&issues) {
+            rejected.push(Rejected {
+                index,
+                issues: issues.into_iter().filter(Issue::is_error).collect(),
+            });
+        } else {
+            surveys.push((index, survey));
+        }
+    }
+    rejected.sort_by_key(|r| r.index);
+    Ok((surveys, rejected))
+}
+
+fn serialize<T: Serialize>(value: &T) -> Result<String, Issue> {
+    serde_json::to_string(value).map_err(|e| {
+        issue(
+            IssueCode::InvalidValue,
+            format!("结果无法序列化:{e}"),
+            format!("the result could not be serialized: {e}"),
+        )
+    })
+}
+
+/// Facts of the surveys: the per-household form [`compute_facts`] groups.
+pub fn facts(surveys_json: &str, options_json: &str) -> Result<Vec<HouseholdFacts>, Issue> {
+    let options: IndicatorOptions = parse_json(options_json)?;
+    let regions = RegionTable::builtin();
+    let (surveys, _) = parse_surveys(surveys_json, options.today, &regions)?;
+    let coefficients = options.coefficients.unwrap_or_default();
+    let ctx = options.today.map(|today| ValidationContext {
+        regions: &regions,
+        today,
+    });
+    Ok(indicators::facts_from_surveys(
+        &surveys,
+        &coefficients,
+        ctx.as_ref(),
+    ))
+}
+
+/// `householdFacts(surveysJson, optionsJson)`: the per-household facts of the surveys as
+/// a JSON array (what the server stores and sends; options as [`compute_indicators`],
+/// only `coefficients` and `today` matter).
+pub fn household_facts(surveys_json: &str, options_json: &str) -> Result<String, Issue> {
+    serialize(&facts(surveys_json, options_json)?)
+}
+
+/// `computeFromFacts(factsJson, optionsJson)`: as [`compute_indicators`], from facts
+/// (a JSON array of [`HouseholdFacts`], e.g. from the server) instead of surveys.
+pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String, Issue> {
+    let options: IndicatorOptions = parse_json(options_json)?;
+    let facts: Vec<HouseholdFacts> = parse_json(facts_json)?;
+    let grouping = Grouping {
+        level: options.level,
+        by_year: options.by_year,
+    };
+    let groups = compute_facts(
+        &facts,
+        grouping,
+        &RegionTable::builtin(),
+        &TargetTable::builtin(),
+    );
+    serialize(&IndicatorReport {
+        groups,
+        rejected: Vec::new(),
+    })
+}
+
+/// Groups already-made facts and finishes every indicator, with target progress.
+pub fn compute_facts(
+    facts: &[HouseholdFacts],
+    grouping: Grouping,
+    regions: &RegionTable,
+    targets: &TargetTable,
+) -> Vec<GroupReport> {
+    indicators::compute(facts, grouping, regions)
+        .into_iter()
+        .map(|group| {
+            let progress = match (&group.key.region_code, group.key.year) {
+                (Some(code), Some(year)) => group
+                    .indicators
+                    .iter()
+                    .filter_map(|(indicator, estimate)| {
+                        targets
+                            .progress(regions, code, *indicator, year, estimate.rate)
+                            .map(|p| (*indicator, p))
+                    })
+                    .collect(),
+                _ => BTreeMap::new(),
+            };
+            GroupReport { group, progress }
+        })
+        .collect()
+}
+
+/// `computeIndicators(surveysJson, optionsJson)`: every indicator of every group, as JSON
+/// ([`IndicatorReport`]).
+pub fn compute_indicators(surveys_json: &str, options_json: &str) -> Result<String, Issue> {
+    // Options first, so that a bad option is reported before a large input is parsed.
+    let _: IndicatorOptions = parse_json(options_json)?;
+    SurveySet::from_json(surveys_json)?.compute_indicators(options_json)
+}
+
+/// Surveys parsed once and kept, so that a page (or a benchmark) can compute many
+/// groupings without crossing the JSON boundary again.
+#[derive(Debug, Clone, Default)]
+pub struct SurveySet {
+    /// Each survey with its position in the input, for rejection reports.
+    surveys: Vec<(usize, Survey)>,
+    rejected: Vec<Rejected>,
+}
+
+impl SurveySet {
+    /// Parses a JSON array of surveys; items that do not decode are kept as rejected.
+    pub fn from_json(surveys_json: &str) -> Result<SurveySet, Issue> {
+        let (surveys, rejected) = parse_indexed(surveys_json, None, &RegionTable::builtin())?;
+        Ok(SurveySet { surveys, rejected })
+    }
+
+    /// Wraps surveys already in memory.
+    pub fn from_surveys(surveys: Vec<Survey>) -> SurveySet {
+        SurveySet {
+            surveys: surveys.into_iter().enumerate().collect(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Surveys held.
+    pub fn len(&self) -> usize {
+        self.surveys.len()
+    }
+
+    /// Whether no survey is held.
+    pub fn is_empty(&self) -> bool {
+        self.surveys.is_empty()
+    }
+
+    /// As [`compute_indicators`], on the held surveys.
+    pub fn compute_indicators(&self, options_json: &str) -> Result<String, Issue> {
+        let options: IndicatorOptions = parse_json(options_json)?;
+        let regions = RegionTable::builtin();
+        let coefficients = options.coefficients.clone().unwrap_or_default();
+        let ctx = options.today.map(|today| ValidationContext {
+            regions: &regions,
+            today,
+        });
+        let mut rejected = self.rejected.clone();
+        let mut facts = Vec::with_capacity(self.surveys.len());
+        for (index, survey) in &self.surveys {
+            if let Some(ctx) = &ctx {
+                let issues = validate(survey, ctx);
+                if has_errors(&issues) {
+                    rejected.push(Rejected {
+                        index: *index,
+                        issues: issues.into_iter().filter(Issue::is_error).collect(),
+                    });
+                    continue;
+                }
+            }
+            facts.push(HouseholdFacts::from_survey(
+                survey,
+                &coefficients,
+                ctx.as_ref(),
+            ));
+        }
+        rejected.sort_by_key(|r| r.index);
+        let grouping = Grouping {
+            level: options.level,
+            by_year: options.by_year,
+        };
+        let groups = compute_facts(&facts, grouping, &regions, &TargetTable::builtin());
+        serialize(&IndicatorReport { groups, rejected })
+    }
+}
+
+/// What chart to build from surveys: the input of [`chart_data`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartRequest {
+    /// `indicator_by_region`, `trend`, `straw_uses` or `map`.
+    pub kind: String,
+    /// The indicator (ignored by `straw_uses`).
+    #[serde(default = "default_indicator")]
+    pub indicator: Indicator,
+    /// Region level of the bars (`indicator_by_region`, `straw_uses`); county by default.
+    #[serde(default)]
+    pub level: Option<RegionLevel>,
+    /// The year to show; all years pooled when absent (the trend shows every year).
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// Only households within this region (any level).
+    #[serde(default)]
+    pub within: Option<String>,
+    /// The trend's region.
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// Coefficients; the shipped table when absent.
+    #[serde(default)]
+    pub coefficients: Option<Coefficients>,
+}
+
+fn default_indicator() -> Indicator {
+    Indicator::FilmRecovery
+}
+
+/// `chartData(surveysJson, requestJson)`: the data of one chart, computed from surveys,
+/// as JSON that [`render_chart`] draws (and a page may also show as a table).
+pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issue> {
+    let request: ChartRequest = parse_json(request_json)?;
+    let regions = RegionTable::builtin();
+    let targets = TargetTable::builtin();
+    let (surveys, _) = parse_surveys(surveys_json, None, &regions)?;
+    let coefficients = request.coefficients.clone().unwrap_or_default();
+    let facts: Vec<HouseholdFacts> = indicators::facts_from_surveys(&surveys, &coefficients, None)
+        .into_iter()
+        .filter(|f| {
+            request
+                .within
+                .as_deref()
+                .is_none_or(|w| regions.is_within(&f.county_code, w))
+        })
+        .collect();
+    let level = request.level.unwrap_or(RegionLevel::County);
+    let grouped = |by_year| {
+        indicators::compute(
+            &facts,
+            Grouping {
+                level: Some(level),
+                by_year,
+            },
+            &regions,
+        )
+    };
+    let pooled_or_yearly = || grouped(request.year.is_some());
+    let chart = match request.kind.as_str() {
+        "indicator_by_region" => Chart::IndicatorByRegion(charts::indicator_by_region_data(
+            &pooled_or_yearly(),
+            request.indicator,
+            request.year,
+            &targets,
+            &regions,
+        )),
+        "straw_uses" => {
+            Chart::StrawUses(charts::straw_uses_data(&pooled_or_yearly(), request.year))
+        }
+        "trend" => {
+            let code = request.region_code.clone().ok_or_else(|| {
+                Issue::error(
+                    "region_code",
+                    IssueCode::MissingField,
+                    "趋势图需要 region_code".to_owned(),
+                    "a trend chart needs region_code".to_owned(),
+                )
+            })?;
+            let level = regions.get(&code).map_or(level, |r| r.level);
+            let groups = indicators::compute(
+                &facts,
+                Grouping {
+                    level: Some(level),
+                    by_year: true,
+                },
+                &regions,
+            );
+            Chart::Trend(charts::trend_data(
+                &groups,
+                request.indicator,
+                &code,
+                &targets,
+                &regions,
+            ))
+        }
+        "map" => Chart::Map(charts::map_data(&facts, request.indicator, request.year)),
+        other => {
+            return Err(Issue::error(
+                "kind",
+                IssueCode::InvalidValue,
+                format!("未知图表类型 {other:?}"),
+                format!(
+                    "unknown chart kind {other:?}; expected indicator_by_region, trend, straw_uses or map"
+                ),
+            ));
+        }
+    };
+    // The kind tag is implied by the request; the data alone is what renderChart takes.
+    let value = serde_json::to_value(&chart).map_err(|e| {
+        issue(
+            IssueCode::InvalidValue,
+            format!("结果无法序列化:{e}"),
+            format!("the result could not be serialized: {e}"),
+        )
+    })?;
+    let mut value = value;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("kind");
+    }
+    serialize(&value)
+}
+
+/// `renderChart(kind, dataJson, optionsJson)`: the chart as an SVG document.
+pub fn render_chart(kind: &str, data_json: &str, options_json: &str) -> Result<String, Issue> {
+    let options: ChartOptions = if options_json.trim().is_empty() {
+        ChartOptions::default()
+    } else {
+        parse_json(options_json)?
+    };
+    charts::render_svg_json(kind, data_json, &options).map_err(|e| {
+        Issue::error(
+            "data",
+            IssueCode::InvalidValue,
+            format!("图表无法绘制:{e}"),
+            format!("the chart could not be drawn: {e}"),
+        )
+    })
+}
+
+/// `validateSurvey(json, todayIso)`: every issue of one survey (decoding problems or
+/// validation errors and warnings), as a JSON array; empty when the survey is clean.
+pub fn validate_survey(survey_json: &str, today_iso: &str) -> Result<String, Issue> {
+    let today = NaiveDate::parse_from_str(today_iso.trim(), "%Y-%m-%d").map_err(|_| {
+        Issue::error(
+            "today",
+            IssueCode::InvalidValue,
+            format!("日期 {today_iso:?} 不是 YYYY-MM-DD 格式"),
+            format!("today {today_iso:?} is not a YYYY-MM-DD date"),
+        )
+    })?;
+    let regions = RegionTable::builtin();
+    let issues = match crate::survey::parse_survey(survey_json) {
+        Ok(survey) => validate(
+            &survey,
+            &ValidationContext {
+                regions: &regions,
+                today,
+            },
+        ),
+        Err(problem) => vec![problem],
+    };
+    serialize(&issues)
+}
+
+/// An estimate for the web form, shown next to the field left empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormEstimate {
+    /// The amount and whether it was measured or estimated; none when it cannot be had.
+    pub amount: Option<Amount>,
+    /// Why there is no amount.
+    pub cannot_estimate: Option<CannotEstimate>,
+}
+
+fn form_estimate(result: Result<Amount, CannotEstimate>) -> FormEstimate {
+    match result {
+        Ok(amount) => FormEstimate {
+            amount: Some(amount),
+            cannot_estimate: None,
+        },
+        Err(why) => FormEstimate {
+            amount: None,
+            cannot_estimate: Some(why),
+        },
+    }
+}
+
+fn coefficients_from(json: &str) -> Result<Coefficients, Issue> {
+    if json.trim().is_empty() || json.trim() == "null" {
+        Ok(Coefficients::builtin())
+    } else {
+        parse_json(json)
+    }
+}
+
+/// `estimateStraw(cropJson, coefficientsJson)`: one crop's collectable straw (measured,
+/// or yield × 草谷比 × 收集系数). Empty coefficients mean the shipped table.
+pub fn estimate_straw(crop_json: &str, coefficients_json: &str) -> Result<String, Issue> {
+    let crop: StrawCrop = parse_json(crop_json)?;
+    let coefficients = coefficients_from(coefficients_json)?;
+    serialize(&form_estimate(coefficients.collectable_straw(&crop)))
+}
+
+/// `estimateDung(dungJson, coefficientsJson)`: dung produced (measured, or heads × days ×
+/// coefficient).
+pub fn estimate_dung(dung_json: &str, coefficients_json: &str) -> Result<String, Issue> {
+    let dung: YakDungSection = parse_json(dung_json)?;
+    let coefficients = coefficients_from(coefficients_json)?;
+    serialize(&form_estimate(coefficients.dung_produced(&dung)))
+}
+
+/// `defaultCoefficients()`: the shipped coefficient table, for a page to show or edit.
+pub fn default_coefficients() -> Result<String, Issue> {
+    serialize(&Coefficients::builtin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::SyntheticSpec;
+
+    fn surveys_json(n: usize) -> String {
+        serde_json::to_string(&SyntheticSpec::default().surveys(n)).unwrap_or_default()
+    }
+
+    #[test]
+    fn compute_indicators_reports_groups_progress_and_rejections() {
+        let mut values: Vec<serde_json::Value> =
+            serde_json::from_str(&surveys_json(300)).unwrap_or_default();
+        values.push(serde_json::json!({"id": "not a uuid"}));
+        let json = serde_json::to_string(&values).unwrap_or_default();
+        let out = compute_indicators(
+            &json,
+            r#"{"level": "prefecture", "by_year": true, "today": "2026-01-01"}"#,
+        );
+        let Ok(out) = out else { panic!("{out:?}") };
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        let groups = report["groups"].as_array().cloned().unwrap_or_default();
+        // 4 prefectures × 3 years.
+        assert_eq!(groups.len(), 12);
+        assert_eq!(report["rejected"][0]["index"], 300);
+        let ali_2025 = groups
+            .iter()
+            .find(|g| g["region_code"] == "542500" && g["year"] == 2025);
+        let Some(ali) = ali_2025 else {
+            panic!("no 阿里 2025 group")
+        };
+        assert_eq!(ali["region_name_zh"], "阿里地区");
+        assert_eq!(
+            ali["progress"]["yak_dung_utilization_rate"]["target"]["target"]["target"],
+            0.93
+        );
+        assert!(ali["indicators"]["film_recovery_rate"]["rate"].is_number());
+    }
+
+    #[test]
+    fn facts_round_trip_to_the_same_report() {
+        let surveys = surveys_json(400);
+        let options = r#"{"level":"county","by_year":true}"#;
+        let facts = household_facts(&surveys, options).unwrap_or_default();
+        assert_eq!(
+            compute_from_facts(&facts, options),
+            compute_indicators(&surveys, options)
+        );
+    }
+
+    #[test]
+    fn bad_options_name_the_field() {
+        let err = compute_indicators("[]", r#"{"levle": "county"}"#);
+        assert!(err.is_err_and(|e| e.code == IssueCode::UnknownField && e.path == "levle"));
+        let err = compute_indicators("[{", "{}");
+        assert!(err.is_err_and(|e| e.code == IssueCode::InvalidJson));
+    }
+
+    #[test]
+    fn chart_data_feeds_render_chart() {
+        let surveys = surveys_json(600);
+        for (kind, request) in [
+            (
+                "indicator_by_region",
+                r#"{"kind":"indicator_by_region","indicator":"film_recovery_rate","year":2025,"within":"630000"}"#,
+            ),
+            (
+                "trend",
+                r#"{"kind":"trend","indicator":"yak_dung_utilization_rate","region_code":"542500"}"#,
+            ),
+            ("straw_uses", r#"{"kind":"straw_uses","within":"630100"}"#),
+            ("map", r#"{"kind":"map","indicator":"film_recovery_rate"}"#),
+        ] {
+            let data = chart_data(&surveys, request);
+            let Ok(data) = data else {
+                panic!("{kind}: {data:?}")
+            };
+            let svg = render_chart(kind, &data, r#"{"lang":"en","width":640,"height":400}"#);
+            assert!(
+                svg.as_ref().is_ok_and(|s| s.contains("width=\"640\"")),
+                "{kind}: {svg:?}"
+            );
+        }
+        assert!(chart_data(&surveys, r#"{"kind":"trend"}"#).is_err());
+    }
+
+    #[test]
+    fn validate_and_estimate_for_the_form() {
+        let example = include_str!("../data/example-survey.json");
+        assert_eq!(validate_survey(example, "2026-01-01").as_deref(), Ok("[]"));
+        let future = validate_survey(example, "2025-01-01").unwrap_or_default();
+        assert!(future.contains("future_date"));
+        assert!(validate_survey(example, "yesterday").is_err());
+        let straw = estimate_straw(r#"{"crop":"potato","yield_kg":1000}"#, "");
+        assert_eq!(
+            straw.as_deref(),
+            Ok(r#"{"amount":{"kg":575.1,"source":"estimated"},"cannot_estimate":null}"#)
+        );
+        let barley = estimate_straw(r#"{"crop":"highland_barley","yield_kg":1000}"#, "null");
+        assert!(barley.is_ok_and(|s| s.contains("unconfirmed_coefficient")));
+        let dung = estimate_dung(r#"{"yak_head":2}"#, "").unwrap_or_default();
+        assert!(dung.contains("1569.5"), "{dung}");
+    }
+}
