@@ -8,8 +8,6 @@ packages=(
   # WebAssembly: Debian's rustc-web has the wasm32 target's std source, which rustup
   # cannot download on machines without network access (docs: ARCHITECTURE.md).
   rustc-web cargo-web rust-web-src lld-22 binaryen
-  # Node runs the WASM tests and benchmarks.
-  nodejs npm
   # The sqlite3 CLI is the raw-SQL baseline of the benchmarks.
   sqlite3
   # A CJK font for PNG charts: the server passes its bytes to the analytics crate, which
@@ -22,6 +20,10 @@ missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+# Node runs the WASM tests and benchmarks. Any Node >= 18 will do: use the one on PATH if
+# there is one (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

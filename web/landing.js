@@ -12,8 +12,18 @@ function text(tag, value, className) {
   return el;
 }
 
+// The session token lives for this tab only; signing in again is cheap.
+const TOKEN_KEY = "agriwaste.session";
+
 async function getJson(path) {
-  const response = await fetch(path, { headers: { accept: "application/json" } });
+  const headers = { accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { headers });
+  if (response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    throw Object.assign(new Error("sign in required"), { status: 401 });
+  }
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }
@@ -49,16 +59,30 @@ async function showLatestAndRegions() {
     outline.append(box);
   }
 
-  const latest = (await getJson("/api/v1/surveys?limit=10&order=newest")).items;
+  await showLatest(byCode);
+}
+
+async function showLatest(byCode) {
+  const form = document.getElementById("signin");
+  let latest;
+  try {
+    latest = (await getJson("/api/v1/surveys?limit=10&order=newest")).items;
+    const me = await getJson("/api/v1/auth/me");
+    form.hidden = true;
+    const who = document.getElementById("signed-in");
+    who.hidden = false;
+    who.textContent = `已登录:${me.name}(${me.role || me.kind})· signed in as ${me.name}`;
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    form.hidden = false;
+    document.querySelector("#latest tbody").replaceChildren(
+      rowOf("登录后可查看您权限范围内的调查 · sign in to see the surveys in your scope"),
+    );
+    return;
+  }
   const body = document.querySelector("#latest tbody");
   body.replaceChildren();
-  if (latest.length === 0) {
-    const row = document.createElement("tr");
-    const cell = text("td", "还没有调查 · no surveys yet");
-    cell.colSpan = 6;
-    row.append(cell);
-    body.append(row);
-  }
+  if (latest.length === 0) body.append(rowOf("还没有调查 · no surveys yet"));
   for (const item of latest) {
     const s = item.survey;
     const sections = Object.keys(SECTION_NAMES)
@@ -79,7 +103,36 @@ async function showLatestAndRegions() {
   }
 }
 
-showStatus();
-showLatestAndRegions().catch((err) => {
-  document.querySelector("#latest tbody").replaceChildren(text("tr", `无法加载:${err}`));
+function rowOf(message) {
+  const row = document.createElement("tr");
+  const cell = text("td", message);
+  cell.colSpan = 6;
+  row.append(cell);
+  return row;
+}
+
+document.getElementById("signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const error = document.getElementById("signin-error");
+  error.textContent = "";
+  const response = await fetch("/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: data.get("username"), password: data.get("password") }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    error.textContent = `${body.message_zh} · ${body.message_en}`;
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, body.token);
+  showLatestAndRegions().catch(showFailure);
 });
+
+function showFailure(err) {
+  document.querySelector("#latest tbody").replaceChildren(rowOf(`无法加载 · failed to load: ${err.message}`));
+}
+
+showStatus();
+showLatestAndRegions().catch(showFailure);

@@ -52,7 +52,10 @@ impl ReviewState {
     /// Whether a reviewer may set this state (the others follow from submission and
     /// correction).
     pub fn is_decision(self) -> bool {
-        matches!(self, ReviewState::Approved | ReviewState::HasIssues | ReviewState::Rejected)
+        matches!(
+            self,
+            ReviewState::Approved | ReviewState::HasIssues | ReviewState::Rejected
+        )
     }
 
     /// Whether a decision needs a comment: the technician must be told what to fix.
@@ -82,8 +85,18 @@ mod tests {
 
     #[test]
     fn only_reviewer_decisions_can_be_set() {
-        let decisions: Vec<_> = ReviewState::ALL.into_iter().filter(|s| s.is_decision()).collect();
-        assert_eq!(decisions, [ReviewState::Approved, ReviewState::HasIssues, ReviewState::Rejected]);
+        let decisions: Vec<_> = ReviewState::ALL
+            .into_iter()
+            .filter(|s| s.is_decision())
+            .collect();
+        assert_eq!(
+            decisions,
+            [
+                ReviewState::Approved,
+                ReviewState::HasIssues,
+                ReviewState::Rejected
+            ]
+        );
         assert!(!ReviewState::Rejected.counts_by_default());
         assert!(ReviewState::Edited.counts_by_default());
     }

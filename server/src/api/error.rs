@@ -74,7 +74,9 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: errors travel through every `Result` of the API layer, and a small error
+    /// keeps the happy path's values small.
+    body: Box<ErrorBody>,
     /// The cause of an unexpected failure, logged and never sent.
     cause: Option<anyhow::Error>,
 }
@@ -103,7 +105,7 @@ impl ApiError {
     ) -> Self {
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 code: code.to_owned(),
                 message_zh: zh.into(),
                 message_en: en.into(),
@@ -111,7 +113,7 @@ impl ApiError {
                 errors: Vec::new(),
                 current_version: None,
                 request_id: None,
-            },
+            }),
             cause: None,
         }
     }
