@@ -54,53 +54,98 @@ pub struct RatioEstimate {
     pub small_n: bool,
 }
 
+/// The sums a group's estimate needs, which a database can compute with `SUM(...)` just
+/// as well as a loop over households can.
+///
+/// Because `Σ zᵢ = (Σ wy − R Σ wx) / Σ wx = 0`, the Taylor variance
+/// `n/(n−1) · Σ (zᵢ − z̄)²` equals `n/(n−1) · (Σ w²y² − 2R Σ w²xy + R² Σ w²x²) / (Σ wx)²`:
+/// eight sums per indicator and group carry everything the estimate needs. The server
+/// sums them in SQL over millions of households; the browser sums them from surveys;
+/// both then call [`RatioSums::estimate`], the one implementation of the estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct RatioSums {
+    /// Households that carry the section.
+    pub n: u64,
+    /// `Σ w y`.
+    pub wy: f64,
+    /// `Σ w x`.
+    pub wx: f64,
+    /// `Σ y`.
+    pub y: f64,
+    /// `Σ x`.
+    pub x: f64,
+    /// `Σ w² y²`.
+    pub wwyy: f64,
+    /// `Σ w² x²`.
+    pub wwxx: f64,
+    /// `Σ w² x y`.
+    pub wwxy: f64,
+}
+
+impl RatioSums {
+    /// Sums the observations, in the order given.
+    pub fn from_observations(observations: &[Observation]) -> RatioSums {
+        let mut sums = RatioSums::default();
+        for o in observations {
+            sums.add(o);
+        }
+        sums
+    }
+
+    /// Adds one household.
+    pub fn add(&mut self, o: &Observation) {
+        let (wy, wx) = (o.w * o.y, o.w * o.x);
+        self.n += 1;
+        self.wy += wy;
+        self.wx += wx;
+        self.y += o.y;
+        self.x += o.x;
+        self.wwyy += wy * wy;
+        self.wwxx += wx * wx;
+        self.wwxy += wx * wy;
+    }
+
+    /// The weighted ratio, its standard error and 95 % interval.
+    pub fn estimate(&self) -> RatioEstimate {
+        let n = self.n as usize;
+        let rate = ratio(self.wy, self.wx);
+        let se = match rate {
+            Some(r) if n >= 2 => {
+                let residual_squares = self.wwyy - 2.0 * r * self.wwxy + r * r * self.wwxx;
+                // The expansion can dip a hair below zero by rounding when every household
+                // has the same rate; the true value is then zero.
+                let variance =
+                    n as f64 / (n as f64 - 1.0) * residual_squares.max(0.0) / (self.wx * self.wx);
+                // Non-finite input (possible only from native callers) gives no interval
+                // rather than a NaN one.
+                Some(variance.sqrt()).filter(|se| se.is_finite())
+            }
+            _ => None,
+        };
+        let half_width = se.and_then(|se| t_quantile(0.975, (n - 1) as f64).map(|t| t * se));
+        RatioEstimate {
+            n,
+            weighted_numerator: self.wy,
+            weighted_denominator: self.wx,
+            numerator: self.y,
+            denominator: self.x,
+            rate,
+            unweighted_rate: ratio(self.y, self.x),
+            se,
+            ci_low: rate.zip(half_width).map(|(r, h)| r - h),
+            ci_high: rate.zip(half_width).map(|(r, h)| r + h),
+            small_n: n < SMALL_N,
+        }
+    }
+}
+
 /// Estimates `R = Σ w y / Σ w x` with its standard error and 95 % interval.
 ///
 /// The sum is taken in the order given, so callers that need bit-identical results
 /// across input permutations must present observations in a canonical order (the
 /// indicator module sorts by survey id).
 pub fn ratio_estimate(observations: &[Observation]) -> RatioEstimate {
-    let n = observations.len();
-    let (mut wy, mut wx, mut y, mut x) = (0.0, 0.0, 0.0, 0.0);
-    for o in observations {
-        wy += o.w * o.y;
-        wx += o.w * o.x;
-        y += o.y;
-        x += o.x;
-    }
-    let rate = ratio(wy, wx);
-    let se = match rate {
-        Some(r) if n >= 2 => {
-            let z = |o: &Observation| o.w * (o.y - r * o.x) / wx;
-            let mean = observations.iter().map(z).sum::<f64>() / n as f64;
-            let squares: f64 = observations
-                .iter()
-                .map(|o| {
-                    let d = z(o) - mean;
-                    d * d
-                })
-                .sum();
-            let variance = n as f64 / (n as f64 - 1.0) * squares;
-            // Non-finite input (possible only from native callers) gives no interval
-            // rather than a NaN one.
-            Some(variance.sqrt()).filter(|se| se.is_finite())
-        }
-        _ => None,
-    };
-    let half_width = se.and_then(|se| t_quantile(0.975, (n - 1) as f64).map(|t| t * se));
-    RatioEstimate {
-        n,
-        weighted_numerator: wy,
-        weighted_denominator: wx,
-        numerator: y,
-        denominator: x,
-        rate,
-        unweighted_rate: ratio(y, x),
-        se,
-        ci_low: rate.zip(half_width).map(|(r, h)| r - h),
-        ci_high: rate.zip(half_width).map(|(r, h)| r + h),
-        small_n: n < SMALL_N,
-    }
+    RatioSums::from_observations(observations).estimate()
 }
 
 /// `numerator / denominator`, or none when that is not a finite number (zero or

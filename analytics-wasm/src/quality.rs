@@ -66,26 +66,8 @@ pub fn quality_flags(
     let per_mu: Vec<(f64, Uuid)> = members
         .iter()
         .filter_map(|f| f.film_kg_per_mu.map(|v| (v, f.survey_id)))
-        .filter(|(v, _)| v.is_finite())
         .collect();
-    let mut values: Vec<f64> = per_mu.iter().map(|(v, _)| *v).collect();
-    let median_value = median(&mut values);
-    let mut film_kg_per_mu_outliers = Vec::new();
-    if let Some(m) = median_value {
-        let mut deviations: Vec<f64> = per_mu.iter().map(|(v, _)| (v - m).abs()).collect();
-        let mad = median(&mut deviations).unwrap_or(0.0) * MAD_SCALE;
-        // With a MAD of zero (most households identical) every other value would be an
-        // outlier; that says more about the data entry than about the households, so
-        // nothing is flagged.
-        if mad > 0.0 {
-            film_kg_per_mu_outliers = per_mu
-                .iter()
-                .filter(|(v, _)| (v - m).abs() > OUTLIER_MADS * mad)
-                .map(|(_, id)| *id)
-                .collect();
-            film_kg_per_mu_outliers.sort();
-        }
-    }
+    let (median_value, film_kg_per_mu_outliers) = film_outliers(&per_mu);
     QualityFlags {
         surveys,
         surveys_with_warnings,
@@ -98,6 +80,35 @@ pub fn quality_flags(
         film_kg_per_mu_outliers,
         small_n: surveys < SMALL_N,
     }
+}
+
+/// The median film use per mu of a group and the surveys lying more than
+/// [`OUTLIER_MADS`] scaled MADs from it (sorted by id). Non-finite values are ignored.
+pub fn film_outliers(per_mu: &[(f64, Uuid)]) -> (Option<f64>, Vec<Uuid>) {
+    let per_mu: Vec<(f64, Uuid)> = per_mu
+        .iter()
+        .copied()
+        .filter(|(v, _)| v.is_finite())
+        .collect();
+    let mut values: Vec<f64> = per_mu.iter().map(|(v, _)| *v).collect();
+    let median_value = median(&mut values);
+    let mut outliers = Vec::new();
+    if let Some(m) = median_value {
+        let mut deviations: Vec<f64> = per_mu.iter().map(|(v, _)| (v - m).abs()).collect();
+        let mad = median(&mut deviations).unwrap_or(0.0) * MAD_SCALE;
+        // With a MAD of zero (most households identical) every other value would be an
+        // outlier; that says more about the data entry than about the households, so
+        // nothing is flagged.
+        if mad > 0.0 {
+            outliers = per_mu
+                .iter()
+                .filter(|(v, _)| (v - m).abs() > OUTLIER_MADS * mad)
+                .map(|(_, id)| *id)
+                .collect();
+            outliers.sort();
+        }
+    }
+    (median_value, outliers)
 }
 
 /// The median (mean of the middle two for an even count); sorts `values`.

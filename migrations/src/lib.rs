@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_regions;
 mod m20261123_000002_create_surveys;
 mod m20261123_000003_accounts_review_audit;
+mod m20261123_000004_survey_facts;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_regions::Migration),
             Box::new(m20261123_000002_create_surveys::Migration),
             Box::new(m20261123_000003_accounts_review_audit::Migration),
+            Box::new(m20261123_000004_survey_facts::Migration),
         ]
     }
 }
