@@ -390,7 +390,12 @@ pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issu
                 &regions,
             ))
         }
-        "map" => Chart::Map(charts::map_data(&facts, request.indicator, request.year)),
+        "map" => Chart::Map(charts::map_data(
+            &facts,
+            request.indicator,
+            request.year,
+            &regions,
+        )),
         other => {
             return Err(Issue::error(
                 "kind",
