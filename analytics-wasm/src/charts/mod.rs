@@ -462,12 +462,14 @@ fn region_label(group: &GroupIndicators) -> Label {
     }
 }
 
-/// Chart (1) data from groups computed by region (for one year, or all years pooled):
-/// every group that has a region becomes a bar, with its own applicable target.
+/// Chart (1) data from groups computed by region (for one `year`, or all years pooled
+/// when none): every group that has a region becomes a bar, with the target that
+/// applies to it in `target_year` (the year shown, or for pooled years the latest).
 pub fn indicator_by_region_data(
     groups: &[GroupIndicators],
     indicator: Indicator,
     year: Option<i32>,
+    target_year: i32,
     targets: &TargetTable,
     regions: &RegionTable,
 ) -> IndicatorByRegionData {
@@ -477,9 +479,8 @@ pub fn indicator_by_region_data(
         .filter_map(|g| {
             let code = g.key.region_code.clone()?;
             let estimate = g.indicators.get(&indicator)?;
-            let data_year = year.or(g.key.year).unwrap_or(2025);
             let target = targets
-                .applicable(regions, &code, indicator, data_year)
+                .applicable(regions, &code, indicator, target_year)
                 .map(|t| TargetLine {
                     rate: t.target.target,
                     year: t.target.year,
@@ -521,7 +522,8 @@ pub fn trend_data(
             zh: region_code.to_owned(),
             en: region_code.to_owned(),
         });
-    let last_year = mine.iter().filter_map(|g| g.key.year).max().unwrap_or(2025);
+    // The target that applies in the latest year with data; without data, none.
+    let last_year = mine.iter().filter_map(|g| g.key.year).max();
     TrendData {
         indicator,
         region,
@@ -534,8 +536,8 @@ pub fn trend_data(
                 })
             })
             .collect(),
-        target: targets
-            .applicable(regions, region_code, indicator, last_year)
+        target: last_year
+            .and_then(|year| targets.applicable(regions, region_code, indicator, year))
             .map(|t| TargetLine {
                 rate: t.target.target,
                 year: t.target.year,

@@ -38,6 +38,7 @@ pub(crate) fn sample_charts() -> Vec<Chart> {
             &by_county_year,
             Indicator::YakDungUtilization,
             Some(2025),
+            2025,
             &targets,
             &regions,
         )),
