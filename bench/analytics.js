@@ -49,4 +49,5 @@ console.log(`All indicators for ${native.surveys} synthetic surveys by county ×
 console.log(`                               native        WASM (Node ${process.versions.node})   WASM/native`);
 console.log(`  compute (surveys in memory) ${fmt(native.compute_ms)}   ${fmt(computeMs)}          ${ratio(computeMs, native.compute_ms)}   (goal ≤ 2×)`);
 console.log(`  end to end (JSON in/out)    ${fmt(native.end_to_end_ms)}   ${fmt(endToEndMs)}          ${ratio(endToEndMs, native.end_to_end_ms)}`);
+console.log(`  from facts (server path)    ${fmt(native.from_facts_ms)}   (native only)`);
 console.log(`  .wasm: ${(bytes.length / 1024).toFixed(0)} KB, ${(gzipped / 1024).toFixed(0)} KB gzipped (goal < 400 KB: ${gzipped < 400 * 1024 ? "met" : "NOT met"})`);

@@ -7,11 +7,16 @@
 //! - `compute`: every indicator by county × year from surveys already in memory
 //!   (facts, grouping, estimates with intervals, quality flags, targets, JSON output),
 //!   the work `SurveySet.computeIndicators` does in WASM;
-//! - `end_to_end`: the same from the JSON text, parsing included (`computeIndicators`).
+//! - `end_to_end`: the same from the JSON text, parsing included (`computeIndicators`);
+//! - `from_facts` (native only): indicators from per-household facts already made, the
+//!   server's path once it stores facts (`indicators::compute`, no JSON).
 //!
 //! Prints the timings and writes them to `OUT_DIR/native.json`.
 
+use agriwaste_analytics::Coefficients;
 use agriwaste_analytics::api::{self, SurveySet};
+use agriwaste_analytics::indicators::{Grouping, compute, facts_from_surveys};
+use agriwaste_analytics::regions::{RegionLevel, RegionTable};
 use agriwaste_analytics::synthetic::SyntheticSpec;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -42,6 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let json = serde_json::to_string(&surveys)?;
     std::fs::write(out.join("surveys.json"), &json)?;
 
+    let facts = facts_from_surveys(&surveys, &Coefficients::builtin(), None);
+    let regions = RegionTable::builtin();
+    let grouping = Grouping {
+        level: Some(RegionLevel::County),
+        by_year: true,
+    };
+    let (from_facts_ms, _) = median_ms(7, || compute(&facts, grouping, &regions).len());
     let set = SurveySet::from_surveys(surveys);
     let (compute_ms, report_bytes) = median_ms(7, || {
         set.compute_indicators(OPTIONS)
@@ -61,6 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "options": OPTIONS,
         "compute_ms": compute_ms,
         "end_to_end_ms": end_to_end_ms,
+        "from_facts_ms": from_facts_ms,
         "report_bytes": report_bytes,
     });
     std::fs::write(out.join("native.json"), summary.to_string())?;

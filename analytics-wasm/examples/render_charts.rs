@@ -33,6 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r#"{"kind":"indicator_by_region","indicator":"film_recovery_rate","year":2025,"within":"630100"}"#,
         ),
         (
+            "bars-prefecture",
+            "indicator_by_region",
+            r#"{"kind":"indicator_by_region","indicator":"pesticide_packaging_recovery_rate","level":"prefecture"}"#,
+        ),
+        (
             "trend",
             "trend",
             r#"{"kind":"trend","indicator":"film_recovery_rate","region_code":"630100"}"#,

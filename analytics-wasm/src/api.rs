@@ -358,6 +358,11 @@ pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issu
             &pooled_or_yearly(),
             request.indicator,
             request.year,
+            // Pooled years are measured against the target of the latest of them.
+            request
+                .year
+                .or_else(|| facts.iter().map(|f| f.year).max())
+                .unwrap_or_default(),
             &targets,
             &regions,
         )),
@@ -390,7 +395,12 @@ pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issu
                 &regions,
             ))
         }
-        "map" => Chart::Map(charts::map_data(&facts, request.indicator, request.year)),
+        "map" => Chart::Map(charts::map_data(
+            &facts,
+            request.indicator,
+            request.year,
+            &regions,
+        )),
         other => {
             return Err(Issue::error(
                 "kind",

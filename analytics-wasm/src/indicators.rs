@@ -476,7 +476,8 @@ pub fn compute(
 /// Every indicator's estimate over a group's households, gathering the observations of
 /// all seven in one pass over the households.
 pub fn estimate_all(members: &[&HouseholdFacts]) -> BTreeMap<Indicator, RatioEstimate> {
-    let mut observations: [Vec<Observation>; 7] = Default::default();
+    let mut observations: [Vec<Observation>; 7] =
+        std::array::from_fn(|_| Vec::with_capacity(members.len()));
     for f in members {
         for (slot, indicator) in observations.iter_mut().zip(Indicator::ALL) {
             if let Some(r) = f.get(indicator) {

@@ -116,7 +116,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
     let mid = values.len() / 2;
     Some(if values.len() % 2 == 0 {
         (values[mid - 1] + values[mid]) / 2.0

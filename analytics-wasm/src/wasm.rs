@@ -85,6 +85,30 @@ export interface IndicatorReport {
   groups: GroupReport[];
   rejected: { index: number; issues: Issue[] }[];
 }
+/** One household's numerators and denominators (`y` / `x`); null: section absent. */
+export interface HouseholdFacts {
+  survey_id: string;
+  county_code: string;
+  year: number;
+  weight: number;
+  film_recovery: { y: number; x: number } | null;
+  pesticide_recovery_count: { y: number; x: number } | null;
+  pesticide_recovery_kg: { y: number; x: number } | null;
+  straw_utilization: { y: number; x: number } | null;
+  yak_dung_utilization: { y: number; x: number } | null;
+  film_thickness_compliance: { y: number; x: number } | null;
+  degradable_film_share: { y: number; x: number } | null;
+  /** fertilizer, feed, substrate, fuel, raw material (kg) */
+  straw_uses_kg: [number, number, number, number, number];
+  straw_estimated_kg: number;
+  straw_crops_excluded: number;
+  dung_estimated_kg: number;
+  dung_excluded: boolean;
+  film_kg_per_mu: number | null;
+  warnings: number;
+  lat: number | null;
+  lon: number | null;
+}
 export type ChartKind = "indicator_by_region" | "trend" | "straw_uses" | "map";
 export interface ChartRequest {
   kind: ChartKind;

@@ -269,7 +269,11 @@ mod charts_never_panic {
                 Chart::Map(MapData {
                     indicator: Indicator::YakDungUtilization,
                     year: None,
-                    points: points.into_iter().map(|(lat, lon, rate)| MapPoint { lat, lon, rate }).collect(),
+                    points: points.iter().map(|&(lat, lon, rate)| MapPoint { lat, lon, rate }).collect(),
+                    labels: points
+                        .iter()
+                        .map(|&(lat, lon, _)| MapLabel { lat, lon, name: Label { zh: "县".into(), en: "c".into() } })
+                        .collect(),
                 }),
             ];
             for chart in charts {

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::svg::SvgBackend;
+use super::svg::{self, SvgBackend};
 use super::{
     Align, ChartError, ChartOptions, Lang, MapData, Overlay, Swatch, color, indicator_name, palette,
 };
@@ -108,6 +108,34 @@ pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError>
                 color(bin_colour(rate)).filled(),
             ))
         }))?;
+        // Names near the centre of their points: above if free, else below, right or
+        // left; a name that fits nowhere is left out rather than drawn over another.
+        let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+        for label in &data.labels {
+            let name = label.name.get(lang);
+            let (px, py) = chart.backend_coord(&(label.lon, label.lat));
+            let half = svg::text_width_em(name) * 6.0 + 2.0;
+            let (px, py) = (f64::from(px), f64::from(py));
+            let candidates = [
+                (px, py - 12.0),
+                (px, py + 22.0),
+                (px + half + 10.0, py + 4.0),
+                (px - half - 10.0, py + 4.0),
+            ];
+            let free = candidates.into_iter().find_map(|(x, y)| {
+                // Keep the whole name on the canvas.
+                let x = x.clamp(half + 2.0, f64::from(width) - half - 2.0);
+                let bbox = (x - half, y - 11.0, x + half, y + 3.0);
+                let clear = placed
+                    .iter()
+                    .all(|b| bbox.2 < b.0 || bbox.0 > b.2 || bbox.3 < b.1 || bbox.1 > b.3);
+                clear.then_some((x, y, bbox))
+            });
+            if let Some((x, y, bbox)) = free {
+                placed.push(bbox);
+                overlay.halo_text((x.round() as i32, y.round() as i32), 12.0, name);
+            }
+        }
         if points.is_empty() {
             let (px, py) = chart.backend_coord(&((lon0 + lon1) / 2.0, (lat0 + lat1) / 2.0));
             overlay.text(

@@ -266,6 +266,20 @@ pub struct MapData {
     pub year: Option<i32>,
     /// One point per household with a GPS fix.
     pub points: Vec<MapPoint>,
+    /// Place names to write on the map (e.g. each county at the centre of its points).
+    #[serde(default)]
+    pub labels: Vec<MapLabel>,
+}
+
+/// A name written on the map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapLabel {
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// The name.
+    pub name: Label,
 }
 
 /// A household on the map.
@@ -383,6 +397,12 @@ impl MapData {
                     ..*p
                 })
                 .collect(),
+            labels: self
+                .labels
+                .iter()
+                .filter(|l| l.lat.abs() <= 90.0 && l.lon.abs() <= 180.0)
+                .cloned()
+                .collect(),
             ..self.clone()
         }
     }
@@ -442,12 +462,14 @@ fn region_label(group: &GroupIndicators) -> Label {
     }
 }
 
-/// Chart (1) data from groups computed by region (for one year, or all years pooled):
-/// every group that has a region becomes a bar, with its own applicable target.
+/// Chart (1) data from groups computed by region (for one `year`, or all years pooled
+/// when none): every group that has a region becomes a bar, with the target that
+/// applies to it in `target_year` (the year shown, or for pooled years the latest).
 pub fn indicator_by_region_data(
     groups: &[GroupIndicators],
     indicator: Indicator,
     year: Option<i32>,
+    target_year: i32,
     targets: &TargetTable,
     regions: &RegionTable,
 ) -> IndicatorByRegionData {
@@ -457,9 +479,8 @@ pub fn indicator_by_region_data(
         .filter_map(|g| {
             let code = g.key.region_code.clone()?;
             let estimate = g.indicators.get(&indicator)?;
-            let data_year = year.or(g.key.year).unwrap_or(2025);
             let target = targets
-                .applicable(regions, &code, indicator, data_year)
+                .applicable(regions, &code, indicator, target_year)
                 .map(|t| TargetLine {
                     rate: t.target.target,
                     year: t.target.year,
@@ -501,7 +522,8 @@ pub fn trend_data(
             zh: region_code.to_owned(),
             en: region_code.to_owned(),
         });
-    let last_year = mine.iter().filter_map(|g| g.key.year).max().unwrap_or(2025);
+    // The target that applies in the latest year with data; without data, none.
+    let last_year = mine.iter().filter_map(|g| g.key.year).max();
     TrendData {
         indicator,
         region,
@@ -514,8 +536,8 @@ pub fn trend_data(
                 })
             })
             .collect(),
-        target: targets
-            .applicable(regions, region_code, indicator, last_year)
+        target: last_year
+            .and_then(|year| targets.applicable(regions, region_code, indicator, year))
             .map(|t| TargetLine {
                 rate: t.target.target,
                 year: t.target.year,
@@ -543,21 +565,51 @@ pub fn straw_uses_data(groups: &[GroupIndicators], year: Option<i32>) -> StrawUs
     }
 }
 
-/// Chart (4) data from household facts: every household with a GPS fix.
-pub fn map_data(facts: &[HouseholdFacts], indicator: Indicator, year: Option<i32>) -> MapData {
+/// Chart (4) data from household facts: every household with a GPS fix, and each
+/// county's name at the centre of its points.
+pub fn map_data(
+    facts: &[HouseholdFacts],
+    indicator: Indicator,
+    year: Option<i32>,
+    regions: &RegionTable,
+) -> MapData {
+    let located: Vec<(&HouseholdFacts, f64, f64)> = facts
+        .iter()
+        .filter(|f| year.is_none_or(|y| f.year == y))
+        .filter_map(|f| Some((f, f.lat?, f.lon?)))
+        .collect();
+    let mut centres: std::collections::BTreeMap<&str, (f64, f64, usize)> =
+        std::collections::BTreeMap::new();
+    for (f, lat, lon) in &located {
+        let centre = centres.entry(f.county_code.as_str()).or_default();
+        centre.0 += lat;
+        centre.1 += lon;
+        centre.2 += 1;
+    }
     MapData {
         indicator,
         year,
-        points: facts
+        points: located
             .iter()
-            .filter(|f| year.is_none_or(|y| f.year == y))
-            .filter_map(|f| {
-                Some(MapPoint {
-                    lat: f.lat?,
-                    lon: f.lon?,
-                    rate: f
-                        .get(indicator)
-                        .and_then(|r| crate::estimate::ratio(r.y, r.x)),
+            .map(|(f, lat, lon)| MapPoint {
+                lat: *lat,
+                lon: *lon,
+                rate: f
+                    .get(indicator)
+                    .and_then(|r| crate::estimate::ratio(r.y, r.x)),
+            })
+            .collect(),
+        labels: centres
+            .into_iter()
+            .filter_map(|(code, (lat, lon, count))| {
+                let region = regions.get(code)?;
+                Some(MapLabel {
+                    lat: lat / count as f64,
+                    lon: lon / count as f64,
+                    name: Label {
+                        zh: region.name_zh.clone(),
+                        en: region.name_en.clone(),
+                    },
                 })
             })
             .collect(),
@@ -701,6 +753,16 @@ impl Overlay {
             self.markup,
             "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.5\"/>",
             rgb(color)
+        );
+    }
+
+    /// Text with a white halo, legible over coloured points.
+    pub(crate) fn halo_text(&mut self, (x, y): (i32, i32), size: f64, content: &str) {
+        let _ = writeln!(
+            self.markup,
+            "<text x=\"{x}\" y=\"{y}\" font-size=\"{size:.1}\" text-anchor=\"middle\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
+            rgb(palette::INK),
+            svg::escape(content)
         );
     }
 

@@ -38,6 +38,7 @@ pub(crate) fn sample_charts() -> Vec<Chart> {
             &by_county_year,
             Indicator::YakDungUtilization,
             Some(2025),
+            2025,
             &targets,
             &regions,
         )),
@@ -49,7 +50,12 @@ pub(crate) fn sample_charts() -> Vec<Chart> {
             &regions,
         )),
         Chart::StrawUses(straw_uses_data(&by_county_year, Some(2025))),
-        Chart::Map(map_data(&facts, Indicator::YakDungUtilization, Some(2025))),
+        Chart::Map(map_data(
+            &facts,
+            Indicator::YakDungUtilization,
+            Some(2025),
+            &regions,
+        )),
     ]
 }
 
@@ -152,6 +158,7 @@ fn empty_data_draws_a_message_not_a_panic() {
             indicator: Indicator::FilmRecovery,
             year: None,
             points: vec![],
+            labels: vec![],
         }),
     ];
     for chart in empty {
@@ -240,6 +247,14 @@ fn absurd_input_is_drawn_within_bounds() {
                     rate: Some(f64::INFINITY),
                 },
             ],
+            labels: vec![MapLabel {
+                lat: f64::NAN,
+                lon: 80.0,
+                name: Label {
+                    zh: "x".into(),
+                    en: "x".into(),
+                },
+            }],
         }),
         Chart::IndicatorByRegion(IndicatorByRegionData {
             indicator: Indicator::PesticidePackagingRecovery,

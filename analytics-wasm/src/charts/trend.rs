@@ -30,12 +30,14 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
     let years = points.iter().map(|p| p.year);
     // Years outside 1900–2200 are typing mistakes; they would stretch the axis.
     let years = years.filter(|y| (1900..=2200).contains(y));
-    let first = years.clone().min().unwrap_or(2023).min(2023);
+    // The axis spans the whole plan, and any data or target year beyond it.
+    let (plan_start, plan_end) = (PlanPhase::Baseline.years().0, PlanPhase::Long.years().1);
+    let first = years.clone().min().unwrap_or(plan_start).min(plan_start);
     let last = years
         .max()
-        .unwrap_or(2030)
-        .max(2030)
-        .max(data.target.map_or(2030, |t| t.year.clamp(1900, 2200)));
+        .unwrap_or(plan_end)
+        .max(plan_end)
+        .max(data.target.map_or(plan_end, |t| t.year.clamp(1900, 2200)));
     points.retain(|p| (first..=last).contains(&p.year));
     let top = points
         .iter()
