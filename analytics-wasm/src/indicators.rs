@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
+use crate::aggregate::GroupSums;
 use crate::coefficients::{Coefficients, Source};
 use crate::estimate::{Observation, RatioEstimate, ratio, ratio_estimate};
-use crate::quality::{QualityFlags, quality_flags};
+use crate::quality::QualityFlags;
 use crate::regions::{RegionLevel, RegionTable};
 use crate::survey::Survey;
 use crate::validation::{ValidationContext, validate};
@@ -385,7 +386,7 @@ pub struct Grouping {
 }
 
 /// Which group a household falls in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupKey {
     /// Region code at the grouping level; none when not grouped by region. A county
     /// missing from the region table keeps its own code (and no name) rather than being
@@ -457,18 +458,7 @@ pub fn compute(
         .into_iter()
         .map(|(key, members)| {
             let members: Vec<&HouseholdFacts> = members.iter().map(|&i| &facts[i]).collect();
-            let region = key.region_code.as_deref().and_then(|c| regions.get(c));
-            let indicators = estimate_all(&members);
-            GroupIndicators {
-                region_name_zh: region.map(|r| r.name_zh.clone()),
-                region_name_en: region.map(|r| r.name_en.clone()),
-                key,
-                households: members.len(),
-                straw_uses: straw_uses(&members),
-                provenance: provenance(&members),
-                quality: quality_flags(&members, &indicators),
-                indicators,
-            }
+            GroupSums::from_members(key, &members).into_indicators(regions)
         })
         .collect()
 }
@@ -574,52 +564,6 @@ pub fn group(
             (key, members.into_iter().map(|(_, index)| index).collect())
         })
         .collect()
-}
-
-fn straw_uses(members: &[&HouseholdFacts]) -> BTreeMap<StrawUse, UseShare> {
-    let mut weighted_total = 0.0;
-    let mut weighted = [0.0; 5];
-    let mut raw = [0.0; 5];
-    for f in members {
-        if let Some(straw) = f.straw_utilization {
-            weighted_total += f.weight * straw.x;
-            for k in 0..5 {
-                weighted[k] += f.weight * f.straw_uses_kg[k];
-                raw[k] += f.straw_uses_kg[k];
-            }
-        }
-    }
-    StrawUse::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(k, use_)| {
-            (
-                use_,
-                UseShare {
-                    weighted_kg: weighted[k],
-                    kg: raw[k],
-                    share: ratio(weighted[k], weighted_total),
-                },
-            )
-        })
-        .collect()
-}
-
-fn provenance(members: &[&HouseholdFacts]) -> Provenance {
-    let mut p = Provenance::default();
-    for f in members {
-        if let Some(straw) = f.straw_utilization {
-            p.straw_measured_kg += straw.x - f.straw_estimated_kg;
-            p.straw_estimated_kg += f.straw_estimated_kg;
-        }
-        p.straw_crops_excluded += f.straw_crops_excluded;
-        if let Some(dung) = f.yak_dung_utilization {
-            p.dung_measured_kg += dung.x - f.dung_estimated_kg;
-            p.dung_estimated_kg += f.dung_estimated_kg;
-        }
-        p.dung_sections_excluded += u32::from(f.dung_excluded);
-    }
-    p
 }
 
 #[cfg(test)]

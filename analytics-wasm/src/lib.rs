@@ -19,6 +19,7 @@
 //!   module) exports, callable natively so both run the same code.
 //! - [`synthetic`], [`csv`]: deterministic test data; the shipped tables' reader.
 
+pub mod aggregate;
 pub mod api;
 pub mod charts;
 pub mod coefficients;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::estimate::{RatioEstimate, SMALL_N, ratio};
-use crate::indicators::{HouseholdFacts, Indicator};
+use crate::indicators::Indicator;
 use std::collections::BTreeMap;
 
 /// How far from the group median film use per mu may lie, in scaled MADs, before a
@@ -43,19 +43,15 @@ pub struct QualityFlags {
     pub small_n: bool,
 }
 
-/// Computes the quality flags of a group's households, given the group's estimates
-/// (from [`crate::indicators::estimate_all`]).
-pub fn quality_flags(
-    members: &[&HouseholdFacts],
+/// The quality flags of a group, from its counts, its estimates and its households'
+/// film use per mu (see [`crate::aggregate::GroupSums`]).
+pub fn quality_flags_from(
+    surveys: usize,
+    surveys_with_warnings: usize,
+    households_returned_exceeds_used: usize,
     estimates: &BTreeMap<Indicator, RatioEstimate>,
+    film_kg_per_mu: &[(f64, Uuid)],
 ) -> QualityFlags {
-    let surveys = members.len();
-    let surveys_with_warnings = members.iter().filter(|f| f.warnings > 0).count();
-    let households_returned_exceeds_used = members
-        .iter()
-        .filter_map(|f| f.pesticide_recovery_count)
-        .filter(|r| r.y > r.x)
-        .count();
     let rate = |indicator| estimates.get(&indicator).and_then(|e| e.rate);
     let rates_above_one = Indicator::ALL
         .into_iter()
@@ -63,11 +59,7 @@ pub fn quality_flags(
         // A rounding hair above 1 is not a finding.
         .filter(|&i| rate(i).is_some_and(|r| r > 1.0 + 1e-9))
         .collect();
-    let per_mu: Vec<(f64, Uuid)> = members
-        .iter()
-        .filter_map(|f| f.film_kg_per_mu.map(|v| (v, f.survey_id)))
-        .collect();
-    let (median_value, film_kg_per_mu_outliers) = film_outliers(&per_mu);
+    let (median_value, film_kg_per_mu_outliers) = film_outliers(film_kg_per_mu);
     QualityFlags {
         surveys,
         surveys_with_warnings,
@@ -128,9 +120,18 @@ fn median(values: &mut [f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::GroupSums;
     use crate::coefficients::Coefficients;
-    use crate::indicators::{Ratio, estimate_all};
+    use crate::indicators::{GroupKey, HouseholdFacts, Ratio};
+    use crate::regions::RegionTable;
     use crate::synthetic::{SyntheticSpec, uuid_for};
+
+    /// The flags of a group made of `members`, the way every caller gets them.
+    fn quality_flags(members: &[&HouseholdFacts]) -> QualityFlags {
+        GroupSums::from_members(GroupKey::default(), members)
+            .into_indicators(&RegionTable::default())
+            .quality
+    }
 
     fn facts(seed: u64) -> HouseholdFacts {
         let survey = SyntheticSpec::default().survey(seed);
@@ -156,7 +157,7 @@ mod tests {
             .collect();
         group[7].film_kg_per_mu = Some(40.0);
         let members: Vec<&HouseholdFacts> = group.iter().collect();
-        let flags = quality_flags(&members, &estimate_all(&members));
+        let flags = quality_flags(&members);
         assert_eq!(flags.film_kg_per_mu_outliers, vec![uuid_for(7)]);
         assert_eq!(flags.film_kg_per_mu_median, Some(4.5));
         assert!(flags.small_n);
@@ -172,11 +173,11 @@ mod tests {
         b.pesticide_recovery_count = Some(Ratio { y: 5.0, x: 10.0 });
         b.weight = 1.0;
         b.warnings = 0;
-        let flags = quality_flags(&[&a, &b], &estimate_all(&[&a, &b]));
+        let flags = quality_flags(&[&a, &b]);
         assert_eq!(flags.households_returned_exceeds_used, 1);
         assert!(!flags.pesticide_recovery_over_100);
         assert_eq!(flags.warning_share, Some(0.5));
-        let flags = quality_flags(&[&a], &estimate_all(&[&a]));
+        let flags = quality_flags(&[&a]);
         assert!(flags.pesticide_recovery_over_100);
     }
 
@@ -184,7 +185,7 @@ mod tests {
     fn estimated_denominators_that_undershoot_are_flagged() {
         let mut a = facts(3);
         a.straw_utilization = Some(Ratio { y: 120.0, x: 100.0 });
-        let flags = quality_flags(&[&a], &estimate_all(&[&a]));
+        let flags = quality_flags(&[&a]);
         assert!(flags.rates_above_one.contains(&Indicator::StrawUtilization));
     }
 }

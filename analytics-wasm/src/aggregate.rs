@@ -1,0 +1,147 @@
+//! A group's indicators from sums: the form in which a database can hand them over.
+//!
+//! [`GroupSums`] holds everything a group's [`GroupIndicators`] need: per indicator the
+//! eight sums of [`RatioSums`], the straw-use and provenance totals, the counts behind
+//! the quality flags, and the film-per-mu values whose median and outliers cannot be
+//! summed. The browser builds it from households ([`GroupSums::from_members`]); the
+//! server builds it from a `GROUP BY` over stored facts. Either way
+//! [`GroupSums::into_indicators`] finishes the group, so the rates, intervals and flags
+//! are computed by one piece of code.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::estimate::{Observation, RatioSums, ratio};
+use crate::indicators::{
+    GroupIndicators, GroupKey, HouseholdFacts, Indicator, Provenance, StrawUse, UseShare,
+};
+use crate::quality::quality_flags_from;
+use crate::regions::RegionTable;
+
+/// What a group's indicators are computed from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GroupSums {
+    /// The group.
+    pub key: GroupKey,
+    /// Households (surveys) in the group.
+    pub households: usize,
+    /// Surveys stored with at least one warning.
+    pub surveys_with_warnings: usize,
+    /// Households that returned more pesticide packages than they used.
+    pub households_returned_exceeds_used: usize,
+    /// Per indicator, the sums of its households (those carrying the section).
+    pub indicators: BTreeMap<Indicator, RatioSums>,
+    /// `Σ w · use` per straw use, over households with a straw rate.
+    pub straw_uses_weighted_kg: [f64; 5],
+    /// `Σ use` per straw use, over the same households.
+    pub straw_uses_kg: [f64; 5],
+    /// Measured versus estimated amounts.
+    pub provenance: Provenance,
+    /// Film use per mu and survey id of the households that have it.
+    pub film_kg_per_mu: Vec<(f64, Uuid)>,
+}
+
+impl GroupSums {
+    /// Sums a group's households (in the order given).
+    pub fn from_members(key: GroupKey, members: &[&HouseholdFacts]) -> GroupSums {
+        let mut sums = GroupSums {
+            key,
+            households: members.len(),
+            ..GroupSums::default()
+        };
+        for indicator in Indicator::ALL {
+            sums.indicators.insert(indicator, RatioSums::default());
+        }
+        for f in members {
+            if f.warnings > 0 {
+                sums.surveys_with_warnings += 1;
+            }
+            if f.pesticide_recovery_count.is_some_and(|r| r.y > r.x) {
+                sums.households_returned_exceeds_used += 1;
+            }
+            for indicator in Indicator::ALL {
+                if let (Some(r), Some(slot)) =
+                    (f.get(indicator), sums.indicators.get_mut(&indicator))
+                {
+                    slot.add(&Observation {
+                        y: r.y,
+                        x: r.x,
+                        w: f.weight,
+                    });
+                }
+            }
+            if let Some(straw) = f.straw_utilization {
+                for k in 0..5 {
+                    sums.straw_uses_weighted_kg[k] += f.weight * f.straw_uses_kg[k];
+                    sums.straw_uses_kg[k] += f.straw_uses_kg[k];
+                }
+                sums.provenance.straw_measured_kg += straw.x - f.straw_estimated_kg;
+                sums.provenance.straw_estimated_kg += f.straw_estimated_kg;
+            }
+            sums.provenance.straw_crops_excluded += f.straw_crops_excluded;
+            if let Some(dung) = f.yak_dung_utilization {
+                sums.provenance.dung_measured_kg += dung.x - f.dung_estimated_kg;
+                sums.provenance.dung_estimated_kg += f.dung_estimated_kg;
+            }
+            sums.provenance.dung_sections_excluded += u32::from(f.dung_excluded);
+            if let Some(per_mu) = f.film_kg_per_mu {
+                sums.film_kg_per_mu.push((per_mu, f.survey_id));
+            }
+        }
+        sums
+    }
+
+    /// Finishes the group: rates, standard errors, intervals, straw shares, flags.
+    pub fn into_indicators(self, regions: &RegionTable) -> GroupIndicators {
+        let estimates: BTreeMap<_, _> = Indicator::ALL
+            .into_iter()
+            .map(|i| {
+                (
+                    i,
+                    self.indicators
+                        .get(&i)
+                        .copied()
+                        .unwrap_or_default()
+                        .estimate(),
+                )
+            })
+            .collect();
+        let straw_total = self
+            .indicators
+            .get(&Indicator::StrawUtilization)
+            .map(|s| s.wx)
+            .unwrap_or(0.0);
+        let straw_uses = StrawUse::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(k, use_)| {
+                let share = UseShare {
+                    weighted_kg: self.straw_uses_weighted_kg[k],
+                    kg: self.straw_uses_kg[k],
+                    share: ratio(self.straw_uses_weighted_kg[k], straw_total),
+                };
+                (use_, share)
+            })
+            .collect();
+        let quality = quality_flags_from(
+            self.households,
+            self.surveys_with_warnings,
+            self.households_returned_exceeds_used,
+            &estimates,
+            &self.film_kg_per_mu,
+        );
+        let region = self.key.region_code.as_deref().and_then(|c| regions.get(c));
+        GroupIndicators {
+            region_name_zh: region.map(|r| r.name_zh.clone()),
+            region_name_en: region.map(|r| r.name_en.clone()),
+            key: self.key,
+            households: self.households,
+            indicators: estimates,
+            straw_uses,
+            provenance: self.provenance,
+            quality,
+        }
+    }
+}
