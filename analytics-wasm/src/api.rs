@@ -196,22 +196,32 @@ pub fn compute_facts(
 ) -> Vec<GroupReport> {
     indicators::compute(facts, grouping, regions)
         .into_iter()
-        .map(|group| {
-            let progress = match (&group.key.region_code, group.key.year) {
-                (Some(code), Some(year)) => group
-                    .indicators
-                    .iter()
-                    .filter_map(|(indicator, estimate)| {
-                        targets
-                            .progress(regions, code, *indicator, year, estimate.rate)
-                            .map(|p| (*indicator, p))
-                    })
-                    .collect(),
-                _ => BTreeMap::new(),
-            };
-            GroupReport { group, progress }
-        })
+        .map(|group| GroupReport::new(group, regions, targets))
         .collect()
+}
+
+impl GroupReport {
+    /// A group with its progress against the targets that apply to it (only groups of one
+    /// region in one year have targets).
+    pub fn new(
+        group: GroupIndicators,
+        regions: &RegionTable,
+        targets: &TargetTable,
+    ) -> GroupReport {
+        let progress = match (&group.key.region_code, group.key.year) {
+            (Some(code), Some(year)) => group
+                .indicators
+                .iter()
+                .filter_map(|(indicator, estimate)| {
+                    targets
+                        .progress(regions, code, *indicator, year, estimate.rate)
+                        .map(|p| (*indicator, p))
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        GroupReport { group, progress }
+    }
 }
 
 /// `computeIndicators(surveysJson, optionsJson)`: every indicator of every group, as JSON

@@ -20,6 +20,8 @@ pub struct AppState {
     pub storage: Storage,
     /// The resolved settings.
     pub settings: Settings,
+    /// Computed indicator responses, by query and data version.
+    pub indicator_cache: crate::api::indicators::IndicatorCache,
 }
 
 /// A bound, ready-to-run server.
@@ -59,7 +61,11 @@ impl Application {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or(settings.bind);
-        let state = Arc::new(AppState { storage, settings });
+        let state = Arc::new(AppState {
+            storage,
+            settings,
+            indicator_cache: Default::default(),
+        });
         Ok(Application {
             acceptor,
             local_addr,

@@ -122,7 +122,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
     };
     Some(match operation {
         "listRegions" | "getRegion" | "login" => public,
-        "me" | "listSurveys" => any_authenticated,
+        "me" | "listSurveys" | "indicators" => any_authenticated,
         "getSurvey" | "surveyHistory" | "listPhotos" | "getPhoto" => read_survey,
         "createSurvey" | "syncSurveys" => submit,
         "correctSurvey" | "attachPhoto" => change_survey,

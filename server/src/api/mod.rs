@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod body;
 pub mod error;
 pub mod health;
+pub mod indicators;
 pub mod middleware;
 pub mod model;
 pub mod regions;
@@ -28,6 +29,8 @@ pub enum ApiTags {
     Attachments,
     /// The administrative regions surveys are filed under.
     Regions,
+    /// Recovery and utilization rates against targets.
+    Indicators,
     /// Sign-in, users, device tokens, API keys, audit log.
     Accounts,
 }
@@ -38,6 +41,7 @@ pub type Apis = (
     surveys::ReviewApi,
     attachments::AttachmentsApi,
     regions::RegionsApi,
+    indicators::IndicatorsApi,
     accounts::AccountsApi,
 );
 
@@ -54,6 +58,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             state: state.clone(),
         },
         regions::RegionsApi {
+            state: state.clone(),
+        },
+        indicators::IndicatorsApi {
             state: state.clone(),
         },
         accounts::AccountsApi { state },

@@ -9,13 +9,14 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod entities;
+pub mod facts;
 pub mod surveys;
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use agriwaste_analytics::{Region, RegionLevel, RegionTable};
+use agriwaste_analytics::{Coefficients, Region, RegionLevel, RegionTable};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -46,6 +47,8 @@ pub enum StorageError {
 pub struct Storage {
     db: DatabaseConnection,
     regions: RegionTable,
+    /// Coefficients the stored facts are estimated with.
+    coefficients: Coefficients,
     attachments_dir: PathBuf,
     /// SQLite has one writer at a time. Taking this lock before a write transaction keeps
     /// concurrent requests from failing with "database is locked" when a deferred read
@@ -90,17 +93,34 @@ impl Storage {
         tokio::fs::create_dir_all(&attachments_dir)
             .await
             .with_context(|| format!("creating {}", attachments_dir.display()))?;
-        Ok(Storage {
+        let storage = Storage {
             sqlite_writer: is_sqlite.then(|| Mutex::new(())),
             db,
             regions,
+            coefficients: Coefficients::builtin(),
             attachments_dir,
-        })
+        };
+        let backfilled = storage
+            .backfill_facts()
+            .await
+            .context("computing indicator facts")?;
+        if backfilled > 0 {
+            tracing::info!(
+                surveys = backfilled,
+                "indicator facts computed for surveys stored without them"
+            );
+        }
+        Ok(storage)
     }
 
     /// The region hierarchy as stored.
     pub fn regions(&self) -> &RegionTable {
         &self.regions
+    }
+
+    /// The coefficients estimates are made with.
+    pub fn coefficients(&self) -> &Coefficients {
+        &self.coefficients
     }
 
     /// The database connection, for the few callers outside this module that need it.

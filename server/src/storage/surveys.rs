@@ -2,7 +2,7 @@
 //! every version kept), read, list (keyset pagination) and history.
 
 use agriwaste_analytics::review::ReviewState;
-use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
+use agriwaste_analytics::{Coefficients, Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::audit::{Actor, Change, append};
 use super::entities::{survey_versions, surveys};
+use super::facts;
 use super::{Storage, StorageError};
 
 /// A survey as stored: the content plus its version and provenance.
@@ -217,7 +218,16 @@ impl Storage {
             let at = now();
             for item in items {
                 let savepoint = txn.begin().await?;
-                match create_in(&savepoint, item, &self.regions, actor, at).await {
+                match create_in(
+                    &savepoint,
+                    item,
+                    &self.regions,
+                    &self.coefficients,
+                    actor,
+                    at,
+                )
+                .await
+                {
                     Ok(outcome) => {
                         savepoint.commit().await?;
                         outcomes.push(Some(outcome));
@@ -276,6 +286,7 @@ impl Storage {
         }
         let survey = &correction.survey;
         let (prefecture, province) = ancestors(&self.regions, &survey.county_code);
+        let (prefecture_code, province_code) = (prefecture.clone(), province.clone());
         let next_version = row.version + 1;
         let at = now();
         let payload = survey.canonical_json();
@@ -352,6 +363,16 @@ impl Storage {
             &actor.name,
             at,
             correction.note.clone(),
+        )
+        .await?;
+        facts::write_facts(
+            &txn,
+            &correction.survey,
+            correction.warnings.len(),
+            ReviewState::Edited,
+            &prefecture_code,
+            &province_code,
+            &self.coefficients,
         )
         .await?;
         let before = stored_from_row(row)?;
@@ -562,8 +583,8 @@ async fn set_review(
         .col_expr(surveys::Column::ReviewedAt, Expr::value(review.reviewed_at))
         .filter(surveys::Column::Id.is_in(ids.to_vec()))
         .exec(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    facts::set_review_state(conn, ids, review.state).await
 }
 
 async fn find_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<surveys::Model>, DbErr> {
@@ -587,6 +608,7 @@ async fn create_in(
     conn: &impl ConnectionTrait,
     new: &NewSurvey,
     regions: &RegionTable,
+    coefficients: &Coefficients,
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> Result<CreateOutcome, DbErr> {
@@ -601,8 +623,8 @@ async fn create_in(
     surveys::Entity::insert(surveys::ActiveModel {
         id: Set(survey.id.to_string()),
         county_code: Set(survey.county_code.clone()),
-        prefecture_code: Set(prefecture),
-        province_code: Set(province),
+        prefecture_code: Set(prefecture.clone()),
+        province_code: Set(province.clone()),
         township: Set(survey.township.clone()),
         village: Set(survey.village.clone()),
         household: Set(survey.household.clone()),
@@ -638,6 +660,16 @@ async fn create_in(
         &actor.name,
         at,
         None,
+    )
+    .await?;
+    facts::write_facts(
+        conn,
+        survey,
+        new.warnings.len(),
+        ReviewState::Received,
+        &prefecture,
+        &province,
+        coefficients,
     )
     .await?;
     let stored = StoredSurvey {

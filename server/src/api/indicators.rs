@@ -1,0 +1,422 @@
+//! `/api/v1/indicators`: every indicator per region and year, against the targets.
+//!
+//! The database filters and sums (`Storage::indicator_sums`); the analytics crate
+//! finishes the rates, intervals, flags and progress (`GroupSums::into_indicators`,
+//! `GroupReport::new`): one code path, the same the browser runs. Results are cached by
+//! query and data version (the audit log's last id, which every write moves), so a
+//! repeated request costs one indexed lookup and the next request after any write counts
+//! it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use agriwaste_analytics::RegionLevel;
+use agriwaste_analytics::api::GroupReport;
+use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::targets::TargetTable;
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::param::{Header, Query};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::security::Auth;
+use crate::startup::AppState;
+use crate::storage::facts::IndicatorQuery;
+
+/// Most cached results kept; past this the cache starts afresh (results are cheap to
+/// recompute, memory is not unbounded).
+const CACHE_ENTRIES: usize = 256;
+
+/// Computed indicator responses by query, with the data version they were computed at.
+#[derive(Default)]
+pub struct IndicatorCache {
+    entries: Mutex<HashMap<String, Arc<CachedResponse>>>,
+}
+
+/// One cached response.
+pub struct CachedResponse {
+    version: i64,
+    etag: String,
+    body: String,
+}
+
+/// Endpoint.
+pub struct IndicatorsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Region level to group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum LevelParam {
+    /// 县.
+    County,
+    /// 地区/市/州.
+    Prefecture,
+    /// 省/自治区.
+    Province,
+    /// Every region together.
+    All,
+}
+
+/// Which review states count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ReviewFilter {
+    /// Every state but `rejected` (the default).
+    Counted,
+    /// `approved` only.
+    Approved,
+}
+
+/// One indicator of one group.
+#[derive(Debug, Object)]
+#[oai(rename = "IndicatorEstimate")]
+pub struct EstimateDoc {
+    /// Households carrying the section.
+    pub n: u64,
+    /// `Σ w y`.
+    pub weighted_numerator: f64,
+    /// `Σ w x`.
+    pub weighted_denominator: f64,
+    /// `Σ y`.
+    pub numerator: f64,
+    /// `Σ x`.
+    pub denominator: f64,
+    /// Weighted rate `Σ w y / Σ w x`; null when the denominator is zero.
+    pub rate: Option<f64>,
+    /// `Σ y / Σ x`.
+    pub unweighted_rate: Option<f64>,
+    /// Taylor-linearized standard error (null below two households).
+    pub se: Option<f64>,
+    /// 95 % interval, Student t with n − 1 degrees of freedom.
+    pub ci_low: Option<f64>,
+    /// Upper end of the interval.
+    pub ci_high: Option<f64>,
+    /// n < 30: read the interval with care.
+    pub small_n: bool,
+}
+
+/// Progress against the applicable target.
+#[derive(Debug, Object)]
+#[oai(rename = "Progress")]
+pub struct ProgressDoc {
+    /// The target (`target.target` is the rate, `inherited` whether it comes from an
+    /// enclosing region, `proxy` the indicator standing in, if any).
+    pub target: serde_json::Value,
+    /// The rate compared.
+    pub rate: f64,
+    /// Rate minus target, percentage points.
+    pub gap_pp: f64,
+    /// Whether the target is met.
+    pub met: bool,
+    /// Plan phase of the year: `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30.
+    pub phase: Option<String>,
+}
+
+/// One group (a region in a year) with every indicator.
+#[derive(Debug, Object)]
+#[oai(rename = "IndicatorGroup")]
+pub struct GroupDoc {
+    /// Region code at the grouping level.
+    pub region_code: Option<String>,
+    /// Survey year.
+    pub year: Option<i32>,
+    /// Region name, Chinese.
+    pub region_name_zh: Option<String>,
+    /// Region name, English.
+    pub region_name_en: Option<String>,
+    /// Households (surveys) in the group.
+    pub households: u64,
+    /// Each indicator by key (`film_recovery_rate`, `pesticide_packaging_recovery_rate`,
+    /// `pesticide_packaging_recovery_rate_kg`, `straw_utilization_rate`,
+    /// `yak_dung_utilization_rate`, `film_thickness_compliance_rate`, `degradable_film_share`).
+    pub indicators: BTreeMap<String, EstimateDoc>,
+    /// Straw by the five uses: weighted kg, kg, share of collectable straw.
+    pub straw_uses: serde_json::Value,
+    /// Measured versus estimated straw and dung, kg, and what was left out.
+    pub provenance: serde_json::Value,
+    /// Data-quality flags.
+    pub quality: serde_json::Value,
+    /// Progress against targets, by indicator key.
+    pub progress: BTreeMap<String, ProgressDoc>,
+}
+
+/// Indicators by group.
+#[derive(Debug, Object)]
+#[oai(rename = "Indicators")]
+pub struct IndicatorsDoc {
+    /// When the figures were computed; every survey stored before then counts.
+    pub as_of: DateTime<Utc>,
+    /// The grouping level.
+    pub level: String,
+    /// Whether groups are split by year.
+    pub by_year: bool,
+    /// Which review states count.
+    pub review: String,
+    /// The groups, by region code then year.
+    pub groups: Vec<GroupDoc>,
+}
+
+#[derive(Serialize)]
+struct IndicatorsBody<'a> {
+    as_of: DateTime<Utc>,
+    level: &'a str,
+    by_year: bool,
+    review: &'a str,
+    groups: Vec<GroupReport>,
+}
+
+/// A pre-serialized JSON body with its ETag, or 304.
+pub enum CachedJson {
+    /// The body.
+    Ok(Arc<CachedResponse>),
+    /// The client's copy is current.
+    NotModified(String),
+}
+
+impl IntoResponse for CachedJson {
+    fn into_response(self) -> Response {
+        match self {
+            CachedJson::Ok(cached) => Response::builder()
+                .content_type("application/json; charset=utf-8")
+                .header("ETag", cached.etag.clone())
+                .header("Cache-Control", "private, no-cache")
+                .body(cached.body.clone()),
+            CachedJson::NotModified(etag) => Response::builder()
+                .status(StatusCode::NOT_MODIFIED)
+                .header("ETag", etag)
+                .finish(),
+        }
+    }
+}
+
+impl ApiResponse for CachedJson {
+    fn meta() -> MetaResponses {
+        let etag = || MetaHeader {
+            name: "ETag".to_owned(),
+            description: Some(
+                "Send back as If-None-Match to get 304 while nothing changed.".to_owned(),
+            ),
+            required: true,
+            deprecated: false,
+            schema: String::schema_ref(),
+        };
+        MetaResponses {
+            responses: vec![
+                MetaResponse {
+                    description: "Indicators by group.",
+                    status: Some(200),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: IndicatorsDoc::schema_ref(),
+                    }],
+                    headers: vec![etag()],
+                },
+                MetaResponse {
+                    description: "Not modified since the ETag in If-None-Match.",
+                    status: Some(304),
+                    status_range: None,
+                    content: vec![],
+                    headers: vec![etag()],
+                },
+            ],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        IndicatorsDoc::register(registry);
+    }
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
+impl IndicatorsApi {
+    /// Indicators by region and year
+    ///
+    /// Every indicator (film recovery, pesticide-packaging recovery by count and by kg,
+    /// straw utilization with its five uses, yak-dung utilization, film thickness
+    /// compliance, degradable-film share) as ratios of totals for each group, with
+    /// numerator, denominator, n, the weighted estimate and its 95 % interval, measured
+    /// versus estimated amounts, data-quality flags, and progress against the applicable
+    /// target with the plan phase. Limited to the caller's region. Rejected surveys never
+    /// count; `review=approved` counts approved ones only.
+    #[oai(path = "/indicators", method = "get", operation_id = "indicators")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter per filter, as the API documents them"
+    )]
+    async fn indicators(
+        &self,
+        auth: Auth,
+        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
+        level: Query<Option<LevelParam>>,
+        /// Only this region (any level) and what lies below it.
+        region: Query<Option<String>>,
+        /// Only this year.
+        year: Query<Option<i32>>,
+        /// From this year (inclusive).
+        from: Query<Option<i32>>,
+        /// To this year (inclusive).
+        to: Query<Option<i32>>,
+        /// Split groups by year (default true).
+        by_year: Query<Option<bool>>,
+        /// Only this indicator (by key); all by default.
+        indicator: Query<Option<String>>,
+        /// `counted` (every state but rejected, default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+        /// The ETag of a previous response.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> Result<CachedJson, ApiError> {
+        let storage = &self.state.storage;
+        let principal = auth.principal();
+        let level = level.0.unwrap_or(LevelParam::County);
+        let region_level = match level {
+            LevelParam::County => Some(RegionLevel::County),
+            LevelParam::Prefecture => Some(RegionLevel::Prefecture),
+            LevelParam::Province => Some(RegionLevel::Province),
+            LevelParam::All => None,
+        };
+        let region = match region.0 {
+            None => None,
+            Some(code) => Some(
+                storage
+                    .regions()
+                    .get(&code)
+                    .map(|r| (r.code.clone(), r.level))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "unknown_region",
+                            format!("区划代码 {code} 不存在"),
+                            format!("region {code:?} is not known"),
+                        )
+                        .at("region")
+                    })?,
+            ),
+        };
+        let indicator = match indicator.0 {
+            None => None,
+            Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
+                let keys: Vec<&str> = Indicator::ALL.iter().map(|i| i.key()).collect();
+                ApiError::bad_request(
+                    "unknown_indicator",
+                    format!("指标 {key} 不存在,可选:{}", keys.join(", ")),
+                    format!("indicator {key:?} is not known; one of {}", keys.join(", ")),
+                )
+                .at("indicator")
+            })?),
+        };
+        let (from_year, to_year) = match year.0 {
+            Some(y) => (Some(y), Some(y)),
+            None => (from.0, to.0),
+        };
+        if let (Some(f), Some(t)) = (from_year, to_year) {
+            if f > t {
+                return Err(ApiError::bad_request(
+                    "invalid_range",
+                    "起始年份晚于结束年份",
+                    "from is after to",
+                )
+                .at("from"));
+            }
+        }
+        let review = review.0.unwrap_or(ReviewFilter::Counted);
+        let query = IndicatorQuery {
+            level: region_level,
+            by_year: by_year.0.unwrap_or(true),
+            region,
+            scope: principal.survey_scope(storage.regions()),
+            from_year,
+            to_year,
+            approved_only: review == ReviewFilter::Approved,
+        };
+        let key = format!("{query:?}|{indicator:?}");
+        let version = storage.data_version().await?;
+        let cached = self.state.indicator_cache.get(&key, version);
+        let response = match cached {
+            Some(cached) => cached,
+            None => {
+                let sums = storage.indicator_sums(&query).await?;
+                let targets = TargetTable::builtin();
+                let groups: Vec<GroupReport> = sums
+                    .into_iter()
+                    .map(|sums| {
+                        let mut report = GroupReport::new(
+                            sums.into_indicators(storage.regions()),
+                            storage.regions(),
+                            &targets,
+                        );
+                        if let Some(only) = indicator {
+                            report.group.indicators.retain(|i, _| *i == only);
+                            report.progress.retain(|i, _| *i == only);
+                        }
+                        report
+                    })
+                    .collect();
+                let level_key = match level {
+                    LevelParam::County => "county",
+                    LevelParam::Prefecture => "prefecture",
+                    LevelParam::Province => "province",
+                    LevelParam::All => "all",
+                };
+                let review_key = match review {
+                    ReviewFilter::Counted => "counted",
+                    ReviewFilter::Approved => "approved",
+                };
+                let body = IndicatorsBody {
+                    as_of: Utc::now(),
+                    level: level_key,
+                    by_year: query.by_year,
+                    review: review_key,
+                    groups,
+                };
+                let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
+                let etag = format!(
+                    "\"{}\"",
+                    &hex::encode(Sha256::digest(format!("{key}|{version}|{text}")))[..32]
+                );
+                self.state.indicator_cache.put(
+                    key,
+                    Arc::new(CachedResponse {
+                        version,
+                        etag,
+                        body: text,
+                    }),
+                )
+            }
+        };
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == response.etag))
+        {
+            return Ok(CachedJson::NotModified(response.etag.clone()));
+        }
+        Ok(CachedJson::Ok(response))
+    }
+}
+
+impl IndicatorCache {
+    fn get(&self, key: &str, version: i64) -> Option<Arc<CachedResponse>> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|c| c.version == version).cloned()
+    }
+
+    fn put(&self, key: String, response: Arc<CachedResponse>) -> Arc<CachedResponse> {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, response.clone());
+        }
+        response
+    }
+}

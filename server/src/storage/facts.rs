@@ -1,0 +1,440 @@
+//! Per-survey indicator facts and the grouped sums the indicators are finished from.
+//!
+//! When a survey is stored or corrected, the analytics crate reduces it to its
+//! [`HouseholdFacts`] and they are written to `survey_facts` in the same transaction. The
+//! indicators endpoint then asks the database for eight sums per indicator and group
+//! (see `agriwaste_analytics::estimate::RatioSums`) and hands them to the crate, which
+//! computes the rates, intervals and flags: the database filters and sums, the crate
+//! does the statistics, and no survey JSON is read.
+
+use agriwaste_analytics::aggregate::GroupSums;
+use agriwaste_analytics::estimate::RatioSums;
+use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
+use agriwaste_analytics::review::ReviewState;
+use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use uuid::Uuid;
+
+use super::surveys::SurveyScope;
+use super::{Storage, StorageError};
+
+const TABLE: &str = "survey_facts";
+
+/// Each indicator and the prefix of its `_y` / `_x` columns.
+const INDICATOR_COLUMNS: [(Indicator, &str); 7] = [
+    (Indicator::FilmRecovery, "film_recovery"),
+    (Indicator::PesticidePackagingRecovery, "pesticide_count"),
+    (Indicator::PesticidePackagingRecoveryKg, "pesticide_kg"),
+    (Indicator::StrawUtilization, "straw_utilization"),
+    (Indicator::YakDungUtilization, "yak_dung_utilization"),
+    (Indicator::FilmThicknessCompliance, "film_thickness"),
+    (Indicator::DegradableFilmShare, "degradable_share"),
+];
+
+/// The straw-use columns, in `StrawUse::ALL` order.
+const STRAW_USE_COLUMNS: [&str; 5] = [
+    "straw_fertilizer_kg",
+    "straw_feed_kg",
+    "straw_substrate_kg",
+    "straw_fuel_kg",
+    "straw_raw_material_kg",
+];
+
+fn col(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Writes (or rewrites) a survey's facts; call inside the transaction that stores it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the copied filter columns, each named"
+)]
+pub(crate) async fn write_facts(
+    conn: &impl ConnectionTrait,
+    survey: &Survey,
+    warnings: usize,
+    review: ReviewState,
+    prefecture_code: &str,
+    province_code: &str,
+    coefficients: &Coefficients,
+) -> Result<(), DbErr> {
+    let facts = HouseholdFacts::from_survey(survey, coefficients, None);
+    let id = survey.id.to_string();
+    let delete = Query::delete()
+        .from_table(col(TABLE))
+        .and_where(Expr::col(col("survey_id")).eq(id.clone()))
+        .to_owned();
+    conn.execute(&delete).await?;
+    let mut columns: Vec<Alias> = [
+        "survey_id",
+        "county_code",
+        "prefecture_code",
+        "province_code",
+        "survey_year",
+        "technician",
+        "review_state",
+        "weight",
+        "warnings",
+    ]
+    .into_iter()
+    .map(col)
+    .collect();
+    let mut values: Vec<sea_orm::Value> = vec![
+        id.into(),
+        survey.county_code.clone().into(),
+        prefecture_code.to_owned().into(),
+        province_code.to_owned().into(),
+        survey.year().into(),
+        survey.technician.clone().into(),
+        review.key().into(),
+        facts.weight.into(),
+        (warnings as i32).into(),
+    ];
+    for (indicator, prefix) in INDICATOR_COLUMNS {
+        let ratio = facts.get(indicator);
+        columns.push(col(&format!("{prefix}_y")));
+        values.push(ratio.map(|r| r.y).into());
+        columns.push(col(&format!("{prefix}_x")));
+        values.push(ratio.map(|r| r.x).into());
+    }
+    for (name, kg) in STRAW_USE_COLUMNS.into_iter().zip(facts.straw_uses_kg) {
+        columns.push(col(name));
+        values.push(kg.into());
+    }
+    for (name, value) in [
+        (
+            "straw_estimated_kg",
+            sea_orm::Value::from(facts.straw_estimated_kg),
+        ),
+        ("dung_estimated_kg", facts.dung_estimated_kg.into()),
+        (
+            "straw_crops_excluded",
+            (facts.straw_crops_excluded as i32).into(),
+        ),
+        ("dung_excluded", i32::from(facts.dung_excluded).into()),
+        ("film_kg_per_mu", facts.film_kg_per_mu.into()),
+    ] {
+        columns.push(col(name));
+        values.push(value);
+    }
+    let mut insert = Query::insert();
+    insert.into_table(col(TABLE)).columns(columns);
+    insert
+        .values(values.into_iter().map(Expr::val))
+        .map_err(|e| DbErr::Custom(format!("survey facts: {e}")))?;
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Keeps the facts' copy of the review state in step with the surveys'.
+pub(crate) async fn set_review_state(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+    review: ReviewState,
+) -> Result<(), DbErr> {
+    let update = Query::update()
+        .table(col(TABLE))
+        .value(col("review_state"), review.key())
+        .and_where(Expr::col(col("survey_id")).is_in(ids.to_vec()))
+        .to_owned();
+    conn.execute(&update).await?;
+    Ok(())
+}
+
+/// Which surveys count, and how to group them.
+#[derive(Debug, Clone)]
+pub struct IndicatorQuery {
+    /// Group by this region level (none: one group for every region).
+    pub level: Option<RegionLevel>,
+    /// Split groups by year.
+    pub by_year: bool,
+    /// Only surveys in this region.
+    pub region: Option<(String, RegionLevel)>,
+    /// The caller's scope.
+    pub scope: SurveyScope,
+    /// Years, inclusive.
+    pub from_year: Option<i32>,
+    /// Years, inclusive.
+    pub to_year: Option<i32>,
+    /// Approved surveys only (otherwise every state but rejected).
+    pub approved_only: bool,
+}
+
+fn region_column(level: RegionLevel) -> &'static str {
+    match level {
+        RegionLevel::County => "county_code",
+        RegionLevel::Prefecture => "prefecture_code",
+        RegionLevel::Province => "province_code",
+    }
+}
+
+fn filtered(query: &IndicatorQuery) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(col(TABLE));
+    for (code, level) in [&query.scope.region, &query.region].into_iter().flatten() {
+        select.and_where(Expr::col(col(region_column(*level))).eq(code.clone()));
+    }
+    if let Some(counties) = &query.scope.counties {
+        select.and_where(Expr::col(col("county_code")).is_in(counties.clone()));
+    }
+    if let Some(technician) = &query.scope.technician {
+        select.and_where(Expr::col(col("technician")).eq(technician.clone()));
+    }
+    if let Some(from) = query.from_year {
+        select.and_where(Expr::col(col("survey_year")).gte(from));
+    }
+    if let Some(to) = query.to_year {
+        select.and_where(Expr::col(col("survey_year")).lte(to));
+    }
+    if query.approved_only {
+        select.and_where(Expr::col(col("review_state")).eq(ReviewState::Approved.key()));
+    } else {
+        select.and_where(Expr::col(col("review_state")).ne(ReviewState::Rejected.key()));
+    }
+    select
+}
+
+fn group_columns(query: &IndicatorQuery, select: &mut SelectStatement) {
+    if let Some(level) = query.level {
+        select.expr_as(Expr::col(col(region_column(level))), col("g_region"));
+        select.group_by_col(col(region_column(level)));
+        select.order_by(col(region_column(level)), Order::Asc);
+    }
+    if query.by_year {
+        select.expr_as(Expr::col(col("survey_year")), col("g_year"));
+        select.group_by_col(col("survey_year"));
+        select.order_by(col("survey_year"), Order::Asc);
+    }
+}
+
+fn key_of(row: &QueryResult, query: &IndicatorQuery) -> Result<GroupKey, DbErr> {
+    Ok(GroupKey {
+        region_code: if query.level.is_some() {
+            Some(row.try_get::<String>("", "g_region")?)
+        } else {
+            None
+        },
+        year: if query.by_year {
+            Some(row.try_get::<i32>("", "g_year")?)
+        } else {
+            None
+        },
+    })
+}
+
+fn sum(row: &QueryResult, name: &str) -> Result<f64, DbErr> {
+    Ok(row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0))
+}
+
+fn count(row: &QueryResult, name: &str) -> Result<u64, DbErr> {
+    Ok(row
+        .try_get::<Option<i64>>("", name)?
+        .unwrap_or(0)
+        .clamp(0, i64::MAX) as u64)
+}
+
+impl Storage {
+    /// The grouped sums of the surveys matching `query`, one database round trip for the
+    /// sums and one for the film-per-mu values the outlier flags need.
+    pub async fn indicator_sums(
+        &self,
+        query: &IndicatorQuery,
+    ) -> Result<Vec<GroupSums>, StorageError> {
+        let mut select = filtered(query);
+        group_columns(query, &mut select);
+        select.expr_as(Expr::cust("COUNT(*)"), col("households"));
+        select.expr_as(
+            Expr::cust("SUM(CASE WHEN warnings > 0 THEN 1 ELSE 0 END)"),
+            col("warned"),
+        );
+        select.expr_as(
+            Expr::cust("SUM(CASE WHEN pesticide_count_y > pesticide_count_x THEN 1 ELSE 0 END)"),
+            col("returned_exceeds"),
+        );
+        for (_, p) in INDICATOR_COLUMNS {
+            for (alias, expr) in [
+                ("n", format!("COUNT({p}_x)")),
+                ("wy", format!("SUM(weight * {p}_y)")),
+                ("wx", format!("SUM(weight * {p}_x)")),
+                ("y", format!("SUM({p}_y)")),
+                ("x", format!("SUM({p}_x)")),
+                ("wwyy", format!("SUM(weight * {p}_y * weight * {p}_y)")),
+                ("wwxx", format!("SUM(weight * {p}_x * weight * {p}_x)")),
+                ("wwxy", format!("SUM(weight * {p}_x * weight * {p}_y)")),
+            ] {
+                select.expr_as(Expr::cust(expr), col(&format!("{p}_{alias}")));
+            }
+        }
+        for name in STRAW_USE_COLUMNS {
+            select.expr_as(
+                Expr::cust(format!("SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN weight * {name} ELSE 0.0 END)")),
+                col(&format!("{name}_w")),
+            );
+            select.expr_as(
+                Expr::cust(format!(
+                    "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN {name} ELSE 0.0 END)"
+                )),
+                col(&format!("{name}_raw")),
+            );
+        }
+        for (alias, expr) in [
+            (
+                "straw_measured",
+                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_utilization_x - straw_estimated_kg ELSE 0.0 END)",
+            ),
+            (
+                "straw_estimated",
+                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_estimated_kg ELSE 0.0 END)",
+            ),
+            (
+                "dung_measured",
+                "SUM(CASE WHEN yak_dung_utilization_x IS NOT NULL THEN yak_dung_utilization_x - dung_estimated_kg ELSE 0.0 END)",
+            ),
+            (
+                "dung_estimated",
+                "SUM(CASE WHEN yak_dung_utilization_x IS NOT NULL THEN dung_estimated_kg ELSE 0.0 END)",
+            ),
+        ] {
+            select.expr_as(Expr::cust(expr), col(alias));
+        }
+        select.expr_as(
+            Expr::cust("SUM(straw_crops_excluded)"),
+            col("straw_excluded"),
+        );
+        select.expr_as(Expr::cust("SUM(dung_excluded)"), col("dung_excluded_n"));
+        let rows = self.db.query_all(&select).await?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut sums = GroupSums {
+                key: key_of(row, query)?,
+                households: count(row, "households")? as usize,
+                surveys_with_warnings: count(row, "warned")? as usize,
+                households_returned_exceeds_used: count(row, "returned_exceeds")? as usize,
+                ..GroupSums::default()
+            };
+            for (indicator, p) in INDICATOR_COLUMNS {
+                let get = |alias: &str| sum(row, &format!("{p}_{alias}"));
+                sums.indicators.insert(
+                    indicator,
+                    RatioSums {
+                        n: count(row, &format!("{p}_n"))?,
+                        wy: get("wy")?,
+                        wx: get("wx")?,
+                        y: get("y")?,
+                        x: get("x")?,
+                        wwyy: get("wwyy")?,
+                        wwxx: get("wwxx")?,
+                        wwxy: get("wwxy")?,
+                    },
+                );
+            }
+            for (k, name) in STRAW_USE_COLUMNS.into_iter().enumerate() {
+                sums.straw_uses_weighted_kg[k] = sum(row, &format!("{name}_w"))?;
+                sums.straw_uses_kg[k] = sum(row, &format!("{name}_raw"))?;
+            }
+            sums.provenance.straw_measured_kg = sum(row, "straw_measured")?;
+            sums.provenance.straw_estimated_kg = sum(row, "straw_estimated")?;
+            sums.provenance.dung_measured_kg = sum(row, "dung_measured")?;
+            sums.provenance.dung_estimated_kg = sum(row, "dung_estimated")?;
+            sums.provenance.straw_crops_excluded = count(row, "straw_excluded")? as u32;
+            sums.provenance.dung_sections_excluded = count(row, "dung_excluded_n")? as u32;
+            groups.push(sums);
+        }
+
+        // Medians cannot be summed: fetch the film-per-mu values, two columns and the keys.
+        let mut select = filtered(query);
+        if let Some(level) = query.level {
+            select.expr_as(Expr::col(col(region_column(level))), col("g_region"));
+        }
+        if query.by_year {
+            select.expr_as(Expr::col(col("survey_year")), col("g_year"));
+        }
+        select
+            .column(col("survey_id"))
+            .column(col("film_kg_per_mu"))
+            .and_where(Expr::col(col("film_kg_per_mu")).is_not_null());
+        let rows = self.db.query_all(&select).await?;
+        let index: std::collections::HashMap<GroupKey, usize> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.key.clone(), i))
+            .collect();
+        for row in &rows {
+            let key = key_of(row, query)?;
+            let id: String = row.try_get("", "survey_id")?;
+            let value: f64 = row.try_get("", "film_kg_per_mu")?;
+            if let (Some(&i), Ok(id)) = (index.get(&key), Uuid::parse_str(&id)) {
+                groups[i].film_kg_per_mu.push((value, id));
+            }
+        }
+        Ok(groups)
+    }
+
+    /// A number that changes whenever anything the indicators depend on changes: every
+    /// write appends to the audit log in its own transaction, so the log's last id is it.
+    pub async fn data_version(&self) -> Result<i64, StorageError> {
+        let select = Query::select()
+            .expr_as(Expr::cust("MAX(id)"), col("v"))
+            .from(col("audit_log"))
+            .to_owned();
+        let row = self.db.query_one(&select).await?;
+        Ok(row
+            .and_then(|r| r.try_get::<Option<i64>>("", "v").ok().flatten())
+            .unwrap_or(0))
+    }
+
+    /// Computes facts for surveys stored before facts existed (or by an older version):
+    /// run at start-up, cheap when there is nothing to do.
+    pub(crate) async fn backfill_facts(&self) -> Result<u64, StorageError> {
+        let mut written = 0;
+        loop {
+            let select = Query::select()
+                .columns([
+                    (col("s"), col("id")),
+                    (col("s"), col("payload")),
+                    (col("s"), col("warning_count")),
+                    (col("s"), col("review_state")),
+                    (col("s"), col("prefecture_code")),
+                    (col("s"), col("province_code")),
+                ])
+                .from_as(col("surveys"), col("s"))
+                .left_join(
+                    col(TABLE),
+                    Expr::col((col(TABLE), col("survey_id"))).equals((col("s"), col("id"))),
+                )
+                .and_where(Expr::col((col(TABLE), col("survey_id"))).is_null())
+                .limit(500)
+                .to_owned();
+            let rows = self.db.query_all(&select).await?;
+            if rows.is_empty() {
+                return Ok(written);
+            }
+            let _writer = self.write_guard().await;
+            let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+            for row in &rows {
+                let id: String = row.try_get("", "id")?;
+                let payload: String = row.try_get("", "payload")?;
+                let survey: Survey = serde_json::from_str(&payload)
+                    .map_err(|e| StorageError::Corrupt(format!("survey {id}"), e.to_string()))?;
+                let state: String = row.try_get("", "review_state")?;
+                let review = ReviewState::from_key(&state).unwrap_or(ReviewState::Received);
+                let warnings: i32 = row.try_get("", "warning_count")?;
+                let prefecture: String = row.try_get("", "prefecture_code")?;
+                let province: String = row.try_get("", "province_code")?;
+                write_facts(
+                    &txn,
+                    &survey,
+                    Ord::max(warnings, 0) as usize,
+                    review,
+                    &prefecture,
+                    &province,
+                    &self.coefficients,
+                )
+                .await?;
+                written += 1;
+            }
+            txn.commit().await?;
+        }
+    }
+}

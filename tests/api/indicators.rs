@@ -1,0 +1,377 @@
+//! The indicators endpoint against an independent reference computation over the same
+//! fixture: the definitions of REFERENCE.md re-implemented here from the survey JSON,
+//! not a call into the analytics crate.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use e2e::{Backend, TestApp, client_with, json_of, on_both_backends, synthetic_surveys};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    indicators_match_an_independent_computation,
+    indicators_follow_review_scope_and_writes
+);
+
+/// Straw-to-grain ratios of `coefficients.csv` (the unconfirmed crops have none).
+fn grain_ratio(crop: &str) -> Option<f64> {
+    match crop {
+        "spring_wheat" => Some(1.06),
+        "rapeseed" => Some(2.87),
+        "potato" => Some(0.71),
+        _ => None,
+    }
+}
+const COLLECTABLE: f64 = 0.81;
+const DUNG_PER_HEAD_DAY: f64 = 2.15;
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+/// One household's (numerator, denominator) per indicator key, by the definitions.
+fn household(s: &Value) -> BTreeMap<&'static str, (f64, f64)> {
+    let mut out = BTreeMap::new();
+    let film = &s["film"];
+    if let Some(used) = num(&film["used_kg"]) {
+        let degradable = num(&film["degradable_kg"]).unwrap_or(0.0);
+        out.insert(
+            "film_recovery_rate",
+            (num(&film["recovered_kg"]).unwrap_or(0.0), used),
+        );
+        out.insert("degradable_film_share", (degradable, used));
+        let polyethylene = (used - degradable).max(0.0);
+        if let (Some(mm), true) = (num(&film["thickness_mm"]), polyethylene > 0.0) {
+            out.insert(
+                "film_thickness_compliance_rate",
+                (if mm >= 0.010 { polyethylene } else { 0.0 }, polyethylene),
+            );
+        }
+    }
+    let p = &s["pesticide_packaging"];
+    if let (Some(used), Some(returned)) = (num(&p["used_count"]), num(&p["returned_count"])) {
+        out.insert("pesticide_packaging_recovery_rate", (returned, used));
+        if let (Some(used_kg), Some(returned_kg)) = (num(&p["used_kg"]), num(&p["returned_kg"])) {
+            out.insert(
+                "pesticide_packaging_recovery_rate_kg",
+                (returned_kg, used_kg),
+            );
+        }
+    }
+    let mut straw: Option<(f64, f64)> = None;
+    for crop in s["straw"].as_array().cloned().unwrap_or_default() {
+        let collectable = match num(&crop["straw_kg"]) {
+            Some(kg) => Some(kg),
+            None => num(&crop["yield_kg"])
+                .zip(grain_ratio(crop["crop"].as_str().unwrap_or("")))
+                .map(|(y, r)| y * r * COLLECTABLE),
+        };
+        if let Some(x) = collectable {
+            let used: f64 = [
+                "fertilizer_kg",
+                "feed_kg",
+                "substrate_kg",
+                "fuel_kg",
+                "raw_material_kg",
+            ]
+            .iter()
+            .filter_map(|k| num(&crop[*k]))
+            .sum();
+            let total = straw.get_or_insert((0.0, 0.0));
+            total.0 += used;
+            total.1 += x;
+        }
+    }
+    if let Some(straw) = straw {
+        out.insert("straw_utilization_rate", straw);
+    }
+    let dung = &s["yak_dung"];
+    if dung.is_object() {
+        let produced = num(&dung["produced_kg"])
+            .or_else(|| num(&dung["yak_head"]).map(|h| h * 365.0 * DUNG_PER_HEAD_DAY));
+        if let Some(x) = produced {
+            let used: f64 = ["fuel_kg", "fertilizer_kg", "other_kg"]
+                .iter()
+                .filter_map(|k| num(&dung[*k]))
+                .sum();
+            out.insert("yak_dung_utilization_rate", (used, x));
+        }
+    }
+    out
+}
+
+/// (n, Σwy, Σwx, R, unweighted R, SE) of a group, SE by the two-pass Taylor formula.
+fn reference(
+    members: &[(f64, (f64, f64))],
+) -> (usize, f64, f64, Option<f64>, Option<f64>, Option<f64>) {
+    let n = members.len();
+    let wy: f64 = members.iter().map(|(w, (y, _))| w * y).sum();
+    let wx: f64 = members.iter().map(|(w, (_, x))| w * x).sum();
+    let y: f64 = members.iter().map(|(_, (y, _))| y).sum();
+    let x: f64 = members.iter().map(|(_, (_, x))| x).sum();
+    let rate = (wx != 0.0).then(|| wy / wx);
+    let unweighted = (x != 0.0).then(|| y / x);
+    let se = rate.filter(|_| n >= 2).map(|r| {
+        let z: Vec<f64> = members
+            .iter()
+            .map(|(w, (y, x))| w * (y - r * x) / wx)
+            .collect();
+        let mean = z.iter().sum::<f64>() / n as f64;
+        let ss: f64 = z.iter().map(|v| (v - mean) * (v - mean)).sum();
+        (n as f64 / (n as f64 - 1.0) * ss).sqrt()
+    });
+    (n, wy, wx, rate, unweighted, se)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+async fn indicators_match_an_independent_computation(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(600);
+    for chunk in surveys.chunks(300) {
+        assert_eq!(
+            app.post("/api/v1/surveys/batch", &json!({ "surveys": chunk }))
+                .await?
+                .0,
+            200
+        );
+    }
+    // Reject a few: they must not count.
+    let rejected: Vec<String> = surveys
+        .iter()
+        .step_by(17)
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
+    for id in &rejected {
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/surveys/{id}/review"),
+                &json!({"state": "rejected"}),
+            )
+            .await?;
+        assert_eq!(status, 200);
+    }
+
+    let (status, body) = app.get("/api/v1/indicators?level=county").await?;
+    assert_eq!(status, 200, "{body}");
+    let mut groups: BTreeMap<(String, i64), Vec<&Value>> = BTreeMap::new();
+    for s in surveys
+        .iter()
+        .filter(|s| !rejected.iter().any(|r| s["id"] == r.as_str()))
+    {
+        let year: i64 = s["surveyed_on"]
+            .as_str()
+            .and_then(|d| d[..4].parse().ok())
+            .unwrap_or(0);
+        groups
+            .entry((s["county_code"].as_str().unwrap_or("").to_owned(), year))
+            .or_default()
+            .push(s);
+    }
+    let api_groups = body["groups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(api_groups.len(), groups.len());
+    let mut checked = 0;
+    for g in &api_groups {
+        let key = (
+            g["region_code"].as_str().unwrap_or("").to_owned(),
+            g["year"].as_i64().unwrap_or(0),
+        );
+        let members = &groups[&key];
+        assert_eq!(
+            g["households"].as_u64(),
+            Some(members.len() as u64),
+            "{key:?}"
+        );
+        let facts: Vec<(f64, BTreeMap<&str, (f64, f64)>)> = members
+            .iter()
+            .map(|s| (num(&s["weight"]).unwrap_or(1.0), household(s)))
+            .collect();
+        for (indicator, estimate) in g["indicators"].as_object().cloned().unwrap_or_default() {
+            let obs: Vec<(f64, (f64, f64))> = facts
+                .iter()
+                .filter_map(|(w, f)| f.get(indicator.as_str()).map(|r| (*w, *r)))
+                .collect();
+            let (n, wy, wx, rate, unweighted, se) = reference(&obs);
+            let what = format!("{key:?} {indicator}");
+            assert_eq!(estimate["n"].as_u64(), Some(n as u64), "{what}");
+            assert!(
+                close(
+                    estimate["weighted_numerator"].as_f64().unwrap_or(f64::NAN),
+                    wy
+                ),
+                "{what} Σwy"
+            );
+            assert!(
+                close(
+                    estimate["weighted_denominator"]
+                        .as_f64()
+                        .unwrap_or(f64::NAN),
+                    wx
+                ),
+                "{what} Σwx"
+            );
+            match (estimate["rate"].as_f64(), rate) {
+                (Some(a), Some(b)) => assert!(close(a, b), "{what}: rate {a} vs {b}"),
+                (None, None) => {}
+                other => panic!("{what}: rate {other:?}"),
+            }
+            match (estimate["unweighted_rate"].as_f64(), unweighted) {
+                (Some(a), Some(b)) => assert!(close(a, b), "{what}: unweighted {a} vs {b}"),
+                (None, None) => {}
+                other => panic!("{what}: unweighted {other:?}"),
+            }
+            match (estimate["se"].as_f64(), se) {
+                // The server computes the variance from sums of squares (all a database can
+                // give), which loses a few digits when every household has nearly the same
+                // rate: agreement to 1e-6 relative, or 1e-9 absolute on the rate scale.
+                (Some(a), Some(b)) => {
+                    assert!((a - b).abs() <= 1e-9 + 1e-6 * b, "{what}: se {a} vs {b}")
+                }
+                (None, None) => {}
+                other => panic!("{what}: se {other:?}"),
+            }
+            if let (Some(r), Some(lo), Some(hi), Some(se)) = (
+                estimate["rate"].as_f64(),
+                estimate["ci_low"].as_f64(),
+                estimate["ci_high"].as_f64(),
+                estimate["se"].as_f64(),
+            ) {
+                // Symmetric, and wider than the normal interval (Student t, n − 1 df).
+                assert!(close(hi - r, r - lo), "{what}: interval not symmetric");
+                assert!(
+                    se == 0.0 || (hi - r) / se > 1.959,
+                    "{what}: interval too narrow"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} estimates checked");
+    Ok(())
+}
+
+async fn indicators_follow_review_scope_and_writes(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(300);
+    assert_eq!(
+        app.post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
+            .await?
+            .0,
+        200
+    );
+    let households = |body: &Value| -> u64 {
+        body["groups"]
+            .as_array()
+            .map(|g| g.iter().filter_map(|x| x["households"].as_u64()).sum())
+            .unwrap_or(0)
+    };
+
+    // Pooled over all regions and years: one group with every survey.
+    let (_, all) = app
+        .get("/api/v1/indicators?level=all&by_year=false")
+        .await?;
+    assert_eq!(all["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(households(&all), 300);
+    // Targets and phases: 阿里 counties inherit the 2030 prefecture targets.
+    let (_, ali) = app.get("/api/v1/indicators?level=prefecture&region=542500&year=2025&indicator=yak_dung_utilization_rate").await?;
+    let group = &ali["groups"][0];
+    assert_eq!(group["region_code"], "542500");
+    assert_eq!(group["indicators"].as_object().map(|m| m.len()), Some(1));
+    let progress = &group["progress"]["yak_dung_utilization_rate"];
+    assert_eq!(progress["target"]["target"]["target"], 0.93);
+    assert_eq!(progress["phase"], "near");
+    let gap = progress["gap_pp"].as_f64().unwrap_or(f64::NAN);
+    let rate = group["indicators"]["yak_dung_utilization_rate"]["rate"]
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    assert!(close(gap, (rate - 0.93) * 100.0));
+
+    // Approved only: nothing until something is approved.
+    let (_, approved) = app
+        .get("/api/v1/indicators?level=all&review=approved")
+        .await?;
+    assert_eq!(households(&approved), 0);
+    let (_, bulk) = app
+        .post(
+            "/api/v1/surveys/bulk-review",
+            &json!({"filter": {"region": "542500"}, "state": "approved"}),
+        )
+        .await?;
+    let (_, approved) = app
+        .get("/api/v1/indicators?level=all&review=approved")
+        .await?;
+    assert_eq!(households(&approved), bulk["updated"].as_u64().unwrap_or(0));
+
+    // Scope: a key for 青海 sees no 阿里 group.
+    let (_, key) = app
+        .post(
+            "/api/v1/api-keys",
+            &json!({"name": "qh", "scope_code": "630000"}),
+        )
+        .await?;
+    let consumer = client_with(&[("x-api-key", key["secret"].as_str().unwrap_or_default())])?;
+    let (status, scoped) = json_of(
+        consumer
+            .get(app.url("/api/v1/indicators?level=prefecture"))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = scoped["groups"]
+        .as_array()
+        .map(|g| g.iter().filter_map(|x| x["region_code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c.starts_with("63")),
+        "{codes:?}"
+    );
+
+    // Caching: 304 while nothing changed; a new survey counts in the very next request.
+    let response = app
+        .client
+        .get(app.url("/api/v1/indicators?level=all"))
+        .send()
+        .await?;
+    let etag = response.headers()["etag"].to_str()?.to_owned();
+    let (_, before) = json_of(response).await?;
+    let again = app
+        .client
+        .get(app.url("/api/v1/indicators?level=all"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await?;
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(
+        app.post("/api/v1/surveys", &e2e::example_survey()).await?.0,
+        201
+    );
+    let after = app
+        .client
+        .get(app.url("/api/v1/indicators?level=all"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await?;
+    assert_eq!(after.status().as_u16(), 200);
+    assert_ne!(after.headers()["etag"].to_str()?, etag);
+    let (_, after) = json_of(after).await?;
+    assert_eq!(households(&after), households(&before) + 1);
+    assert!(after["as_of"].as_str() >= before["as_of"].as_str());
+
+    for (query, code) in [
+        ("level=district", "invalid_parameter"),
+        ("indicator=happiness", "unknown_indicator"),
+        ("from=2026&to=2024", "invalid_range"),
+        ("region=1", "unknown_region"),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/indicators?{query}")).await?;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some(code)),
+            "{query}"
+        );
+    }
+    Ok(())
+}
