@@ -35,6 +35,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Log format: `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// A font covering Chinese, for PNG charts (Debian's fonts-wqy-microhei by default).
+    pub chart_font: PathBuf,
 }
 
 /// How logs are written.
@@ -60,6 +62,7 @@ impl Default for Settings {
             max_attachment_bytes: 10 * 1024 * 1024,
             db_max_connections: 16,
             log_format: LogFormat::Text,
+            chart_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         }
     }
 }
@@ -118,6 +121,9 @@ pub struct SettingsArgs {
     /// Log format [default: text].
     #[arg(long, env = "AGRIWASTE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Font file covering Chinese, for PNG charts [default: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc].
+    #[arg(long, env = "AGRIWASTE_CHART_FONT")]
+    pub chart_font: Option<PathBuf>,
 }
 
 impl SettingsArgs {
@@ -150,6 +156,9 @@ impl SettingsArgs {
         }
         if let Some(format) = self.log_format {
             settings.log_format = format;
+        }
+        if let Some(font) = &self.chart_font {
+            settings.chart_font = font.clone();
         }
         Ok(settings)
     }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Computed indicator responses, by query and data version.
     pub indicator_cache: crate::api::indicators::IndicatorCache,
+    /// The bytes of the chart font, read once; PNG charts are unavailable without it.
+    pub chart_font: Option<Vec<u8>>,
 }
 
 /// A bound, ready-to-run server.
@@ -61,10 +63,18 @@ impl Application {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or(settings.bind);
+        let chart_font = match std::fs::read(&settings.chart_font) {
+            Ok(bytes) => Some(bytes),
+            Err(err) => {
+                tracing::warn!(font = %settings.chart_font.display(), error = %err, "no chart font: PNG charts unavailable (SVG still works)");
+                None
+            }
+        };
         let state = Arc::new(AppState {
             storage,
             settings,
             indicator_cache: Default::default(),
+            chart_font,
         });
         Ok(Application {
             acceptor,

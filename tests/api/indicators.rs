@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     indicators_match_an_independent_computation,
-    indicators_follow_review_scope_and_writes
+    indicators_follow_review_scope_and_writes,
+    charts_render_on_the_server
 );
 
 /// Straw-to-grain ratios of `coefficients.csv` (the unconfirmed crops have none).
@@ -29,8 +30,11 @@ fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
 
+/// A household's (numerator, denominator) per indicator key.
+type Ratios = BTreeMap<&'static str, (f64, f64)>;
+
 /// One household's (numerator, denominator) per indicator key, by the definitions.
-fn household(s: &Value) -> BTreeMap<&'static str, (f64, f64)> {
+fn household(s: &Value) -> Ratios {
     let mut out = BTreeMap::new();
     let film = &s["film"];
     if let Some(used) = num(&film["used_kg"]) {
@@ -184,7 +188,7 @@ async fn indicators_match_an_independent_computation(backend: Backend) -> Result
             Some(members.len() as u64),
             "{key:?}"
         );
-        let facts: Vec<(f64, BTreeMap<&str, (f64, f64)>)> = members
+        let facts: Vec<(f64, Ratios)> = members
             .iter()
             .map(|s| (num(&s["weight"]).unwrap_or(1.0), household(s)))
             .collect();
@@ -372,6 +376,69 @@ async fn indicators_follow_review_scope_and_writes(backend: Backend) -> Result<(
             (400, Some(code)),
             "{query}"
         );
+    }
+    Ok(())
+}
+
+async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(400);
+    assert_eq!(
+        app.post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
+            .await?
+            .0,
+        200
+    );
+    for (file, needle_zh, needle_en) in [
+        (
+            "indicator_by_region.svg?indicator=yak_dung_utilization_rate&year=2025&region=542500",
+            "牦牛粪便综合利用率",
+            "Yak dung",
+        ),
+        (
+            "trend.svg?region=542500&indicator=film_recovery_rate",
+            "近期",
+            "near term",
+        ),
+        ("straw_uses.svg?level=prefecture", "饲料化", "feed"),
+        ("map.svg?indicator=film_recovery_rate", "噶尔县", "Gar"),
+    ] {
+        for (lang, needle) in [("zh", needle_zh), ("en", needle_en)] {
+            let response = app
+                .client
+                .get(app.url(&format!("/api/v1/charts/{file}&lang={lang}")))
+                .send()
+                .await?;
+            assert_eq!(response.status().as_u16(), 200, "{file} {lang}");
+            assert_eq!(response.headers()["content-type"], "image/svg+xml");
+            let svg = response.text().await?;
+            assert!(
+                svg.starts_with("<svg") || svg.starts_with("<?xml"),
+                "{file}"
+            );
+            assert!(svg.contains(needle), "{file} {lang}: {needle} missing");
+        }
+    }
+    let png = app
+        .client
+        .get(app.url("/api/v1/charts/trend.png?region=630100&indicator=straw_utilization_rate"))
+        .send()
+        .await?;
+    assert_eq!(png.status().as_u16(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await?.starts_with(b"\x89PNG\r\n\x1a\n"));
+    for (file, status) in [
+        ("trend.svg", 400),
+        ("pie.svg", 404),
+        ("trend.gif?region=542500", 404),
+        ("indicator_by_region.svg?indicator=x", 400),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/charts/{file}")))
+            .send()
+            .await?;
+        assert_eq!(response.status().as_u16(), status, "{file}");
     }
     Ok(())
 }

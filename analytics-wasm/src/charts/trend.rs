@@ -80,16 +80,18 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
                 ],
                 color(tint).mix(alpha).filled(),
             )))?;
+            // Labelled at the foot of the band: rates and targets sit high on this chart,
+            // and a label at the top would collide with the target line.
             let (px, py) = chart.backend_coord(&(
                 (f64::from(from.max(first)) + f64::from(to.min(last))) / 2.0,
-                y_max,
+                0.0,
             ));
             let label = match lang {
                 Lang::Zh => phase.name_zh().to_owned(),
                 Lang::En => phase.name_en().to_owned(),
             };
             overlay.text(
-                (px, py + 16),
+                (px, py - 26),
                 12.0,
                 Align::Middle,
                 palette::INK,
@@ -103,7 +105,7 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
                 format!("{from}–{to}")
             };
             overlay.text(
-                (px, py + 30),
+                (px, py - 12),
                 10.0,
                 Align::Middle,
                 palette::GREY,

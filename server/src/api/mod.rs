@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod body;
+pub mod charts;
 pub mod error;
 pub mod health;
 pub mod indicators;
@@ -42,6 +43,7 @@ pub type Apis = (
     attachments::AttachmentsApi,
     regions::RegionsApi,
     indicators::IndicatorsApi,
+    charts::ChartsApi,
     accounts::AccountsApi,
 );
 
@@ -61,6 +63,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             state: state.clone(),
         },
         indicators::IndicatorsApi {
+            state: state.clone(),
+        },
+        charts::ChartsApi {
             state: state.clone(),
         },
         accounts::AccountsApi { state },

@@ -46,10 +46,6 @@ fn col(name: &str) -> Alias {
 }
 
 /// Writes (or rewrites) a survey's facts; call inside the transaction that stores it.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the copied filter columns, each named"
-)]
 pub(crate) async fn write_facts(
     conn: &impl ConnectionTrait,
     survey: &Survey,
@@ -173,24 +169,28 @@ fn filtered(query: &IndicatorQuery) -> SelectStatement {
     let mut select = Query::select();
     select.from(col(TABLE));
     for (code, level) in [&query.scope.region, &query.region].into_iter().flatten() {
-        select.and_where(Expr::col(col(region_column(*level))).eq(code.clone()));
+        select.and_where(Expr::col((col(TABLE), col(region_column(*level)))).eq(code.clone()));
     }
     if let Some(counties) = &query.scope.counties {
-        select.and_where(Expr::col(col("county_code")).is_in(counties.clone()));
+        select.and_where(Expr::col((col(TABLE), col("county_code"))).is_in(counties.clone()));
     }
     if let Some(technician) = &query.scope.technician {
-        select.and_where(Expr::col(col("technician")).eq(technician.clone()));
+        select.and_where(Expr::col((col(TABLE), col("technician"))).eq(technician.clone()));
     }
     if let Some(from) = query.from_year {
-        select.and_where(Expr::col(col("survey_year")).gte(from));
+        select.and_where(Expr::col((col(TABLE), col("survey_year"))).gte(from));
     }
     if let Some(to) = query.to_year {
-        select.and_where(Expr::col(col("survey_year")).lte(to));
+        select.and_where(Expr::col((col(TABLE), col("survey_year"))).lte(to));
     }
     if query.approved_only {
-        select.and_where(Expr::col(col("review_state")).eq(ReviewState::Approved.key()));
+        select.and_where(
+            Expr::col((col(TABLE), col("review_state"))).eq(ReviewState::Approved.key()),
+        );
     } else {
-        select.and_where(Expr::col(col("review_state")).ne(ReviewState::Rejected.key()));
+        select.and_where(
+            Expr::col((col(TABLE), col("review_state"))).ne(ReviewState::Rejected.key()),
+        );
     }
     select
 }
@@ -369,6 +369,93 @@ impl Storage {
             }
         }
         Ok(groups)
+    }
+
+    /// Households with a GPS fix and their ratio for `indicator`, for the map chart. At
+    /// most `limit` points, the most recent first (a map of more shows nothing more).
+    pub async fn map_points(
+        &self,
+        query: &IndicatorQuery,
+        indicator: Indicator,
+        limit: u64,
+    ) -> Result<Vec<HouseholdFacts>, StorageError> {
+        let prefix = INDICATOR_COLUMNS
+            .iter()
+            .find(|(i, _)| *i == indicator)
+            .map(|(_, p)| *p)
+            .unwrap_or("film_recovery");
+        let mut select = filtered(query);
+        select
+            .columns([
+                (col(TABLE), col("survey_id")),
+                (col(TABLE), col("county_code")),
+                (col(TABLE), col("survey_year")),
+                (col(TABLE), col("weight")),
+            ])
+            .expr_as(
+                Expr::col((col(TABLE), col(&format!("{prefix}_y")))),
+                col("ratio_y"),
+            )
+            .expr_as(
+                Expr::col((col(TABLE), col(&format!("{prefix}_x")))),
+                col("ratio_x"),
+            )
+            .columns([(col("s"), col("lat")), (col("s"), col("lon"))])
+            .join_as(
+                sea_orm::sea_query::JoinType::InnerJoin,
+                col("surveys"),
+                col("s"),
+                Expr::col((col("s"), col("id"))).equals((col(TABLE), col("survey_id"))),
+            )
+            .and_where(Expr::col((col("s"), col("lat"))).is_not_null())
+            .order_by((col("s"), col("seq")), Order::Desc)
+            .limit(limit);
+        let rows = self.db.query_all(&select).await?;
+        let mut points = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("", "survey_id")?;
+            let ratio = match (
+                row.try_get::<Option<f64>>("", "ratio_y")?,
+                row.try_get::<Option<f64>>("", "ratio_x")?,
+            ) {
+                (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
+                _ => None,
+            };
+            let mut facts = HouseholdFacts {
+                survey_id: Uuid::parse_str(&id)
+                    .map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))?,
+                county_code: row.try_get("", "county_code")?,
+                year: row.try_get("", "survey_year")?,
+                weight: row.try_get("", "weight")?,
+                film_recovery: None,
+                pesticide_recovery_count: None,
+                pesticide_recovery_kg: None,
+                straw_utilization: None,
+                yak_dung_utilization: None,
+                film_thickness_compliance: None,
+                degradable_film_share: None,
+                straw_uses_kg: [0.0; 5],
+                straw_estimated_kg: 0.0,
+                straw_crops_excluded: 0,
+                dung_estimated_kg: 0.0,
+                dung_excluded: false,
+                film_kg_per_mu: None,
+                warnings: 0,
+                lat: row.try_get("", "lat")?,
+                lon: row.try_get("", "lon")?,
+            };
+            match indicator {
+                Indicator::FilmRecovery => facts.film_recovery = ratio,
+                Indicator::PesticidePackagingRecovery => facts.pesticide_recovery_count = ratio,
+                Indicator::PesticidePackagingRecoveryKg => facts.pesticide_recovery_kg = ratio,
+                Indicator::StrawUtilization => facts.straw_utilization = ratio,
+                Indicator::YakDungUtilization => facts.yak_dung_utilization = ratio,
+                Indicator::FilmThicknessCompliance => facts.film_thickness_compliance = ratio,
+                Indicator::DegradableFilmShare => facts.degradable_film_share = ratio,
+            }
+            points.push(facts);
+        }
+        Ok(points)
     }
 
     /// A number that changes whenever anything the indicators depend on changes: every

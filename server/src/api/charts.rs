@@ -1,0 +1,266 @@
+//! `/api/v1/charts/{kind}.svg|png`: the analytics crate's charts, drawn on the server for
+//! bureaus to send up the chain and for API consumers, from the same grouped figures as
+//! `/api/v1/indicators`.
+
+use std::sync::Arc;
+
+use agriwaste_analytics::RegionLevel;
+use agriwaste_analytics::charts::{self, Chart, ChartOptions, Lang};
+use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
+use agriwaste_analytics::targets::TargetTable;
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::registry::{
+    MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::{ApiResponse, Enum, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::indicators::{LevelParam, ReviewFilter};
+use super::security::Auth;
+use crate::startup::AppState;
+use crate::storage::facts::IndicatorQuery;
+
+/// Most points drawn on the map chart.
+const MAP_POINTS: u64 = 20_000;
+
+/// Endpoint.
+pub struct ChartsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Language of titles and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum LangParam {
+    /// Chinese (default).
+    Zh,
+    /// English.
+    En,
+}
+
+/// A drawn chart.
+pub struct ChartImage {
+    bytes: Vec<u8>,
+    content_type: &'static str,
+}
+
+impl IntoResponse for ChartImage {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .content_type(self.content_type)
+            .header("Cache-Control", "private, no-cache")
+            .body(self.bytes)
+    }
+}
+
+impl ApiResponse for ChartImage {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The chart: SVG (`.svg`) or PNG (`.png`).",
+                status: Some(200),
+                status_range: None,
+                content: ["image/svg+xml", "image/png"]
+                    .into_iter()
+                    .map(|content_type| MetaMediaType {
+                        content_type,
+                        schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
+                            "string", "binary",
+                        ))),
+                    })
+                    .collect(),
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+fn bad(code: &str, zh: String, en: String, path: &str) -> ApiError {
+    ApiError::bad_request(code, zh, en).at(path)
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
+impl ChartsApi {
+    /// A chart, as SVG or PNG
+    ///
+    /// `file` is `{kind}.svg` or `{kind}.png`, kind one of `indicator_by_region` (one
+    /// indicator by region with the target line), `trend` (one region's indicator over
+    /// the years with the plan phases and target; needs `region`), `straw_uses` (straw
+    /// by the five uses per region) and `map` (survey points coloured by the indicator).
+    /// The filters are those of `/api/v1/indicators`; `lang` picks Chinese or English.
+    #[oai(path = "/charts/:file", method = "get", operation_id = "chart")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter per filter, as the API documents them"
+    )]
+    async fn chart(
+        &self,
+        auth: Auth,
+        /// `indicator_by_region.svg`, `trend.png`, ...
+        file: Path<String>,
+        /// Indicator key (default `film_recovery_rate`; ignored by `straw_uses`).
+        indicator: Query<Option<String>>,
+        /// Bars by `county` (default), `prefecture` or `province`.
+        level: Query<Option<LevelParam>>,
+        /// Only this region (any level); the trend's region.
+        region: Query<Option<String>>,
+        /// The year shown (all years pooled when absent; the trend shows every year).
+        year: Query<Option<i32>>,
+        /// `counted` (default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+        /// `zh` (default) or `en`.
+        lang: Query<Option<LangParam>>,
+        /// Width in pixels (320–4000, default 800).
+        width: Query<Option<u32>>,
+        /// Height in pixels (240–4000, default 480).
+        height: Query<Option<u32>>,
+    ) -> Result<ChartImage, ApiError> {
+        let storage = &self.state.storage;
+        let regions = storage.regions();
+        let (kind, format) = file.0.rsplit_once('.').unwrap_or((file.0.as_str(), ""));
+        if !matches!(format, "svg" | "png") {
+            return Err(ApiError::not_found("图表", "chart"));
+        }
+        let indicator = match indicator.0 {
+            None => Indicator::FilmRecovery,
+            Some(key) => Indicator::from_key(&key).ok_or_else(|| {
+                bad(
+                    "unknown_indicator",
+                    format!("指标 {key} 不存在"),
+                    format!("indicator {key:?} is not known"),
+                    "indicator",
+                )
+            })?,
+        };
+        let region = match region.0 {
+            None => None,
+            Some(code) => Some(
+                regions
+                    .get(&code)
+                    .map(|r| (r.code.clone(), r.level))
+                    .ok_or_else(|| {
+                        bad(
+                            "unknown_region",
+                            format!("区划代码 {code} 不存在"),
+                            format!("region {code:?} is not known"),
+                            "region",
+                        )
+                    })?,
+            ),
+        };
+        let level = match level.0.unwrap_or(LevelParam::County) {
+            LevelParam::County => RegionLevel::County,
+            LevelParam::Prefecture => RegionLevel::Prefecture,
+            LevelParam::Province | LevelParam::All => RegionLevel::Province,
+        };
+        let mut query = IndicatorQuery {
+            level: Some(level),
+            by_year: year.0.is_some(),
+            region: region.clone(),
+            scope: auth.principal().survey_scope(regions),
+            from_year: year.0,
+            to_year: year.0,
+            approved_only: review.0 == Some(ReviewFilter::Approved),
+        };
+        let targets = TargetTable::builtin();
+        let groups = |query: IndicatorQuery| async move {
+            let sums = storage.indicator_sums(&query).await?;
+            Ok::<Vec<GroupIndicators>, ApiError>(
+                sums.into_iter()
+                    .map(|s| s.into_indicators(regions))
+                    .collect(),
+            )
+        };
+        let chart = match kind {
+            "indicator_by_region" => {
+                let target_year = match year.0 {
+                    Some(y) => y,
+                    None => groups(IndicatorQuery {
+                        level: None,
+                        by_year: true,
+                        ..query.clone()
+                    })
+                    .await?
+                    .iter()
+                    .filter_map(|g| g.key.year)
+                    .max()
+                    .unwrap_or_default(),
+                };
+                Chart::IndicatorByRegion(charts::indicator_by_region_data(
+                    &groups(query).await?,
+                    indicator,
+                    year.0,
+                    target_year,
+                    &targets,
+                    regions,
+                ))
+            }
+            "straw_uses" => {
+                Chart::StrawUses(charts::straw_uses_data(&groups(query).await?, year.0))
+            }
+            "trend" => {
+                let (code, level) = region.ok_or_else(|| {
+                    bad(
+                        "region_required",
+                        "趋势图需要指定区域 region".to_owned(),
+                        "a trend chart needs region".to_owned(),
+                        "region",
+                    )
+                })?;
+                query.level = Some(level);
+                query.by_year = true;
+                query.from_year = None;
+                query.to_year = None;
+                Chart::Trend(charts::trend_data(
+                    &groups(query).await?,
+                    indicator,
+                    &code,
+                    &targets,
+                    regions,
+                ))
+            }
+            "map" => {
+                let points = storage.map_points(&query, indicator, MAP_POINTS).await?;
+                Chart::Map(charts::map_data(&points, indicator, year.0, regions))
+            }
+            _ => return Err(ApiError::not_found("图表", "chart")),
+        };
+        let options = ChartOptions {
+            lang: if lang.0 == Some(LangParam::En) {
+                Lang::En
+            } else {
+                Lang::Zh
+            },
+            width: width.0.unwrap_or(800),
+            height: height.0.unwrap_or(480),
+            title: None,
+        };
+        let svg = charts::render_svg(&chart, &options)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("drawing {kind}: {}", e.0)))?;
+        if format == "svg" {
+            return Ok(ChartImage {
+                bytes: svg.into_bytes(),
+                content_type: "image/svg+xml",
+            });
+        }
+        let font = self.state.chart_font.as_deref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "png_unavailable",
+                "服务器未安装中文字体,暂不能生成 PNG;请使用 SVG",
+                "no Chinese font is installed on the server, so PNG is unavailable; use SVG",
+            )
+        })?;
+        let png = charts::svg_to_png(&svg, font, 2.0)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("rasterizing {kind}: {}", e.0)))?;
+        Ok(ChartImage {
+            bytes: png,
+            content_type: "image/png",
+        })
+    }
+}
