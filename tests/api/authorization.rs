@@ -122,7 +122,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
     };
     Some(match operation {
         "listRegions" | "getRegion" | "login" => public,
-        "me" | "listSurveys" | "indicators" | "chart" => any_authenticated,
+        "me" | "listSurveys" | "indicators" | "chart" | "listTargets" => any_authenticated,
         "getSurvey" | "surveyHistory" | "listPhotos" | "getPhoto" => read_survey,
         "createSurvey" | "syncSurveys" => submit,
         "correctSurvey" | "attachPhoto" => change_survey,
@@ -131,7 +131,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "logout" => people,
         "listUsers" | "createUser" | "getUser" | "updateUser" | "listDeviceTokens"
         | "issueDeviceToken" | "revokeDeviceToken" | "listApiKeys" | "createApiKey"
-        | "revokeApiKey" | "listAudit" => admin,
+        | "revokeApiKey" | "listAudit" | "putTarget" | "deleteTarget" => admin,
         _ => return None,
     })
 }
@@ -340,6 +340,19 @@ async fn call(
             issued["credential"]["id"].as_str().unwrap_or_default(),
         );
     }
+    if path.contains("{region_code}") {
+        // Something to replace or remove.
+        app.put(
+            "/api/v1/targets/630100/film_recovery_rate/2027",
+            &json!({"target": 0.8, "source": "matrix"}),
+            &[],
+        )
+        .await?;
+        path = path
+            .replace("{region_code}", "630100")
+            .replace("{indicator}", "film_recovery_rate")
+            .replace("{year}", "2027");
+    }
     if path == "/v1/api-keys/{id}" {
         let (_, key) = app
             .post(
@@ -374,6 +387,7 @@ async fn call(
             "role": "viewer", "scope_code": "542500", "password": "a-long-enough-password",
         })),
         "updateUser" => Some(json!({"display_name": "changed"})),
+        "putTarget" => Some(json!({"target": 0.85, "source": "matrix"})),
         "issueDeviceToken" => Some(json!({"name": "phone"})),
         "createApiKey" => Some(json!({"name": "consumer", "scope_code": "542500"})),
         _ => None,

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 on_both_backends!(
     indicators_match_an_independent_computation,
     indicators_follow_review_scope_and_writes,
-    charts_render_on_the_server
+    charts_render_on_the_server,
+    targets_are_read_by_all_and_set_by_admins
 );
 
 /// Straw-to-grain ratios of `coefficients.csv` (the unconfirmed crops have none).
@@ -440,5 +441,128 @@ async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
             .await?;
         assert_eq!(response.status().as_u16(), status, "{file}");
     }
+    Ok(())
+}
+
+async fn targets_are_read_by_all_and_set_by_admins(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    assert_eq!(
+        app.post(
+            "/api/v1/surveys/batch",
+            &json!({ "surveys": synthetic_surveys(300) })
+        )
+        .await?
+        .0,
+        200
+    );
+    let viewer = app
+        .client_as("viewer-qh", "viewer", Some("630000"), &[])
+        .await?;
+    let (status, list) = json_of(viewer.get(app.url("/api/v1/targets")).send().await?).await?;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(6),
+        "the shipped targets"
+    );
+    assert!(list.as_array().is_some_and(|l| {
+        l.iter()
+            .any(|t| t["region_code"] == "542500" && t["target"] == 0.93)
+    }));
+
+    let url = "/api/v1/targets/630100/film_recovery_rate/2025";
+    let body = json!({"target": 0.8, "source": "西宁市无废城市方案 (test)"});
+    assert_eq!(
+        viewer
+            .put(app.url(url))
+            .json(&body)
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        403
+    );
+    // Before: 西宁 inherits the national 85 %.
+    let query =
+        "/api/v1/indicators?level=prefecture&region=630100&year=2025&indicator=film_recovery_rate";
+    let (_, before) = app.get(query).await?;
+    let progress = &before["groups"][0]["progress"]["film_recovery_rate"]["target"];
+    assert_eq!(
+        (
+            progress["target"]["target"].as_f64(),
+            progress["inherited"].as_bool()
+        ),
+        (Some(0.85), Some(true))
+    );
+
+    let (status, created) = app.put(url, &body, &[]).await?;
+    assert_eq!(
+        (status, created["updated_by"].as_str()),
+        (201, Some("admin"))
+    );
+    let (_, after) = app.get(query).await?;
+    let progress = &after["groups"][0]["progress"]["film_recovery_rate"]["target"];
+    assert_eq!(
+        (
+            progress["target"]["target"].as_f64(),
+            progress["inherited"].as_bool()
+        ),
+        (Some(0.8), Some(false))
+    );
+    assert_eq!(
+        app.put(url, &json!({"target": 0.82, "source": "revised"}), &[])
+            .await?
+            .0,
+        200
+    );
+
+    for (path, body, code) in [
+        (url, json!({"target": 1.5, "source": "x"}), "out_of_range"),
+        (url, json!({"target": 0.5, "source": " "}), "required"),
+        (
+            "/api/v1/targets/630100/happiness/2025",
+            json!({"target": 0.5, "source": "x"}),
+            "unknown_indicator",
+        ),
+        (
+            "/api/v1/targets/999999/film_recovery_rate/2025",
+            json!({"target": 0.5, "source": "x"}),
+            "unknown_region",
+        ),
+    ] {
+        let (status, err) = app.put(path, &body, &[]).await?;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (422, Some(code)),
+            "{path} {body}"
+        );
+    }
+    let (_, audit) = app.get("/api/v1/audit?action=target.set").await?;
+    let latest = &audit["items"][0];
+    assert_eq!(
+        (
+            latest["before"]["target"].as_f64(),
+            latest["after"]["target"].as_f64()
+        ),
+        (Some(0.8), Some(0.82))
+    );
+    assert_eq!(
+        app.client
+            .delete(app.url(url))
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        app.client
+            .delete(app.url(url))
+            .send()
+            .await?
+            .status()
+            .as_u16(),
+        404
+    );
     Ok(())
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::charts::{self, Chart, ChartOptions, Lang};
 use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
-use agriwaste_analytics::targets::TargetTable;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Path, Query};
@@ -167,7 +166,7 @@ impl ChartsApi {
             to_year: year.0,
             approved_only: review.0 == Some(ReviewFilter::Approved),
         };
-        let targets = TargetTable::builtin();
+        let targets = storage.target_table().await?;
         let groups = |query: IndicatorQuery| async move {
             let sums = storage.indicator_sums(&query).await?;
             Ok::<Vec<GroupIndicators>, ApiError>(

@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
-use agriwaste_analytics::targets::TargetTable;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
@@ -345,7 +344,7 @@ impl IndicatorsApi {
             Some(cached) => cached,
             None => {
                 let sums = storage.indicator_sums(&query).await?;
-                let targets = TargetTable::builtin();
+                let targets = storage.target_table().await?;
                 let groups: Vec<GroupReport> = sums
                     .into_iter()
                     .map(|sums| {

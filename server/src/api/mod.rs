@@ -12,6 +12,7 @@ pub mod model;
 pub mod regions;
 pub mod security;
 pub mod surveys;
+pub mod targets;
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ pub type Apis = (
     regions::RegionsApi,
     indicators::IndicatorsApi,
     charts::ChartsApi,
+    targets::TargetsApi,
     accounts::AccountsApi,
 );
 
@@ -66,6 +68,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             state: state.clone(),
         },
         charts::ChartsApi {
+            state: state.clone(),
+        },
+        targets::TargetsApi {
             state: state.clone(),
         },
         accounts::AccountsApi { state },

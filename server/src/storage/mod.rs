@@ -11,6 +11,7 @@ pub mod audit;
 pub mod entities;
 pub mod facts;
 pub mod surveys;
+pub mod targets;
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -1,0 +1,247 @@
+//! `/api/v1/targets`: the targets indicators are measured against. Read by every
+//! authenticated caller, set by admins, one per region (or `national`), indicator and
+//! target year.
+
+use std::sync::Arc;
+
+use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::targets::{Comparison, MANURE_KEY, NATIONAL, Target};
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::middleware::RequestContext;
+use super::security::{Auth, PersonAuth, denied};
+use crate::startup::AppState;
+use crate::storage::targets::StoredTarget;
+
+/// Endpoint.
+pub struct TargetsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Whether the rate should reach or stay under the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ComparisonParam {
+    /// Reach at least the target (every target shipped).
+    AtLeast,
+    /// Stay at most at the target.
+    AtMost,
+}
+
+/// A target.
+#[derive(Debug, Object)]
+#[oai(rename = "Target")]
+pub struct TargetBody {
+    /// Region code, or `national`.
+    pub region_code: String,
+    /// Indicator key (or `manure_utilization_rate`, the national livestock-manure target
+    /// that stands in for yak dung where no regional target applies).
+    pub indicator: String,
+    /// Target year.
+    pub year: i32,
+    /// Target rate, 0–1.
+    pub target: f64,
+    /// Floor or ceiling.
+    pub comparison: ComparisonParam,
+    /// Where the target comes from (plan, document, task number).
+    pub source: String,
+    /// Who set it.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredTarget> for TargetBody {
+    fn from(t: StoredTarget) -> Self {
+        TargetBody {
+            region_code: t.target.region_code,
+            indicator: t.target.indicator,
+            year: t.target.year,
+            target: t.target.target,
+            comparison: match t.target.comparison {
+                Comparison::AtLeast => ComparisonParam::AtLeast,
+                Comparison::AtMost => ComparisonParam::AtMost,
+            },
+            source: t.target.source,
+            updated_by: t.updated_by,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A target to set.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TargetRequest {
+    /// Target rate, 0–1 (e.g. 0.9 for ≥ 90 %).
+    pub target: f64,
+    /// Floor (default) or ceiling.
+    pub comparison: Option<ComparisonParam>,
+    /// Where the target comes from.
+    pub source: String,
+}
+
+#[derive(ApiResponse)]
+enum ListResponse {
+    /// Every target.
+    #[oai(status = 200)]
+    Ok(Json<Vec<TargetBody>>),
+}
+
+#[derive(ApiResponse)]
+enum PutResponse {
+    /// Replaced.
+    #[oai(status = 200)]
+    Replaced(Json<TargetBody>),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<TargetBody>),
+}
+
+#[derive(ApiResponse)]
+enum DeleteResponse {
+    /// Removed.
+    #[oai(status = 204)]
+    Removed,
+}
+
+fn invalid(code: &str, zh: String, en: String, path: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en).at(path)
+}
+
+impl TargetsApi {
+    fn check_key(&self, region_code: &str, indicator: &str, year: i32) -> Result<(), ApiError> {
+        if region_code != NATIONAL && self.state.storage.regions().get(region_code).is_none() {
+            return Err(invalid(
+                "unknown_region",
+                format!("区划代码 {region_code} 不存在"),
+                format!("region {region_code:?} is not known (or use national)"),
+                "region_code",
+            ));
+        }
+        if Indicator::from_key(indicator).is_none() && indicator != MANURE_KEY {
+            return Err(invalid(
+                "unknown_indicator",
+                format!("指标 {indicator} 不存在"),
+                format!("indicator {indicator:?} is not known"),
+                "indicator",
+            ));
+        }
+        if !(2000..=2100).contains(&year) {
+            return Err(invalid(
+                "out_of_range",
+                format!("目标年份 {year} 不在 2000–2100 之间"),
+                format!("year {year} is outside 2000–2100"),
+                "year",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
+impl TargetsApi {
+    /// List targets
+    ///
+    /// A county inherits its prefecture's target, then its province's, then the national
+    /// one; among a region's targets for an indicator, the nearest target year at or
+    /// after the data year applies.
+    #[oai(path = "/targets", method = "get", operation_id = "listTargets")]
+    async fn list(&self, _auth: Auth) -> Result<ListResponse, ApiError> {
+        let targets = self.state.storage.list_targets().await?;
+        Ok(ListResponse::Ok(Json(
+            targets.into_iter().map(TargetBody::from).collect(),
+        )))
+    }
+
+    /// Set a target
+    #[oai(
+        path = "/targets/:region_code/:indicator/:year",
+        method = "put",
+        operation_id = "putTarget"
+    )]
+    async fn put(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        region_code: Path<String>,
+        indicator: Path<String>,
+        year: Path<i32>,
+        body: Json<TargetRequest>,
+    ) -> Result<PutResponse, ApiError> {
+        let principal = auth.principal();
+        principal.may_administer().map_err(|d| denied(d, "", ""))?;
+        self.check_key(&region_code.0, &indicator.0, year.0)?;
+        let request = body.0;
+        if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
+            return Err(invalid(
+                "out_of_range",
+                "目标值须在 0 到 1 之间(如 0.9 表示 90%)".to_owned(),
+                "target must lie between 0 and 1 (0.9 for 90 %)".to_owned(),
+                "target",
+            ));
+        }
+        if request.source.trim().is_empty() {
+            return Err(invalid(
+                "required",
+                "请注明目标来源(文件、任务编号)".to_owned(),
+                "source is required (document, task number)".to_owned(),
+                "source",
+            ));
+        }
+        let target = Target {
+            region_code: region_code.0,
+            indicator: indicator.0,
+            year: year.0,
+            target: request.target,
+            comparison: match request.comparison {
+                Some(ComparisonParam::AtMost) => Comparison::AtMost,
+                _ => Comparison::AtLeast,
+            },
+            source: request.source.trim().to_owned(),
+        };
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let (stored, created) = self.state.storage.put_target(target, &actor).await?;
+        Ok(if created {
+            PutResponse::Created(Json(stored.into()))
+        } else {
+            PutResponse::Replaced(Json(stored.into()))
+        })
+    }
+
+    /// Remove a target
+    #[oai(
+        path = "/targets/:region_code/:indicator/:year",
+        method = "delete",
+        operation_id = "deleteTarget"
+    )]
+    async fn delete(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        region_code: Path<String>,
+        indicator: Path<String>,
+        year: Path<i32>,
+    ) -> Result<DeleteResponse, ApiError> {
+        let principal = auth.principal();
+        principal.may_administer().map_err(|d| denied(d, "", ""))?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        if self
+            .state
+            .storage
+            .delete_target(&region_code.0, &indicator.0, year.0, &actor)
+            .await?
+        {
+            Ok(DeleteResponse::Removed)
+        } else {
+            Err(ApiError::not_found("目标", "target"))
+        }
+    }
+}
