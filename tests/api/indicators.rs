@@ -12,7 +12,8 @@ on_both_backends!(
     indicators_match_an_independent_computation,
     indicators_follow_review_scope_and_writes,
     charts_render_on_the_server,
-    targets_are_read_by_all_and_set_by_admins
+    targets_are_read_by_all_and_set_by_admins,
+    annual_report_compares_with_the_previous_year
 );
 
 /// Straw-to-grain ratios of `coefficients.csv` (the unconfirmed crops have none).
@@ -563,6 +564,67 @@ async fn targets_are_read_by_all_and_set_by_admins(backend: Backend) -> Result<(
             .status()
             .as_u16(),
         404
+    );
+    Ok(())
+}
+
+async fn annual_report_compares_with_the_previous_year(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    assert_eq!(
+        app.post(
+            "/api/v1/surveys/batch",
+            &json!({ "surveys": synthetic_surveys(500) })
+        )
+        .await?
+        .0,
+        200
+    );
+    let (status, report) = app.get("/api/v1/reports/annual?year=2025").await?;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["level"], "prefecture");
+    let (_, by_year) = app
+        .get("/api/v1/indicators?level=prefecture&from=2024&to=2025")
+        .await?;
+    let rate = |code: &str, year: i64, key: &str| {
+        by_year["groups"]
+            .as_array()
+            .and_then(|g| {
+                g.iter()
+                    .find(|x| x["region_code"] == code && x["year"] == year)
+                    .cloned()
+            })
+            .and_then(|g| g["indicators"][key]["rate"].as_f64())
+    };
+    let regions = report["regions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(regions.len(), 4, "the four prefectures");
+    for region in &regions {
+        let code = region["region_code"].as_str().unwrap_or_default();
+        let dung = &region["indicators"]["yak_dung_utilization_rate"];
+        let (now, before) = (
+            rate(code, 2025, "yak_dung_utilization_rate"),
+            rate(code, 2024, "yak_dung_utilization_rate"),
+        );
+        assert_eq!(dung["rate"].as_f64(), now, "{code}");
+        assert_eq!(dung["previous_rate"].as_f64(), before, "{code}");
+        if let (Some(n), Some(b)) = (now, before) {
+            assert!(close(
+                dung["change_pp"].as_f64().unwrap_or(f64::NAN),
+                (n - b) * 100.0
+            ));
+        }
+        assert!(region["quality"]["surveys"].as_u64().is_some());
+    }
+    let ali = regions
+        .iter()
+        .find(|r| r["region_code"] == "542500")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ali["indicators"]["film_recovery_rate"]["target"], 0.9);
+    assert_eq!(ali["indicators"]["film_recovery_rate"]["target_year"], 2030);
+    assert_eq!(
+        app.get("/api/v1/reports/annual").await?.0,
+        400,
+        "year is required"
     );
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod middleware;
 pub mod model;
 pub mod regions;
+pub mod reports;
 pub mod security;
 pub mod surveys;
 pub mod targets;
@@ -46,6 +47,7 @@ pub type Apis = (
     indicators::IndicatorsApi,
     charts::ChartsApi,
     targets::TargetsApi,
+    reports::ReportsApi,
     accounts::AccountsApi,
 );
 
@@ -71,6 +73,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             state: state.clone(),
         },
         targets::TargetsApi {
+            state: state.clone(),
+        },
+        reports::ReportsApi {
             state: state.clone(),
         },
         accounts::AccountsApi { state },
