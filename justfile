@@ -43,3 +43,7 @@ test-wasm:
 # Time all indicators for 100 000 synthetic surveys by county × year, native vs WASM in Node.
 bench-analytics: wasm
     scripts/bench-analytics.sh
+
+# Time the indicators endpoint on 1 000 000 synthetic surveys in SQLite against raw SQL (BENCH_SURVEYS to change).
+bench-api: setup
+    scripts/bench-api.sh
