@@ -123,6 +123,11 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
     Some(match operation {
         "listRegions" | "getRegion" | "login" => public,
         "me" | "listSurveys" => any_authenticated,
+        // Exports read like listSurveys: any caller, limited to what it may see.
+        "exportSurveysCsv"
+        | "exportSurveysXlsx"
+        | "exportSurveysGeoJson"
+        | "exportSurveysNdjson" => any_authenticated,
         "getSurvey" | "surveyHistory" | "listPhotos" | "getPhoto" => read_survey,
         "createSurvey" | "syncSurveys" => submit,
         "correctSurvey" | "attachPhoto" => change_survey,

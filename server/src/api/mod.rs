@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod body;
 pub mod error;
+pub mod exports;
 pub mod health;
 pub mod middleware;
 pub mod model;
@@ -30,6 +31,8 @@ pub enum ApiTags {
     Regions,
     /// Sign-in, users, device tokens, API keys, audit log.
     Accounts,
+    /// Survey records as CSV, XLSX, GeoJSON or NDJSON files.
+    Exports,
 }
 
 /// Every API, combined.
@@ -39,6 +42,7 @@ pub type Apis = (
     attachments::AttachmentsApi,
     regions::RegionsApi,
     accounts::AccountsApi,
+    exports::ExportsApi,
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
@@ -56,7 +60,10 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         regions::RegionsApi {
             state: state.clone(),
         },
-        accounts::AccountsApi { state },
+        accounts::AccountsApi {
+            state: state.clone(),
+        },
+        exports::ExportsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(

@@ -87,6 +87,8 @@ enum Rows {
     Csv {
         reader: csv::Reader<File>,
         keys: Vec<String>,
+        /// Records read, header included.
+        records: u64,
     },
     Ndjson {
         lines: std::io::Lines<BufReader<File>>,
@@ -126,7 +128,11 @@ impl Rows {
                 if !unknown.is_empty() {
                     return Err(ImportError::UnknownColumns(unknown.join(", ")));
                 }
-                Ok(Rows::Csv { reader, keys })
+                Ok(Rows::Csv {
+                    reader,
+                    keys,
+                    records: 1,
+                })
             }
             Some("ndjson" | "jsonl") => Ok(Rows::Ndjson {
                 lines: BufReader::new(open()?).lines(),
@@ -140,13 +146,20 @@ impl Rows {
     /// Bytes read so far, for CSV and NDJSON progress.
     fn next_row(&mut self, path: &Path) -> Option<Result<ParsedRow, ImportError>> {
         match self {
-            Rows::Csv { reader, keys } => {
+            Rows::Csv {
+                reader,
+                keys,
+                records,
+            } => {
                 let mut record = csv::StringRecord::new();
                 match reader.read_record(&mut record) {
                     Ok(false) => None,
                     Err(err) => Some(Err(err.into())),
                     Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
+                        // The row number a spreadsheet shows (the header is row 1); a
+                        // line number would drift on values with line breaks.
+                        *records += 1;
+                        let line = *records;
                         let get = |key: &str| {
                             keys.iter()
                                 .position(|k| k == key)

@@ -194,6 +194,12 @@ pub struct ParsedRow {
     pub result: Result<Survey, Vec<Issue>>,
 }
 
+/// A row's cells by column key.
+type Keyed = HashMap<String, Input>;
+
+/// Section rows by survey id, in sheet order: where each row is, and its cells.
+type BySurvey = HashMap<String, Vec<(String, Keyed)>>;
+
 /// A sheet as rows of cells by column key.
 struct SheetRows {
     name: String,
@@ -273,10 +279,7 @@ pub fn read(path: &Path) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
             rows: rows.map(|r| r.iter().map(input).collect()).collect(),
         });
     }
-    // Section rows by survey id, in sheet order: (sheet name, row number, cells by key).
-    type Keyed = HashMap<String, Input>;
-    let mut by_id: Vec<HashMap<String, Vec<(String, Keyed)>>> =
-        (0..SHEETS.len()).map(|_| HashMap::new()).collect();
+    let mut by_id: Vec<BySurvey> = (0..SHEETS.len()).map(|_| HashMap::new()).collect();
     for (section, sheets) in sections.iter().enumerate().skip(1) {
         for sheet in sheets {
             for (offset, row) in sheet.rows.iter().enumerate() {
@@ -326,18 +329,14 @@ pub fn read(path: &Path) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
     Ok(parsed)
 }
 
-fn keyed(keys: &[Option<String>], row: &[Input]) -> HashMap<String, Input> {
+fn keyed(keys: &[Option<String>], row: &[Input]) -> Keyed {
     keys.iter()
         .zip(row)
         .filter_map(|(key, cell)| key.as_ref().map(|k| (k.clone(), cell.clone())))
         .collect()
 }
 
-fn read_survey(
-    row: String,
-    identity: &HashMap<String, Input>,
-    by_id: &mut [HashMap<String, Vec<(String, HashMap<String, Input>)>>],
-) -> ParsedRow {
+fn read_survey(row: String, identity: &Keyed, by_id: &mut [BySurvey]) -> ParsedRow {
     let cell =
         |map: &HashMap<String, Input>, key: &str| map.get(key).cloned().unwrap_or(Input::Empty);
     let get = |key: &str| cell(identity, key);
