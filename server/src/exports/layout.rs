@@ -776,3 +776,100 @@ impl<'a> RowReader<'a> {
         if self.issues.is_empty() { survey } else { None }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use agriwaste_analytics::synthetic::SyntheticSpec;
+
+    use super::*;
+
+    /// Writes a survey as one CSV-style row of text and reads it back.
+    fn through_text(survey: &Survey) -> Result<Survey, Vec<Issue>> {
+        let columns = wide_columns();
+        let cells = wide_cells(survey);
+        assert_eq!(cells.len(), columns.len());
+        let row: std::collections::HashMap<String, String> = columns
+            .iter()
+            .zip(&cells)
+            .map(|(c, v)| (c.key.clone(), v.to_text()))
+            .collect();
+        let get = |key: &str| {
+            row.get(key)
+                .map_or(Input::Empty, |text| Input::Text(text.clone()))
+        };
+        let mut reader = RowReader::new(&get);
+        let survey = reader.wide_survey();
+        survey.ok_or(reader.issues)
+    }
+
+    #[test]
+    fn every_synthetic_survey_survives_the_row_layout() {
+        let spec = SyntheticSpec::default();
+        for survey in spec.surveys(2000) {
+            assert_eq!(through_text(&survey), Ok(survey.clone()), "{}", survey.id);
+        }
+    }
+
+    #[test]
+    fn straw_keeps_the_surveys_crop_order() {
+        let mut survey = SyntheticSpec::default()
+            .surveys(500)
+            .into_iter()
+            .find(|s| s.straw.len() >= 2)
+            .unwrap_or_else(|| panic!("no survey with two crops"));
+        survey.straw.reverse();
+        assert_eq!(through_text(&survey), Ok(survey.clone()));
+    }
+
+    #[test]
+    fn straw_values_for_an_unlisted_crop_are_an_error() {
+        let survey = SyntheticSpec::default()
+            .surveys(500)
+            .into_iter()
+            .find(|s| !s.straw.is_empty())
+            .unwrap_or_else(|| panic!("no survey with straw"));
+        let columns = wide_columns();
+        let cells = wide_cells(&survey);
+        let get = |key: &str| match key {
+            "straw.crops" => Input::Empty,
+            _ => columns
+                .iter()
+                .position(|c| c.key == key)
+                .map_or(Input::Empty, |i| Input::Text(cells[i].to_text())),
+        };
+        let mut reader = RowReader::new(&get);
+        assert_eq!(reader.wide_survey(), None);
+        assert!(reader.issues.iter().any(|i| i.path == "straw.crops"));
+    }
+
+    #[test]
+    fn malformed_cells_name_the_field() {
+        let get = |key: &str| match key {
+            "id" => Input::Text("4809e626-d39f-48d8-8415-589cd8381f31".to_owned()),
+            "county_code" => Input::Text("542523".to_owned()),
+            "household" => Input::Text("HH-1".to_owned()),
+            "surveyed_on" => Input::Text("2025-13-01".to_owned()),
+            "technician" => Input::Text("t".to_owned()),
+            "film.used_kg" => Input::Text("12,5".to_owned()),
+            "pesticide_packaging.used_count" => Input::Text("2.5".to_owned()),
+            _ => Input::Empty,
+        };
+        let mut reader = RowReader::new(&get);
+        assert_eq!(reader.wide_survey(), None);
+        let paths: Vec<(&str, &str)> = reader
+            .issues
+            .iter()
+            .map(|i| (i.path.as_str(), i.code.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("surveyed_on", "invalid_value"),
+                ("film.used_kg", "invalid_value"),
+                ("film.recovered_kg", "missing_field"),
+                ("pesticide_packaging.used_count", "invalid_value"),
+                ("pesticide_packaging.returned_count", "missing_field"),
+            ]
+        );
+    }
+}

@@ -346,6 +346,19 @@ fn read_survey(row: String, identity: &Keyed, by_id: &mut [BySurvey]) -> ParsedR
     let mut issues = std::mem::take(&mut reader.issues);
     let mut take = |section: usize| by_id[section].remove(&id).unwrap_or_default();
     let (film, pesticide, straw, yak) = (take(1), take(2), take(3), take(4));
+    // A survey has each of these sections at most once; a second row would silently
+    // replace the first.
+    for (rows, section) in [(&film, 1), (&pesticide, 2), (&yak, 4)] {
+        if rows.len() > 1 {
+            let name = SHEETS[section].0;
+            issues.push(Issue::error(
+                name,
+                IssueCode::InvalidValue,
+                format!("{name} 表中该调查有 {} 行,最多 1 行", rows.len()),
+                format!("{name} has {} rows for this survey; at most 1", rows.len()),
+            ));
+        }
+    }
     let section = |rows: Vec<(String, HashMap<String, Input>)>,
                    issues: &mut Vec<Issue>,
                    read: &mut dyn FnMut(&mut RowReader<'_>, usize)| {
