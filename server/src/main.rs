@@ -250,7 +250,10 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         &storage,
         &filter,
         args.format,
-        args.lang,
+        exports::ExportOptions {
+            lang: args.lang,
+            include_attachments: false,
+        },
         &mut out,
         &mut |rows| progress.update(rows, &format!("{rows} surveys")),
     )

@@ -366,7 +366,44 @@ async fn geojson_is_a_feature_collection_of_points(backend: Backend) -> Result<(
         assert!((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat));
         assert_eq!(lon, survey["location"]["lon"].as_f64().unwrap_or(f64::NAN));
         assert_eq!(lat, survey["location"]["lat"].as_f64().unwrap_or(f64::NAN));
+        assert!(
+            feature["properties"].get("attachments").is_none(),
+            "photos only when asked for"
+        );
     }
+
+    // With include_attachments, each feature lists its photos with a URL that works.
+    let photographed = located[0]["id"].as_str().unwrap_or_default();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\nIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png.to_vec())
+            .file_name("p.png")
+            .mime_str("image/png")?,
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/surveys/{photographed}/attachments")))
+        .multipart(form)
+        .send()
+        .await?;
+    assert_eq!(response.status(), 201);
+    let (_, bytes) = download(
+        &app.client,
+        &app.url("/api/v1/exports/surveys.geojson?include_attachments=true"),
+    )
+    .await?;
+    let collection: Value = serde_json::from_slice(&bytes)?;
+    let features = collection["features"].as_array().context("features")?;
+    let photos = &features[0]["properties"]["attachments"];
+    assert_eq!(photos.as_array().map(Vec::len), Some(1), "{photos}");
+    assert_eq!(photos[0]["content_type"], "image/png");
+    assert_eq!(photos[0]["size_bytes"], png.len());
+    let url = photos[0]["url"].as_str().unwrap_or_default();
+    let fetched = app.client.get(app.url(url)).send().await?;
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await?.as_ref(), png);
+    assert_eq!(features[1]["properties"]["attachments"], json!([]));
     Ok(())
 }
 

@@ -27,7 +27,7 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::security::Auth;
 use super::surveys::{ReviewStateParam, filter};
-use crate::exports::{self, Format, Lang};
+use crate::exports::{self, ExportOptions, Format, Lang};
 use crate::startup::AppState;
 
 /// Export endpoints.
@@ -138,6 +138,7 @@ struct Filters {
     review_state: Option<ReviewStateParam>,
     modified_since: Option<DateTime<Utc>>,
     lang: Option<LangParam>,
+    include_attachments: bool,
 }
 
 impl ExportsApi {
@@ -155,9 +156,12 @@ impl ExportsApi {
             filters.review_state,
         )?;
         filter.modified_since = filters.modified_since;
-        let lang = match filters.lang.unwrap_or_default() {
-            LangParam::Zh => Lang::Zh,
-            LangParam::En => Lang::En,
+        let options = ExportOptions {
+            lang: match filters.lang.unwrap_or_default() {
+                LangParam::Zh => Lang::Zh,
+                LangParam::En => Lang::En,
+            },
+            include_attachments: filters.include_attachments,
         };
         let (mut writer, reader) = tokio::io::duplex(256 * 1024);
         let state = self.state.clone();
@@ -166,7 +170,7 @@ impl ExportsApi {
                 &state.storage,
                 &filter,
                 K::FORMAT,
-                lang,
+                options,
                 &mut writer,
                 &mut |_| {},
             )
@@ -234,6 +238,7 @@ impl ExportsApi {
                 review_state: review_state.0,
                 modified_since: modified_since.0,
                 lang: lang.0,
+                include_attachments: false,
             },
         )
     }
@@ -274,6 +279,7 @@ impl ExportsApi {
                 review_state: review_state.0,
                 modified_since: modified_since.0,
                 lang: lang.0,
+                include_attachments: false,
             },
         )
     }
@@ -302,6 +308,8 @@ impl ExportsApi {
         review_state: Query<Option<ReviewStateParam>>,
         /// Only surveys stored or corrected at or after this time (RFC 3339).
         modified_since: Query<Option<DateTime<Utc>>>,
+        /// List each survey's photos in its properties (default false).
+        include_attachments: Query<Option<bool>>,
     ) -> Result<ExportFile<GeoJson>, ApiError> {
         self.start(
             &auth,
@@ -312,6 +320,7 @@ impl ExportsApi {
                 review_state: review_state.0,
                 modified_since: modified_since.0,
                 lang: None,
+                include_attachments: include_attachments.0.unwrap_or(false),
             },
         )
     }
@@ -348,6 +357,7 @@ impl ExportsApi {
                 review_state: review_state.0,
                 modified_since: modified_since.0,
                 lang: None,
+                include_attachments: false,
             },
         )
     }

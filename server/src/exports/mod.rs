@@ -12,7 +12,9 @@
 //! reproduce them (an imported survey is a new version 1, `received`, by `import`);
 //! with them in, a round trip could not give the same file. GeoJSON, which is not
 //! imported, adds `review_state` and `version` to each feature's properties.
-//! Attachments are never included: fetch them from `/api/v1/surveys/{id}/attachments`.
+//! Photos are left out unless asked for, and then only listed (with download URLs) in
+//! GeoJSON: the importable formats never carry them, since an import could not restore
+//! them.
 
 pub mod import;
 pub mod layout;
@@ -20,13 +22,16 @@ pub mod progress;
 pub mod text;
 pub mod xlsx;
 
+use std::collections::HashMap;
+
 use agriwaste_analytics::Survey;
 use agriwaste_analytics::review::ReviewState;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use uuid::Uuid;
 
 pub use layout::Lang;
 
-use crate::storage::{Storage, StorageError, SurveyFilter};
+use crate::storage::{Storage, StorageError, StoredSurvey, SurveyFilter};
 
 /// Surveys per storage page: large enough to amortise the query, small enough that a
 /// page's memory does not matter.
@@ -87,6 +92,31 @@ pub struct ExportItem {
     pub review_state: ReviewState,
     /// Version (GeoJSON only).
     pub version: i32,
+    /// The survey's photos, when asked for (GeoJSON only).
+    pub attachments: Option<Vec<AttachmentRef>>,
+}
+
+/// A photo of a survey, as listed in an export: enough to fetch it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttachmentRef {
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Where to download it (needs a credential that may read the survey).
+    pub url: String,
+}
+
+/// What to export besides the format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions {
+    /// Header language (CSV, XLSX).
+    pub lang: Lang,
+    /// List each survey's photos (GeoJSON). The importable formats never carry them:
+    /// an import could not restore the photos.
+    pub include_attachments: bool,
 }
 
 /// What an export wrote.
@@ -121,7 +151,7 @@ pub async fn export<W: AsyncWrite + Unpin>(
     storage: &Storage,
     filter: &SurveyFilter,
     format: Format,
-    lang: Lang,
+    options: ExportOptions,
     out: &mut W,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ExportSummary, ExportError> {
@@ -132,6 +162,7 @@ pub async fn export<W: AsyncWrite + Unpin>(
         ..filter.clone()
     };
     let mut summary = ExportSummary::default();
+    let lang = options.lang;
     let mut csv = text::CsvEncoder::new(lang);
     let mut geojson = text::GeoJsonEncoder::default();
     let mut xlsx = match format {
@@ -164,6 +195,7 @@ pub async fn export<W: AsyncWrite + Unpin>(
                 }
             }
             _ => {
+                let mut photos = attachments_of(storage, &page.items, format, options).await?;
                 for stored in &page.items {
                     match format {
                         Format::Csv => csv.survey(&stored.survey, &mut buffer),
@@ -173,6 +205,9 @@ pub async fn export<W: AsyncWrite + Unpin>(
                                 survey: stored.survey.clone(),
                                 review_state: stored.review.state,
                                 version: stored.version,
+                                attachments: photos
+                                    .as_mut()
+                                    .map(|p| p.remove(&stored.survey.id).unwrap_or_default()),
                             },
                             &mut buffer,
                         ),
@@ -208,4 +243,31 @@ pub async fn export<W: AsyncWrite + Unpin>(
     }
     out.flush().await?;
     Ok(summary)
+}
+
+/// The photos of a page's surveys, by survey, when the format lists them and they were
+/// asked for; one query per page.
+async fn attachments_of(
+    storage: &Storage,
+    page: &[StoredSurvey],
+    format: Format,
+    options: ExportOptions,
+) -> Result<Option<HashMap<Uuid, Vec<AttachmentRef>>>, StorageError> {
+    if !(options.include_attachments && format == Format::GeoJson) {
+        return Ok(None);
+    }
+    let ids: Vec<Uuid> = page.iter().map(|s| s.survey.id).collect();
+    let mut by_survey: HashMap<Uuid, Vec<AttachmentRef>> = HashMap::new();
+    for a in storage.list_attachments_of(&ids).await? {
+        by_survey
+            .entry(a.survey_id)
+            .or_default()
+            .push(AttachmentRef {
+                url: format!("/api/v1/surveys/{}/attachments/{}", a.survey_id, a.sha256),
+                sha256: a.sha256,
+                content_type: a.content_type,
+                size_bytes: a.size_bytes,
+            });
+    }
+    Ok(Some(by_survey))
 }

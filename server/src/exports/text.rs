@@ -87,7 +87,8 @@ impl GeoJsonEncoder {
     }
 
     /// One feature, or nothing when the survey has no location. Properties are the
-    /// survey's wire format plus its review state and version.
+    /// survey's wire format plus its review state and version, and its photos when
+    /// they were asked for.
     pub fn survey(&mut self, item: &ExportItem, out: &mut Vec<u8>) {
         let Some(point) = item.survey.location else {
             self.skipped += 1;
@@ -99,6 +100,12 @@ impl GeoJsonEncoder {
         };
         properties.insert("review_state".to_owned(), item.review_state.key().into());
         properties.insert("version".to_owned(), item.version.into());
+        if let Some(attachments) = &item.attachments {
+            properties.insert(
+                "attachments".to_owned(),
+                serde_json::to_value(attachments).unwrap_or_default(),
+            );
+        }
         let feature = serde_json::json!({
             "type": "Feature",
             "id": item.survey.id.to_string(),
