@@ -289,12 +289,15 @@ impl ExportsApi {
     /// A FeatureCollection (RFC 7946) with a Point `[lon, lat]` per survey that has a
     /// location; properties are the survey plus `review_state` and `version`. Surveys
     /// without a location are left out; their number is the collection's
-    /// `skipped_without_location` member, after the features.
+    /// `skipped_without_location` member, after the features. With
+    /// `include_attachments=true` each feature also lists the survey's photos
+    /// (`attachments`: sha256, content type, size and download URL).
     #[oai(
         path = "/exports/surveys.geojson",
         method = "get",
         operation_id = "exportSurveysGeoJson"
     )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn geojson(
         &self,
         auth: Auth,
