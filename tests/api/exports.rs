@@ -524,10 +524,15 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
     let file = target.dir().join("with-errors.csv");
     std::fs::write(&file, &text)?;
 
-    let summary = target.cli(&[arg("import"), file.as_os_str()])?;
+    let (summary, progress) = target.cli_with_stderr(&[arg("import"), file.as_os_str()])?;
     assert!(
         summary.contains("20 rows: 17 created, 0 duplicate, 0 conflict, 3 invalid"),
         "{summary}"
+    );
+    // Not a terminal: plain progress lines instead of a bar.
+    assert!(
+        progress.contains("import: 20 rows: 17 created"),
+        "{progress}"
     );
     assert_eq!(target.all_surveys("").await?.len(), 17);
     let report = std::fs::read(target.dir().join("with-errors.csv.errors.csv"))?;

@@ -336,7 +336,13 @@ impl TestApp {
 
     /// Runs the `agriwaste` command line (`export ...`, `import ...`) on this app's
     /// database, with the same data directory as the server; fails unless it exits 0.
+    /// Returns its standard output.
     pub fn cli(&self, args: &[&std::ffi::OsStr]) -> Result<String> {
+        self.cli_with_stderr(args).map(|(stdout, _)| stdout)
+    }
+
+    /// [`TestApp::cli`], returning standard output and standard error.
+    pub fn cli_with_stderr(&self, args: &[&std::ffi::OsStr]) -> Result<(String, String)> {
         let output = Command::new(server_binary()?)
             .args(args)
             .arg("--data-dir")
@@ -348,14 +354,14 @@ impl TestApp {
             .output()
             .context("running the agriwaste command line")?;
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         if !output.status.success() {
             bail!(
-                "agriwaste {args:?} failed: {}\nstdout: {stdout}\nstderr: {}",
+                "agriwaste {args:?} failed: {}\nstdout: {stdout}\nstderr: {stderr}",
                 output.status,
-                String::from_utf8_lossy(&output.stderr)
             );
         }
-        Ok(stdout)
+        Ok((stdout, stderr))
     }
 
     /// The temporary directory the server keeps its files in (removed with the app).

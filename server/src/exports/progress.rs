@@ -10,7 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct Progress {
     bar: Option<ProgressBar>,
     label: &'static str,
-    last_line: Instant,
+    /// When the last plain line was printed; the first update prints at once.
+    last_line: Option<Instant>,
 }
 
 /// How often a plain progress line is printed.
@@ -36,7 +37,7 @@ impl Progress {
         Progress {
             bar,
             label,
-            last_line: Instant::now(),
+            last_line: None,
         }
     }
 
@@ -48,9 +49,9 @@ impl Progress {
                 bar.set_message(message.to_owned());
             }
             None => {
-                if self.last_line.elapsed() >= LINE_EVERY {
+                if self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY) {
                     eprintln!("{}: {message}", self.label);
-                    self.last_line = Instant::now();
+                    self.last_line = Some(Instant::now());
                 }
             }
         }

@@ -406,3 +406,60 @@ struct Sections {
     straw: Vec<agriwaste_analytics::survey::StrawCrop>,
     yak: Option<agriwaste_analytics::survey::YakDungSection>,
 }
+
+#[cfg(test)]
+mod tests {
+    use agriwaste_analytics::synthetic::SyntheticSpec;
+
+    use super::*;
+
+    fn round_trip(lang: Lang, surveys: &[Survey]) -> Vec<ParsedRow> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("surveys.xlsx");
+        let mut encoder = XlsxEncoder::new(lang).unwrap_or_else(|e| panic!("{e}"));
+        for survey in surveys {
+            encoder.survey(survey).unwrap_or_else(|e| panic!("{e}"));
+        }
+        encoder.save(&path).unwrap_or_else(|e| panic!("{e}"));
+        read(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn surveys_come_back_from_a_workbook_in_either_language() {
+        let mut surveys = SyntheticSpec::default().surveys(300);
+        if let Some(with_crops) = surveys.iter_mut().find(|s| s.straw.len() >= 2) {
+            with_crops.straw.reverse();
+        }
+        for lang in [Lang::Zh, Lang::En] {
+            let rows = round_trip(lang, &surveys);
+            assert_eq!(rows.len(), surveys.len());
+            for (row, survey) in rows.iter().zip(&surveys) {
+                assert_eq!(row.result.as_ref(), Ok(survey), "{lang:?} {}", row.row);
+            }
+        }
+    }
+
+    #[test]
+    fn two_workbooks_of_the_same_surveys_are_identical() {
+        let surveys = SyntheticSpec::default().surveys(50);
+        let write = || {
+            let file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+            let mut encoder = XlsxEncoder::new(Lang::Zh).unwrap_or_else(|e| panic!("{e}"));
+            for survey in &surveys {
+                encoder.survey(survey).unwrap_or_else(|e| panic!("{e}"));
+            }
+            encoder.save(file.path()).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::read(file.path()).unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert!(write() == write(), "fixed properties and zip times");
+    }
+
+    #[test]
+    fn sheet_names_are_recognised_with_continuation_numbers() {
+        assert_eq!(section_of("surveys"), Some(0));
+        assert_eq!(section_of("秸秆"), Some(3));
+        assert_eq!(section_of("straw 2"), Some(3));
+        assert_eq!(section_of("牦牛粪 3"), Some(4));
+        assert_eq!(section_of("notes"), None);
+    }
+}
