@@ -59,6 +59,8 @@ struct Sheet {
 pub struct XlsxEncoder {
     book: Workbook,
     lang: Lang,
+    /// Rows per sheet, header included: Excel's limit, lower in tests.
+    max_rows: u32,
     sheets: Vec<Sheet>,
     date: Format,
 }
@@ -66,9 +68,14 @@ pub struct XlsxEncoder {
 impl XlsxEncoder {
     /// A workbook with the five section sheets and their headers.
     pub fn new(lang: Lang) -> Result<XlsxEncoder, XlsxError> {
+        XlsxEncoder::with_max_rows(lang, MAX_ROWS)
+    }
+
+    fn with_max_rows(lang: Lang, max_rows: u32) -> Result<XlsxEncoder, XlsxError> {
         let mut encoder = XlsxEncoder {
             book: Workbook::new(),
             lang,
+            max_rows,
             sheets: Vec::new(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
         };
@@ -114,7 +121,7 @@ impl XlsxEncoder {
     }
 
     fn row(&mut self, section: usize, cells: &[Cell]) -> Result<(), XlsxError> {
-        if self.sheets[section].row >= MAX_ROWS {
+        if self.sheets[section].row >= self.max_rows {
             let part = self.sheets[section].parts + 1;
             let index = self.add_sheet(section, part)?;
             self.sheets[section] = Sheet {
@@ -414,14 +421,39 @@ mod tests {
     use super::*;
 
     fn round_trip(lang: Lang, surveys: &[Survey]) -> Vec<ParsedRow> {
+        round_trip_with(lang, MAX_ROWS, surveys).0
+    }
+
+    /// Writes and reads back a workbook; also returns its sheet names.
+    fn round_trip_with(
+        lang: Lang,
+        max_rows: u32,
+        surveys: &[Survey],
+    ) -> (Vec<ParsedRow>, Vec<String>) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("surveys.xlsx");
-        let mut encoder = XlsxEncoder::new(lang).unwrap_or_else(|e| panic!("{e}"));
+        let mut encoder =
+            XlsxEncoder::with_max_rows(lang, max_rows).unwrap_or_else(|e| panic!("{e}"));
         for survey in surveys {
             encoder.survey(survey).unwrap_or_else(|e| panic!("{e}"));
         }
         encoder.save(&path).unwrap_or_else(|e| panic!("{e}"));
-        read(&path).unwrap_or_else(|e| panic!("{e}"))
+        let book: Xlsx<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{e}"));
+        let names = book.sheet_names();
+        (read(&path).unwrap_or_else(|e| panic!("{e}")), names)
+    }
+
+    #[test]
+    fn a_section_that_outgrows_a_sheet_continues_on_the_next() {
+        let surveys = SyntheticSpec::default().surveys(40);
+        // A header and 9 rows per sheet.
+        let (rows, names) = round_trip_with(Lang::En, 10, &surveys);
+        assert!(names.iter().any(|n| n == "surveys 5"), "{names:?}");
+        assert!(names.iter().any(|n| n == "straw 2"), "{names:?}");
+        assert_eq!(rows.len(), surveys.len());
+        for (row, survey) in rows.iter().zip(&surveys) {
+            assert_eq!(row.result.as_ref(), Ok(survey), "{}", row.row);
+        }
     }
 
     #[test]
