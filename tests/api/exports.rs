@@ -520,21 +520,28 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
     text = edit_csv(&text, 2, "film.used_kg", "abc");
     text = edit_csv(&text, 3, "county_code", "999999");
     text = edit_csv(&text, 4, "id", "not-a-uuid");
+    // A row re-saved in GBK, as Excel does on a Chinese-locale Windows machine.
+    text = edit_csv(&text, 5, "village", "@GBK@");
+    let bytes = text.replace("@GBK@", "\u{1}").into_bytes();
+    let bytes: Vec<u8> = bytes
+        .iter()
+        .flat_map(|b| if *b == 1 { vec![0xC4, 0xE3] } else { vec![*b] })
+        .collect();
     let target = TestApp::spawn(backend).await?;
     let file = target.dir().join("with-errors.csv");
-    std::fs::write(&file, &text)?;
+    std::fs::write(&file, &bytes)?;
 
     let (summary, progress) = target.cli_with_stderr(&[arg("import"), file.as_os_str()])?;
     assert!(
-        summary.contains("20 rows: 17 created, 0 duplicate, 0 conflict, 3 invalid"),
+        summary.contains("20 rows: 16 created, 0 duplicate, 0 conflict, 4 invalid"),
         "{summary}"
     );
     // Not a terminal: plain progress lines instead of a bar.
     assert!(
-        progress.contains("import: 20 rows: 17 created"),
+        progress.contains("import: 20 rows: 16 created"),
         "{progress}"
     );
-    assert_eq!(target.all_surveys("").await?.len(), 17);
+    assert_eq!(target.all_surveys("").await?.len(), 16);
     let report = std::fs::read(target.dir().join("with-errors.csv.errors.csv"))?;
     assert!(report.starts_with(b"\xEF\xBB\xBF"));
     let mut reader = csv::Reader::from_reader(&report[3..]);
@@ -556,6 +563,7 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
         ("3", "film.used_kg", "invalid_value"),
         ("4", "county_code", "unknown_county"),
         ("5", "id", "invalid_value"),
+        ("6", "", "invalid_value"),
     ] {
         assert!(
             problems
@@ -565,17 +573,18 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
         );
     }
 
-    // The same file again: nothing new, the same three rows refused.
+    // The same file again: nothing new, the same four rows refused.
     let again = target.cli(&[arg("import"), file.as_os_str()])?;
     assert!(
-        again.contains("20 rows: 0 created, 17 duplicate, 0 conflict, 3 invalid"),
+        again.contains("20 rows: 0 created, 16 duplicate, 0 conflict, 4 invalid"),
         "{again}"
     );
-    assert_eq!(target.all_surveys("").await?.len(), 17);
+    assert_eq!(target.all_surveys("").await?.len(), 16);
 
-    // A stored survey with other content is a conflict, not an overwrite.
+    // A stored survey with other content is a conflict, not an overwrite (the GBK row,
+    // now decoded lossily, is valid and new).
     let changed = edit_csv(
-        &String::from_utf8(std::fs::read(&file)?)?,
+        &String::from_utf8_lossy(&std::fs::read(&file)?),
         1,
         "household",
         "HH-changed",
@@ -584,7 +593,7 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
     std::fs::write(&conflicting, changed)?;
     let summary = target.cli(&[arg("import"), conflicting.as_os_str()])?;
     assert!(
-        summary.contains("0 created, 16 duplicate, 1 conflict, 3 invalid"),
+        summary.contains("20 rows: 1 created, 15 duplicate, 1 conflict, 3 invalid"),
         "{summary}"
     );
     let report = String::from_utf8(std::fs::read(

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use agriwaste_analytics::validation::{self, ValidationContext};
-use agriwaste_analytics::{Issue, RegionTable, Severity};
+use agriwaste_analytics::{Issue, IssueCode, RegionTable, Severity};
 use chrono::NaiveDate;
 
 use super::layout::{self, Input, RowReader};
@@ -91,7 +91,7 @@ enum Rows {
         records: u64,
     },
     Ndjson {
-        lines: std::io::Lines<BufReader<File>>,
+        lines: std::io::Split<BufReader<File>>,
         line: u64,
     },
     Xlsx(std::vec::IntoIter<ParsedRow>),
@@ -135,7 +135,7 @@ impl Rows {
                 })
             }
             Some("ndjson" | "jsonl") => Ok(Rows::Ndjson {
-                lines: BufReader::new(open()?).lines(),
+                lines: BufReader::new(open()?).split(b'\n'),
                 line: 0,
             }),
             Some("xlsx") => Ok(Rows::Xlsx(xlsx::read(path)?.into_iter())),
@@ -151,8 +151,10 @@ impl Rows {
                 keys,
                 records,
             } => {
-                let mut record = csv::StringRecord::new();
-                match reader.read_record(&mut record) {
+                // Bytes, not strings: a row that is not UTF-8 (a file re-saved in a
+                // legacy encoding) is one bad row, not the end of the import.
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
                     Ok(false) => None,
                     Err(err) => Some(Err(err.into())),
                     Ok(true) => {
@@ -160,11 +162,20 @@ impl Rows {
                         // line number would drift on values with line breaks.
                         *records += 1;
                         let line = *records;
+                        if std::str::from_utf8(record.as_slice()).is_err() {
+                            return Some(Ok(ParsedRow {
+                                row: line.to_string(),
+                                id: String::new(),
+                                result: Err(vec![not_utf8()]),
+                            }));
+                        }
                         let get = |key: &str| {
                             keys.iter()
                                 .position(|k| k == key)
                                 .and_then(|i| record.get(i))
-                                .map_or(Input::Empty, |v| Input::Text(v.to_owned()))
+                                .map_or(Input::Empty, |v| {
+                                    Input::Text(String::from_utf8_lossy(v).into_owned())
+                                })
                         };
                         let mut reader = RowReader::new(&get);
                         let id = reader.text("id");
@@ -178,22 +189,30 @@ impl Rows {
                 }
             }
             Rows::Ndjson { lines, line } => loop {
-                let text = match lines.next()? {
-                    Ok(text) => text,
+                let bytes = match lines.next()? {
+                    Ok(bytes) => bytes,
                     Err(err) => return Some(Err(ImportError::Read(path.to_owned(), err))),
                 };
                 *line += 1;
+                let Ok(text) = String::from_utf8(bytes) else {
+                    return Some(Ok(ParsedRow {
+                        row: line.to_string(),
+                        id: String::new(),
+                        result: Err(vec![not_utf8()]),
+                    }));
+                };
+                let text = text.trim_end_matches('\r');
                 if text.trim().is_empty() {
                     continue;
                 }
-                let id = serde_json::from_str::<serde_json::Value>(&text)
+                let id = serde_json::from_str::<serde_json::Value>(text)
                     .ok()
                     .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_owned))
                     .unwrap_or_default();
                 return Some(Ok(ParsedRow {
                     row: line.to_string(),
                     id,
-                    result: agriwaste_analytics::survey::parse_survey(&text).map_err(|i| vec![i]),
+                    result: agriwaste_analytics::survey::parse_survey(text).map_err(|i| vec![i]),
                 }));
             },
             Rows::Xlsx(rows) => rows.next().map(Ok),
@@ -206,6 +225,15 @@ impl Rows {
             _ => None,
         }
     }
+}
+
+fn not_utf8() -> Issue {
+    Issue::error(
+        "",
+        IssueCode::InvalidValue,
+        "该行不是 UTF-8 编码;请将文件另存为“CSV UTF-8”后重新导入".to_owned(),
+        "the row is not UTF-8; save the file as \"CSV UTF-8\" and import it again".to_owned(),
+    )
 }
 
 /// The per-row error report: UTF-8 with BOM and CRLF like the exports, so it opens in
