@@ -601,7 +601,12 @@ impl<'a> RowReader<'a> {
         let household = self.required_text("household", "household");
         let surveyed_on = self.date("surveyed_on", "surveyed_on");
         let technician = self.required_text("technician", "technician");
-        let location = if self.has("location.lat") || self.has("location.lon") {
+        // Any of the three makes a location, so that a stray accuracy without a position
+        // is reported rather than dropped.
+        let location = if self.has("location.lat")
+            || self.has("location.lon")
+            || self.has("location.accuracy_m")
+        {
             let lat = self.required_number("location.lat", "location.lat");
             let lon = self.required_number("location.lon", "location.lon");
             let accuracy_m = self.number("location.accuracy_m", "location.accuracy_m");
