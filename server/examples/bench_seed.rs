@@ -13,8 +13,13 @@ use anyhow::Context;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().context("usage: bench_seed DATABASE_URL COUNT")?;
-    let count: u64 = args.next().context("usage: bench_seed DATABASE_URL COUNT")?.parse()?;
+    let url = args
+        .next()
+        .context("usage: bench_seed DATABASE_URL COUNT")?;
+    let count: u64 = args
+        .next()
+        .context("usage: bench_seed DATABASE_URL COUNT")?
+        .parse()?;
     let dir = tempfile::tempdir()?;
     let storage = Storage::open(&url, dir.path().to_path_buf(), 4).await?;
     let have = storage.count_surveys().await?;
@@ -22,9 +27,15 @@ async fn main() -> anyhow::Result<()> {
         println!("{have} surveys already there");
         return Ok(());
     }
-    let spec = SyntheticSpec { seed: 20_300_000, ..SyntheticSpec::default() };
+    let spec = SyntheticSpec {
+        seed: 20_300_000,
+        ..SyntheticSpec::default()
+    };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("date")?;
-    let ctx = ValidationContext { regions: storage.regions(), today };
+    let ctx = ValidationContext {
+        regions: storage.regions(),
+        today,
+    };
     let actor = Actor::system("bench-seed");
     let started = std::time::Instant::now();
     let mut next = have;
@@ -33,7 +44,10 @@ async fn main() -> anyhow::Result<()> {
         let batch: Vec<NewSurvey> = (next..end)
             .map(|i| {
                 let survey = spec.survey(i);
-                let warnings = validation::validate(&survey, &ctx).into_iter().filter(|i| !i.is_error()).collect();
+                let warnings = validation::validate(&survey, &ctx)
+                    .into_iter()
+                    .filter(|i| !i.is_error())
+                    .collect();
                 NewSurvey { survey, warnings }
             })
             .collect();
@@ -44,7 +58,11 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("bench_seed: {next} surveys ({rate:.0}/s)");
         }
     }
-    println!("seeded {} surveys in {:.1} s", count - have, started.elapsed().as_secs_f64());
+    println!(
+        "seeded {} surveys in {:.1} s",
+        count - have,
+        started.elapsed().as_secs_f64()
+    );
     storage.close().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod demo;
+pub mod exports;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

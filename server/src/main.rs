@@ -2,11 +2,17 @@
 
 use std::io::Write;
 
+use agriwaste_analytics::review::ReviewState;
+use agriwaste_server::api::surveys::today_in_china;
 use agriwaste_server::auth::Role;
 use agriwaste_server::config::SettingsArgs;
+use agriwaste_server::exports::progress::Progress;
+use agriwaste_server::exports::{self, Format, Lang};
 use agriwaste_server::startup::Application;
+use agriwaste_server::storage::SurveyFilter;
 use agriwaste_server::storage::{Storage, redact};
 use agriwaste_server::telemetry;
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// Agricultural-waste field surveys for the zero-waste city programmes of Qinghai and
@@ -30,6 +36,17 @@ enum Command {
     Serve(SettingsArgs),
     /// Apply pending database migrations and exit.
     Migrate(SettingsArgs),
+    /// Export surveys to a file (every survey in the database, or those matching the
+    /// filters), as the API's exports do.
+    Export(ExportArgs),
+    /// Import surveys from a CSV or XLSX file in the export's format, or NDJSON. Rows
+    /// already stored are skipped; bad rows go to FILE.errors.csv.
+    Import {
+        /// The file: .csv, .xlsx, .ndjson or .jsonl.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Manage user accounts (the first admin, for instance).
     #[command(subcommand)]
     User(UserCommand),
@@ -57,6 +74,49 @@ enum UserCommand {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// csv, xlsx, ndjson or geojson.
+    #[arg(long, value_parser = parse_format)]
+    format: Format,
+    /// Where to write.
+    #[arg(long)]
+    out: std::path::PathBuf,
+    /// Column headers (and sheet names): zh or en.
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+    /// A region code at any level; includes everything below it.
+    #[arg(long)]
+    region: Option<String>,
+    /// Survey year.
+    #[arg(long)]
+    year: Option<i32>,
+    /// Technician.
+    #[arg(long)]
+    technician: Option<String>,
+    /// received, edited, approved, has_issues or rejected.
+    #[arg(long, value_parser = parse_review_state)]
+    review_state: Option<ReviewState>,
+    /// Only surveys stored or corrected at or after this time (RFC 3339).
+    #[arg(long)]
+    modified_since: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+fn parse_format(value: &str) -> Result<Format, String> {
+    Format::from_key(value).ok_or_else(|| "one of csv, xlsx, ndjson, geojson".to_owned())
+}
+
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    Lang::from_key(value).ok_or_else(|| "zh or en".to_owned())
+}
+
+fn parse_review_state(value: &str) -> Result<ReviewState, String> {
+    ReviewState::from_key(value)
+        .ok_or_else(|| "one of received, edited, approved, has_issues, rejected".to_owned())
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -121,6 +181,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             storage.close().await?;
             Ok(())
         }
+        Command::Export(args) => export(args).await,
+        Command::Import { file, settings } => {
+            let settings = settings.resolve()?;
+            telemetry::init(settings.log_format);
+            let storage =
+                Storage::open(&settings.database_url(), settings.attachments_dir(), 2).await?;
+            let size = std::fs::metadata(&file).ok().map(|m| m.len());
+            let mut progress = Progress::new("import", size);
+            let summary = exports::import::import(
+                &storage,
+                &file,
+                today_in_china(),
+                &mut |summary, bytes| progress.update(bytes.unwrap_or(0), &summary.to_string()),
+            )
+            .await;
+            progress.finish();
+            let summary = summary?;
+            println!("{summary}");
+            println!(
+                "error report: {}",
+                exports::import::report_path(&file).display()
+            );
+            storage.close().await?;
+            Ok(())
+        }
         Command::Migrate(args) => {
             let settings = args.resolve()?;
             telemetry::init(settings.log_format);
@@ -131,4 +216,62 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let settings = args.settings.resolve()?;
+    telemetry::init(settings.log_format);
+    let storage = Storage::open(&settings.database_url(), settings.attachments_dir(), 2).await?;
+    let region = match args.region {
+        None => None,
+        Some(code) => {
+            let level = storage
+                .regions()
+                .get(&code)
+                .map(|r| r.level)
+                .with_context(|| format!("region {code:?} is not known"))?;
+            Some((code, level))
+        }
+    };
+    let filter = SurveyFilter {
+        region,
+        year: args.year,
+        technician: args.technician,
+        review_state: args.review_state,
+        modified_since: args.modified_since,
+        ..SurveyFilter::default()
+    };
+    let file = tokio::fs::File::create(&args.out)
+        .await
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut out = tokio::io::BufWriter::new(file);
+    let mut progress = Progress::new("export", None);
+    let summary = exports::export(
+        &storage,
+        &filter,
+        args.format,
+        exports::ExportOptions {
+            lang: args.lang,
+            include_attachments: false,
+        },
+        &mut out,
+        &mut |rows| progress.update(rows, &format!("{rows} surveys")),
+    )
+    .await;
+    progress.finish();
+    let summary = summary?;
+    print!(
+        "exported {} surveys to {}",
+        summary.surveys,
+        args.out.display()
+    );
+    if args.format == Format::GeoJson {
+        print!(
+            " ({} without a location left out)",
+            summary.skipped_without_location
+        );
+    }
+    println!();
+    storage.close().await?;
+    Ok(())
 }

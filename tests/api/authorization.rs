@@ -125,6 +125,11 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "me" | "listSurveys" | "indicators" | "chart" | "listTargets" | "annualReport" => {
             any_authenticated
         }
+        // Exports read like listSurveys: any caller, limited to what it may see.
+        "exportSurveysCsv"
+        | "exportSurveysXlsx"
+        | "exportSurveysGeoJson"
+        | "exportSurveysNdjson" => any_authenticated,
         "getSurvey" | "surveyHistory" | "listPhotos" | "getPhoto" => read_survey,
         "createSurvey" | "syncSurveys" => submit,
         "correctSurvey" | "attachPhoto" => change_survey,

@@ -7,6 +7,7 @@ mod authorization;
 mod batch;
 mod corrections;
 mod crash;
+mod exports;
 mod indicators;
 mod limits;
 mod listing;

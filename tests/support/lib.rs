@@ -334,6 +334,41 @@ impl TestApp {
         Ok(status.success())
     }
 
+    /// Runs the `agriwaste` command line (`export ...`, `import ...`) on this app's
+    /// database, with the same data directory as the server; fails unless it exits 0.
+    /// Returns its standard output.
+    pub fn cli(&self, args: &[&std::ffi::OsStr]) -> Result<String> {
+        self.cli_with_stderr(args).map(|(stdout, _)| stdout)
+    }
+
+    /// [`TestApp::cli`], returning standard output and standard error.
+    pub fn cli_with_stderr(&self, args: &[&std::ffi::OsStr]) -> Result<(String, String)> {
+        let output = Command::new(server_binary()?)
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .current_dir(self.data_dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env_remove("AGRIWASTE_CONFIG")
+            .stdin(Stdio::null())
+            .output()
+            .context("running the agriwaste command line")?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if !output.status.success() {
+            bail!(
+                "agriwaste {args:?} failed: {}\nstdout: {stdout}\nstderr: {stderr}",
+                output.status,
+            );
+        }
+        Ok((stdout, stderr))
+    }
+
+    /// The temporary directory the server keeps its files in (removed with the app).
+    pub fn dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
     /// The full URL of a path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod body;
 pub mod charts;
 pub mod error;
+pub mod exports;
 pub mod health;
 pub mod indicators;
 pub mod middleware;
@@ -36,6 +37,8 @@ pub enum ApiTags {
     Indicators,
     /// Sign-in, users, device tokens, API keys, audit log.
     Accounts,
+    /// Survey records as CSV, XLSX, GeoJSON or NDJSON files.
+    Exports,
 }
 
 /// Every API, combined.
@@ -49,6 +52,7 @@ pub type Apis = (
     targets::TargetsApi,
     reports::ReportsApi,
     accounts::AccountsApi,
+    exports::ExportsApi,
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
@@ -78,7 +82,10 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         reports::ReportsApi {
             state: state.clone(),
         },
-        accounts::AccountsApi { state },
+        accounts::AccountsApi {
+            state: state.clone(),
+        },
+        exports::ExportsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(

@@ -144,7 +144,7 @@ pub async fn visible(
 }
 
 /// Parses the filters shared by listing and bulk review, within the caller's scope.
-fn filter(
+pub(crate) fn filter(
     state: &AppState,
     principal: &Principal,
     region: Option<String>,

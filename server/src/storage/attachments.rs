@@ -234,6 +234,27 @@ impl Storage {
             .collect()
     }
 
+    /// The attachments of many surveys in one query (an export page's worth), oldest
+    /// first within each survey.
+    pub async fn list_attachments_of(
+        &self,
+        survey_ids: &[Uuid],
+    ) -> Result<Vec<Attachment>, StorageError> {
+        if survey_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        survey_attachments::Entity::find()
+            .filter(
+                survey_attachments::Column::SurveyId.is_in(survey_ids.iter().map(Uuid::to_string)),
+            )
+            .order_by_asc(survey_attachments::Column::UploadedAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(attachment_from_row)
+            .collect()
+    }
+
     /// Opens an attachment's bytes.
     pub async fn open_attachment(
         &self,

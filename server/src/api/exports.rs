@@ -1,0 +1,367 @@
+//! `/api/v1/exports/surveys.{csv,xlsx,geojson,ndjson}`: every survey the caller may see
+//! that matches the listing's filters, as one file.
+//!
+//! The handlers only parse the request and start the export; the work is
+//! `crate::exports::export`, run in a task that writes into a pipe the response body
+//! reads from. The line formats reach the client page by page, from the first thousand
+//! surveys on, so a large export neither waits nor holds the rows in memory; an XLSX is
+//! built in a temporary file first (a zip's directory comes last) and then sent. A
+//! failure after the first byte cannot change the status any more: the body is then
+//! cut off with an error, so the client sees a broken transfer, never a short file that
+//! looks complete.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use poem::{Body, IntoResponse, Response};
+use poem_openapi::param::Query;
+use poem_openapi::registry::{
+    MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::{ApiResponse, OpenApi};
+use tokio_util::io::ReaderStream;
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::security::Auth;
+use super::surveys::{ReviewStateParam, filter};
+use crate::exports::{self, ExportOptions, Format, Lang};
+use crate::startup::AppState;
+
+/// Export endpoints.
+pub struct ExportsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Column-header language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, poem_openapi::Enum)]
+#[oai(rename = "ExportLang", rename_all = "lowercase")]
+pub enum LangParam {
+    /// Chinese headers and sheet names (default).
+    #[default]
+    Zh,
+    /// English headers: the wire-format field paths (`film.used_kg`).
+    En,
+}
+
+/// Which format an export response documents.
+pub trait ExportKind: Send {
+    /// The format.
+    const FORMAT: Format;
+    /// What the response holds, for the OpenAPI document.
+    const DESCRIPTION: &'static str;
+}
+
+/// CSV.
+pub struct Csv;
+impl ExportKind for Csv {
+    const FORMAT: Format = Format::Csv;
+    const DESCRIPTION: &'static str =
+        "UTF-8 CSV with a byte order mark and CRLF line ends, one row per survey.";
+}
+
+/// XLSX.
+pub struct Xlsx;
+impl ExportKind for Xlsx {
+    const FORMAT: Format = Format::Xlsx;
+    const DESCRIPTION: &'static str = "An Excel workbook: a sheet per section (surveys, film, pesticide packaging, straw with one row per crop, yak dung).";
+}
+
+/// GeoJSON.
+pub struct GeoJson;
+impl ExportKind for GeoJson {
+    const FORMAT: Format = Format::GeoJson;
+    const DESCRIPTION: &'static str = "A GeoJSON FeatureCollection of survey points; surveys without a location are left out and counted in the member `skipped_without_location`.";
+}
+
+/// NDJSON.
+pub struct Ndjson;
+impl ExportKind for Ndjson {
+    const FORMAT: Format = Format::Ndjson;
+    const DESCRIPTION: &'static str =
+        "One survey per line, in the wire format of `POST /api/v1/surveys`.";
+}
+
+/// An export file, streamed.
+pub struct ExportFile<K: ExportKind> {
+    body: Body,
+    kind: PhantomData<K>,
+}
+
+impl<K: ExportKind> IntoResponse for ExportFile<K> {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .content_type(K::FORMAT.content_type())
+            .header(
+                "Content-Disposition",
+                format!("attachment; filename=\"surveys.{}\"", K::FORMAT.extension()),
+            )
+            .header("Cache-Control", "no-store")
+            .body(self.body)
+    }
+}
+
+impl<K: ExportKind> ApiResponse for ExportFile<K> {
+    fn meta() -> MetaResponses {
+        let binary =
+            || MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")));
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: K::DESCRIPTION,
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: K::FORMAT.content_type(),
+                    schema: binary(),
+                }],
+                headers: vec![MetaHeader {
+                    name: "Content-Disposition".to_owned(),
+                    description: Some("`attachment; filename=\"surveys.EXT\"`".to_owned()),
+                    required: true,
+                    deprecated: false,
+                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
+                }],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+/// The listing's filters, shared by the four formats.
+struct Filters {
+    region: Option<String>,
+    year: Option<i32>,
+    technician: Option<String>,
+    review_state: Option<ReviewStateParam>,
+    modified_since: Option<DateTime<Utc>>,
+    lang: Option<LangParam>,
+    include_attachments: bool,
+}
+
+impl ExportsApi {
+    fn start<K: ExportKind>(
+        &self,
+        auth: &Auth,
+        filters: Filters,
+    ) -> Result<ExportFile<K>, ApiError> {
+        let mut filter = filter(
+            &self.state,
+            auth.principal(),
+            filters.region,
+            filters.year,
+            filters.technician,
+            filters.review_state,
+        )?;
+        filter.modified_since = filters.modified_since;
+        let options = ExportOptions {
+            lang: match filters.lang.unwrap_or_default() {
+                LangParam::Zh => Lang::Zh,
+                LangParam::En => Lang::En,
+            },
+            include_attachments: filters.include_attachments,
+        };
+        let (mut writer, reader) = tokio::io::duplex(256 * 1024);
+        let state = self.state.clone();
+        let task = tokio::spawn(async move {
+            let result = exports::export(
+                &state.storage,
+                &filter,
+                K::FORMAT,
+                options,
+                &mut writer,
+                &mut |_| {},
+            )
+            .await;
+            if let Err(err) = &result {
+                tracing::warn!(error = %err, format = K::FORMAT.extension(), "export stopped");
+            }
+            result
+        });
+        // After the pipe's end, the task's outcome: an error becomes a body error, which
+        // aborts the response instead of ending it cleanly.
+        let outcome = futures_util::stream::once(async move {
+            match task.await {
+                Ok(Ok(_)) => None,
+                Ok(Err(err)) => Some(Err(std::io::Error::other(err))),
+                Err(err) => Some(Err(std::io::Error::other(err))),
+            }
+        })
+        .filter_map(|item| async move { item });
+        let stream = ReaderStream::new(reader).chain(outcome);
+        Ok(ExportFile {
+            body: Body::from_bytes_stream(stream),
+            kind: PhantomData,
+        })
+    }
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Exports")]
+impl ExportsApi {
+    /// Export surveys as CSV
+    ///
+    /// Every survey the caller may see that matches the filters (as in `listSurveys`),
+    /// oldest first: one row per survey, straw as a column group per crop with
+    /// `straw.crops` giving the survey's crop order. UTF-8 with BOM and CRLF so that
+    /// Excel opens it in any locale. Survey content only; importable with
+    /// `agriwaste import`.
+    #[oai(
+        path = "/exports/surveys.csv",
+        method = "get",
+        operation_id = "exportSurveysCsv"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn csv(
+        &self,
+        auth: Auth,
+        /// A region code at any level (county, prefecture or province); includes everything below it.
+        region: Query<Option<String>>,
+        /// Survey year.
+        year: Query<Option<i32>>,
+        /// Technician.
+        technician: Query<Option<String>>,
+        /// Review state.
+        review_state: Query<Option<ReviewStateParam>>,
+        /// Only surveys stored or corrected at or after this time (RFC 3339).
+        modified_since: Query<Option<DateTime<Utc>>>,
+        /// Header language: `zh` (default) or `en`.
+        lang: Query<Option<LangParam>>,
+    ) -> Result<ExportFile<Csv>, ApiError> {
+        self.start(
+            &auth,
+            Filters {
+                region: region.0,
+                year: year.0,
+                technician: technician.0,
+                review_state: review_state.0,
+                modified_since: modified_since.0,
+                lang: lang.0,
+                include_attachments: false,
+            },
+        )
+    }
+
+    /// Export surveys as XLSX
+    ///
+    /// The same surveys as the CSV export, as a workbook with one sheet per section,
+    /// typed cells and a frozen header row. Section sheets refer to the surveys sheet by
+    /// `survey_id`; the straw sheet has one row per crop, in the survey's order.
+    #[oai(
+        path = "/exports/surveys.xlsx",
+        method = "get",
+        operation_id = "exportSurveysXlsx"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn xlsx(
+        &self,
+        auth: Auth,
+        /// A region code at any level (county, prefecture or province); includes everything below it.
+        region: Query<Option<String>>,
+        /// Survey year.
+        year: Query<Option<i32>>,
+        /// Technician.
+        technician: Query<Option<String>>,
+        /// Review state.
+        review_state: Query<Option<ReviewStateParam>>,
+        /// Only surveys stored or corrected at or after this time (RFC 3339).
+        modified_since: Query<Option<DateTime<Utc>>>,
+        /// Header and sheet-name language: `zh` (default) or `en`.
+        lang: Query<Option<LangParam>>,
+    ) -> Result<ExportFile<Xlsx>, ApiError> {
+        self.start(
+            &auth,
+            Filters {
+                region: region.0,
+                year: year.0,
+                technician: technician.0,
+                review_state: review_state.0,
+                modified_since: modified_since.0,
+                lang: lang.0,
+                include_attachments: false,
+            },
+        )
+    }
+
+    /// Export survey points as GeoJSON
+    ///
+    /// A FeatureCollection (RFC 7946) with a Point `[lon, lat]` per survey that has a
+    /// location; properties are the survey plus `review_state` and `version`. Surveys
+    /// without a location are left out; their number is the collection's
+    /// `skipped_without_location` member, after the features. With
+    /// `include_attachments=true` each feature also lists the survey's photos
+    /// (`attachments`: sha256, content type, size and download URL).
+    #[oai(
+        path = "/exports/surveys.geojson",
+        method = "get",
+        operation_id = "exportSurveysGeoJson"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn geojson(
+        &self,
+        auth: Auth,
+        /// A region code at any level (county, prefecture or province); includes everything below it.
+        region: Query<Option<String>>,
+        /// Survey year.
+        year: Query<Option<i32>>,
+        /// Technician.
+        technician: Query<Option<String>>,
+        /// Review state.
+        review_state: Query<Option<ReviewStateParam>>,
+        /// Only surveys stored or corrected at or after this time (RFC 3339).
+        modified_since: Query<Option<DateTime<Utc>>>,
+        /// List each survey's photos in its properties (default false).
+        include_attachments: Query<Option<bool>>,
+    ) -> Result<ExportFile<GeoJson>, ApiError> {
+        self.start(
+            &auth,
+            Filters {
+                region: region.0,
+                year: year.0,
+                technician: technician.0,
+                review_state: review_state.0,
+                modified_since: modified_since.0,
+                lang: None,
+                include_attachments: include_attachments.0.unwrap_or(false),
+            },
+        )
+    }
+
+    /// Export surveys as NDJSON
+    ///
+    /// One survey per line in the wire format, oldest first: what `POST /surveys`
+    /// accepts, and what `agriwaste import` reads.
+    #[oai(
+        path = "/exports/surveys.ndjson",
+        method = "get",
+        operation_id = "exportSurveysNdjson"
+    )]
+    async fn ndjson(
+        &self,
+        auth: Auth,
+        /// A region code at any level (county, prefecture or province); includes everything below it.
+        region: Query<Option<String>>,
+        /// Survey year.
+        year: Query<Option<i32>>,
+        /// Technician.
+        technician: Query<Option<String>>,
+        /// Review state.
+        review_state: Query<Option<ReviewStateParam>>,
+        /// Only surveys stored or corrected at or after this time (RFC 3339).
+        modified_since: Query<Option<DateTime<Utc>>>,
+    ) -> Result<ExportFile<Ndjson>, ApiError> {
+        self.start(
+            &auth,
+            Filters {
+                region: region.0,
+                year: year.0,
+                technician: technician.0,
+                review_state: review_state.0,
+                modified_since: modified_since.0,
+                lang: None,
+                include_attachments: false,
+            },
+        )
+    }
+}
