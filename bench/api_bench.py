@@ -110,6 +110,15 @@ def main():
                 seconds, status, _, _ = request(endpoint, token, etag)
                 assert status == 304, status
                 conditional.append(seconds)
+            exports = {}
+            for fmt in ["csv", "ndjson", "xlsx"]:
+                req = urllib.request.Request(f"{base}/api/v1/exports/surveys.{fmt}", headers={"authorization": f"Bearer {token}"})
+                started = time.perf_counter()
+                size = 0
+                with urllib.request.urlopen(req) as response:
+                    while chunk := response.read(1 << 20):
+                        size += len(chunk)
+                exports[fmt] = (time.perf_counter() - started, size)
         finally:
             server.terminate()
             server.wait()
@@ -122,6 +131,11 @@ def main():
     print(f"| GET /api/v1/indicators, cold (computed) | {cold_s * 1000:.1f} ms | {cold_s / sql:.2f}x |")
     print(f"| GET /api/v1/indicators, warm (cached) | {warm_s * 1000:.2f} ms | {warm_s / sql:.3f}x |")
     print(f"| GET /api/v1/indicators, If-None-Match (304) | {cond_s * 1000:.2f} ms | {cond_s / sql:.3f}x |")
+    print(f"\nSurvey exports over HTTP, {args.surveys:,} surveys (one run each)\n")
+    print("| format | time | rows/s | size |")
+    print("| --- | ---: | ---: | ---: |")
+    for fmt, (seconds, size) in exports.items():
+        print(f"| {fmt} | {seconds:.1f} s | {args.surveys / seconds:,.0f} | {size / 1e6:.0f} MB |")
     print(f"\nGoals: cold within 2x of raw SQL ({'met' if cold_s <= 2 * sql else 'not met'}); "
           f"warm under 5 ms ({'met' if warm_s < 0.005 else 'not met'}).")
 
