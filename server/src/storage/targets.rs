@@ -57,24 +57,29 @@ fn audit_json(t: &Target) -> serde_json::Value {
            "target": t.target, "comparison": comparison_key(t.comparison), "source": t.source})
 }
 
+/// Every column of `targets`.
+fn select_targets() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(col))
+        .from(col("targets"))
+        .to_owned()
+}
+
+const COLUMNS: [&str; 8] = [
+    "region_code",
+    "indicator",
+    "year",
+    "target",
+    "comparison",
+    "source",
+    "updated_by",
+    "updated_at",
+];
+
 impl Storage {
     /// Every target, by region, indicator and year.
     pub async fn list_targets(&self) -> Result<Vec<StoredTarget>, StorageError> {
-        let select = Query::select()
-            .columns(
-                [
-                    "region_code",
-                    "indicator",
-                    "year",
-                    "target",
-                    "comparison",
-                    "source",
-                    "updated_by",
-                    "updated_at",
-                ]
-                .map(col),
-            )
-            .from(col("targets"))
+        let select = select_targets()
             .order_by(col("region_code"), Order::Asc)
             .order_by(col("indicator"), Order::Asc)
             .order_by(col("year"), Order::Asc)
@@ -106,21 +111,7 @@ impl Storage {
         indicator: &str,
         year: i32,
     ) -> Result<Option<StoredTarget>, StorageError> {
-        let select = Query::select()
-            .columns(
-                [
-                    "region_code",
-                    "indicator",
-                    "year",
-                    "target",
-                    "comparison",
-                    "source",
-                    "updated_by",
-                    "updated_at",
-                ]
-                .map(col),
-            )
-            .from(col("targets"))
+        let select = select_targets()
             .and_where(Expr::col(col("region_code")).eq(region_code))
             .and_where(Expr::col(col("indicator")).eq(indicator))
             .and_where(Expr::col(col("year")).eq(year))
@@ -157,19 +148,7 @@ impl Storage {
         let mut insert = Query::insert();
         insert
             .into_table(col("targets"))
-            .columns(
-                [
-                    "region_code",
-                    "indicator",
-                    "year",
-                    "target",
-                    "comparison",
-                    "source",
-                    "updated_by",
-                    "updated_at",
-                ]
-                .map(col),
-            )
+            .columns(COLUMNS.map(col))
             .values([
                 target.region_code.clone().into(),
                 target.indicator.clone().into(),
