@@ -460,6 +460,10 @@ impl Storage {
 
     /// A number that changes whenever anything the indicators depend on changes: every
     /// write appends to the audit log in its own transaction, so the log's last id is it.
+    ///
+    /// On PostgreSQL, ids come from a sequence and two transactions can commit out of id
+    /// order; a response computed between those commits can then stay cached until the
+    /// next write. The window is one commit wide and the next write closes it.
     pub async fn data_version(&self) -> Result<i64, StorageError> {
         let select = Query::select()
             .expr_as(Expr::cust("MAX(id)"), col("v"))
