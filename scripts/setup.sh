@@ -24,6 +24,9 @@ done
 # there is one (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# Python 3 (standard library only) runs the independent estimator check, the CSV export
+# check and the benchmark driver, and picks a free port for a throwaway PostgreSQL.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

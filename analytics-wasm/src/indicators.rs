@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::aggregate::GroupSums;
 use crate::coefficients::{Coefficients, Source};
-use crate::estimate::{Observation, RatioEstimate, ratio, ratio_estimate};
+use crate::estimate::{RatioEstimate, ratio};
 use crate::quality::QualityFlags;
 use crate::regions::{RegionLevel, RegionTable};
 use crate::survey::Survey;
@@ -463,29 +463,6 @@ pub fn compute(
         .collect()
 }
 
-/// Every indicator's estimate over a group's households, gathering the observations of
-/// all seven in one pass over the households.
-pub fn estimate_all(members: &[&HouseholdFacts]) -> BTreeMap<Indicator, RatioEstimate> {
-    let mut observations: [Vec<Observation>; 7] =
-        std::array::from_fn(|_| Vec::with_capacity(members.len()));
-    for f in members {
-        for (slot, indicator) in observations.iter_mut().zip(Indicator::ALL) {
-            if let Some(r) = f.get(indicator) {
-                slot.push(Observation {
-                    y: r.y,
-                    x: r.x,
-                    w: f.weight,
-                });
-            }
-        }
-    }
-    Indicator::ALL
-        .into_iter()
-        .zip(observations.iter())
-        .map(|(indicator, obs)| (indicator, ratio_estimate(obs)))
-        .collect()
-}
-
 /// Surveys to facts to indicators in one call, for callers that hold surveys.
 pub fn compute_from_surveys(
     surveys: &[Survey],
@@ -499,21 +476,6 @@ pub fn compute_from_surveys(
         grouping,
         regions,
     )
-}
-
-/// The weighted estimate of one indicator over a group's households.
-pub fn estimate_one(members: &[&HouseholdFacts], indicator: Indicator) -> RatioEstimate {
-    let observations: Vec<Observation> = members
-        .iter()
-        .filter_map(|f| {
-            f.get(indicator).map(|r| Observation {
-                y: r.y,
-                x: r.x,
-                w: f.weight,
-            })
-        })
-        .collect();
-    ratio_estimate(&observations)
 }
 
 /// Splits facts into groups: each group's member indices, in survey-id order.

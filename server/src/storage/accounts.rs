@@ -334,11 +334,6 @@ impl Storage {
             .collect()
     }
 
-    /// How many users exist.
-    pub async fn count_users(&self) -> Result<u64, StorageError> {
-        Ok(users::Entity::find().count(&self.db).await?)
-    }
-
     /// Stores a new credential for `token` (already generated; only its hash is kept).
     #[expect(
         clippy::too_many_arguments,

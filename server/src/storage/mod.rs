@@ -21,9 +21,7 @@ use agriwaste_analytics::{Coefficients, Region, RegionLevel, RegionTable};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use surveys::{
@@ -124,11 +122,6 @@ impl Storage {
         &self.coefficients
     }
 
-    /// The database connection, for the few callers outside this module that need it.
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.db
@@ -136,11 +129,6 @@ impl Storage {
             .await
             .map(|_| ())
             .map_err(StorageError::from)
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 
     /// Serialises writers on SQLite; a no-op on PostgreSQL.
