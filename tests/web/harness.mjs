@@ -297,6 +297,8 @@ export async function newPage(browser, preset = "desktop", options = {}) {
 export async function screenshot(page, name) {
   await mkdir(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
+  // From the top, so that sticky headers sit where a person first sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
