@@ -173,7 +173,7 @@ for (const preset of ["phone", "desktop"]) {
       await page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "cannot exceed film.used_kg (10)" }).waitFor();
       assert.equal(await page.locator('[name="film.recovered_kg"]').inputValue(), "12");
 
-      const stored = await page.evaluate(async () => {
+      const queued = await page.evaluate(async () => {
         const db = await new Promise((resolve, reject) => {
           const req = indexedDB.open("agriwaste-collect", 1);
           req.onsuccess = () => resolve(req.result);
@@ -184,16 +184,20 @@ for (const preset of ["phone", "desktop"]) {
           req.onsuccess = () => resolve(req.result);
         });
       });
-      assert.equal(stored, 0, "an invalid survey is not queued");
+      assert.equal(queued, 0, "an invalid survey is not queued");
       assert.deepEqual(sent, [], "nothing was sent to the server");
       assert.deepEqual(await server.listSurveys({ technician: tech.username }), []);
 
-      // Fixed, it saves.
-      await fill(page, { "film.recovered_kg": "9" });
+      // Fixed, it saves; a warning (20 kg of film per mu) shows at its field but does not
+      // stop the survey, and the server keeps it.
+      await fill(page, { "film.recovered_kg": "9", "film.area_mu": "0.5" });
       await page.locator('.field[data-path="film.recovered_kg"] .issues li').waitFor({ state: "detached" });
+      await page.locator('.field[data-path="film.used_kg"] .issues li.warning[data-code="implausible_film_per_mu"]').waitFor();
       const id = await surveyId(page);
       await page.locator("#save").click();
       await waitForStatus(page, id, "sent");
+      const stored = await server.request("GET", `/api/v1/surveys/${id}`, { token: tech.token });
+      assert.deepEqual(stored.body.warnings.map((w) => w.code), ["implausible_film_per_mu"]);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
