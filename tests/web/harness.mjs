@@ -19,12 +19,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after } from "node:test";
 import { chromium } from "playwright-core";
 
 /** The repository's root directory. */
@@ -53,8 +54,20 @@ function killAll() {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
   children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 process.on("exit", killAll);
+
+// Servers and browsers still open when a test file's tests are done (a test that failed
+// before its own cleanup) are closed here: a live child process would otherwise keep the
+// file's process, and so `node --test`, from ever finishing.
+const openServers = new Set();
+const openBrowsers = new Set();
+after(async () => {
+  await Promise.allSettled([...openBrowsers].map((browser) => browser.close()));
+  await Promise.allSettled([...openServers].map((server) => server.stop()));
+});
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     killAll();
@@ -125,6 +138,11 @@ export async function startServer(options = {}) {
       if (addr) resolve(addr.startsWith("http") ? addr : `http://${addr}`);
     });
     child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening; log:\n${log}`)));
+    // A limit, not a wait: a server that neither listens nor exits fails the test.
+    setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the server did not listen within 120 s; log:\n${log}`));
+    }, 120_000).unref();
   });
 
   const server = {
@@ -207,10 +225,12 @@ export async function startServer(options = {}) {
         clearTimeout(timer);
       }
       children.delete(child);
+      openServers.delete(server);
       await rm(dataDir, { recursive: true, force: true });
       tempDirs.delete(dataDir);
     },
   };
+  openServers.add(server);
   server.adminToken = await server.login("admin", adminPassword);
   return server;
 }
@@ -265,9 +285,10 @@ export async function launchBrowser() {
       "--no-first-run",
     ],
   });
-  const pid = browser.process?.()?.pid;
-  if (pid) {
-    const proc = browser.process();
+  openBrowsers.add(browser);
+  browser.once("disconnected", () => openBrowsers.delete(browser));
+  const proc = browser.process?.();
+  if (proc) {
     children.add(proc);
     proc.once("exit", () => children.delete(proc));
   }
