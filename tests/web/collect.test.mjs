@@ -172,6 +172,7 @@ for (const preset of ["phone", "desktop"]) {
       await page.locator("#lang").click();
       await page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "cannot exceed film.used_kg (10)" }).waitFor();
       assert.equal(await page.locator('[name="film.recovered_kg"]').inputValue(), "12");
+      await screenshot(page, `collect-validation-error-en-${preset}`);
 
       const queued = await page.evaluate(async () => {
         const db = await new Promise((resolve, reject) => {

@@ -22,7 +22,7 @@ const state = {
   touched: new Set(),
   submitted: false,
   tab: "form",
-  syncMessage: "",
+  sync: null, // the last sync: { at, toFix } or { failed, issue }
   syncing: false,
 };
 
@@ -216,9 +216,19 @@ function statusBar() {
     "div",
     { class: "status-bar" },
     el("span", { id: "net", class: navigator.onLine ? "online" : "offline", text: navigator.onLine ? t("online") : t("offline") }),
-    el("span", { id: "sync-message", class: "sync-message", text: state.syncMessage }),
+    el("span", { id: "sync-message", class: "sync-message", text: syncMessage() }),
     el("button", { type: "button", id: "sync-now", text: state.syncing ? t("syncing") : t("sync_now"), disabled: state.syncing }),
   );
+}
+
+/** The outcome of the last sync, in the current language. */
+function syncMessage() {
+  const last = state.sync;
+  if (!last) return "";
+  if (last.failed === "unreachable") return t("unreachable");
+  if (last.failed) return `${t("sync_failed")}: ${message(last.issue)}`;
+  const time = last.at.toLocaleTimeString(currentLang() === "en" ? "en" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+  return `${t("last_sync")} ${time}` + (last.toFix ? ` · ${t("status_invalid")}: ${last.toFix}` : "");
 }
 
 function updateStatusBar() {
@@ -226,7 +236,7 @@ function updateStatusBar() {
   if (!net) return;
   net.className = navigator.onLine ? "online" : "offline";
   net.textContent = navigator.onLine ? t("online") : t("offline");
-  document.getElementById("sync-message").textContent = state.syncMessage;
+  document.getElementById("sync-message").textContent = syncMessage();
   const button = document.getElementById("sync-now");
   button.textContent = state.syncing ? t("syncing") : t("sync_now");
   button.disabled = state.syncing;
@@ -651,8 +661,7 @@ async function trySync() {
   updateStatusBar();
   try {
     const summary = await queue.sync(state.session.token);
-    const time = new Date().toLocaleTimeString(currentLang() === "en" ? "en" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
-    state.syncMessage = `${t("last_sync")} ${time}` + (summary.invalid || summary.conflict ? ` · ${t("status_invalid")}: ${summary.invalid + summary.conflict}` : "");
+    state.sync = { at: new Date(), toFix: summary.invalid + summary.conflict };
   } catch (err) {
     if (err instanceof queue.SessionExpired) {
       // Whatever is in the form waits for the new sign-in; the queue is untouched.
@@ -662,7 +671,7 @@ async function trySync() {
       render();
       return;
     }
-    state.syncMessage = err instanceof queue.Unreachable ? t("unreachable") : `${t("sync_failed")}: ${err.body ? message(err.body) : err.message}`;
+    state.sync = err instanceof queue.Unreachable ? { failed: "unreachable" } : { failed: "error", issue: err.body ?? { message_zh: err.message, message_en: err.message } };
   } finally {
     state.syncing = false;
   }
