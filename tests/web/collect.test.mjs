@@ -110,7 +110,13 @@ for (const preset of ["phone", "desktop"]) {
         "pesticide_packaging.used_count": "30", "pesticide_packaging.returned_count": "26",
         "pesticide_packaging.return_channel": "seller",
       });
+      // A crop added by mistake and removed again leaves no trace.
       await page.locator("#add-crop").click();
+      await fill(page, { "straw[0].crop": "potato", "straw[0].straw_kg": "10" });
+      await page.locator("#add-crop").click();
+      await page.locator(".crop").first().getByRole("button", { name: "删除此作物" }).click();
+      assert.equal(await page.locator(".crop").count(), 1);
+      assert.equal(await page.locator('[name="straw[0].crop"]').inputValue(), "highland_barley");
       await fill(page, {
         "straw[0].crop": "spring_wheat", "straw[0].yield_kg": "1500", "straw[0].straw_kg": "1600",
         "straw[0].fertilizer_kg": "300", "straw[0].feed_kg": "900", "straw[0].fuel_kg": "150", "straw[0].discarded_kg": "50",
@@ -122,6 +128,7 @@ for (const preset of ["phone", "desktop"]) {
       // The dung estimate from the head count, by the analytics module.
       await page.locator('[data-estimate-for="yak_dung.produced_kg"]', { hasText: "估算" }).waitFor();
       const id = await surveyId(page);
+      await screenshot(page, `collect-filled-${preset}`);
       await page.locator("#save").click();
       await waitForStatus(page, id, "sent");
       await page.locator("#save-message", { hasText: "已保存并同步" }).waitFor();

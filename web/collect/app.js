@@ -270,13 +270,13 @@ function formView() {
   const form = el("form", { id: "survey", novalidate: true, "data-survey-id": state.surveyId });
   form.append(el("ul", { class: "issues summary", "data-for": "" }));
 
-  const identity = el("fieldset", { class: "card" }, el("legend", { text: t("identity") }));
+  const identityFields = el("div", { class: "grid" });
   for (const field of IDENTITY) {
     const spec = field.key === "county_code" ? { ...field, options: counties().map((c) => [c.code, c.label, c.label]) } : field;
-    identity.append(fieldRow(spec, field.key));
+    identityFields.append(fieldRow(spec, field.key));
   }
-  identity.querySelector('[data-path="surveyed_on"]').append(el("p", { class: "hint", id: "survey-year" }));
-  form.append(identity);
+  identityFields.querySelector('[data-path="surveyed_on"]').append(el("p", { class: "hint", id: "survey-year" }));
+  form.append(el("fieldset", { class: "card" }, el("legend", { text: t("identity") }), identityFields));
 
   const location = el("fieldset", { class: "card", "data-section": "location" }, el("legend", { text: t("location") }));
   location.append(

@@ -148,7 +148,8 @@ export function fieldRow(field, path) {
   if (field.unit) label.append(el("span", { class: "unit", text: `(${pick(field.unit)})` }));
   const row = el("div", { class: "field", "data-path": path }, label, el("div", { class: "control" }, input));
   if (field.estimate) row.append(el("p", { class: "estimate", "data-estimate-for": path }));
-  row.append(el("ul", { class: "issues", "data-for": path, "aria-live": "polite" }));
+  row.append(el("ul", { class: "issues", id: `${id}-issues`, "data-for": path, "aria-live": "polite" }));
+  input.setAttribute("aria-describedby", `${id}-issues`);
   return row;
 }
 
@@ -228,13 +229,17 @@ export function fillSurvey(form, survey, addCrop) {
  */
 export function showIssues(form, issues) {
   for (const list of form.querySelectorAll(".issues")) list.replaceChildren();
-  for (const row of form.querySelectorAll(".field")) row.classList.remove("has-error", "has-warning");
+  for (const row of form.querySelectorAll(".field")) {
+    row.classList.remove("has-error", "has-warning");
+    row.querySelector("input, select")?.removeAttribute("aria-invalid");
+  }
   let errors = 0;
   for (const issue of issues) {
     const list = slotFor(form, issue.path);
     list.append(el("li", { class: issue.severity, "data-code": issue.code, text: message(issue) }));
     const row = list.closest(".field");
     if (row) row.classList.add(issue.severity === "error" ? "has-error" : "has-warning");
+    if (row && issue.severity === "error") row.querySelector("input, select")?.setAttribute("aria-invalid", "true");
     if (issue.severity === "error") errors += 1;
   }
   return errors;
