@@ -170,14 +170,18 @@ for (const preset of ["phone", "desktop"]) {
       await fillMinimal(page, `HH-invalid-${preset}`, { used_kg: 10, recovered_kg: 12 });
       const issue = page.locator('.field[data-path="film.recovered_kg"] .issues li.error');
       await issue.waitFor();
-      assert.equal(await issue.textContent(), "film.recovered_kg(12)不能大于 film.used_kg(10)");
+      // In the form's own words; the analytics module's wording (wire paths) in the tooltip.
+      assert.equal(await issue.textContent(), "地膜回收量(12)不能大于 地膜使用量(10)");
+      assert.equal(await issue.getAttribute("title"), "film.recovered_kg(12)不能大于 film.used_kg(10)");
       assert.equal(await page.locator('.field[data-path="film.used_kg"] .issues li').count(), 0);
       await page.locator("#save").click();
       await page.locator("#form-summary.error", { hasText: "1 处错误" }).waitFor();
       await screenshot(page, `collect-validation-error-${preset}`);
       // The same message in English after the switch, still next to the field.
       await page.locator("#lang").click();
-      await page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "cannot exceed film.used_kg (10)" }).waitFor();
+      const english = page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "Film recovered (12) cannot exceed Film used (10)" });
+      await english.waitFor();
+      assert.equal(await english.getAttribute("title"), "film.recovered_kg (12) cannot exceed film.used_kg (10)");
       assert.equal(await page.locator('[name="film.recovered_kg"]').inputValue(), "12");
       await screenshot(page, `collect-validation-error-en-${preset}`);
 

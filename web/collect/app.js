@@ -3,7 +3,7 @@
 
 import init, { validateSurvey, estimateStraw, estimateDung } from "/pkg/agriwaste_analytics.js";
 import { t, pick, message, currentLang, setLang } from "./i18n.js";
-import { SECTIONS, IDENTITY, LOCATION, el, fieldRow, readSurvey, fillSurvey, showIssues, labelOf } from "./form.js";
+import { SECTIONS, IDENTITY, LOCATION, el, fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
 import * as queue from "./queue.js";
 import { downscale } from "./photo.js";
 
@@ -226,7 +226,7 @@ function syncMessage() {
   const last = state.sync;
   if (!last) return "";
   if (last.failed === "unreachable") return t("unreachable");
-  if (last.failed) return `${t("sync_failed")}: ${message(last.issue)}`;
+  if (last.failed) return `${t("sync_failed")}: ${readable(message(last.issue))}`;
   const time = last.at.toLocaleTimeString(currentLang() === "en" ? "en" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
   return `${t("last_sync")} ${time}` + (last.toFix ? ` · ${t("status_invalid")}: ${last.toFix}` : "");
 }
@@ -626,7 +626,9 @@ async function renderQueue() {
           el(
             "ul",
             { class: "record-issues" },
-            ...problems.map((p) => el("li", { class: p.severity, "data-path": p.path, text: `${p.path ? `${labelOf(p.path)}: ` : ""}${message(p)}` })),
+            ...problems.map((p) =>
+              el("li", { class: p.severity, "data-path": p.path, title: message(p), text: `${p.path ? `${labelOf(p.path)}: ` : ""}${readable(message(p))}` }),
+            ),
           ),
         );
       }

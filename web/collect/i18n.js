@@ -60,6 +60,7 @@ export const STRINGS = {
     sections: { film: "地膜", pesticide_packaging: "农药包装废弃物", straw: "秸秆", yak_dung: "牦牛粪" },
     none: "无",
     household_of: "农户",
+    crop_row: (n) => `第 ${n} 行`,
   },
   en: {
     title: "Agricultural waste household survey",
@@ -118,6 +119,7 @@ export const STRINGS = {
     sections: { film: "Mulch film", pesticide_packaging: "Pesticide packaging", straw: "Crop straw", yak_dung: "Yak dung" },
     none: "none",
     household_of: "Household",
+    crop_row: (n) => `row ${n}`,
   },
 };
 
