@@ -1,7 +1,8 @@
 // The technician's form (/collect/) in real headless Chromium against the real server:
-// sign-in, a full survey stored with the values typed, validation by the analytics module
-// before anything is sent, the offline queue synced exactly once, GPS, and photos shrunk
-// on the device. Screenshots go to tests/web/screenshots/.
+// sign-in (password, or a device token pasted or opened as a link), a full survey stored
+// with the values typed, validation by the analytics module before anything is sent (in
+// the form's labels), the offline queue synced exactly once, GPS, and photos shrunk on
+// the device. Screenshots go to tests/web/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync, crc32 } from "node:zlib";
@@ -317,6 +318,134 @@ test("desktop: a survey the server refuses shows as needs fixing with the server
     await page.locator("#save").click();
     await waitForStatus(page, id, "sent");
     assert.deepEqual(await storedCounts([id]), [1]);
+  } finally {
+    await context.close();
+  }
+});
+
+/** The device queue as stored in IndexedDB: `[{ id, status, household }]`. */
+async function storedQueue(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("agriwaste-collect", 1);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const records = await new Promise((resolve, reject) => {
+      const req = db.transaction("surveys").objectStore("surveys").getAll();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return records.map((r) => ({ id: r.id, status: r.status, household: r.survey.household }));
+  });
+}
+
+const offlineNoise = /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_RESET|Failed to fetch/;
+
+test("phone: an admin's device-token link signs the phone in for good; days offline later, every session ended, the queue syncs", async () => {
+  const tech = await server.createUser({ role: "technician", counties: [COUNTY] });
+  const device = await server.issueDeviceToken(tech.id, "phone A");
+  const { context, page, problems } = await newPage(browser, "phone");
+  try {
+    await page.goto(server.url(`/collect/#device-token=${encodeURIComponent(device.secret)}`));
+    await page.locator("#survey").waitFor();
+    // The token left the address bar (and the history entry) at once.
+    assert.equal(page.url(), server.url("/collect/"));
+    assert.ok(!(await page.evaluate(() => location.href)).includes("device-token"));
+    assert.equal(await page.locator(".top .user").textContent(), `已登录 ${tech.username} · 设备令牌`);
+    assert.equal(await page.locator('[name="technician"]').inputValue(), tech.username);
+    assert.equal(await page.locator('[name="county_code"]').inputValue(), COUNTY);
+    await screenshot(page, "collect-device-token-signed-in-phone");
+
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await context.setOffline(true);
+    await page.locator("#net.offline").waitFor();
+    await fillMinimal(page, "HH-device-days");
+    const id = await surveyId(page);
+    await page.locator("#save").click();
+    await waitForStatus(page, id, "queued");
+
+    // Days later: the technician's session from a password sign-in has ended (as a
+    // 12-hour session would have), and the phone was restarted, still offline.
+    assert.equal((await server.request("POST", "/api/v1/auth/logout", { token: tech.token })).status, 204);
+    const ended = await server.request("GET", "/api/v1/auth/me", { token: tech.token });
+    assert.equal(ended.status, 401);
+    await page.reload();
+    await page.locator("body[data-ready=true]").waitFor();
+    await waitForStatus(page, id, "queued");
+
+    // Back online, the device token sends the queue without a new sign-in.
+    await context.setOffline(false);
+    await waitForStatus(page, id, "sent");
+    assert.equal(await page.locator("#sign-in").count(), 0);
+    assert.deepEqual(await storedCounts([id]), [1]);
+    const [stored] = await server.listSurveys({ technician: tech.username });
+    assert.equal(stored.survey.id, id);
+    const tokens = await server.request("GET", `/api/v1/users/${tech.id}/device-tokens`);
+    assert.ok(tokens.body.find((t) => t.id === device.id).last_used_at, "the device token was used");
+    assert.deepEqual(problems.filter((p) => !offlineNoise.test(p)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("desktop: a pasted device token; revoked by the admin, the form says so and keeps the queue, which a password sign-in then sends", async () => {
+  const tech = await server.createUser({ role: "technician", counties: [COUNTY] });
+  const device = await server.issueDeviceToken(tech.id, "tablet B");
+  const { context, page, problems } = await newPage(browser, "desktop");
+  try {
+    await page.goto(server.url("/collect/"));
+    await page.locator("#use-device-token").click();
+    const field = page.locator('#device-sign-in input[name="device_token"]');
+    const submit = page.locator("#device-sign-in button[type=submit]");
+    await field.waitFor();
+    await screenshot(page, "collect-device-token-sign-in-desktop");
+    // A session token is not a device token: refused before asking the server.
+    await field.fill(tech.token);
+    await submit.click();
+    await page.locator("#sign-in-error", { hasText: "设备令牌无效" }).waitFor();
+    // Pasted with the spaces around it that a chat app adds.
+    await field.fill(`  ${device.secret} `);
+    await submit.click();
+    await page.locator("#survey").waitFor();
+    assert.equal(await page.locator('[name="technician"]').inputValue(), tech.username);
+    assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem("agriwaste.collect.session"))).kind, "device");
+
+    await context.setOffline(true);
+    await page.locator("#net.offline").waitFor();
+    await fillMinimal(page, "HH-device-revoked");
+    const id = await surveyId(page);
+    await page.locator("#save").click();
+    await waitForStatus(page, id, "queued");
+
+    // The tablet is reported lost: the admin revokes its token.
+    const revoked = await server.request("DELETE", `/api/v1/users/${tech.id}/device-tokens/${device.id}`);
+    assert.equal(revoked.status, 204);
+    await context.setOffline(false);
+    const note = page.locator("#sign-in-note", { hasText: "令牌或密钥已被撤销" });
+    await note.waitFor();
+    assert.match(await note.textContent(), /设备令牌已不能使用.*未同步的调查仍保存在本机/);
+    assert.deepEqual(await storedQueue(page), [{ id, status: "queued", household: "HH-device-revoked" }]);
+    assert.deepEqual(await storedCounts([id]), [0]);
+    await screenshot(page, "collect-device-token-revoked-desktop");
+
+    // The same token pasted again is refused in the server's words; in English too.
+    await field.fill(device.secret);
+    await submit.click();
+    await page.locator("#sign-in-error", { hasText: "设备令牌:令牌或密钥已被撤销" }).waitFor();
+    await page.locator("#lang").click();
+    await page.locator("#sign-in-note", { hasText: "The device token no longer works: the token or key has been revoked" }).waitFor();
+    await page.locator("#lang").click();
+
+    // A password sign-in takes over and sends what waited.
+    await page.locator("#use-password").click();
+    assert.equal(await page.locator("#sign-in input[name=username]").inputValue(), tech.username);
+    await page.locator("#sign-in input[name=password]").fill(tech.password);
+    await page.locator("#sign-in button[type=submit]").click();
+    await waitForStatus(page, id, "sent");
+    assert.deepEqual(await storedCounts([id]), [1]);
+    assert.deepEqual(problems.filter((p) => !offlineNoise.test(p)), []);
   } finally {
     await context.close();
   }

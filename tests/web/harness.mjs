@@ -188,6 +188,15 @@ export async function startServer(options = {}) {
       return { id: res.body.user.id, username, password, token };
     },
     /**
+     * Issues a device token for user `userId` (as admin), the way an admin hands a phone
+     * its long-lived sign-in. Resolves to `{ id, secret }`.
+     */
+    async issueDeviceToken(userId, name = "phone") {
+      const res = await server.request("POST", `/api/v1/users/${userId}/device-tokens`, { body: { name } });
+      if (res.status !== 201) throw new Error(`issuing a device token failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.credential.id, secret: res.body.secret };
+    },
+    /**
      * Stores surveys through the batch endpoint (as `token`, default the admin); each
      * must be created. Resolves to the batch results.
      */

@@ -12,10 +12,16 @@ const REGIONS_KEY = "agriwaste.collect.regions";
 const LAST_PLACE_KEY = "agriwaste.collect.last-place";
 
 const app = document.getElementById("app");
+// Out of the address bar before anything else runs (see takeTokenFromAddress).
+const linkToken = takeTokenFromAddress();
 const state = {
   session: JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null"),
   regions: JSON.parse(localStorage.getItem(REGIONS_KEY) ?? "[]"),
   expired: false,
+  authProblem: null, // the server's 401 answer that ended the sign-in
+  signInMode: "password", // or "device": the sign-in screen's form
+  pendingToken: null, // a device token being checked (typed, or from a link)
+  linking: false, // a #device-token= link was opened: its sign-in comes first
   draft: null,
   surveyId: crypto.randomUUID(),
   photos: [],
@@ -78,6 +84,11 @@ function setPath(object, path, value) {
 
 // ---------------------------------------------------------------------------------------
 // Session and regions.
+//
+// `state.session` is `{ token, kind, user }`: `kind` "session" for a 12-hour session from
+// a username and password, "device" for a technician's long-lived device token (issued
+// by an admin, revocable), which lets a phone sync after days offline. Either goes in
+// `Authorization: Bearer`.
 
 function saveSession(session) {
   state.session = session;
@@ -135,7 +146,9 @@ function render(survey = null) {
     el(
       "div",
       { class: "who" },
-      state.session ? el("span", { class: "user", text: `${t("signed_in_as")} ${state.session.user.username}` }) : null,
+      state.session
+        ? el("span", { class: "user", text: `${t("signed_in_as")} ${state.session.user.username}${state.session.kind === "device" ? ` · ${t("via_device")}` : ""}` })
+        : null,
       el("button", { type: "button", class: "link", id: "lang", text: t("switch_lang") }),
       state.session ? el("button", { type: "button", class: "link", id: "sign-out", text: t("sign_out") }) : null,
     ),
@@ -149,7 +162,7 @@ function render(survey = null) {
   });
   document.getElementById("sign-out")?.addEventListener("click", signOut);
 
-  if (!state.session || state.expired) {
+  if (!state.session || state.expired || state.linking) {
     main.append(signInView());
     return;
   }
@@ -161,8 +174,62 @@ function render(survey = null) {
   renderQueue();
 }
 
+/** What the sign-in screen says above its form: why the person is there again. */
+function signInNote() {
+  if (state.expired && state.session?.kind === "device") {
+    const problem = state.authProblem ?? { message_zh: "服务器拒绝了设备令牌", message_en: "the server refused the device token" };
+    return t("device_token_refused", message(problem));
+  }
+  if (state.expired) return t("session_expired");
+  return navigator.onLine ? "" : t("sign_in_offline");
+}
+
 function signInView() {
-  const note = el("p", { class: "notice", id: "sign-in-note", text: state.expired ? t("session_expired") : navigator.onLine ? "" : t("sign_in_offline") });
+  const device = state.signInMode === "device";
+  const note = el("p", { class: "notice", id: "sign-in-note", text: signInNote() });
+  const error = el("p", { class: "error", id: "sign-in-error", role: "alert" });
+  const other = el("button", {
+    type: "button",
+    class: "link other-sign-in",
+    id: device ? "use-password" : "use-device-token",
+    text: device ? t("use_password") : t("use_device_token"),
+  });
+  other.addEventListener("click", () => {
+    state.signInMode = device ? "password" : "device";
+    render();
+  });
+  if (device) {
+    const form = el(
+      "form",
+      { id: "device-sign-in", class: "card sign-in" },
+      el("h1", { text: t("sign_in") }),
+      note,
+      el(
+        "label",
+        {},
+        t("device_token"),
+        el("input", {
+          name: "device_token",
+          autocomplete: "off",
+          autocapitalize: "off",
+          spellcheck: "false",
+          required: true,
+          value: state.pendingToken ?? "",
+          "aria-describedby": "device-token-hint sign-in-error",
+        }),
+      ),
+      el("p", { class: "hint", id: "device-token-hint", text: t("device_token_hint") }),
+      error,
+      el("button", { type: "submit", text: t("sign_in") }),
+      other,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      error.textContent = (await signInWithDeviceToken(new FormData(form).get("device_token"))) ?? "";
+    });
+    return form;
+  }
   const form = el(
     "form",
     { id: "sign-in", class: "card sign-in" },
@@ -170,13 +237,13 @@ function signInView() {
     note,
     el("label", {}, t("username"), el("input", { name: "username", autocomplete: "username", required: true, value: state.session?.user?.username })),
     el("label", {}, t("password"), el("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
-    el("p", { class: "error", id: "sign-in-error", role: "alert" }),
+    error,
     el("button", { type: "submit", text: t("sign_in") }),
+    other,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const error = document.getElementById("sign-in-error");
     error.textContent = "";
     let response;
     try {
@@ -194,19 +261,71 @@ function signInView() {
       error.textContent = message(body);
       return;
     }
-    saveSession({ token: body.token, expires_at: body.expires_at, user: body.user });
-    state.expired = false;
-    await loadRegions();
-    render();
-    trySync();
+    await signedIn({ token: body.token, kind: "session", expires_at: body.expires_at, user: body.user });
   });
   return form;
 }
 
+/**
+ * Checks a device token with the server (`GET /api/v1/auth/me`) and, when it is good,
+ * signs the device in with it. Resolves to null, or to the reason it was not taken.
+ */
+async function signInWithDeviceToken(raw) {
+  const token = String(raw ?? "").trim();
+  state.pendingToken = token;
+  // The token's prefix says its kind (server/src/auth/secrets.rs): a session token would
+  // stop working in 12 hours, an API key is not a person's.
+  if (!/^awd_[\w-]+$/.test(token)) return t("not_a_device_token");
+  let response;
+  try {
+    response = await fetch("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
+  } catch {
+    return t("device_token_offline");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok || body?.kind !== "user") {
+    const problem = body?.message_zh ? body : { message_zh: `服务器拒绝了设备令牌(${response.status})`, message_en: `the server refused the device token (${response.status})` };
+    return `${t("device_token")}${t("colon")}${message(problem)}`;
+  }
+  await signedIn({ token, kind: "device", user: { username: body.name, role: body.role, scope_code: body.scope_code, counties: body.counties } });
+  return null;
+}
+
+/** Keeps a credential the server accepted, then shows the form and syncs the queue. */
+async function signedIn(session) {
+  saveSession(session);
+  state.expired = false;
+  state.authProblem = null;
+  state.pendingToken = null;
+  state.linking = false;
+  await loadRegions();
+  render();
+  trySync();
+}
+
+/**
+ * A device token in the address (`/collect/#device-token=awd_…`, the link or QR code an
+ * admin hands out), taken out of it at once so that it stays neither in the address bar
+ * nor in the history. The fragment never reaches the server, nor its logs.
+ */
+function takeTokenFromAddress() {
+  const match = /(?:^#|&)device-token=([^&]*)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(history.state, "", location.pathname + location.search);
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
+}
+
 async function signOut() {
-  const token = state.session?.token;
+  // A session is ended on the server; a device token is only forgotten here (the admin
+  // revokes it, e.g. when the phone is lost).
+  const token = state.session?.kind === "device" ? null : state.session?.token;
   saveSession(null);
   state.expired = false;
+  state.authProblem = null;
   render();
   if (token) fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => {});
 }
@@ -669,6 +788,8 @@ async function trySync() {
       // Whatever is in the form waits for the new sign-in; the queue is untouched.
       state.draft = document.getElementById("survey") ? currentSurvey() : null;
       state.expired = true;
+      state.authProblem = err.body ?? null;
+      state.signInMode = state.session.kind === "device" ? "device" : "password";
       state.syncing = false;
       render();
       return;
@@ -705,6 +826,14 @@ try {
   throw err;
 }
 if (state.session && !state.regions.length) await loadRegions();
+if (linkToken) {
+  // Signs in with the link's token, as if typed on the sign-in screen (which shows why,
+  // if it is refused, with the token still in its field).
+  state.linking = true;
+  state.signInMode = "device";
+  state.pendingToken = linkToken;
+}
 render();
 document.body.dataset.ready = "true";
-trySync();
+if (linkToken) document.getElementById("device-sign-in").requestSubmit();
+else trySync();

@@ -91,7 +91,10 @@ function notify() {
   for (const listener of listeners) listener();
 }
 
-/** Raised when the server refuses the session: the person must sign in again. */
+/**
+ * Raised when the server refuses the credential (a session that ended, a device token
+ * revoked): the person must sign in again. `body` is the server's error, if any.
+ */
 export class SessionExpired extends Error {}
 /** Raised when the server could not be reached. */
 export class Unreachable extends Error {}
@@ -103,7 +106,11 @@ async function call(path, init, token) {
   } catch (err) {
     throw new Unreachable(String(err));
   }
-  if (response.status === 401) throw new SessionExpired();
+  if (response.status === 401) {
+    // The server says why (credential_expired, credential_revoked, account_disabled…).
+    const body = await response.json().catch(() => null);
+    throw Object.assign(new SessionExpired(body?.message_en ?? "401"), { body });
+  }
   const body = (response.headers.get("content-type") ?? "").includes("json") ? await response.json() : null;
   return { status: response.status, body };
 }
