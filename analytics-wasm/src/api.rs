@@ -304,6 +304,292 @@ impl SurveySet {
     }
 }
 
+/// What the dashboard shows: the filters of one recompute ([`FactSet::dashboard`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardRequest {
+    /// Only households within this region (any level); also the trend's region.
+    #[serde(default)]
+    pub within: Option<String>,
+    /// From this year, inclusive.
+    #[serde(default)]
+    pub from: Option<i32>,
+    /// To this year, inclusive.
+    #[serde(default)]
+    pub to: Option<i32>,
+    /// Approved surveys only (otherwise every survey held: the server never sends
+    /// rejected ones).
+    #[serde(default)]
+    pub approved_only: bool,
+    /// The indicator of the bars, the trend and the points.
+    #[serde(default = "default_indicator")]
+    pub indicator: Indicator,
+    /// Most households drawn on the points chart (default 5 000): a sample, in
+    /// survey-id order (which is random), of those with a GPS fix.
+    #[serde(default)]
+    pub map_points: Option<usize>,
+}
+
+/// Every figure of the dashboard for one set of filters: the data of the four charts
+/// (for `renderChart` and the tables) and the target progress board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Households matching the filters.
+    pub households: usize,
+    /// The years with data in the region and review filter (for the year pickers).
+    pub years: Vec<i32>,
+    /// Chart (1): the indicator by county, the years of the range pooled (a single
+    /// year when `from` = `to`), with the target of the range's last year.
+    pub by_region: charts::IndicatorByRegionData,
+    /// Chart (2): the indicator of `within` over every year (the year range does not
+    /// apply: a trend shows the plan's phases); none without `within`.
+    pub trend: Option<charts::TrendData>,
+    /// Chart (3): straw by use per county over the range.
+    pub straw_uses: charts::StrawUsesData,
+    /// Chart (4): a sample of the households with a GPS fix in the range.
+    pub map: charts::MapData,
+    /// Households with a GPS fix in the range (the map draws at most `map_points`).
+    pub located: usize,
+    /// The year of the board: the last year of the range that has data.
+    pub board_year: Option<i32>,
+    /// The target progress board: every county in `board_year`, every indicator, with
+    /// progress against the applicable targets.
+    pub board: Vec<GroupReport>,
+}
+
+/// Household facts (from `GET /api/v1/facts`) held in memory, with the targets, so that
+/// a page recomputes every figure for new filters without asking the server again.
+#[derive(Debug, Clone, Default)]
+pub struct FactSet {
+    facts: Vec<HouseholdFacts>,
+    approved: Vec<bool>,
+    targets: TargetTable,
+    as_of: Option<String>,
+}
+
+/// The body of `GET /api/v1/facts`, as far as [`FactSet::from_json`] reads it.
+#[derive(Deserialize)]
+struct FactsBody {
+    #[serde(default)]
+    as_of: Option<String>,
+    facts: crate::columns::FactColumns,
+}
+
+const DEFAULT_MAP_POINTS: usize = 5_000;
+
+impl FactSet {
+    /// Reads the body of `GET /api/v1/facts` as sent (`as_of` and `facts`, a
+    /// [`crate::columns::FactColumns`]); the targets are the shipped table until
+    /// [`FactSet::set_targets`].
+    pub fn from_json(body_json: &str) -> Result<FactSet, Issue> {
+        let body: FactsBody = parse_json(body_json)?;
+        let (facts, approved) = body.facts.into_facts()?.into_iter().unzip();
+        Ok(FactSet {
+            facts,
+            approved,
+            targets: TargetTable::builtin(),
+            as_of: body.as_of,
+        })
+    }
+
+    /// When the server computed the facts (`as_of` of the body), if it said.
+    pub fn as_of(&self) -> Option<&str> {
+        self.as_of.as_deref()
+    }
+
+    /// Households held.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// Whether no household is held.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Replaces the targets with a JSON array of targets (what `GET /api/v1/targets`
+    /// answers; members other than those of a target are ignored).
+    pub fn set_targets(&mut self, targets_json: &str) -> Result<(), Issue> {
+        let targets: Vec<crate::targets::Target> = parse_json(targets_json)?;
+        self.targets = TargetTable { targets };
+        Ok(())
+    }
+
+    /// Every figure of the dashboard for the filters of `request_json` (a
+    /// [`DashboardRequest`]), as JSON ([`Dashboard`]).
+    pub fn dashboard(&self, request_json: &str) -> Result<String, Issue> {
+        let request: DashboardRequest = parse_json(request_json)?;
+        serialize(&self.dashboard_of(&request)?)
+    }
+
+    /// [`FactSet::dashboard`] without the JSON.
+    pub fn dashboard_of(&self, request: &DashboardRequest) -> Result<Dashboard, Issue> {
+        let regions = RegionTable::builtin();
+        if let Some(code) = &request.within {
+            if regions.get(code).is_none() {
+                return Err(Issue::error(
+                    "within",
+                    IssueCode::InvalidValue,
+                    format!("区划代码 {code} 不存在"),
+                    format!("region {code:?} is not known"),
+                ));
+            }
+        }
+        // Whether each county is within the region, decided once per county.
+        let mut inside: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+        let mut in_region_and_review: Vec<&HouseholdFacts> = Vec::with_capacity(self.facts.len());
+        for (f, approved) in self.facts.iter().zip(&self.approved) {
+            if request.approved_only && !approved {
+                continue;
+            }
+            let ok = match &request.within {
+                None => true,
+                Some(w) => *inside
+                    .entry(f.county_code.as_str())
+                    .or_insert_with(|| regions.is_within(&f.county_code, w)),
+            };
+            if ok {
+                in_region_and_review.push(f);
+            }
+        }
+        let in_range = |f: &&&HouseholdFacts| {
+            request.from.is_none_or(|y| f.year >= y) && request.to.is_none_or(|y| f.year <= y)
+        };
+        let selected: Vec<HouseholdFacts> = in_region_and_review
+            .iter()
+            .filter(in_range)
+            .map(|f| (*f).clone())
+            .collect();
+        let single_year = match (request.from, request.to) {
+            (Some(f), Some(t)) if f == t => Some(f),
+            _ => None,
+        };
+        let county = Some(RegionLevel::County);
+        let by_county = indicators::compute(
+            &selected,
+            Grouping {
+                level: county,
+                by_year: single_year.is_some(),
+            },
+            &regions,
+        );
+        let last_year = selected.iter().map(|f| f.year).max();
+        let by_region = charts::indicator_by_region_data(
+            &by_county,
+            request.indicator,
+            single_year,
+            single_year.or(last_year).unwrap_or_default(),
+            &self.targets,
+            &regions,
+        );
+        let straw_uses = charts::straw_uses_data(&by_county, single_year);
+        let trend = match &request.within {
+            None => None,
+            Some(code) => {
+                let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
+                let all_years: Vec<HouseholdFacts> =
+                    in_region_and_review.iter().map(|f| (*f).clone()).collect();
+                let groups = indicators::compute(
+                    &all_years,
+                    Grouping {
+                        level: Some(level),
+                        by_year: true,
+                    },
+                    &regions,
+                );
+                Some(charts::trend_data(
+                    &groups,
+                    request.indicator,
+                    code,
+                    &self.targets,
+                    &regions,
+                ))
+            }
+        };
+        let located: Vec<HouseholdFacts> = selected
+            .iter()
+            .filter(|f| f.lat.is_some() && f.lon.is_some())
+            .cloned()
+            .collect();
+        let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
+        let map = charts::map_data(
+            &located[..located.len().min(limit)],
+            request.indicator,
+            single_year,
+            &regions,
+        );
+        let board_groups = if single_year.is_some() {
+            by_county
+        } else {
+            let in_last: Vec<HouseholdFacts> = selected
+                .iter()
+                .filter(|f| Some(f.year) == last_year)
+                .cloned()
+                .collect();
+            indicators::compute(
+                &in_last,
+                Grouping {
+                    level: county,
+                    by_year: true,
+                },
+                &regions,
+            )
+        };
+        let board = board_groups
+            .into_iter()
+            .map(|g| GroupReport::new(g, &regions, &self.targets))
+            .collect();
+        let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        Ok(Dashboard {
+            households: selected.len(),
+            years,
+            by_region,
+            trend,
+            straw_uses,
+            map,
+            located: located.len(),
+            board_year: single_year.or(last_year),
+            board,
+        })
+    }
+
+    /// As [`compute_indicators`], on the held facts that match `filter` (region, years,
+    /// review; indicator and map size are ignored), grouped as `options_json` says.
+    pub fn compute_indicators(
+        &self,
+        filter: &DashboardRequest,
+        options_json: &str,
+    ) -> Result<String, Issue> {
+        let options: IndicatorOptions = parse_json(options_json)?;
+        let regions = RegionTable::builtin();
+        let selected: Vec<HouseholdFacts> = self
+            .facts
+            .iter()
+            .zip(&self.approved)
+            .filter(|(f, approved)| {
+                (!filter.approved_only || **approved)
+                    && filter.from.is_none_or(|y| f.year >= y)
+                    && filter.to.is_none_or(|y| f.year <= y)
+                    && filter
+                        .within
+                        .as_deref()
+                        .is_none_or(|w| regions.is_within(&f.county_code, w))
+            })
+            .map(|(f, _)| f.clone())
+            .collect();
+        let grouping = Grouping {
+            level: options.level,
+            by_year: options.by_year,
+        };
+        serialize(&IndicatorReport {
+            groups: compute_facts(&selected, grouping, &regions, &self.targets),
+            rejected: Vec::new(),
+        })
+    }
+}
+
 /// What chart to build from surveys: the input of [`chart_data`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

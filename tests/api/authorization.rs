@@ -125,6 +125,10 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "me" | "listSurveys" | "indicators" | "chart" | "listTargets" | "annualReport" => {
             any_authenticated
         }
+        // The dashboard's facts read like the indicators: any caller, within its scope.
+        "surveyFacts" => {
+            any_authenticated
+        }
         // Exports read like listSurveys: any caller, limited to what it may see.
         "exportSurveysCsv"
         | "exportSurveysXlsx"

@@ -8,6 +8,7 @@ mod batch;
 mod corrections;
 mod crash;
 mod exports;
+mod facts;
 mod indicators;
 mod limits;
 mod listing;

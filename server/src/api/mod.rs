@@ -6,6 +6,7 @@ pub mod body;
 pub mod charts;
 pub mod error;
 pub mod exports;
+pub mod facts;
 pub mod health;
 pub mod indicators;
 pub mod middleware;
@@ -53,6 +54,7 @@ pub type Apis = (
     reports::ReportsApi,
     accounts::AccountsApi,
     exports::ExportsApi,
+    facts::FactsApi,
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
@@ -85,7 +87,10 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         accounts::AccountsApi {
             state: state.clone(),
         },
-        exports::ExportsApi { state },
+        exports::ExportsApi {
+            state: state.clone(),
+        },
+        facts::FactsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(
