@@ -22,6 +22,7 @@ test: setup lint wasm
     cargo build -p agriwaste-server
     scripts/with-postgres.sh cargo test --workspace --all-targets
     just test-wasm
+    scripts/test-web.sh
 
 # Formatting and clippy, warnings as errors.
 lint:
@@ -39,6 +40,11 @@ wasm:
 # Run the WASM tests under Node: native and WASM must give byte-identical JSON and SVG.
 test-wasm:
     scripts/test-wasm.sh
+
+# Run the browser tests: headless Chromium against the real server; screenshots in tests/web/screenshots/.
+test-web: setup wasm
+    cargo build -p agriwaste-server
+    scripts/test-web.sh
 
 # Time all indicators for 100 000 synthetic surveys by county × year, native vs WASM in Node.
 bench-analytics: wasm

@@ -14,6 +14,9 @@ packages=(
   # rasterizes chart SVG with it (analytics-wasm/CHARTS.md). Small (5 MB), one file:
   # /usr/share/fonts/truetype/wqy/wqy-microhei.ttc.
   fonts-wqy-microhei
+  # Browser tests (`just test-web`): playwright-core drives Debian's Chromium at
+  # /usr/bin/chromium; no browser is ever downloaded by playwright.
+  chromium chromium-driver
 )
 
 missing=()
@@ -41,4 +44,16 @@ if [ -n "$wasm_bindgen_version" ] && ! wasm-bindgen --version 2>/dev/null | grep
   echo "setup: installing wasm-bindgen-cli $wasm_bindgen_version"
   cargo install --quiet --locked wasm-bindgen-cli --version "$wasm_bindgen_version" ||
     cargo install --quiet wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+# Browser tests: npm packages from the committed lockfile (tests/web/package-lock.json),
+# installed again only when node_modules is missing or the lockfile changed. Playwright's
+# browser download is switched off: the tests use Debian's Chromium.
+web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+stamp="$web_tests/node_modules/.package-lock.sha256"
+lock_sum=$(sha256sum "$web_tests/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$web_tests/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "setup: installing browser-test npm packages (npm ci in $web_tests)"
+  (cd "$web_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$stamp"
 fi

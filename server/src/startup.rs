@@ -121,8 +121,12 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let limits = middleware::BodyLimits::from_settings(&state.settings);
+    // Each page is a folder with an index.html (`web/collect/`, `web/dashboard/`): the
+    // pretty path `/collect` redirects to `/collect/`, so the page's relative URLs and its
+    // service worker's scope are those of the folder.
     let web = StaticFilesEndpoint::new(state.settings.web_dir.clone())
         .index_file("index.html")
+        .redirect_to_slash_directory()
         .prefer_utf8(true);
     Route::new()
         .nest("/api", api)
