@@ -866,6 +866,95 @@ mod tests {
         );
     }
 
+    fn fact_set(n: usize) -> (String, FactSet) {
+        let surveys = surveys_json(n);
+        let facts = facts(&surveys, "{}").unwrap_or_default();
+        let mut columns = crate::columns::FactColumns::new();
+        for (i, f) in facts.iter().enumerate() {
+            columns.push(f, i % 2 == 0);
+        }
+        let body = serde_json::json!({"as_of": "2026-01-01T00:00:00Z", "facts": columns});
+        let set = FactSet::from_json(&body.to_string());
+        let Ok(set) = set else { panic!("{set:?}") };
+        (surveys, set)
+    }
+
+    #[test]
+    fn fact_set_dashboard_is_the_surveys_report() {
+        let (surveys, set) = fact_set(500);
+        assert_eq!(set.len(), 500);
+        assert_eq!(set.as_of(), Some("2026-01-01T00:00:00Z"));
+        let request: DashboardRequest = serde_json::from_str(
+            r#"{"within": "542500", "from": 2025, "to": 2025, "indicator": "yak_dung_utilization_rate"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dashboard = set.dashboard_of(&request);
+        let Ok(dashboard) = dashboard else { panic!("{dashboard:?}") };
+        // The board: the county groups of 2025 that computeIndicators gives from surveys.
+        let report: IndicatorReport = serde_json::from_str(
+            &compute_indicators(&surveys, r#"{"level":"county","by_year":true}"#).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let expected: Vec<&GroupReport> = report
+            .groups
+            .iter()
+            .filter(|g| g.group.key.year == Some(2025))
+            .filter(|g| g.group.key.region_code.as_deref().is_some_and(|c| c.starts_with("5425")))
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(dashboard.board.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(dashboard.board_year, Some(2025));
+        assert_eq!(dashboard.years, vec![2023, 2024, 2025]);
+        assert_eq!(dashboard.by_region.bars.len(), expected.len());
+        let trend = dashboard.trend.unwrap_or_else(|| panic!("a trend for 542500"));
+        assert_eq!(trend.points.len(), 3, "every year, whatever the range");
+        assert!(dashboard.map.points.len() <= 5_000);
+        assert_eq!(
+            dashboard.households,
+            expected.iter().map(|g| g.group.households).sum::<usize>()
+        );
+
+        // Approved only halves the households; an unknown region is named.
+        let approved = set
+            .dashboard_of(&DashboardRequest {
+                approved_only: true,
+                ..request.clone()
+            })
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(approved.households < dashboard.households && approved.households > 0);
+        let bad = set.dashboard(r#"{"within": "999999"}"#);
+        assert!(bad.is_err_and(|e| e.path == "within"));
+        let bad = set.dashboard(r#"{"indicatr": "x"}"#);
+        assert!(bad.is_err_and(|e| e.code == IssueCode::UnknownField));
+    }
+
+    #[test]
+    fn fact_set_takes_the_targets_it_is_given() {
+        let (_, mut set) = fact_set(300);
+        let targets = r#"[{"region_code": "542500", "indicator": "film_recovery_rate", "year": 2030,
+            "target": 0.42, "comparison": "at_least", "source": "test", "updated_by": "admin"}]"#;
+        assert_eq!(set.set_targets(targets), Ok(()));
+        let dashboard = set
+            .dashboard_of(&DashboardRequest {
+                within: Some("542500".to_owned()),
+                from: Some(2025),
+                to: Some(2025),
+                approved_only: false,
+                indicator: Indicator::FilmRecovery,
+                map_points: Some(10),
+            })
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            dashboard
+                .by_region
+                .bars
+                .iter()
+                .all(|b| b.target.map(|t| t.rate) == Some(0.42))
+        );
+        assert!(dashboard.map.points.len() <= 10);
+        assert!(set.set_targets("{").is_err());
+    }
+
     #[test]
     fn bad_options_name_the_field() {
         let err = compute_indicators("[]", r#"{"levle": "county"}"#);
