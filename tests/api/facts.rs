@@ -188,10 +188,11 @@ async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<
     {
         assert_eq!(bar.code, group["region_code"].as_str().unwrap_or_default());
         let rate = group["indicators"]["film_recovery_rate"]["rate"].as_f64();
-        assert!(
-            bar.value.rate.zip(rate).is_some_and(|(a, b)| close(a, b)),
-            "{bar:?} vs {rate:?}"
-        );
+        let same = match (bar.value.rate, rate) {
+            (Some(a), Some(b)) => close(a, b),
+            (a, b) => a == b,
+        };
+        assert!(same, "{bar:?} vs {rate:?}");
         assert_eq!(bar.target.map(|t| t.rate), Some(0.5), "the admin's target");
     }
     Ok(())
@@ -299,7 +300,12 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
         Some("gzip")
     );
     let compressed = zipped.bytes().await?;
-    assert!(compressed.len() < plain.len() / 2, "{} vs {}", compressed.len(), plain.len());
+    assert!(
+        compressed.len() * 10 < plain.len() * 7,
+        "{} vs {}",
+        compressed.len(),
+        plain.len()
+    );
     let mut unzipped = Vec::new();
     flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unzipped)?;
     assert_eq!(unzipped, plain.to_vec());
