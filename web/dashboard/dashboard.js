@@ -339,7 +339,11 @@ function recompute() {
     const card = $(`.chart[data-chart="${slot}"]`);
     const box = $(".svg", card);
     let svg = null;
-    if (data && hasData(slot, data)) svg = renderChart(kind, JSON.stringify(data), options(760, slot === "map" ? 560 : 440));
+    // Drawn at the width it is shown at (a phone gets a narrow chart with rotated
+    // names, not a wide one shrunk until its text cannot be read).
+    const width = Math.round(Math.min(900, Math.max(340, box.clientWidth || 760)));
+    const height = slot === "map" ? Math.round(width * 0.75) : width < 560 ? 400 : 440;
+    if (data && hasData(slot, data)) svg = renderChart(kind, JSON.stringify(data), options(width, height));
     if (svg) box.innerHTML = svg;
     else box.replaceChildren(el("p", { class: "empty" }, slot === "trend" && !data ? t("trend_needs_region") : t("no_data")));
     box.setAttribute("aria-label", $("h2", card).textContent);
