@@ -889,24 +889,35 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let dashboard = set.dashboard_of(&request);
-        let Ok(dashboard) = dashboard else { panic!("{dashboard:?}") };
+        let Ok(dashboard) = dashboard else {
+            panic!("{dashboard:?}")
+        };
         // The board: the county groups of 2025 that computeIndicators gives from surveys.
         let report: IndicatorReport = serde_json::from_str(
-            &compute_indicators(&surveys, r#"{"level":"county","by_year":true}"#).unwrap_or_default(),
+            &compute_indicators(&surveys, r#"{"level":"county","by_year":true}"#)
+                .unwrap_or_default(),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let expected: Vec<&GroupReport> = report
             .groups
             .iter()
             .filter(|g| g.group.key.year == Some(2025))
-            .filter(|g| g.group.key.region_code.as_deref().is_some_and(|c| c.starts_with("5425")))
+            .filter(|g| {
+                g.group
+                    .key
+                    .region_code
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("5425"))
+            })
             .collect();
         assert!(!expected.is_empty());
         assert_eq!(dashboard.board.iter().collect::<Vec<_>>(), expected);
         assert_eq!(dashboard.board_year, Some(2025));
         assert_eq!(dashboard.years, vec![2023, 2024, 2025]);
         assert_eq!(dashboard.by_region.bars.len(), expected.len());
-        let trend = dashboard.trend.unwrap_or_else(|| panic!("a trend for 542500"));
+        let trend = dashboard
+            .trend
+            .unwrap_or_else(|| panic!("a trend for 542500"));
         assert_eq!(trend.points.len(), 3, "every year, whatever the range");
         assert!(dashboard.map.points.len() <= 5_000);
         assert_eq!(

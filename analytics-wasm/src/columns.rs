@@ -134,7 +134,11 @@ impl FactColumns {
             .iter()
             .map(|c| ("y", c.len()))
             .chain(self.x.iter().map(|c| ("x", c.len())))
-            .chain(self.straw_uses_kg.iter().map(|c| ("straw_uses_kg", c.len())));
+            .chain(
+                self.straw_uses_kg
+                    .iter()
+                    .map(|c| ("straw_uses_kg", c.len())),
+            );
         for (name, len) in lengths.into_iter().chain(nested) {
             if len != n {
                 return Err(bad(
@@ -238,7 +242,10 @@ mod tests {
         let mut columns = FactColumns::new();
         let surveys = SyntheticSpec::default().surveys(3);
         for s in &surveys {
-            columns.push(&HouseholdFacts::from_survey(s, &Coefficients::builtin(), None), false);
+            columns.push(
+                &HouseholdFacts::from_survey(s, &Coefficients::builtin(), None),
+                false,
+            );
         }
         columns.lat.pop();
         let err = columns.into_facts();

@@ -23,8 +23,8 @@
 pub mod aggregate;
 pub mod api;
 pub mod charts;
-pub mod columns;
 pub mod coefficients;
+pub mod columns;
 pub mod csv;
 pub mod estimate;
 pub mod indicators;

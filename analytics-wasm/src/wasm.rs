@@ -290,7 +290,11 @@ impl FactSet {
     /// An `IndicatorReport` of the facts matching `filterJson` (a `DashboardRequest`:
     /// region, years, review), grouped by `optionsJson` (`IndicatorOptions`).
     #[wasm_bindgen(js_name = computeIndicators)]
-    pub fn compute_indicators(&self, filter_json: &str, options_json: &str) -> Result<String, JsValue> {
+    pub fn compute_indicators(
+        &self,
+        filter_json: &str,
+        options_json: &str,
+    ) -> Result<String, JsValue> {
         let filter: api::DashboardRequest =
             crate::survey::parse_json(filter_json).map_err(to_js)?;
         self.inner

@@ -126,9 +126,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
             any_authenticated
         }
         // The dashboard's facts read like the indicators: any caller, within its scope.
-        "surveyFacts" => {
-            any_authenticated
-        }
+        "surveyFacts" => any_authenticated,
         // Exports read like listSurveys: any caller, limited to what it may see.
         "exportSurveysCsv"
         | "exportSurveysXlsx"

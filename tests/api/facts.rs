@@ -230,7 +230,10 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
         "{counties:?}"
     );
     let households = body["households"].as_u64().unwrap_or(0);
-    assert_eq!(body["facts"]["year"].as_array().map(Vec::len), Some(households as usize));
+    assert_eq!(
+        body["facts"]["year"].as_array().map(Vec::len),
+        Some(households as usize)
+    );
     // Every household of 青海 was approved above.
     assert_eq!(households, approved);
     let (_, out_of_scope) = json_of(
@@ -263,8 +266,16 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
     let (status, error) = app.get("/api/v1/facts?from=2025&to=2024").await?;
     assert_eq!(status, 400);
     assert_eq!(error["path"], "from");
-    assert!(error["message_zh"].as_str().is_some_and(|m| m.contains("from")));
-    assert!(error["message_en"].as_str().is_some_and(|m| m.contains("after")));
+    assert!(
+        error["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("from"))
+    );
+    assert!(
+        error["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("after"))
+    );
     let (status, error) = app.get("/api/v1/facts?region=999999").await?;
     assert_eq!((status, error["path"].as_str()), (400, Some("region")));
 

@@ -618,7 +618,10 @@ impl Storage {
                 dung_estimated_kg: row
                     .try_get::<Option<f64>>("", "dung_estimated_kg")?
                     .unwrap_or(0.0),
-                dung_excluded: row.try_get::<Option<i32>>("", "dung_excluded")?.unwrap_or(0) != 0,
+                dung_excluded: row
+                    .try_get::<Option<i32>>("", "dung_excluded")?
+                    .unwrap_or(0)
+                    != 0,
                 film_kg_per_mu: row.try_get("", "film_kg_per_mu")?,
                 warnings: Ord::max(row.try_get::<Option<i32>>("", "warnings")?.unwrap_or(0), 0)
                     as u32,
