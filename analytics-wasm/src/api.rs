@@ -188,8 +188,8 @@ pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String
 }
 
 /// Groups already-made facts and finishes every indicator, with target progress.
-pub fn compute_facts(
-    facts: &[HouseholdFacts],
+pub fn compute_facts<F: std::borrow::Borrow<HouseholdFacts>>(
+    facts: &[F],
     grouping: Grouping,
     regions: &RegionTable,
     targets: &TargetTable,
@@ -452,13 +452,13 @@ impl FactSet {
                 in_region_and_review.push(f);
             }
         }
-        let in_range = |f: &&&HouseholdFacts| {
+        let in_range = |f: &&HouseholdFacts| {
             request.from.is_none_or(|y| f.year >= y) && request.to.is_none_or(|y| f.year <= y)
         };
-        let selected: Vec<HouseholdFacts> = in_region_and_review
+        let selected: Vec<&HouseholdFacts> = in_region_and_review
             .iter()
+            .copied()
             .filter(in_range)
-            .map(|f| (*f).clone())
             .collect();
         let single_year = match (request.from, request.to) {
             (Some(f), Some(t)) if f == t => Some(f),
@@ -487,10 +487,8 @@ impl FactSet {
             None => None,
             Some(code) => {
                 let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
-                let all_years: Vec<HouseholdFacts> =
-                    in_region_and_review.iter().map(|f| (*f).clone()).collect();
                 let groups = indicators::compute(
-                    &all_years,
+                    &in_region_and_review,
                     Grouping {
                         level: Some(level),
                         by_year: true,
@@ -506,25 +504,23 @@ impl FactSet {
                 ))
             }
         };
-        let located: Vec<HouseholdFacts> = selected
-            .iter()
-            .filter(|f| f.lat.is_some() && f.lon.is_some())
-            .cloned()
-            .collect();
         let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
-        let map = charts::map_data(
-            &located[..located.len().min(limit)],
-            request.indicator,
-            single_year,
-            &regions,
-        );
+        let is_located = |f: &&&HouseholdFacts| f.lat.is_some() && f.lon.is_some();
+        let located = selected.iter().filter(is_located).count();
+        let sample: Vec<HouseholdFacts> = selected
+            .iter()
+            .filter(is_located)
+            .take(limit)
+            .map(|f| (*f).clone())
+            .collect();
+        let map = charts::map_data(&sample, request.indicator, single_year, &regions);
         let board_groups = if single_year.is_some() {
             by_county
         } else {
-            let in_last: Vec<HouseholdFacts> = selected
+            let in_last: Vec<&HouseholdFacts> = selected
                 .iter()
+                .copied()
                 .filter(|f| Some(f.year) == last_year)
-                .cloned()
                 .collect();
             indicators::compute(
                 &in_last,
@@ -549,7 +545,7 @@ impl FactSet {
             trend,
             straw_uses,
             map,
-            located: located.len(),
+            located,
             board_year: single_year.or(last_year),
             board,
         })
@@ -564,7 +560,7 @@ impl FactSet {
     ) -> Result<String, Issue> {
         let options: IndicatorOptions = parse_json(options_json)?;
         let regions = RegionTable::builtin();
-        let selected: Vec<HouseholdFacts> = self
+        let selected: Vec<&HouseholdFacts> = self
             .facts
             .iter()
             .zip(&self.approved)
@@ -577,7 +573,7 @@ impl FactSet {
                         .as_deref()
                         .is_none_or(|w| regions.is_within(&f.county_code, w))
             })
-            .map(|(f, _)| f.clone())
+            .map(|(f, _)| f)
             .collect();
         let grouping = Grouping {
             level: options.level,
