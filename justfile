@@ -53,3 +53,7 @@ bench-analytics: wasm
 # Time the indicators endpoint on 1 000 000 synthetic surveys in SQLite against raw SQL (BENCH_SURVEYS to change).
 bench-api: setup
     scripts/bench-api.sh
+
+# Time the dashboard in Chromium on 100 000 synthetic surveys: first chart, recompute, payload (BENCH_SURVEYS to change).
+bench-web: setup wasm
+    scripts/bench-web.sh

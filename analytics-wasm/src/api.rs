@@ -188,8 +188,8 @@ pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String
 }
 
 /// Groups already-made facts and finishes every indicator, with target progress.
-pub fn compute_facts(
-    facts: &[HouseholdFacts],
+pub fn compute_facts<F: std::borrow::Borrow<HouseholdFacts>>(
+    facts: &[F],
     grouping: Grouping,
     regions: &RegionTable,
     targets: &TargetTable,
@@ -301,6 +301,288 @@ impl SurveySet {
         };
         let groups = compute_facts(&facts, grouping, &regions, &TargetTable::builtin());
         serialize(&IndicatorReport { groups, rejected })
+    }
+}
+
+/// What the dashboard shows: the filters of one recompute ([`FactSet::dashboard`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardRequest {
+    /// Only households within this region (any level); also the trend's region.
+    #[serde(default)]
+    pub within: Option<String>,
+    /// From this year, inclusive.
+    #[serde(default)]
+    pub from: Option<i32>,
+    /// To this year, inclusive.
+    #[serde(default)]
+    pub to: Option<i32>,
+    /// Approved surveys only (otherwise every survey held: the server never sends
+    /// rejected ones).
+    #[serde(default)]
+    pub approved_only: bool,
+    /// The indicator of the bars, the trend and the points.
+    #[serde(default = "default_indicator")]
+    pub indicator: Indicator,
+    /// Most households drawn on the points chart (default 5 000): a sample, in
+    /// survey-id order (which is random), of those with a GPS fix.
+    #[serde(default)]
+    pub map_points: Option<usize>,
+}
+
+/// Every figure of the dashboard for one set of filters: the data of the four charts
+/// (for `renderChart` and the tables) and the target progress board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Households matching the filters.
+    pub households: usize,
+    /// The years with data in the region and review filter (for the year pickers).
+    pub years: Vec<i32>,
+    /// Chart (1): the indicator by county, the years of the range pooled (a single
+    /// year when `from` = `to`), with the target of the range's last year.
+    pub by_region: charts::IndicatorByRegionData,
+    /// Chart (2): the indicator of `within` over every year (the year range does not
+    /// apply: a trend shows the plan's phases); none without `within`.
+    pub trend: Option<charts::TrendData>,
+    /// Chart (3): straw by use per county over the range.
+    pub straw_uses: charts::StrawUsesData,
+    /// Chart (4): a sample of the households with a GPS fix in the range.
+    pub map: charts::MapData,
+    /// Households with a GPS fix in the range (the map draws at most `map_points`).
+    pub located: usize,
+    /// The year of the board: the last year of the range that has data.
+    pub board_year: Option<i32>,
+    /// The target progress board: every county in `board_year`, every indicator, with
+    /// progress against the applicable targets.
+    pub board: Vec<GroupReport>,
+}
+
+/// Household facts (from `GET /api/v1/facts`) held in memory, with the targets, so that
+/// a page recomputes every figure for new filters without asking the server again.
+#[derive(Debug, Clone, Default)]
+pub struct FactSet {
+    facts: Vec<HouseholdFacts>,
+    approved: Vec<bool>,
+    targets: TargetTable,
+    as_of: Option<String>,
+}
+
+/// The body of `GET /api/v1/facts`, as far as [`FactSet::from_json`] reads it.
+#[derive(Deserialize)]
+struct FactsBody {
+    #[serde(default)]
+    as_of: Option<String>,
+    facts: crate::columns::FactColumns,
+}
+
+const DEFAULT_MAP_POINTS: usize = 5_000;
+
+impl FactSet {
+    /// Reads the body of `GET /api/v1/facts` as sent (`as_of` and `facts`, a
+    /// [`crate::columns::FactColumns`]); the targets are the shipped table until
+    /// [`FactSet::set_targets`].
+    pub fn from_json(body_json: &str) -> Result<FactSet, Issue> {
+        let body: FactsBody = parse_json(body_json)?;
+        let (facts, approved) = body.facts.into_facts()?.into_iter().unzip();
+        Ok(FactSet {
+            facts,
+            approved,
+            targets: TargetTable::builtin(),
+            as_of: body.as_of,
+        })
+    }
+
+    /// When the server computed the facts (`as_of` of the body), if it said.
+    pub fn as_of(&self) -> Option<&str> {
+        self.as_of.as_deref()
+    }
+
+    /// Households held.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// Whether no household is held.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Replaces the targets with a JSON array of targets (what `GET /api/v1/targets`
+    /// answers; members other than those of a target are ignored).
+    pub fn set_targets(&mut self, targets_json: &str) -> Result<(), Issue> {
+        let targets: Vec<crate::targets::Target> = parse_json(targets_json)?;
+        self.targets = TargetTable { targets };
+        Ok(())
+    }
+
+    /// Every figure of the dashboard for the filters of `request_json` (a
+    /// [`DashboardRequest`]), as JSON ([`Dashboard`]).
+    pub fn dashboard(&self, request_json: &str) -> Result<String, Issue> {
+        let request: DashboardRequest = parse_json(request_json)?;
+        serialize(&self.dashboard_of(&request)?)
+    }
+
+    /// [`FactSet::dashboard`] without the JSON.
+    pub fn dashboard_of(&self, request: &DashboardRequest) -> Result<Dashboard, Issue> {
+        let regions = RegionTable::builtin();
+        if let Some(code) = &request.within {
+            if regions.get(code).is_none() {
+                return Err(Issue::error(
+                    "within",
+                    IssueCode::InvalidValue,
+                    format!("区划代码 {code} 不存在"),
+                    format!("region {code:?} is not known"),
+                ));
+            }
+        }
+        // Whether each county is within the region, decided once per county.
+        let mut inside: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+        let mut in_region_and_review: Vec<&HouseholdFacts> = Vec::with_capacity(self.facts.len());
+        for (f, approved) in self.facts.iter().zip(&self.approved) {
+            if request.approved_only && !approved {
+                continue;
+            }
+            let ok = match &request.within {
+                None => true,
+                Some(w) => *inside
+                    .entry(f.county_code.as_str())
+                    .or_insert_with(|| regions.is_within(&f.county_code, w)),
+            };
+            if ok {
+                in_region_and_review.push(f);
+            }
+        }
+        let in_range = |f: &&HouseholdFacts| {
+            request.from.is_none_or(|y| f.year >= y) && request.to.is_none_or(|y| f.year <= y)
+        };
+        let selected: Vec<&HouseholdFacts> = in_region_and_review
+            .iter()
+            .copied()
+            .filter(in_range)
+            .collect();
+        let single_year = match (request.from, request.to) {
+            (Some(f), Some(t)) if f == t => Some(f),
+            _ => None,
+        };
+        let county = Some(RegionLevel::County);
+        let by_county = indicators::compute(
+            &selected,
+            Grouping {
+                level: county,
+                by_year: single_year.is_some(),
+            },
+            &regions,
+        );
+        let last_year = selected.iter().map(|f| f.year).max();
+        let by_region = charts::indicator_by_region_data(
+            &by_county,
+            request.indicator,
+            single_year,
+            single_year.or(last_year).unwrap_or_default(),
+            &self.targets,
+            &regions,
+        );
+        let straw_uses = charts::straw_uses_data(&by_county, single_year);
+        let trend = match &request.within {
+            None => None,
+            Some(code) => {
+                let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
+                let groups = indicators::compute(
+                    &in_region_and_review,
+                    Grouping {
+                        level: Some(level),
+                        by_year: true,
+                    },
+                    &regions,
+                );
+                Some(charts::trend_data(
+                    &groups,
+                    request.indicator,
+                    code,
+                    &self.targets,
+                    &regions,
+                ))
+            }
+        };
+        let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
+        let is_located = |f: &&&HouseholdFacts| f.lat.is_some() && f.lon.is_some();
+        let located = selected.iter().filter(is_located).count();
+        let sample: Vec<HouseholdFacts> = selected
+            .iter()
+            .filter(is_located)
+            .take(limit)
+            .map(|f| (*f).clone())
+            .collect();
+        let map = charts::map_data(&sample, request.indicator, single_year, &regions);
+        let board_groups = if single_year.is_some() {
+            by_county
+        } else {
+            let in_last: Vec<&HouseholdFacts> = selected
+                .iter()
+                .copied()
+                .filter(|f| Some(f.year) == last_year)
+                .collect();
+            indicators::compute(
+                &in_last,
+                Grouping {
+                    level: county,
+                    by_year: true,
+                },
+                &regions,
+            )
+        };
+        let board = board_groups
+            .into_iter()
+            .map(|g| GroupReport::new(g, &regions, &self.targets))
+            .collect();
+        let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        Ok(Dashboard {
+            households: selected.len(),
+            years,
+            by_region,
+            trend,
+            straw_uses,
+            map,
+            located,
+            board_year: single_year.or(last_year),
+            board,
+        })
+    }
+
+    /// As [`compute_indicators`], on the held facts that match `filter` (region, years,
+    /// review; indicator and map size are ignored), grouped as `options_json` says.
+    pub fn compute_indicators(
+        &self,
+        filter: &DashboardRequest,
+        options_json: &str,
+    ) -> Result<String, Issue> {
+        let options: IndicatorOptions = parse_json(options_json)?;
+        let regions = RegionTable::builtin();
+        let selected: Vec<&HouseholdFacts> = self
+            .facts
+            .iter()
+            .zip(&self.approved)
+            .filter(|(f, approved)| {
+                (!filter.approved_only || **approved)
+                    && filter.from.is_none_or(|y| f.year >= y)
+                    && filter.to.is_none_or(|y| f.year <= y)
+                    && filter
+                        .within
+                        .as_deref()
+                        .is_none_or(|w| regions.is_within(&f.county_code, w))
+            })
+            .map(|(f, _)| f)
+            .collect();
+        let grouping = Grouping {
+            level: options.level,
+            by_year: options.by_year,
+        };
+        serialize(&IndicatorReport {
+            groups: compute_facts(&selected, grouping, &regions, &self.targets),
+            rejected: Vec::new(),
+        })
     }
 }
 
@@ -578,6 +860,106 @@ mod tests {
             compute_from_facts(&facts, options),
             compute_indicators(&surveys, options)
         );
+    }
+
+    fn fact_set(n: usize) -> (String, FactSet) {
+        let surveys = surveys_json(n);
+        let facts = facts(&surveys, "{}").unwrap_or_default();
+        let mut columns = crate::columns::FactColumns::new();
+        for (i, f) in facts.iter().enumerate() {
+            columns.push(f, i % 2 == 0);
+        }
+        let body = serde_json::json!({"as_of": "2026-01-01T00:00:00Z", "facts": columns});
+        let set = FactSet::from_json(&body.to_string());
+        let Ok(set) = set else { panic!("{set:?}") };
+        (surveys, set)
+    }
+
+    #[test]
+    fn fact_set_dashboard_is_the_surveys_report() {
+        let (surveys, set) = fact_set(500);
+        assert_eq!(set.len(), 500);
+        assert_eq!(set.as_of(), Some("2026-01-01T00:00:00Z"));
+        let request: DashboardRequest = serde_json::from_str(
+            r#"{"within": "542500", "from": 2025, "to": 2025, "indicator": "yak_dung_utilization_rate"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dashboard = set.dashboard_of(&request);
+        let Ok(dashboard) = dashboard else {
+            panic!("{dashboard:?}")
+        };
+        // The board: the county groups of 2025 that computeIndicators gives from surveys.
+        let report: IndicatorReport = serde_json::from_str(
+            &compute_indicators(&surveys, r#"{"level":"county","by_year":true}"#)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let expected: Vec<&GroupReport> = report
+            .groups
+            .iter()
+            .filter(|g| g.group.key.year == Some(2025))
+            .filter(|g| {
+                g.group
+                    .key
+                    .region_code
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("5425"))
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(dashboard.board.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(dashboard.board_year, Some(2025));
+        assert_eq!(dashboard.years, vec![2023, 2024, 2025]);
+        assert_eq!(dashboard.by_region.bars.len(), expected.len());
+        let trend = dashboard
+            .trend
+            .unwrap_or_else(|| panic!("a trend for 542500"));
+        assert_eq!(trend.points.len(), 3, "every year, whatever the range");
+        assert!(dashboard.map.points.len() <= 5_000);
+        assert_eq!(
+            dashboard.households,
+            expected.iter().map(|g| g.group.households).sum::<usize>()
+        );
+
+        // Approved only halves the households; an unknown region is named.
+        let approved = set
+            .dashboard_of(&DashboardRequest {
+                approved_only: true,
+                ..request.clone()
+            })
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(approved.households < dashboard.households && approved.households > 0);
+        let bad = set.dashboard(r#"{"within": "999999"}"#);
+        assert!(bad.is_err_and(|e| e.path == "within"));
+        let bad = set.dashboard(r#"{"indicatr": "x"}"#);
+        assert!(bad.is_err_and(|e| e.code == IssueCode::UnknownField));
+    }
+
+    #[test]
+    fn fact_set_takes_the_targets_it_is_given() {
+        let (_, mut set) = fact_set(300);
+        let targets = r#"[{"region_code": "542500", "indicator": "film_recovery_rate", "year": 2030,
+            "target": 0.42, "comparison": "at_least", "source": "test", "updated_by": "admin"}]"#;
+        assert_eq!(set.set_targets(targets), Ok(()));
+        let dashboard = set
+            .dashboard_of(&DashboardRequest {
+                within: Some("542500".to_owned()),
+                from: Some(2025),
+                to: Some(2025),
+                approved_only: false,
+                indicator: Indicator::FilmRecovery,
+                map_points: Some(10),
+            })
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            dashboard
+                .by_region
+                .bars
+                .iter()
+                .all(|b| b.target.map(|t| t.rate) == Some(0.42))
+        );
+        assert!(dashboard.map.points.len() <= 10);
+        assert!(set.set_targets("{").is_err());
     }
 
     #[test]

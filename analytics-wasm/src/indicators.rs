@@ -17,6 +17,7 @@
 //! bit-identical results whatever order they arrive in, natively and in WASM.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -449,15 +450,17 @@ pub struct GroupIndicators {
 
 /// Groups the facts and computes every indicator of every group, ordered by region code
 /// then year.
-pub fn compute(
-    facts: &[HouseholdFacts],
+/// `facts` may be owned facts or references (a filtered view of a larger set).
+pub fn compute<F: Borrow<HouseholdFacts>>(
+    facts: &[F],
     grouping: Grouping,
     regions: &RegionTable,
 ) -> Vec<GroupIndicators> {
     group(facts, grouping, regions)
         .into_iter()
         .map(|(key, members)| {
-            let members: Vec<&HouseholdFacts> = members.iter().map(|&i| &facts[i]).collect();
+            let members: Vec<&HouseholdFacts> =
+                members.iter().map(|&i| facts[i].borrow()).collect();
             GroupSums::from_members(key, &members).into_indicators(regions)
         })
         .collect()
@@ -479,8 +482,8 @@ pub fn compute_from_surveys(
 }
 
 /// Splits facts into groups: each group's member indices, in survey-id order.
-pub fn group(
-    facts: &[HouseholdFacts],
+pub fn group<F: Borrow<HouseholdFacts>>(
+    facts: &[F],
     grouping: Grouping,
     regions: &RegionTable,
 ) -> Vec<(GroupKey, Vec<usize>)> {
@@ -492,6 +495,7 @@ pub fn group(
     // Members carry their survey id so that the sort below reads contiguous memory.
     let mut members: Vec<Vec<(Uuid, usize)>> = Vec::new();
     for (index, fact) in facts.iter().enumerate() {
+        let fact: &HouseholdFacts = fact.borrow();
         let region = *region_index
             .entry(fact.county_code.as_str())
             .or_insert_with(|| {

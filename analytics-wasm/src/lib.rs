@@ -15,6 +15,7 @@
 //!   SE, t interval) and [`quality`] (flags per group).
 //! - [`targets`]: applicable target, gap in points, plan phase.
 //! - [`charts`]: the four charts as SVG (every target) and PNG (feature `png`).
+//! - [`columns`]: household facts by column, the form the server sends the dashboard.
 //! - [`api`]: JSON in, JSON out; what `wasm` (wasm32 only, the one `#[wasm_bindgen]`
 //!   module) exports, callable natively so both run the same code.
 //! - [`synthetic`], [`csv`]: deterministic test data; the shipped tables' reader.
@@ -23,6 +24,7 @@ pub mod aggregate;
 pub mod api;
 pub mod charts;
 pub mod coefficients;
+pub mod columns;
 pub mod csv;
 pub mod estimate;
 pub mod indicators;

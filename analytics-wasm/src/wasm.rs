@@ -125,6 +125,26 @@ export interface ChartOptions {
   height?: number;
   title?: string | null;
 }
+export interface DashboardRequest {
+  within?: string | null;
+  from?: number | null;
+  to?: number | null;
+  approved_only?: boolean;
+  indicator?: Indicator;
+  /** Most households on the points chart (default 5 000). */
+  map_points?: number | null;
+}
+export interface Dashboard {
+  households: number;
+  years: number[];
+  by_region: unknown;
+  trend: unknown | null;
+  straw_uses: unknown;
+  map: unknown;
+  located: number;
+  board_year: number | null;
+  board: GroupReport[];
+}
 export interface FormEstimate {
   amount: { kg: number; source: "measured" | "estimated" } | null;
   cannot_estimate: "no_input" | "unconfirmed_coefficient" | null;
@@ -224,5 +244,61 @@ impl SurveySet {
     #[wasm_bindgen(js_name = computeIndicators)]
     pub fn compute_indicators(&self, options_json: &str) -> Result<String, JsValue> {
         self.inner.compute_indicators(options_json).map_err(to_js)
+    }
+}
+
+/// Household facts from `GET /api/v1/facts`, parsed once and held in WASM memory with
+/// the targets: the dashboard recomputes every figure from them on each filter change.
+#[wasm_bindgen]
+pub struct FactSet {
+    inner: api::FactSet,
+}
+
+#[wasm_bindgen]
+impl FactSet {
+    /// Parses the body of `GET /api/v1/facts` as received (text).
+    #[wasm_bindgen(constructor)]
+    pub fn new(body_json: &str) -> Result<FactSet, JsValue> {
+        api::FactSet::from_json(body_json)
+            .map(|inner| FactSet { inner })
+            .map_err(to_js)
+    }
+
+    /// Households held.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The body's `as_of`.
+    #[wasm_bindgen(getter, js_name = asOf)]
+    pub fn as_of(&self) -> Option<String> {
+        self.inner.as_of().map(str::to_owned)
+    }
+
+    /// Replaces the targets with the JSON array `GET /api/v1/targets` answers.
+    #[wasm_bindgen(js_name = setTargets)]
+    pub fn set_targets(&mut self, targets_json: &str) -> Result<(), JsValue> {
+        self.inner.set_targets(targets_json).map_err(to_js)
+    }
+
+    /// Every figure of the dashboard (`Dashboard` JSON) for a `DashboardRequest`.
+    pub fn dashboard(&self, request_json: &str) -> Result<String, JsValue> {
+        self.inner.dashboard(request_json).map_err(to_js)
+    }
+
+    /// An `IndicatorReport` of the facts matching `filterJson` (a `DashboardRequest`:
+    /// region, years, review), grouped by `optionsJson` (`IndicatorOptions`).
+    #[wasm_bindgen(js_name = computeIndicators)]
+    pub fn compute_indicators(
+        &self,
+        filter_json: &str,
+        options_json: &str,
+    ) -> Result<String, JsValue> {
+        let filter: api::DashboardRequest =
+            crate::survey::parse_json(filter_json).map_err(to_js)?;
+        self.inner
+            .compute_indicators(&filter, options_json)
+            .map_err(to_js)
     }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Computed indicator responses, by query and data version.
     pub indicator_cache: crate::api::indicators::IndicatorCache,
+    /// Recent `/api/v1/facts` bodies, by query and data version.
+    pub facts_cache: crate::api::facts::FactsCache,
     /// The bytes of the chart font, read once; PNG charts are unavailable without it.
     pub chart_font: Option<Vec<u8>>,
 }
@@ -74,6 +76,7 @@ impl Application {
             storage,
             settings,
             indicator_cache: Default::default(),
+            facts_cache: Default::default(),
             chart_font,
         });
         Ok(Application {

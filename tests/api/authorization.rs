@@ -130,6 +130,8 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         | "annualReport"
         | "listCoefficients"
         | "applicableCoefficients" => any_authenticated,
+        // The dashboard's facts read like the indicators: any caller, within its scope.
+        "surveyFacts" => any_authenticated,
         // Exports read like listSurveys: any caller, limited to what it may see.
         "exportSurveysCsv"
         | "exportSurveysXlsx"

@@ -9,6 +9,7 @@ mod coefficients;
 mod corrections;
 mod crash;
 mod exports;
+mod facts;
 mod indicators;
 mod limits;
 mod listing;

@@ -104,19 +104,23 @@ async function answer(response) {
  * in as them.
  *
  * `options.args`: extra `serve` flags (e.g. `["--demo-data"]`).
+ * `options.databaseUrl`: an existing database to serve instead of a fresh one (the
+ * benchmarks' seeded file), with `options.adminUsername` for an admin that does not exist
+ * there yet (default `admin`).
  */
 export async function startServer(options = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "agriwaste-web-"));
   tempDirs.add(dataDir);
   const env = {
     ...process.env,
-    DATABASE_URL: `sqlite://${path.join(dataDir, "agriwaste.db")}?mode=rwc`,
+    DATABASE_URL: options.databaseUrl ?? `sqlite://${path.join(dataDir, "agriwaste.db")}?mode=rwc`,
     RUST_LOG: process.env.RUST_LOG ?? "info",
   };
   delete env.AGRIWASTE_CONFIG;
   const adminPassword = `pw-${randomUUID()}`;
+  const adminUsername = options.adminUsername ?? "admin";
   await run(
-    ["user", "add", "--username", "admin", "--role", "admin", "--password-stdin", "--data-dir", dataDir],
+    ["user", "add", "--username", adminUsername, "--role", "admin", "--password-stdin", "--data-dir", dataDir],
     { env, cwd: dataDir, stdin: `${adminPassword}\n` },
   );
 
@@ -240,7 +244,7 @@ export async function startServer(options = {}) {
     },
   };
   openServers.add(server);
-  server.adminToken = await server.login("admin", adminPassword);
+  server.adminToken = await server.login(adminUsername, adminPassword);
   return server;
 }
 

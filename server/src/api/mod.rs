@@ -7,6 +7,7 @@ pub mod charts;
 pub mod coefficients;
 pub mod error;
 pub mod exports;
+pub mod facts;
 pub mod health;
 pub mod indicators;
 pub mod middleware;
@@ -55,6 +56,7 @@ pub type Apis = (
     reports::ReportsApi,
     accounts::AccountsApi,
     exports::ExportsApi,
+    facts::FactsApi,
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
@@ -90,7 +92,10 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         accounts::AccountsApi {
             state: state.clone(),
         },
-        exports::ExportsApi { state },
+        exports::ExportsApi {
+            state: state.clone(),
+        },
+        facts::FactsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(

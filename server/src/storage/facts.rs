@@ -501,3 +501,108 @@ impl Storage {
         }
     }
 }
+
+/// What `survey_facts` holds per household, besides the survey id and the region codes.
+const FACT_COLUMNS: [&str; 8] = [
+    "survey_year",
+    "weight",
+    "review_state",
+    "warnings",
+    "straw_estimated_kg",
+    "straw_crops_excluded",
+    "dung_estimated_kg",
+    "dung_excluded",
+];
+
+impl Storage {
+    /// The facts of every household matching `query` (its grouping is ignored), with the
+    /// survey's GPS position, in survey-id order, as columns: what the dashboard computes
+    /// its figures from. One query.
+    pub async fn fact_columns(
+        &self,
+        query: &IndicatorQuery,
+    ) -> Result<agriwaste_analytics::columns::FactColumns, StorageError> {
+        let mut select = filtered(query);
+        select.columns([
+            (col(TABLE), col("survey_id")),
+            (col(TABLE), col("county_code")),
+        ]);
+        for name in FACT_COLUMNS.into_iter().chain(["film_kg_per_mu"]) {
+            select.column((col(TABLE), col(name)));
+        }
+        for (_, p) in INDICATOR_COLUMNS {
+            select.column((col(TABLE), col(&format!("{p}_y"))));
+            select.column((col(TABLE), col(&format!("{p}_x"))));
+        }
+        for name in STRAW_USE_COLUMNS {
+            select.column((col(TABLE), col(name)));
+        }
+        select
+            .columns([(col("s"), col("lat")), (col("s"), col("lon"))])
+            .join_as(
+                sea_orm::sea_query::JoinType::InnerJoin,
+                col("surveys"),
+                col("s"),
+                Expr::col((col("s"), col("id"))).equals((col(TABLE), col("survey_id"))),
+            )
+            .order_by((col(TABLE), col("survey_id")), Order::Asc);
+        let rows = self.db.query_all(&select).await?;
+        let mut columns = agriwaste_analytics::columns::FactColumns::new();
+        for row in &rows {
+            let id: String = row.try_get("", "survey_id")?;
+            let ratio = |p: &str| -> Result<Option<agriwaste_analytics::indicators::Ratio>, DbErr> {
+                Ok(
+                    match (
+                        row.try_get::<Option<f64>>("", &format!("{p}_y"))?,
+                        row.try_get::<Option<f64>>("", &format!("{p}_x"))?,
+                    ) {
+                        (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
+                        _ => None,
+                    },
+                )
+            };
+            let mut uses = [0.0; 5];
+            for (slot, name) in uses.iter_mut().zip(STRAW_USE_COLUMNS) {
+                *slot = row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0);
+            }
+            let facts = HouseholdFacts {
+                survey_id: Uuid::parse_str(&id)
+                    .map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))?,
+                county_code: row.try_get("", "county_code")?,
+                year: row.try_get("", "survey_year")?,
+                weight: row.try_get("", "weight")?,
+                film_recovery: ratio("film_recovery")?,
+                pesticide_recovery_count: ratio("pesticide_count")?,
+                pesticide_recovery_kg: ratio("pesticide_kg")?,
+                straw_utilization: ratio("straw_utilization")?,
+                yak_dung_utilization: ratio("yak_dung_utilization")?,
+                film_thickness_compliance: ratio("film_thickness")?,
+                degradable_film_share: ratio("degradable_share")?,
+                straw_uses_kg: uses,
+                straw_estimated_kg: row
+                    .try_get::<Option<f64>>("", "straw_estimated_kg")?
+                    .unwrap_or(0.0),
+                straw_crops_excluded: Ord::max(
+                    row.try_get::<Option<i32>>("", "straw_crops_excluded")?
+                        .unwrap_or(0),
+                    0,
+                ) as u32,
+                dung_estimated_kg: row
+                    .try_get::<Option<f64>>("", "dung_estimated_kg")?
+                    .unwrap_or(0.0),
+                dung_excluded: row
+                    .try_get::<Option<i32>>("", "dung_excluded")?
+                    .unwrap_or(0)
+                    != 0,
+                film_kg_per_mu: row.try_get("", "film_kg_per_mu")?,
+                warnings: Ord::max(row.try_get::<Option<i32>>("", "warnings")?.unwrap_or(0), 0)
+                    as u32,
+                lat: row.try_get("", "lat")?,
+                lon: row.try_get("", "lon")?,
+            };
+            let review: String = row.try_get("", "review_state")?;
+            columns.push(&facts, review == ReviewState::Approved.key());
+        }
+        Ok(columns)
+    }
+}

@@ -1,0 +1,375 @@
+//! `/api/v1/facts`: every household's indicator facts, by column, for the dashboard.
+//!
+//! The dashboard loads this once and computes every figure in the browser with the
+//! analytics crate (WASM), so a filter change costs no round trip. The columns are the
+//! crate's [`FactColumns`] (one array per field, counties as indexes), the same facts
+//! `/api/v1/indicators` sums in SQL. The body is gzip-compressed when the client accepts
+//! it (done here rather than by poem's compression middleware, which would build the
+//! zstd and brotli codecs too, for one endpoint that needs gzip). The ETag is the query
+//! and the data version (the audit log's last id), so a revalidation costs no read of
+//! the facts; the last few bodies are kept, compressed.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use agriwaste_analytics::columns::FactColumns;
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::param::{Header, Query};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::indicators::ReviewFilter;
+use super::security::Auth;
+use crate::startup::AppState;
+use crate::storage::facts::IndicatorQuery;
+
+/// Bodies kept (each can be megabytes: a handful of scopes and filters).
+const CACHE_ENTRIES: usize = 4;
+
+/// Endpoint.
+pub struct FactsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Recent facts bodies by query, with the data version they were read at.
+#[derive(Default)]
+pub struct FactsCache {
+    entries: Mutex<Vec<(String, Arc<FactsEntry>)>>,
+}
+
+/// One body, plain and gzip-compressed.
+pub struct FactsEntry {
+    version: i64,
+    etag: String,
+    json: Vec<u8>,
+    gzip: Vec<u8>,
+}
+
+impl FactsCache {
+    fn get(&self, key: &str, version: i64) -> Option<Arc<FactsEntry>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|(k, e)| k == key && e.version == version)
+            .map(|(_, e)| e.clone())
+    }
+
+    fn put(&self, key: String, entry: Arc<FactsEntry>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(k, _)| *k != key);
+            if entries.len() >= CACHE_ENTRIES {
+                entries.remove(0);
+            }
+            entries.push((key, entry));
+        }
+    }
+}
+
+/// The household facts by column; every array has one entry per household, in
+/// survey-id order.
+#[derive(Debug, Object)]
+#[oai(rename = "FactColumns")]
+pub struct FactColumnsDoc {
+    /// The distinct county codes; `county` indexes into this list.
+    pub counties: Vec<String>,
+    /// Survey id, 32 hex digits.
+    pub id: Vec<String>,
+    /// Index into `counties`.
+    pub county: Vec<u32>,
+    /// Survey year.
+    pub year: Vec<i32>,
+    /// Sampling weight.
+    pub weight: Vec<f64>,
+    /// 1 when the survey is approved, else 0 (rejected surveys are never included).
+    pub approved: Vec<u8>,
+    /// Validation warnings stored with the survey.
+    pub warnings: Vec<u32>,
+    /// Numerators: one column per indicator, in the order film_recovery_rate,
+    /// pesticide_packaging_recovery_rate, pesticide_packaging_recovery_rate_kg,
+    /// straw_utilization_rate, yak_dung_utilization_rate, film_thickness_compliance_rate,
+    /// degradable_film_share; null when the household lacks the section.
+    pub y: Vec<Vec<Option<f64>>>,
+    /// Denominators, the same seven columns as `y`.
+    pub x: Vec<Vec<Option<f64>>>,
+    /// Straw by use, kg: five columns (fertilizer, feed, substrate, fuel, raw material).
+    pub straw_uses_kg: Vec<Vec<f64>>,
+    /// Part of the straw denominator estimated from yield, kg.
+    pub straw_estimated_kg: Vec<f64>,
+    /// Crops left out because their straw could not be estimated.
+    pub straw_crops_excluded: Vec<u32>,
+    /// Part of the dung denominator estimated from herd size, kg.
+    pub dung_estimated_kg: Vec<f64>,
+    /// 1 when the dung section could not be estimated and was left out.
+    pub dung_excluded: Vec<u8>,
+    /// Film used per mu covered, when both are known.
+    pub film_kg_per_mu: Vec<Option<f64>>,
+    /// GPS latitude (null without a fix).
+    pub lat: Vec<Option<f64>>,
+    /// GPS longitude.
+    pub lon: Vec<Option<f64>>,
+}
+
+/// Household facts.
+#[derive(Debug, Object)]
+#[oai(rename = "Facts")]
+pub struct FactsDoc {
+    /// When the facts were read; every survey stored before then is included.
+    pub as_of: DateTime<Utc>,
+    /// Which review states are included (`counted`: all but rejected; `approved`).
+    pub review: String,
+    /// Households (rows).
+    pub households: u64,
+    /// The facts.
+    pub facts: FactColumnsDoc,
+}
+
+#[derive(Serialize)]
+struct FactsBody<'a> {
+    as_of: DateTime<Utc>,
+    review: &'a str,
+    households: usize,
+    facts: FactColumns,
+}
+
+/// The facts (gzip when accepted), or 304.
+pub enum FactsResponse {
+    /// The body.
+    Ok {
+        /// The body and its ETag.
+        entry: Arc<FactsEntry>,
+        /// Send the gzip form.
+        gzip: bool,
+    },
+    /// The client's copy is current.
+    NotModified(String),
+}
+
+impl IntoResponse for FactsResponse {
+    fn into_response(self) -> Response {
+        match self {
+            FactsResponse::Ok { entry, gzip } => {
+                let builder = Response::builder()
+                    .content_type("application/json; charset=utf-8")
+                    .header("ETag", entry.etag.clone())
+                    .header("Cache-Control", "private, no-cache")
+                    .header("Vary", "Accept-Encoding");
+                if gzip {
+                    builder
+                        .header("Content-Encoding", "gzip")
+                        .body(entry.gzip.clone())
+                } else {
+                    builder.body(entry.json.clone())
+                }
+            }
+            FactsResponse::NotModified(etag) => Response::builder()
+                .status(StatusCode::NOT_MODIFIED)
+                .header("ETag", etag)
+                .finish(),
+        }
+    }
+}
+
+impl ApiResponse for FactsResponse {
+    fn meta() -> MetaResponses {
+        let etag = || MetaHeader {
+            name: "ETag".to_owned(),
+            description: Some(
+                "Send back as If-None-Match to get 304 while nothing changed.".to_owned(),
+            ),
+            required: true,
+            deprecated: false,
+            schema: String::schema_ref(),
+        };
+        MetaResponses {
+            responses: vec![
+                MetaResponse {
+                    description: "Household facts by column (Content-Encoding: gzip when accepted).",
+                    status: Some(200),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: FactsDoc::schema_ref(),
+                    }],
+                    headers: vec![etag()],
+                },
+                MetaResponse {
+                    description: "Not modified since the ETag in If-None-Match.",
+                    status: Some(304),
+                    status_range: None,
+                    content: vec![],
+                    headers: vec![etag()],
+                },
+            ],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        FactsDoc::register(registry);
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, std::io::Error> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+fn accepts_gzip(header: Option<&str>) -> bool {
+    header.is_some_and(|h| {
+        h.split(',').any(|part| {
+            let mut pieces = part.split(';');
+            let coding = pieces.next().unwrap_or_default().trim();
+            let refused = pieces.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+    })
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
+impl FactsApi {
+    /// Household facts for the dashboard
+    ///
+    /// Each household's numerators and denominators for every indicator, straw by use,
+    /// what was estimated, warnings, approval and GPS position, as columns (one array per
+    /// field): what `/api/v1/indicators` sums, for a browser to compute the same figures
+    /// with the analytics module and to refilter without asking again. Limited to the
+    /// caller's region. Rejected surveys are never included; `review=approved` sends
+    /// approved ones only (otherwise `approved` tells them apart). Compressed with gzip
+    /// when `Accept-Encoding` allows it.
+    #[oai(path = "/facts", method = "get", operation_id = "surveyFacts")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter per filter, as the API documents them"
+    )]
+    async fn facts(
+        &self,
+        auth: Auth,
+        /// Only this region (any level) and what lies below it.
+        region: Query<Option<String>>,
+        /// From this year (inclusive).
+        from: Query<Option<i32>>,
+        /// To this year (inclusive).
+        to: Query<Option<i32>>,
+        /// `counted` (every state but rejected, default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+        /// The ETag of a previous response.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+        /// `gzip` for a compressed body.
+        #[oai(name = "Accept-Encoding")]
+        accept_encoding: Header<Option<String>>,
+    ) -> Result<FactsResponse, ApiError> {
+        let storage = &self.state.storage;
+        let region = match region.0 {
+            None => None,
+            Some(code) => Some(
+                storage
+                    .regions()
+                    .get(&code)
+                    .map(|r| (r.code.clone(), r.level))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "unknown_region",
+                            format!("区划代码 {code} 不存在"),
+                            format!("region {code:?} is not known"),
+                        )
+                        .at("region")
+                    })?,
+            ),
+        };
+        if let (Some(f), Some(t)) = (from.0, to.0) {
+            if f > t {
+                return Err(ApiError::bad_request(
+                    "invalid_range",
+                    format!("起始年份 from({f})晚于结束年份 to({t})"),
+                    format!("from ({f}) is after to ({t})"),
+                )
+                .at("from"));
+            }
+        }
+        let review = review.0.unwrap_or(ReviewFilter::Counted);
+        let query = IndicatorQuery {
+            level: None,
+            by_year: false,
+            region,
+            scope: auth.principal().survey_scope(storage.regions()),
+            from_year: from.0,
+            to_year: to.0,
+            approved_only: review == ReviewFilter::Approved,
+        };
+        let key = format!("{query:?}");
+        let version = storage.data_version().await?;
+        let etag = format!(
+            "\"f{}\"",
+            &hex::encode(Sha256::digest(format!("{key}|{version}")))[..32]
+        );
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
+        {
+            return Ok(FactsResponse::NotModified(etag));
+        }
+        let gzip_wanted = accepts_gzip(accept_encoding.0.as_deref());
+        if let Some(entry) = self.state.facts_cache.get(&key, version) {
+            return Ok(FactsResponse::Ok {
+                entry,
+                gzip: gzip_wanted,
+            });
+        }
+        let facts = storage.fact_columns(&query).await?;
+        let body = FactsBody {
+            as_of: Utc::now(),
+            review: match review {
+                ReviewFilter::Counted => "counted",
+                ReviewFilter::Approved => "approved",
+            },
+            households: facts.len(),
+            facts,
+        };
+        let json = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+        let compressed = tokio::task::spawn_blocking(move || gzip(&json).map(|gz| (json, gz)))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        let entry = Arc::new(FactsEntry {
+            version,
+            etag,
+            json: compressed.0,
+            gzip: compressed.1,
+        });
+        self.state.facts_cache.put(key, entry.clone());
+        Ok(FactsResponse::Ok {
+            entry,
+            gzip: gzip_wanted,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_sent_only_when_accepted() {
+        assert!(accepts_gzip(Some("gzip, deflate, br")));
+        assert!(accepts_gzip(Some("br;q=1.0, gzip;q=0.8")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("br")));
+        assert!(!accepts_gzip(None));
+    }
+}

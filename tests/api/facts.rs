@@ -1,0 +1,336 @@
+//! `/api/v1/facts`: the dashboard's household facts. Computed with the analytics crate
+//! (the code the browser runs as WASM), they give the figures `/api/v1/indicators`
+//! reports for the same filters; scope, review, ETag and gzip behave as documented.
+
+use std::io::Read;
+
+use agriwaste_analytics::api::{DashboardRequest, FactSet};
+use agriwaste_analytics::indicators::Indicator;
+use anyhow::{Context, Result, bail};
+use e2e::{Backend, TestApp, client_with, json_of, on_both_backends, synthetic_surveys};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    facts_compute_to_the_indicators_of_the_api,
+    facts_follow_scope_review_etag_and_gzip
+);
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Whether two JSON numbers (or nulls) agree to summation-order rounding.
+fn same_number(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => close(x, y),
+        _ => a == b,
+    }
+}
+
+/// Compares the groups of the API with the groups the crate computed from the facts:
+/// same groups, households, n, and every figure of every indicator and its progress.
+fn assert_same_groups(api: &Value, local: &Value, what: &str) -> Result<()> {
+    let (Some(api), Some(local)) = (api["groups"].as_array(), local["groups"].as_array()) else {
+        bail!("{what}: no groups in {api} or {local}");
+    };
+    assert_eq!(api.len(), local.len(), "{what}: group count");
+    assert!(!api.is_empty(), "{what}: nothing to compare");
+    for (a, l) in api.iter().zip(local) {
+        for key in ["region_code", "year", "households", "region_name_zh"] {
+            assert_eq!(a[key], l[key], "{what}: {key}");
+        }
+        for indicator in Indicator::ALL {
+            let k = indicator.key();
+            let (ea, el) = (&a["indicators"][k], &l["indicators"][k]);
+            assert_eq!(ea["n"], el["n"], "{what}: {k} n");
+            for field in [
+                "rate",
+                "weighted_numerator",
+                "weighted_denominator",
+                "se",
+                "ci_low",
+                "ci_high",
+            ] {
+                assert!(
+                    same_number(&ea[field], &el[field]),
+                    "{what} {} {}: {k}.{field} API {} vs crate {}",
+                    a["region_code"],
+                    a["year"],
+                    ea[field],
+                    el[field]
+                );
+            }
+            let (pa, pl) = (&a["progress"][k], &l["progress"][k]);
+            assert_eq!(pa["met"], pl["met"], "{what}: {k} met");
+            assert_eq!(pa["target"], pl["target"], "{what}: {k} target");
+            assert!(same_number(&pa["gap_pp"], &pl["gap_pp"]), "{what}: {k} gap");
+        }
+        for part in ["fertilizer", "feed", "substrate", "fuel", "raw_material"] {
+            assert!(
+                same_number(
+                    &a["straw_uses"][part]["share"],
+                    &l["straw_uses"][part]["share"]
+                ),
+                "{what}: straw {part}"
+            );
+        }
+        assert_eq!(
+            a["quality"]["surveys_with_warnings"], l["quality"]["surveys_with_warnings"],
+            "{what}: warnings"
+        );
+        assert_eq!(
+            a["quality"]["film_kg_per_mu_outliers"], l["quality"]["film_kg_per_mu_outliers"],
+            "{what}: outliers"
+        );
+    }
+    Ok(())
+}
+
+async fn facts_text(client: &reqwest::Client, app: &TestApp, query: &str) -> Result<String> {
+    let response = client
+        .get(app.url(&format!("/api/v1/facts{query}")))
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let text = response.text().await?;
+    if status != 200 {
+        bail!("facts{query}: {status} {text}");
+    }
+    Ok(text)
+}
+
+async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(400);
+    let (status, _) = app
+        .post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
+        .await?;
+    assert_eq!(status, 200);
+    // Some approved, one rejected: the review filter and the exclusion both matter.
+    app.post(
+        "/api/v1/surveys/bulk-review",
+        &json!({"filter": {"region": "542500", "year": 2025}, "state": "approved"}),
+    )
+    .await?;
+    let rejected = surveys[0]["id"].as_str().unwrap_or_default();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/surveys/{rejected}/review"),
+            &json!({"state": "rejected", "comment": "重复录入"}),
+        )
+        .await?;
+    assert_eq!(status, 200);
+    // A target set by an admin reaches both sides.
+    app.put(
+        "/api/v1/targets/542500/film_recovery_rate/2025",
+        &json!({"target": 0.5, "source": "e2e"}),
+        &[],
+    )
+    .await?;
+
+    let mut set = FactSet::from_json(&facts_text(&app.client, &app, "").await?)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(set.len(), 399, "every survey but the rejected one");
+    let (_, targets) = app.get("/api/v1/targets").await?;
+    set.set_targets(&targets.to_string())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
+    for (query, filter, options) in [
+        (
+            "level=county",
+            json!({}),
+            json!({"level": "county", "by_year": true}),
+        ),
+        (
+            "level=county&year=2025",
+            json!({"from": 2025, "to": 2025}),
+            json!({"level": "county", "by_year": true}),
+        ),
+        (
+            "level=county&from=2024&to=2025&by_year=false&region=542500",
+            json!({"from": 2024, "to": 2025, "within": "542500"}),
+            json!({"level": "county", "by_year": false}),
+        ),
+        (
+            "level=prefecture&review=approved",
+            json!({"approved_only": true}),
+            json!({"level": "prefecture", "by_year": true}),
+        ),
+    ] {
+        let (status, api) = app.get(&format!("/api/v1/indicators?{query}")).await?;
+        assert_eq!(status, 200, "{query}: {api}");
+        let filter: DashboardRequest = serde_json::from_value(filter)?;
+        let local: Value = serde_json::from_str(
+            &set.compute_indicators(&filter, &options.to_string())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        )?;
+        assert_same_groups(&api, &local, query)?;
+    }
+
+    // The dashboard's board for one year is the API's county groups of that year, and
+    // its bars are their rates.
+    let dashboard = set
+        .dashboard_of(&serde_json::from_value(json!({
+            "within": "542500", "from": 2025, "to": 2025, "indicator": "film_recovery_rate"
+        }))?)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let board = json!({ "groups": serde_json::to_value(&dashboard.board)? });
+    let (_, api) = app
+        .get("/api/v1/indicators?level=county&year=2025&region=542500")
+        .await?;
+    assert_same_groups(&api, &board, "board")?;
+    assert_eq!(dashboard.by_region.bars.len(), dashboard.board.len());
+    for (bar, group) in dashboard
+        .by_region
+        .bars
+        .iter()
+        .zip(api["groups"].as_array().context("groups")?)
+    {
+        assert_eq!(bar.code, group["region_code"].as_str().unwrap_or_default());
+        let rate = group["indicators"]["film_recovery_rate"]["rate"].as_f64();
+        let same = match (bar.value.rate, rate) {
+            (Some(a), Some(b)) => close(a, b),
+            (a, b) => a == b,
+        };
+        assert!(same, "{bar:?} vs {rate:?}");
+        assert_eq!(bar.target.map(|t| t.rate), Some(0.5), "the admin's target");
+    }
+    Ok(())
+}
+
+async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(200);
+    app.post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
+        .await?;
+    let (_, bulk) = app
+        .post(
+            "/api/v1/surveys/bulk-review",
+            &json!({"filter": {"region": "630000"}, "state": "approved"}),
+        )
+        .await?;
+    let approved = bulk["updated"].as_u64().unwrap_or(0);
+    assert!(approved > 0);
+
+    // Scope: a key for 青海 sees 青海 counties only; a region narrows further.
+    let (_, key) = app
+        .post(
+            "/api/v1/api-keys",
+            &json!({"name": "qh", "scope_code": "630000"}),
+        )
+        .await?;
+    let consumer = client_with(&[("x-api-key", key["secret"].as_str().unwrap_or_default())])?;
+    let body: Value = serde_json::from_str(&facts_text(&consumer, &app, "").await?)?;
+    let counties: Vec<&str> = body["facts"]["counties"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        !counties.is_empty() && counties.iter().all(|c| c.starts_with("63")),
+        "{counties:?}"
+    );
+    let households = body["households"].as_u64().unwrap_or(0);
+    assert_eq!(
+        body["facts"]["year"].as_array().map(Vec::len),
+        Some(households as usize)
+    );
+    // Every household of 青海 was approved above.
+    assert_eq!(households, approved);
+    let (_, out_of_scope) = json_of(
+        consumer
+            .get(app.url("/api/v1/facts?region=542500"))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(out_of_scope["households"], 0);
+
+    // Review: approved only.
+    let (_, all) = app.get("/api/v1/facts").await?;
+    let (_, only_approved) = app.get("/api/v1/facts?review=approved").await?;
+    assert_eq!(all["households"], 200);
+    assert_eq!(only_approved["households"].as_u64(), Some(approved));
+    assert!(
+        only_approved["facts"]["approved"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| v == 1))
+    );
+
+    // Years.
+    let (_, y2024) = app.get("/api/v1/facts?from=2024&to=2024").await?;
+    assert!(
+        y2024["facts"]["year"]
+            .as_array()
+            .is_some_and(|y| !y.is_empty() && y.iter().all(|v| v == 2024))
+    );
+    let (status, error) = app.get("/api/v1/facts?from=2025&to=2024").await?;
+    assert_eq!(status, 400);
+    assert_eq!(error["path"], "from");
+    assert!(
+        error["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("from"))
+    );
+    assert!(
+        error["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("after"))
+    );
+    let (status, error) = app.get("/api/v1/facts?region=999999").await?;
+    assert_eq!((status, error["path"].as_str()), (400, Some("region")));
+
+    // ETag: 304 while nothing changes; a write changes it.
+    let first = app.client.get(app.url("/api/v1/facts")).send().await?;
+    let etag = first
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .context("etag")?
+        .to_owned();
+    let plain = first.bytes().await?;
+    let again = app
+        .client
+        .get(app.url("/api/v1/facts"))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    assert_eq!(again.status().as_u16(), 304);
+
+    // gzip when accepted, the same JSON once decompressed.
+    let zipped = app
+        .client
+        .get(app.url("/api/v1/facts"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    assert_eq!(
+        zipped
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+    let compressed = zipped.bytes().await?;
+    assert!(
+        compressed.len() * 10 < plain.len() * 7,
+        "{} vs {}",
+        compressed.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unzipped)?;
+    assert_eq!(unzipped, plain.to_vec());
+
+    let more = synthetic_surveys(1);
+    app.post("/api/v1/surveys", &more[0]).await?;
+    let after = app
+        .client
+        .get(app.url("/api/v1/facts"))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    assert_eq!(after.status().as_u16(), 200);
+    let (_, body) = json_of(after).await?;
+    assert_eq!(body["households"], 201);
+    Ok(())
+}
