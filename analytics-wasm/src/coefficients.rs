@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::csv;
+use crate::issue::{Issue, IssueCode};
+use crate::regions::RegionTable;
 use crate::survey::{Crop, StrawCrop, YakDungSection};
+use crate::targets::NATIONAL;
 
 /// The coefficient table shipped with the product.
 const BUILTIN_COEFFICIENTS_CSV: &str = include_str!("../data/coefficients.csv");
@@ -90,53 +93,33 @@ impl Coefficients {
         }
     }
 
-    /// Parses `kind,key,value,unit,status,source` rows. An empty value is an unconfirmed
-    /// coefficient; unknown kinds are ignored so that the file can carry notes for other
-    /// tools; a value that is not a finite non-negative number (or a collectable
-    /// coefficient outside 0–1) is an error naming the row.
+    /// Parses `kind,key,value,unit,status,source` rows (the national values; see
+    /// [`CoefficientTable::from_csv`] for the optional region and year columns).
     pub fn from_csv(text: &str) -> Result<Coefficients, String> {
-        let mut table = Coefficients::empty();
-        for (index, row) in csv::records(text)?.into_iter().enumerate() {
-            let line = index + 2;
-            let field = |name: &str| row.get(name).map(String::as_str).unwrap_or_default();
-            let raw = field("value");
-            let value = if raw.is_empty() {
-                None
-            } else {
-                let parsed: f64 = raw
-                    .parse()
-                    .map_err(|_| format!("line {line}: value {raw:?} is not a number"))?;
-                if !parsed.is_finite() || parsed < 0.0 {
-                    return Err(format!(
-                        "line {line}: value {raw} must be a finite number ≥ 0"
-                    ));
+        Ok(CoefficientTable::from_csv(text)?.resolve(&RegionTable::default(), NATIONAL, i32::MAX))
+    }
+
+    /// Sets one coefficient. A key the kind does not take is ignored (entries are checked
+    /// with [`CoefficientEntry::check`] before they get here), and the film thickness
+    /// standard keeps its value when given none: a mandatory standard has no
+    /// "unconfirmed" state.
+    pub fn set(&mut self, kind: CoefficientKind, key: &str, value: Option<f64>) {
+        match kind {
+            CoefficientKind::StrawGrainRatio => {
+                if let Some(crop) = Crop::from_key(key) {
+                    self.straw_grain_ratio.insert(crop, value);
                 }
-                Some(parsed)
-            };
-            match field("kind") {
-                "straw_grain_ratio" => {
-                    let crop = Crop::from_key(field("key"))
-                        .ok_or_else(|| format!("line {line}: unknown crop {:?}", field("key")))?;
-                    table.straw_grain_ratio.insert(crop, value);
+            }
+            CoefficientKind::StrawCollectableCoefficient => {
+                self.straw_collectable_coefficient = value;
+            }
+            CoefficientKind::YakDungPerHeadDay => self.yak_dung_kg_per_head_day = value,
+            CoefficientKind::FilmMinThickness => {
+                if let Some(mm) = value {
+                    self.film_min_thickness_mm = mm;
                 }
-                "straw_collectable_coefficient" => {
-                    if value.is_some_and(|v| v > 1.0) {
-                        return Err(format!(
-                            "line {line}: the collectable coefficient must lie in 0–1"
-                        ));
-                    }
-                    table.straw_collectable_coefficient = value;
-                }
-                "yak_dung_per_head_day" => table.yak_dung_kg_per_head_day = value,
-                "film_min_thickness" => {
-                    if let Some(mm) = value {
-                        table.film_min_thickness_mm = mm;
-                    }
-                }
-                _ => {}
             }
         }
-        Ok(table)
     }
 
     /// The confirmed 草谷比 of a crop, if any.
@@ -194,6 +177,323 @@ impl Coefficients {
             kg: heads as f64 * self.days_per_year * per_day,
             source: Source::Estimated,
         })
+    }
+}
+
+/// What a coefficient is for; its wire key is the `kind` column of `coefficients.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoefficientKind {
+    /// 草谷比 of one crop (key: the crop's key).
+    StrawGrainRatio,
+    /// 收集系数, the collectable share of theoretical straw (key: `all`).
+    StrawCollectableCoefficient,
+    /// Dung per yak per day, kg (key: `yak`).
+    YakDungPerHeadDay,
+    /// Minimum mulch-film thickness, mm (key: `polyethylene`).
+    FilmMinThickness,
+}
+
+impl CoefficientKind {
+    /// Every kind.
+    pub const ALL: [CoefficientKind; 4] = [
+        CoefficientKind::StrawGrainRatio,
+        CoefficientKind::StrawCollectableCoefficient,
+        CoefficientKind::YakDungPerHeadDay,
+        CoefficientKind::FilmMinThickness,
+    ];
+
+    /// The key on the wire and in the CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            CoefficientKind::StrawGrainRatio => "straw_grain_ratio",
+            CoefficientKind::StrawCollectableCoefficient => "straw_collectable_coefficient",
+            CoefficientKind::YakDungPerHeadDay => "yak_dung_per_head_day",
+            CoefficientKind::FilmMinThickness => "film_min_thickness",
+        }
+    }
+
+    /// Parses a wire key.
+    pub fn from_key(key: &str) -> Option<CoefficientKind> {
+        CoefficientKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The one key a kind other than the straw ratio takes.
+    pub fn fixed_key(self) -> Option<&'static str> {
+        match self {
+            CoefficientKind::StrawGrainRatio => None,
+            CoefficientKind::StrawCollectableCoefficient => Some("all"),
+            CoefficientKind::YakDungPerHeadDay => Some("yak"),
+            CoefficientKind::FilmMinThickness => Some("polyethylene"),
+        }
+    }
+
+    /// The keys this kind takes: the crops that can be estimated from yield for the straw
+    /// ratio (not `other`, whose straw must be weighed), else its fixed key.
+    pub fn keys(self) -> Vec<&'static str> {
+        match self.fixed_key() {
+            Some(key) => vec![key],
+            None => Crop::ALL
+                .into_iter()
+                .filter(|c| *c != Crop::Other)
+                .map(Crop::key)
+                .collect(),
+        }
+    }
+
+    /// The values that make physical sense, inclusive. Wider than any published value,
+    /// so a bureau's own measurement is never refused, but a slipped decimal point is.
+    pub fn plausible_range(self) -> (f64, f64) {
+        match self {
+            CoefficientKind::StrawGrainRatio => (0.0, 10.0),
+            CoefficientKind::StrawCollectableCoefficient => (0.0, 1.0),
+            CoefficientKind::YakDungPerHeadDay => (0.0, 30.0),
+            CoefficientKind::FilmMinThickness => (0.001, 1.0),
+        }
+    }
+
+    /// The unit the value is in.
+    pub fn unit(self) -> &'static str {
+        match self {
+            CoefficientKind::StrawGrainRatio => "kg straw per kg product",
+            CoefficientKind::StrawCollectableCoefficient => "fraction 0-1",
+            CoefficientKind::YakDungPerHeadDay => "kg dry matter per head per day",
+            CoefficientKind::FilmMinThickness => "mm",
+        }
+    }
+
+    fn name_zh(self) -> &'static str {
+        match self {
+            CoefficientKind::StrawGrainRatio => "草谷比",
+            CoefficientKind::StrawCollectableCoefficient => "收集系数",
+            CoefficientKind::YakDungPerHeadDay => "牦牛日排粪量",
+            CoefficientKind::FilmMinThickness => "地膜最小厚度",
+        }
+    }
+}
+
+/// The first year a shipped (national) coefficient applies from.
+pub const DEFAULT_VALID_FROM: i32 = 2000;
+
+/// The years a coefficient may be set from.
+pub const VALID_FROM_RANGE: (i32, i32) = (2000, 2100);
+
+/// One stored coefficient: the value a region (or `national`) uses for surveys of
+/// `valid_from` and later years, until a later entry of the same region takes over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoefficientEntry {
+    /// Region code, or `national`.
+    pub region_code: String,
+    /// First survey year the value applies to.
+    pub valid_from: i32,
+    /// What the coefficient is for.
+    pub kind: CoefficientKind,
+    /// The crop for the straw ratio; `all`, `yak` or `polyethylene` for the others.
+    pub key: String,
+    /// The value; `None` marks it unconfirmed, so nothing is estimated with it.
+    pub value: Option<f64>,
+    /// Unit of the value.
+    pub unit: String,
+    /// `sourced`, `default`, `unconfirmed` or `set by bureau`.
+    pub status: String,
+    /// Where the value comes from (publication, measurement, document).
+    pub source: String,
+}
+
+impl CoefficientEntry {
+    /// What is wrong with this entry, each problem naming its field. The region code is
+    /// checked by the caller, which knows the region table it stores against.
+    pub fn check(&self) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        let (first, last) = VALID_FROM_RANGE;
+        if !(first..=last).contains(&self.valid_from) {
+            issues.push(Issue::error(
+                "valid_from",
+                IssueCode::OutOfRange,
+                format!("起始年份 {} 不在 {first}–{last} 之间", self.valid_from),
+                format!("valid_from {} is outside {first}–{last}", self.valid_from),
+            ));
+        }
+        let keys = self.kind.keys();
+        if !keys.contains(&self.key.as_str()) {
+            issues.push(Issue::error(
+                "key",
+                IssueCode::InvalidValue,
+                format!(
+                    "{}的键 {:?} 无效,可用:{}",
+                    self.kind.name_zh(),
+                    self.key,
+                    keys.join(", ")
+                ),
+                format!(
+                    "key {:?} is not one {} takes; use one of: {}",
+                    self.key,
+                    self.kind.key(),
+                    keys.join(", ")
+                ),
+            ));
+        }
+        let (low, high) = self.kind.plausible_range();
+        match self.value {
+            None if self.kind == CoefficientKind::FilmMinThickness => issues.push(Issue::error(
+                "value",
+                IssueCode::Required,
+                "地膜最小厚度是强制性国家标准,必须有值".to_owned(),
+                "the film thickness standard needs a value (it cannot be unconfirmed)".to_owned(),
+            )),
+            None => {}
+            Some(v) if !v.is_finite() => issues.push(Issue::error(
+                "value",
+                IssueCode::NotFinite,
+                "系数值必须是有限数".to_owned(),
+                "value must be a finite number".to_owned(),
+            )),
+            Some(v) if v < low || v > high => issues.push(Issue::error(
+                "value",
+                IssueCode::OutOfRange,
+                format!("{}须在 {low}–{high} 之间,收到 {v}", self.kind.name_zh()),
+                format!("{} must lie in {low}–{high}, got {v}", self.kind.key()),
+            )),
+            Some(_) => {}
+        }
+        issues
+    }
+}
+
+/// A coefficient and whether it was set for an enclosing region rather than the region
+/// itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedCoefficient {
+    /// The entry that applies.
+    pub entry: CoefficientEntry,
+    /// Whether it belongs to an enclosing region (or is national).
+    pub inherited: bool,
+}
+
+/// Coefficients by region and year, as a bureau maintains them.
+///
+/// For a survey in a county and year, each coefficient is looked up separately: the
+/// nearest region that has an entry for it (county → prefecture → province → national),
+/// and among that region's entries the latest `valid_from` not after the survey year. So
+/// a county that confirms its own 青稞 ratio keeps the provincial collectable coefficient,
+/// and a revised value for 2026 leaves the 2025 surveys as they were estimated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoefficientTable {
+    /// Every entry.
+    pub entries: Vec<CoefficientEntry>,
+}
+
+impl CoefficientTable {
+    /// The table shipped with the product: national values from [`DEFAULT_VALID_FROM`].
+    pub fn builtin() -> CoefficientTable {
+        // Checked by a unit test; an empty table estimates nothing (excluded, not wrong).
+        CoefficientTable::from_csv(BUILTIN_COEFFICIENTS_CSV).unwrap_or_default()
+    }
+
+    /// Parses `kind,key,value,unit,status,source` rows, with optional `region_code`
+    /// (default `national`) and `valid_from` (default [`DEFAULT_VALID_FROM`]) columns.
+    /// An empty value is an unconfirmed coefficient; unknown kinds are skipped so that the
+    /// file can carry notes for other tools; any other problem is an error naming the
+    /// line and the field.
+    pub fn from_csv(text: &str) -> Result<CoefficientTable, String> {
+        let mut entries = Vec::new();
+        for (index, row) in csv::records(text)?.into_iter().enumerate() {
+            let line = index + 2;
+            let field = |name: &str| row.get(name).map(String::as_str).unwrap_or_default();
+            let Some(kind) = CoefficientKind::from_key(field("kind")) else {
+                continue;
+            };
+            let raw = field("value");
+            let value = if raw.is_empty() {
+                None
+            } else {
+                Some(
+                    raw.parse::<f64>()
+                        .map_err(|_| format!("line {line}: value {raw:?} is not a number"))?,
+                )
+            };
+            let valid_from = match field("valid_from") {
+                "" => DEFAULT_VALID_FROM,
+                year => year
+                    .parse()
+                    .map_err(|_| format!("line {line}: valid_from {year:?} is not a year"))?,
+            };
+            let entry = CoefficientEntry {
+                region_code: match field("region_code") {
+                    "" => NATIONAL.to_owned(),
+                    code => code.to_owned(),
+                },
+                valid_from,
+                kind,
+                key: field("key").to_owned(),
+                value,
+                unit: field("unit").to_owned(),
+                status: field("status").to_owned(),
+                source: field("source").to_owned(),
+            };
+            if let Some(issue) = entry.check().first() {
+                return Err(format!("line {line}: {}: {}", issue.path, issue.message_en));
+            }
+            entries.push(entry);
+        }
+        Ok(CoefficientTable { entries })
+    }
+
+    /// The entry of every coefficient that applies to surveys in `region_code` in
+    /// `year`, ordered by kind and key.
+    pub fn applicable(
+        &self,
+        regions: &RegionTable,
+        region_code: &str,
+        year: i32,
+    ) -> Vec<AppliedCoefficient> {
+        let mut chain: Vec<&str> = regions
+            .lineage(region_code)
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect();
+        if chain.is_empty() && region_code != NATIONAL {
+            chain.push(region_code);
+        }
+        chain.push(NATIONAL);
+        let mut coefficients: Vec<(CoefficientKind, &str)> = self
+            .entries
+            .iter()
+            .map(|e| (e.kind, e.key.as_str()))
+            .collect();
+        coefficients.sort_unstable();
+        coefficients.dedup();
+        coefficients
+            .into_iter()
+            .filter_map(|(kind, key)| {
+                chain.iter().enumerate().find_map(|(depth, code)| {
+                    self.entries
+                        .iter()
+                        .filter(|e| {
+                            e.region_code == *code
+                                && e.kind == kind
+                                && e.key == key
+                                && e.valid_from <= year
+                        })
+                        .max_by_key(|e| e.valid_from)
+                        .map(|entry| AppliedCoefficient {
+                            entry: entry.clone(),
+                            inherited: depth > 0,
+                        })
+                })
+            })
+            .collect()
+    }
+
+    /// The coefficients surveys in `region_code` in `year` are estimated with.
+    pub fn resolve(&self, regions: &RegionTable, region_code: &str, year: i32) -> Coefficients {
+        let mut coefficients = Coefficients::empty();
+        for applied in self.applicable(regions, region_code, year) {
+            let entry = applied.entry;
+            coefficients.set(entry.kind, &entry.key, entry.value);
+        }
+        coefficients
     }
 }
 
@@ -308,6 +608,209 @@ mod tests {
         assert!(Coefficients::from_csv(bad).is_err());
         let bad = "kind,key,value,unit,status,source\nstraw_grain_ratio,potato,-1,,,\n";
         assert!(Coefficients::from_csv(bad).is_err());
+    }
+
+    fn entry(
+        region: &str,
+        valid_from: i32,
+        kind: CoefficientKind,
+        key: &str,
+        value: Option<f64>,
+    ) -> CoefficientEntry {
+        CoefficientEntry {
+            region_code: region.to_owned(),
+            valid_from,
+            kind,
+            key: key.to_owned(),
+            value,
+            unit: kind.unit().to_owned(),
+            status: "set by bureau".to_owned(),
+            source: "test".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_nearest_region_and_latest_year_not_after_the_survey_apply() {
+        let regions = RegionTable::builtin();
+        // 噶尔县 (Ali) lies in 阿里地区 (542500), in 西藏 (540000).
+        let county = "542523";
+        let mut table = CoefficientTable::builtin();
+        table.entries.extend([
+            entry(
+                "540000",
+                2024,
+                CoefficientKind::StrawCollectableCoefficient,
+                "all",
+                Some(0.7),
+            ),
+            entry(
+                "542500",
+                2026,
+                CoefficientKind::StrawCollectableCoefficient,
+                "all",
+                Some(0.6),
+            ),
+            entry(
+                county,
+                2025,
+                CoefficientKind::StrawGrainRatio,
+                "highland_barley",
+                Some(1.2),
+            ),
+        ]);
+        let at = |year| table.resolve(&regions, county, year);
+        // Before any regional entry: the national values.
+        assert_eq!(at(2023).collectable_coefficient(), Some(0.81));
+        assert_eq!(at(2023).straw_grain_ratio(Crop::HighlandBarley), None);
+        // The province's value from 2024; the county's own barley ratio from 2025.
+        assert_eq!(at(2024).collectable_coefficient(), Some(0.7));
+        assert_eq!(at(2025).straw_grain_ratio(Crop::HighlandBarley), Some(1.2));
+        // The prefecture is nearer than the province once its entry starts.
+        assert_eq!(at(2026).collectable_coefficient(), Some(0.6));
+        // Coefficients the region did not touch stay national.
+        assert_eq!(at(2026).straw_grain_ratio(Crop::Rapeseed), Some(2.87));
+        assert_eq!(at(2026).yak_dung_kg_per_head_day, Some(2.15));
+        // A county elsewhere sees none of it.
+        let other = table.resolve(&regions, "632222", 2026);
+        assert_eq!(other.collectable_coefficient(), Some(0.81));
+        let applied = table.applicable(&regions, county, 2025);
+        let barley = applied.iter().find(|a| a.entry.key == "highland_barley");
+        assert_eq!(barley.map(|a| a.inherited), Some(false));
+        let collectable = applied.iter().find(|a| a.entry.key == "all");
+        assert_eq!(
+            collectable.map(|a| (a.inherited, a.entry.region_code.as_str())),
+            Some((true, "540000"))
+        );
+    }
+
+    #[test]
+    fn entries_are_checked_field_by_field() {
+        let paths = |e: CoefficientEntry| e.check().into_iter().map(|i| i.path).collect::<Vec<_>>();
+        let ok = entry(
+            NATIONAL,
+            2025,
+            CoefficientKind::StrawGrainRatio,
+            "corn",
+            Some(1.1),
+        );
+        assert!(ok.check().is_empty());
+        let unconfirmed = entry(
+            NATIONAL,
+            2025,
+            CoefficientKind::StrawGrainRatio,
+            "corn",
+            None,
+        );
+        assert!(unconfirmed.check().is_empty());
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::StrawGrainRatio,
+                "rice",
+                Some(1.0)
+            )),
+            ["key"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::StrawGrainRatio,
+                "other",
+                Some(1.0)
+            )),
+            ["key"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::YakDungPerHeadDay,
+                "all",
+                Some(2.0)
+            )),
+            ["key"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                1990,
+                CoefficientKind::YakDungPerHeadDay,
+                "yak",
+                Some(2.0)
+            )),
+            ["valid_from"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::StrawCollectableCoefficient,
+                "all",
+                Some(1.5)
+            )),
+            ["value"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::StrawGrainRatio,
+                "corn",
+                Some(-0.1)
+            )),
+            ["value"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::StrawGrainRatio,
+                "corn",
+                Some(f64::NAN)
+            )),
+            ["value"]
+        );
+        assert_eq!(
+            paths(entry(
+                NATIONAL,
+                2025,
+                CoefficientKind::FilmMinThickness,
+                "polyethylene",
+                None
+            )),
+            ["value"]
+        );
+        let issue = entry(
+            NATIONAL,
+            2025,
+            CoefficientKind::StrawCollectableCoefficient,
+            "all",
+            Some(1.5),
+        )
+        .check();
+        assert!(
+            issue
+                .iter()
+                .all(|i| !i.message_zh.is_empty() && i.message_en.contains("0–1"))
+        );
+    }
+
+    #[test]
+    fn the_shipped_table_is_national_from_the_default_year() {
+        let table = CoefficientTable::builtin();
+        assert_eq!(table.entries.len(), 9);
+        assert!(
+            table
+                .entries
+                .iter()
+                .all(|e| e.region_code == NATIONAL && e.valid_from == DEFAULT_VALID_FROM)
+        );
+        assert_eq!(
+            table.resolve(&RegionTable::builtin(), "542523", 2025),
+            Coefficients::builtin()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod m20261123_000002_create_surveys;
 mod m20261123_000003_accounts_review_audit;
 mod m20261123_000004_survey_facts;
 mod m20261123_000005_targets;
+mod m20261123_000006_coefficients;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_accounts_review_audit::Migration),
             Box::new(m20261123_000004_survey_facts::Migration),
             Box::new(m20261123_000005_targets::Migration),
+            Box::new(m20261123_000006_coefficients::Migration),
         ]
     }
 }

@@ -122,16 +122,24 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
     };
     Some(match operation {
         "listRegions" | "getRegion" | "login" => public,
-        "me" | "listSurveys" | "indicators" | "chart" | "listTargets" | "annualReport" => {
-            any_authenticated
-        }
+        "me"
+        | "listSurveys"
+        | "indicators"
+        | "chart"
+        | "listTargets"
+        | "annualReport"
+        | "listCoefficients"
+        | "applicableCoefficients" => any_authenticated,
         // The dashboard's facts read like the indicators: any caller, within its scope.
         "surveyFacts" => any_authenticated,
         // Exports read like listSurveys: any caller, limited to what it may see.
         "exportSurveysCsv"
         | "exportSurveysXlsx"
         | "exportSurveysGeoJson"
-        | "exportSurveysNdjson" => any_authenticated,
+        | "exportSurveysNdjson"
+        | "exportIndicatorsCsv"
+        | "exportIndicatorsXlsx"
+        | "exportIndicatorsNdjson" => any_authenticated,
         "getSurvey" | "surveyHistory" | "listPhotos" | "getPhoto" => read_survey,
         "createSurvey" | "syncSurveys" => submit,
         "correctSurvey" | "attachPhoto" => change_survey,
@@ -140,7 +148,8 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "logout" => people,
         "listUsers" | "createUser" | "getUser" | "updateUser" | "listDeviceTokens"
         | "issueDeviceToken" | "revokeDeviceToken" | "listApiKeys" | "createApiKey"
-        | "revokeApiKey" | "listAudit" | "putTarget" | "deleteTarget" => admin,
+        | "revokeApiKey" | "listAudit" | "putTarget" | "deleteTarget" | "putCoefficient"
+        | "deleteCoefficient" => admin,
         _ => return None,
     })
 }
@@ -349,6 +358,20 @@ async fn call(
             issued["credential"]["id"].as_str().unwrap_or_default(),
         );
     }
+    if path.starts_with("/v1/coefficients/{region_code}") {
+        // Something to replace or remove.
+        app.put(
+            "/api/v1/coefficients/630100/2026/straw_grain_ratio/corn",
+            &json!({"value": 1.1, "source": "matrix"}),
+            &[],
+        )
+        .await?;
+        path = path
+            .replace("{region_code}", "630100")
+            .replace("{valid_from}", "2026")
+            .replace("{kind}", "straw_grain_ratio")
+            .replace("{key}", "corn");
+    }
     if path.contains("{region_code}") {
         // Something to replace or remove.
         app.put(
@@ -373,6 +396,9 @@ async fn call(
     }
     if operation == "annualReport" {
         path.push_str("?year=2025");
+    }
+    if operation == "applicableCoefficients" {
+        path.push_str("?region=542523&year=2025");
     }
     let url = app.url(&format!("/api{path}"));
     let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())?;
@@ -400,6 +426,7 @@ async fn call(
         })),
         "updateUser" => Some(json!({"display_name": "changed"})),
         "putTarget" => Some(json!({"target": 0.85, "source": "matrix"})),
+        "putCoefficient" => Some(json!({"value": 1.2, "source": "matrix"})),
         "issueDeviceToken" => Some(json!({"name": "phone"})),
         "createApiKey" => Some(json!({"name": "consumer", "scope_code": "542500"})),
         _ => None,

@@ -1,10 +1,14 @@
 //! Offline sync: a batch with a mix of new, invalid, duplicate and conflicting surveys.
 
 use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, on_both_backends, synthetic_surveys};
+use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends, synthetic_surveys};
 use serde_json::json;
 
-on_both_backends!(batch_results_per_item, oversized_batch_is_refused_whole);
+on_both_backends!(
+    batch_results_per_item,
+    oversized_batch_is_refused_whole,
+    technician_batch_obeys_counties_and_authorship
+);
 
 async fn batch_results_per_item(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
@@ -95,5 +99,75 @@ async fn oversized_batch_is_refused_whole(backend: Backend) -> Result<()> {
         .await?;
     assert_eq!(status, 200);
     assert_eq!(body["summary"]["created"], 500);
+    Ok(())
+}
+
+/// A technician's batch follows the rules of a single submission: items outside their
+/// counties are refused one by one, and the technician is recorded as the author
+/// whatever the phone typed.
+async fn technician_batch_obeys_counties_and_authorship(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let tech = app
+        .client_as("tech-gar", "technician", None, &["542523"])
+        .await?;
+    let mut mine = example_survey();
+    mine["technician"] = json!("someone-else");
+    let mut elsewhere = example_survey();
+    elsewhere["county_code"] = json!("542521");
+    let batch = json!({ "surveys": [mine, elsewhere] });
+    let (status, body) = json_of(
+        tech.post(app.url("/api/v1/surveys/batch"))
+            .json(&batch)
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["status"], "created", "{body}");
+    assert_eq!(body["results"][1]["status"], "invalid", "{body}");
+    let refusal = &body["results"][1]["errors"][0];
+    assert_eq!(refusal["code"], "county_not_assigned");
+    assert_eq!(refusal["path"], "county_code");
+    assert!(
+        refusal["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("542521")),
+        "{refusal}"
+    );
+    assert_eq!(
+        body["summary"],
+        json!({"created": 1, "duplicate": 0, "conflict": 0, "invalid": 1})
+    );
+
+    let (status, stored) = app
+        .get(&format!(
+            "/api/v1/surveys/{}",
+            batch["surveys"][0]["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["survey"]["technician"], "tech-gar");
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/surveys/{}",
+            batch["surveys"][1]["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    assert_eq!(
+        status, 404,
+        "nothing stored outside the technician's counties"
+    );
+
+    // Resending the same batch: the stored one is a duplicate (its author is the same
+    // technician again), the refused one is refused again.
+    let (_, again) = json_of(
+        tech.post(app.url("/api/v1/surveys/batch"))
+            .json(&batch)
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(again["results"][0]["status"], "duplicate", "{again}");
+    assert_eq!(again["results"][1]["status"], "invalid", "{again}");
     Ok(())
 }

@@ -19,6 +19,7 @@ on_both_backends!(
     geojson_is_a_feature_collection_of_points,
     exports_keep_to_the_callers_scope,
     import_reports_bad_rows_and_stores_the_good_ones,
+    indicator_exports_carry_the_figures_of_the_indicators_endpoint,
 );
 
 /// Stores `surveys` through the sync endpoint, in order, and checks each was created.
@@ -603,5 +604,140 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
     let first = surveys[0]["id"].as_str().unwrap_or_default();
     let (_, stored) = target.get(&format!("/api/v1/surveys/{first}")).await?;
     assert_eq!(stored["survey"]["household"], surveys[0]["household"]);
+    Ok(())
+}
+
+/// The indicator files hold exactly what `/indicators` says for the same parameters: the
+/// CSV (BOM, CRLF, parsed with the `csv` crate), the workbook (numbers as numeric cells)
+/// and NDJSON.
+async fn indicator_exports_carry_the_figures_of_the_indicators_endpoint(
+    backend: Backend,
+) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    store(&app, &synthetic_surveys(200)).await?;
+    let query = "level=county&from=2024&to=2025";
+    let (status, api) = app.get(&format!("/api/v1/indicators?{query}")).await?;
+    assert_eq!(status, 200);
+    // (region, year, indicator) → (rate, n, numerator) from the JSON.
+    let mut expected = std::collections::BTreeMap::new();
+    for group in api["groups"].as_array().cloned().unwrap_or_default() {
+        for (key, estimate) in group["indicators"].as_object().cloned().unwrap_or_default() {
+            expected.insert(
+                (
+                    group["region_code"].as_str().unwrap_or_default().to_owned(),
+                    group["year"].as_i64().unwrap_or_default(),
+                    key,
+                ),
+                (
+                    estimate["rate"].as_f64(),
+                    estimate["n"].as_u64(),
+                    estimate["numerator"].as_f64(),
+                ),
+            );
+        }
+    }
+    assert!(expected.len() > 10, "the fixture has groups: {api}");
+
+    let (content_type, bytes) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/indicators.csv?{query}&lang=en")),
+    )
+    .await?;
+    assert_eq!(content_type, "text/csv; charset=utf-8");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let text = String::from_utf8(bytes[3..].to_vec())?;
+    assert!(text.lines().count() > 1 && text.contains("\r\n"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers()?.clone();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let (Some(region), Some(year), Some(indicator), Some(rate), Some(n), Some(numerator)) = (
+        at("region_code"),
+        at("year"),
+        at("indicator"),
+        at("rate"),
+        at("n"),
+        at("numerator"),
+    ) else {
+        bail!("missing columns: {header:?}");
+    };
+    let mut seen = 0;
+    for record in reader.records() {
+        let record = record?;
+        let key = (
+            record[region].to_owned(),
+            record[year].parse::<i64>()?,
+            record[indicator].to_owned(),
+        );
+        let Some((want_rate, want_n, want_numerator)) = expected.get(&key) else {
+            bail!("row not in the API response: {key:?}");
+        };
+        let got_rate = (!record[rate].is_empty())
+            .then(|| record[rate].parse::<f64>())
+            .transpose()?;
+        assert_eq!(got_rate, *want_rate, "{key:?}");
+        assert_eq!(Some(record[n].parse::<u64>()?), *want_n);
+        assert_eq!(Some(record[numerator].parse::<f64>()?), *want_numerator);
+        seen += 1;
+    }
+    assert_eq!(seen, expected.len(), "one row per group and indicator");
+
+    // Chinese headers by default.
+    let (_, zh) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/indicators.csv?{query}")),
+    )
+    .await?;
+    assert!(String::from_utf8_lossy(&zh).contains("指标名称"));
+
+    let (_, bytes) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/indicators.xlsx?{query}&lang=en")),
+    )
+    .await?;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))?;
+    assert_eq!(book.sheet_names(), ["indicators", "straw_uses"]);
+    let sheet = book.worksheet_range("indicators")?;
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), expected.len() + 1);
+    for row in &rows[1..] {
+        assert!(
+            matches!(cell(rows[0], row, "n")?, Data::Float(_)),
+            "n is a number cell"
+        );
+        assert!(matches!(cell(rows[0], row, "indicator")?, Data::String(_)));
+    }
+    let straw = book.worksheet_range("straw_uses")?;
+    assert!(straw.rows().count() > 1, "the five-use structure");
+
+    let (_, bytes) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/indicators.ndjson?{query}")),
+    )
+    .await?;
+    let lines: Vec<Value> = String::from_utf8(bytes)?
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), expected.len());
+    for line in &lines {
+        let key = (
+            line["region_code"].as_str().unwrap_or_default().to_owned(),
+            line["year"].as_i64().unwrap_or_default(),
+            line["indicator"].as_str().unwrap_or_default().to_owned(),
+        );
+        assert_eq!(
+            expected.get(&key).map(|e| e.0),
+            Some(line["rate"].as_f64()),
+            "{key:?}"
+        );
+    }
+
+    // Parameters are checked as for /indicators.
+    let response = app
+        .client
+        .get(app.url("/api/v1/exports/indicators.csv?indicator=nonsense"))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 400);
     Ok(())
 }

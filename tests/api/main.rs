@@ -5,6 +5,7 @@ mod accounts;
 mod attachments;
 mod authorization;
 mod batch;
+mod coefficients;
 mod corrections;
 mod crash;
 mod exports;

@@ -19,12 +19,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after } from "node:test";
 import { chromium } from "playwright-core";
 
 /** The repository's root directory. */
@@ -53,8 +54,20 @@ function killAll() {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
   children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 process.on("exit", killAll);
+
+// Servers and browsers still open when a test file's tests are done (a test that failed
+// before its own cleanup) are closed here: a live child process would otherwise keep the
+// file's process, and so `node --test`, from ever finishing.
+const openServers = new Set();
+const openBrowsers = new Set();
+after(async () => {
+  await Promise.allSettled([...openBrowsers].map((browser) => browser.close()));
+  await Promise.allSettled([...openServers].map((server) => server.stop()));
+});
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     killAll();
@@ -129,6 +142,11 @@ export async function startServer(options = {}) {
       if (addr) resolve(addr.startsWith("http") ? addr : `http://${addr}`);
     });
     child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening; log:\n${log}`)));
+    // A limit, not a wait: a server that neither listens nor exits fails the test.
+    setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the server did not listen within 120 s; log:\n${log}`));
+    }, 120_000).unref();
   });
 
   const server = {
@@ -174,6 +192,15 @@ export async function startServer(options = {}) {
       return { id: res.body.user.id, username, password, token };
     },
     /**
+     * Issues a device token for user `userId` (as admin), the way an admin hands a phone
+     * its long-lived sign-in. Resolves to `{ id, secret }`.
+     */
+    async issueDeviceToken(userId, name = "phone") {
+      const res = await server.request("POST", `/api/v1/users/${userId}/device-tokens`, { body: { name } });
+      if (res.status !== 201) throw new Error(`issuing a device token failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.credential.id, secret: res.body.secret };
+    },
+    /**
      * Stores surveys through the batch endpoint (as `token`, default the admin); each
      * must be created. Resolves to the batch results.
      */
@@ -211,10 +238,12 @@ export async function startServer(options = {}) {
         clearTimeout(timer);
       }
       children.delete(child);
+      openServers.delete(server);
       await rm(dataDir, { recursive: true, force: true });
       tempDirs.delete(dataDir);
     },
   };
+  openServers.add(server);
   server.adminToken = await server.login(adminUsername, adminPassword);
   return server;
 }
@@ -269,9 +298,10 @@ export async function launchBrowser() {
       "--no-first-run",
     ],
   });
-  const pid = browser.process?.()?.pid;
-  if (pid) {
-    const proc = browser.process();
+  openBrowsers.add(browser);
+  browser.once("disconnected", () => openBrowsers.delete(browser));
+  const proc = browser.process?.();
+  if (proc) {
     children.add(proc);
     proc.once("exit", () => children.delete(proc));
   }
@@ -301,6 +331,8 @@ export async function newPage(browser, preset = "desktop", options = {}) {
 export async function screenshot(page, name) {
   await mkdir(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
+  // From the top, so that sticky headers sit where a person first sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

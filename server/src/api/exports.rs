@@ -1,5 +1,6 @@
 //! `/api/v1/exports/surveys.{csv,xlsx,geojson,ndjson}`: every survey the caller may see
-//! that matches the listing's filters, as one file.
+//! that matches the listing's filters, as one file; and
+//! `/api/v1/exports/indicators.{csv,xlsx,ndjson}`: the figures of `/indicators` as a table.
 //!
 //! The handlers only parse the request and start the export; the work is
 //! `crate::exports::export`, run in a task that writes into a pipe the response body
@@ -13,6 +14,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use agriwaste_analytics::api::GroupReport;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use poem::{Body, IntoResponse, Response};
@@ -25,6 +27,7 @@ use tokio_util::io::ReaderStream;
 
 use super::ApiTags;
 use super::error::ApiError;
+use super::indicators::{IndicatorParams, LevelParam, ReviewFilter};
 use super::security::Auth;
 use super::surveys::{ReviewStateParam, filter};
 use crate::exports::{self, ExportOptions, Format, Lang};
@@ -50,6 +53,8 @@ pub enum LangParam {
 pub trait ExportKind: Send {
     /// The format.
     const FORMAT: Format;
+    /// The file name offered to the client.
+    const FILE_NAME: &'static str;
     /// What the response holds, for the OpenAPI document.
     const DESCRIPTION: &'static str;
 }
@@ -58,6 +63,7 @@ pub trait ExportKind: Send {
 pub struct Csv;
 impl ExportKind for Csv {
     const FORMAT: Format = Format::Csv;
+    const FILE_NAME: &'static str = "surveys.csv";
     const DESCRIPTION: &'static str =
         "UTF-8 CSV with a byte order mark and CRLF line ends, one row per survey.";
 }
@@ -66,6 +72,7 @@ impl ExportKind for Csv {
 pub struct Xlsx;
 impl ExportKind for Xlsx {
     const FORMAT: Format = Format::Xlsx;
+    const FILE_NAME: &'static str = "surveys.xlsx";
     const DESCRIPTION: &'static str = "An Excel workbook: a sheet per section (surveys, film, pesticide packaging, straw with one row per crop, yak dung).";
 }
 
@@ -73,6 +80,7 @@ impl ExportKind for Xlsx {
 pub struct GeoJson;
 impl ExportKind for GeoJson {
     const FORMAT: Format = Format::GeoJson;
+    const FILE_NAME: &'static str = "surveys.geojson";
     const DESCRIPTION: &'static str = "A GeoJSON FeatureCollection of survey points; surveys without a location are left out and counted in the member `skipped_without_location`.";
 }
 
@@ -80,8 +88,35 @@ impl ExportKind for GeoJson {
 pub struct Ndjson;
 impl ExportKind for Ndjson {
     const FORMAT: Format = Format::Ndjson;
+    const FILE_NAME: &'static str = "surveys.ndjson";
     const DESCRIPTION: &'static str =
         "One survey per line, in the wire format of `POST /api/v1/surveys`.";
+}
+
+/// Indicators as CSV.
+pub struct IndicatorsCsv;
+impl ExportKind for IndicatorsCsv {
+    const FORMAT: Format = Format::Csv;
+    const FILE_NAME: &'static str = "indicators.csv";
+    const DESCRIPTION: &'static str =
+        "UTF-8 CSV with a byte order mark and CRLF line ends, one row per group and indicator.";
+}
+
+/// Indicators as XLSX.
+pub struct IndicatorsXlsx;
+impl ExportKind for IndicatorsXlsx {
+    const FORMAT: Format = Format::Xlsx;
+    const FILE_NAME: &'static str = "indicators.xlsx";
+    const DESCRIPTION: &'static str = "An Excel workbook: the indicators (one row per group and indicator) and the straw five-use structure (one row per group and use), typed cells, frozen header rows.";
+}
+
+/// Indicators as NDJSON.
+pub struct IndicatorsNdjson;
+impl ExportKind for IndicatorsNdjson {
+    const FORMAT: Format = Format::Ndjson;
+    const FILE_NAME: &'static str = "indicators.ndjson";
+    const DESCRIPTION: &'static str =
+        "One JSON object per group and indicator, keyed like the CSV's English headers.";
 }
 
 /// An export file, streamed.
@@ -96,7 +131,7 @@ impl<K: ExportKind> IntoResponse for ExportFile<K> {
             .content_type(K::FORMAT.content_type())
             .header(
                 "Content-Disposition",
-                format!("attachment; filename=\"surveys.{}\"", K::FORMAT.extension()),
+                format!("attachment; filename=\"{}\"", K::FILE_NAME),
             )
             .header("Cache-Control", "no-store")
             .body(self.body)
@@ -118,7 +153,7 @@ impl<K: ExportKind> ApiResponse for ExportFile<K> {
                 }],
                 headers: vec![MetaHeader {
                     name: "Content-Disposition".to_owned(),
-                    description: Some("`attachment; filename=\"surveys.EXT\"`".to_owned()),
+                    description: Some(format!("`attachment; filename=\"{}\"`", K::FILE_NAME)),
                     required: true,
                     deprecated: false,
                     schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
@@ -141,7 +176,32 @@ struct Filters {
     include_attachments: bool,
 }
 
+fn lang_of(lang: Option<LangParam>) -> Lang {
+    match lang.unwrap_or_default() {
+        LangParam::Zh => Lang::Zh,
+        LangParam::En => Lang::En,
+    }
+}
+
+impl<K: ExportKind> ExportFile<K> {
+    /// A file already built in memory (indicator tables are small: one row per group).
+    fn whole(bytes: Vec<u8>) -> ExportFile<K> {
+        ExportFile {
+            body: Body::from(bytes),
+            kind: PhantomData,
+        }
+    }
+}
+
 impl ExportsApi {
+    async fn indicator_groups(
+        &self,
+        auth: &Auth,
+        params: IndicatorParams,
+    ) -> Result<Vec<GroupReport>, ApiError> {
+        params.parse(&self.state, auth)?.groups(&self.state).await
+    }
+
     fn start<K: ExportKind>(
         &self,
         auth: &Auth,
@@ -157,10 +217,7 @@ impl ExportsApi {
         )?;
         filter.modified_since = filters.modified_since;
         let options = ExportOptions {
-            lang: match filters.lang.unwrap_or_default() {
-                LangParam::Zh => Lang::Zh,
-                LangParam::En => Lang::En,
-            },
+            lang: lang_of(filters.lang),
             include_attachments: filters.include_attachments,
         };
         let (mut writer, reader) = tokio::io::duplex(256 * 1024);
@@ -363,5 +420,166 @@ impl ExportsApi {
                 include_attachments: false,
             },
         )
+    }
+
+    /// Export indicators as CSV
+    ///
+    /// The figures of `GET /indicators` for the same parameters, one row per group
+    /// (region and year) and indicator: rate, interval, numerator, denominator, n,
+    /// target, gap, phase and quality. UTF-8 with BOM and CRLF.
+    #[oai(
+        path = "/exports/indicators.csv",
+        method = "get",
+        operation_id = "exportIndicatorsCsv"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn indicators_csv(
+        &self,
+        auth: Auth,
+        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
+        level: Query<Option<LevelParam>>,
+        /// Only this region (any level) and what lies below it.
+        region: Query<Option<String>>,
+        /// Only this year.
+        year: Query<Option<i32>>,
+        /// From this year (inclusive).
+        from: Query<Option<i32>>,
+        /// To this year (inclusive).
+        to: Query<Option<i32>>,
+        /// Split groups by year (default true).
+        by_year: Query<Option<bool>>,
+        /// Only this indicator (by key); all by default.
+        indicator: Query<Option<String>>,
+        /// `counted` (every state but rejected, default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+        /// Header language: `zh` (default) or `en`.
+        lang: Query<Option<LangParam>>,
+    ) -> Result<ExportFile<IndicatorsCsv>, ApiError> {
+        let groups = self
+            .indicator_groups(
+                &auth,
+                IndicatorParams {
+                    level: level.0,
+                    region: region.0,
+                    year: year.0,
+                    from: from.0,
+                    to: to.0,
+                    by_year: by_year.0,
+                    indicator: indicator.0,
+                    review: review.0,
+                },
+            )
+            .await?;
+        let lang = lang_of(lang.0);
+        Ok(ExportFile::whole(
+            exports::indicators::indicator_table(&groups, lang).to_csv(lang),
+        ))
+    }
+
+    /// Export indicators as XLSX
+    ///
+    /// The same rows as the CSV on an `indicators` sheet, and the straw five-use
+    /// structure (one row per group and use) on a second sheet; typed cells, frozen
+    /// header rows.
+    #[oai(
+        path = "/exports/indicators.xlsx",
+        method = "get",
+        operation_id = "exportIndicatorsXlsx"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn indicators_xlsx(
+        &self,
+        auth: Auth,
+        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
+        level: Query<Option<LevelParam>>,
+        /// Only this region (any level) and what lies below it.
+        region: Query<Option<String>>,
+        /// Only this year.
+        year: Query<Option<i32>>,
+        /// From this year (inclusive).
+        from: Query<Option<i32>>,
+        /// To this year (inclusive).
+        to: Query<Option<i32>>,
+        /// Split groups by year (default true).
+        by_year: Query<Option<bool>>,
+        /// Only this indicator (by key); all by default.
+        indicator: Query<Option<String>>,
+        /// `counted` (every state but rejected, default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+        /// Header and sheet-name language: `zh` (default) or `en`.
+        lang: Query<Option<LangParam>>,
+    ) -> Result<ExportFile<IndicatorsXlsx>, ApiError> {
+        let groups = self
+            .indicator_groups(
+                &auth,
+                IndicatorParams {
+                    level: level.0,
+                    region: region.0,
+                    year: year.0,
+                    from: from.0,
+                    to: to.0,
+                    by_year: by_year.0,
+                    indicator: indicator.0,
+                    review: review.0,
+                },
+            )
+            .await?;
+        let lang = lang_of(lang.0);
+        let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+            let file = tempfile::NamedTempFile::new()?;
+            exports::indicators::write_xlsx(&groups, lang, file.path())?;
+            Ok(std::fs::read(file.path())?)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        Ok(ExportFile::whole(bytes))
+    }
+
+    /// Export indicators as NDJSON
+    ///
+    /// One JSON object per group and indicator, keyed like the CSV's English headers.
+    #[oai(
+        path = "/exports/indicators.ndjson",
+        method = "get",
+        operation_id = "exportIndicatorsNdjson"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
+    async fn indicators_ndjson(
+        &self,
+        auth: Auth,
+        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
+        level: Query<Option<LevelParam>>,
+        /// Only this region (any level) and what lies below it.
+        region: Query<Option<String>>,
+        /// Only this year.
+        year: Query<Option<i32>>,
+        /// From this year (inclusive).
+        from: Query<Option<i32>>,
+        /// To this year (inclusive).
+        to: Query<Option<i32>>,
+        /// Split groups by year (default true).
+        by_year: Query<Option<bool>>,
+        /// Only this indicator (by key); all by default.
+        indicator: Query<Option<String>>,
+        /// `counted` (every state but rejected, default) or `approved`.
+        review: Query<Option<ReviewFilter>>,
+    ) -> Result<ExportFile<IndicatorsNdjson>, ApiError> {
+        let groups = self
+            .indicator_groups(
+                &auth,
+                IndicatorParams {
+                    level: level.0,
+                    region: region.0,
+                    year: year.0,
+                    from: from.0,
+                    to: to.0,
+                    by_year: by_year.0,
+                    indicator: indicator.0,
+                    review: review.0,
+                },
+            )
+            .await?;
+        Ok(ExportFile::whole(exports::indicators::ndjson(&groups)))
     }
 }

@@ -275,107 +275,30 @@ impl IndicatorsApi {
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> Result<CachedJson, ApiError> {
-        let storage = &self.state.storage;
-        let principal = auth.principal();
-        let level = level.0.unwrap_or(LevelParam::County);
-        let region_level = match level {
-            LevelParam::County => Some(RegionLevel::County),
-            LevelParam::Prefecture => Some(RegionLevel::Prefecture),
-            LevelParam::Province => Some(RegionLevel::Province),
-            LevelParam::All => None,
-        };
-        let region = match region.0 {
-            None => None,
-            Some(code) => Some(
-                storage
-                    .regions()
-                    .get(&code)
-                    .map(|r| (r.code.clone(), r.level))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                        )
-                        .at("region")
-                    })?,
-            ),
-        };
-        let indicator = match indicator.0 {
-            None => None,
-            Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
-                let keys: Vec<&str> = Indicator::ALL.iter().map(|i| i.key()).collect();
-                ApiError::bad_request(
-                    "unknown_indicator",
-                    format!("指标 {key} 不存在,可选:{}", keys.join(", ")),
-                    format!("indicator {key:?} is not known; one of {}", keys.join(", ")),
-                )
-                .at("indicator")
-            })?),
-        };
-        let (from_year, to_year) = match year.0 {
-            Some(y) => (Some(y), Some(y)),
-            None => (from.0, to.0),
-        };
-        if let (Some(f), Some(t)) = (from_year, to_year) {
-            if f > t {
-                return Err(ApiError::bad_request(
-                    "invalid_range",
-                    "起始年份晚于结束年份",
-                    "from is after to",
-                )
-                .at("from"));
-            }
+        let request = IndicatorParams {
+            level: level.0,
+            region: region.0,
+            year: year.0,
+            from: from.0,
+            to: to.0,
+            by_year: by_year.0,
+            indicator: indicator.0,
+            review: review.0,
         }
-        let review = review.0.unwrap_or(ReviewFilter::Counted);
-        let query = IndicatorQuery {
-            level: region_level,
-            by_year: by_year.0.unwrap_or(true),
-            region,
-            scope: principal.survey_scope(storage.regions()),
-            from_year,
-            to_year,
-            approved_only: review == ReviewFilter::Approved,
-        };
-        let key = format!("{query:?}|{indicator:?}");
+        .parse(&self.state, &auth)?;
+        let storage = &self.state.storage;
+        let key = format!("{:?}|{:?}", request.query, request.indicator);
         let version = storage.data_version().await?;
         let cached = self.state.indicator_cache.get(&key, version);
         let response = match cached {
             Some(cached) => cached,
             None => {
-                let sums = storage.indicator_sums(&query).await?;
-                let targets = storage.target_table().await?;
-                let groups: Vec<GroupReport> = sums
-                    .into_iter()
-                    .map(|sums| {
-                        let mut report = GroupReport::new(
-                            sums.into_indicators(storage.regions()),
-                            storage.regions(),
-                            &targets,
-                        );
-                        if let Some(only) = indicator {
-                            report.group.indicators.retain(|i, _| *i == only);
-                            report.progress.retain(|i, _| *i == only);
-                        }
-                        report
-                    })
-                    .collect();
-                let level_key = match level {
-                    LevelParam::County => "county",
-                    LevelParam::Prefecture => "prefecture",
-                    LevelParam::Province => "province",
-                    LevelParam::All => "all",
-                };
-                let review_key = match review {
-                    ReviewFilter::Counted => "counted",
-                    ReviewFilter::Approved => "approved",
-                };
                 let body = IndicatorsBody {
                     as_of: Utc::now(),
-                    level: level_key,
-                    by_year: query.by_year,
-                    review: review_key,
-                    groups,
+                    level: request.level_key,
+                    by_year: request.query.by_year,
+                    review: request.review_key,
+                    groups: request.groups(&self.state).await?,
                 };
                 let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
                 let etag = format!(
@@ -400,6 +323,136 @@ impl IndicatorsApi {
             return Ok(CachedJson::NotModified(response.etag.clone()));
         }
         Ok(CachedJson::Ok(response))
+    }
+}
+
+/// The query parameters an indicator request (JSON or file) shares.
+pub(crate) struct IndicatorParams {
+    pub level: Option<LevelParam>,
+    pub region: Option<String>,
+    pub year: Option<i32>,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub by_year: Option<bool>,
+    pub indicator: Option<String>,
+    pub review: Option<ReviewFilter>,
+}
+
+/// An indicator request, checked and limited to the caller's scope.
+pub(crate) struct IndicatorRequest {
+    /// What the database sums.
+    pub query: IndicatorQuery,
+    /// Only this indicator, if one was asked for.
+    pub indicator: Option<Indicator>,
+    /// The grouping level's key.
+    pub level_key: &'static str,
+    /// The review filter's key.
+    pub review_key: &'static str,
+}
+
+impl IndicatorParams {
+    /// Checks the parameters (unknown region or indicator, reversed years: 400 naming
+    /// the parameter) and adds the caller's scope.
+    pub(crate) fn parse(self, state: &AppState, auth: &Auth) -> Result<IndicatorRequest, ApiError> {
+        let storage = &state.storage;
+        let level = self.level.unwrap_or(LevelParam::County);
+        let region_level = match level {
+            LevelParam::County => Some(RegionLevel::County),
+            LevelParam::Prefecture => Some(RegionLevel::Prefecture),
+            LevelParam::Province => Some(RegionLevel::Province),
+            LevelParam::All => None,
+        };
+        let region = match self.region {
+            None => None,
+            Some(code) => Some(
+                storage
+                    .regions()
+                    .get(&code)
+                    .map(|r| (r.code.clone(), r.level))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "unknown_region",
+                            format!("区划代码 {code} 不存在"),
+                            format!("region {code:?} is not known"),
+                        )
+                        .at("region")
+                    })?,
+            ),
+        };
+        let indicator = match self.indicator {
+            None => None,
+            Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
+                let keys: Vec<&str> = Indicator::ALL.iter().map(|i| i.key()).collect();
+                ApiError::bad_request(
+                    "unknown_indicator",
+                    format!("指标 {key} 不存在,可选:{}", keys.join(", ")),
+                    format!("indicator {key:?} is not known; one of {}", keys.join(", ")),
+                )
+                .at("indicator")
+            })?),
+        };
+        let (from_year, to_year) = match self.year {
+            Some(y) => (Some(y), Some(y)),
+            None => (self.from, self.to),
+        };
+        if let (Some(f), Some(t)) = (from_year, to_year) {
+            if f > t {
+                return Err(ApiError::bad_request(
+                    "invalid_range",
+                    "起始年份晚于结束年份",
+                    "from is after to",
+                )
+                .at("from"));
+            }
+        }
+        let review = self.review.unwrap_or(ReviewFilter::Counted);
+        Ok(IndicatorRequest {
+            query: IndicatorQuery {
+                level: region_level,
+                by_year: self.by_year.unwrap_or(true),
+                region,
+                scope: auth.principal().survey_scope(storage.regions()),
+                from_year,
+                to_year,
+                approved_only: review == ReviewFilter::Approved,
+            },
+            indicator,
+            level_key: match level {
+                LevelParam::County => "county",
+                LevelParam::Prefecture => "prefecture",
+                LevelParam::Province => "province",
+                LevelParam::All => "all",
+            },
+            review_key: match review {
+                ReviewFilter::Counted => "counted",
+                ReviewFilter::Approved => "approved",
+            },
+        })
+    }
+}
+
+impl IndicatorRequest {
+    /// The groups: sums from the database, finished by the analytics crate, with
+    /// progress against the targets.
+    pub(crate) async fn groups(&self, state: &AppState) -> Result<Vec<GroupReport>, ApiError> {
+        let storage = &state.storage;
+        let sums = storage.indicator_sums(&self.query).await?;
+        let targets = storage.target_table().await?;
+        Ok(sums
+            .into_iter()
+            .map(|sums| {
+                let mut report = GroupReport::new(
+                    sums.into_indicators(storage.regions()),
+                    storage.regions(),
+                    &targets,
+                );
+                if let Some(only) = self.indicator {
+                    report.group.indicators.retain(|i, _| *i == only);
+                    report.progress.retain(|i, _| *i == only);
+                }
+                report
+            })
+            .collect())
     }
 }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod body;
 pub mod charts;
+pub mod coefficients;
 pub mod error;
 pub mod exports;
 pub mod facts;
@@ -51,6 +52,7 @@ pub type Apis = (
     indicators::IndicatorsApi,
     charts::ChartsApi,
     targets::TargetsApi,
+    coefficients::CoefficientsApi,
     reports::ReportsApi,
     accounts::AccountsApi,
     exports::ExportsApi,
@@ -79,6 +81,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             state: state.clone(),
         },
         targets::TargetsApi {
+            state: state.clone(),
+        },
+        coefficients::CoefficientsApi {
             state: state.clone(),
         },
         reports::ReportsApi {

@@ -187,6 +187,19 @@ pub fn today_in_china() -> chrono::NaiveDate {
     (Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
+/// A refusal of one batch item, reported as that item's error (e.g. a county the
+/// technician is not assigned to, at `county_code`).
+fn denied_issue(err: &ApiError) -> FieldIssue {
+    let body = err.body();
+    FieldIssue {
+        path: body.path.clone().unwrap_or_default(),
+        code: err.code().to_owned(),
+        severity: "error".to_owned(),
+        message_zh: body.message_zh.clone(),
+        message_en: body.message_en.clone(),
+    }
+}
+
 fn conflict(existing_version: i32, id: Uuid) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
@@ -252,7 +265,9 @@ impl SurveysApi {
     /// Each survey is stored or refused on its own: one invalid survey does not stop the
     /// others. The result lists, in order, `created`, `duplicate` (already stored, nothing
     /// written), `conflict` (the id is stored with other content) or `invalid` (with its
-    /// errors). Safe to retry as a whole.
+    /// errors). Safe to retry as a whole. Each item obeys the rules of a single
+    /// submission: a technician is recorded as its author and submits only in their
+    /// counties (an item elsewhere is `invalid`, `county_not_assigned` at `county_code`).
     #[oai(path = "/surveys/batch", method = "post", operation_id = "syncSurveys")]
     async fn batch(
         &self,
@@ -286,10 +301,26 @@ impl SurveysApi {
                 .get("id")
                 .and_then(|v| v.as_str())
                 .and_then(|s| Uuid::parse_str(s).ok());
-            let parsed =
-                agriwaste_analytics::survey::survey_from_value(raw).map_err(|issue| vec![issue]);
+            // The same rules as a single submission: the caller is the author, the
+            // survey must validate, and a technician submits only in their counties.
+            let parsed = agriwaste_analytics::survey::survey_from_value(raw)
+                .map(|survey| Self::as_author(principal, survey))
+                .map_err(|issue| vec![issue]);
             let checked =
                 parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
+            if let Ok((survey, _)) = &checked {
+                if let Err(d) = principal.may_submit(&survey.county_code) {
+                    results.push(BatchItemResult {
+                        index: index as u32,
+                        id: Some(survey.id),
+                        status: BatchItemStatus::Invalid,
+                        version: None,
+                        errors: vec![denied_issue(&denied(d, "调查", "survey"))],
+                        warnings: Vec::new(),
+                    });
+                    continue;
+                }
+            }
             match checked {
                 Ok((survey, warnings)) => {
                     store_index.push(results.len());

@@ -64,7 +64,7 @@ pub struct Column {
 }
 
 impl Column {
-    fn new(key: impl Into<String>, zh: impl Into<String>, kind: Kind) -> Column {
+    pub fn new(key: impl Into<String>, zh: impl Into<String>, kind: Kind) -> Column {
         let key = key.into();
         let zh = zh.into();
         // Wide enough for the header in either language (a CJK character is two wide).

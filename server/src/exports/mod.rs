@@ -17,6 +17,7 @@
 //! them.
 
 pub mod import;
+pub mod indicators;
 pub mod layout;
 pub mod progress;
 pub mod text;

@@ -18,6 +18,10 @@ use super::{Storage, StorageError};
 use crate::auth::Role;
 use crate::auth::secrets::TokenKind;
 
+/// How long failed logins are kept: long enough to read an attack in the table the next
+/// morning, far longer than the throttling window.
+pub const LOGIN_FAILURE_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
 /// A user account (never with its password hash).
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -507,22 +511,35 @@ impl Storage {
         Ok(Ok((credential, user)))
     }
 
-    /// Records a failed login.
+    /// Records a failed login, and forgets failures older than
+    /// [`LOGIN_FAILURE_RETENTION`]: throttling looks back minutes, and a table that only
+    /// grows would let a password-guessing run fill the disk.
     pub async fn record_login_failure(
         &self,
         username: &str,
         address: &str,
     ) -> Result<(), StorageError> {
         let _writer = self.write_guard().await;
+        let at = now();
         login_failures::Entity::insert(login_failures::ActiveModel {
             username: Set(username.chars().take(64).collect()),
             address: Set(address.chars().take(64).collect()),
-            at: Set(now()),
+            at: Set(at),
             ..Default::default()
         })
         .exec_without_returning(&self.db)
         .await?;
+        login_failures::Entity::delete_many()
+            .filter(login_failures::Column::At.lt(at - LOGIN_FAILURE_RETENTION))
+            .exec(&self.db)
+            .await?;
         Ok(())
+    }
+
+    /// How many failed logins are on record.
+    #[cfg(test)]
+    pub async fn login_failure_count(&self) -> Result<u64, StorageError> {
+        Ok(login_failures::Entity::find().count(&self.db).await?)
     }
 
     /// Failed logins since `since` for the username and for the address.
@@ -543,5 +560,41 @@ impl Storage {
             .count(&self.db)
             .await?;
         Ok((by_user, by_address))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn old_login_failures_are_forgotten_when_a_new_one_is_recorded() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+        let storage = Storage::open(&url, dir.path().join("attachments"), 1).await?;
+        let long_ago = now() - LOGIN_FAILURE_RETENTION - chrono::TimeDelta::minutes(1);
+        for at in [long_ago, now()] {
+            login_failures::Entity::insert(login_failures::ActiveModel {
+                username: Set("someone".to_owned()),
+                address: Set("10.0.0.1".to_owned()),
+                at: Set(at),
+                ..Default::default()
+            })
+            .exec_without_returning(&storage.db)
+            .await?;
+        }
+        assert_eq!(storage.login_failure_count().await?, 2);
+        storage.record_login_failure("someone", "10.0.0.1").await?;
+        // The old one is gone; the recent one and the new one stay and still throttle.
+        assert_eq!(storage.login_failure_count().await?, 2);
+        let (by_user, by_address) = storage
+            .recent_login_failures(
+                "someone",
+                "10.0.0.1",
+                now() - chrono::TimeDelta::minutes(15),
+            )
+            .await?;
+        assert_eq!((by_user, by_address), (2, 2));
+        Ok(())
     }
 }

@@ -16,6 +16,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
+use super::coefficients::survey_rows_for_facts;
 use super::surveys::SurveyScope;
 use super::{Storage, StorageError};
 
@@ -480,19 +481,10 @@ impl Storage {
     pub(crate) async fn backfill_facts(&self) -> Result<u64, StorageError> {
         let mut written = 0;
         loop {
-            let select = Query::select()
-                .columns([
-                    (col("s"), col("id")),
-                    (col("s"), col("payload")),
-                    (col("s"), col("warning_count")),
-                    (col("s"), col("review_state")),
-                    (col("s"), col("prefecture_code")),
-                    (col("s"), col("province_code")),
-                ])
-                .from_as(col("surveys"), col("s"))
+            let select = survey_rows_for_facts()
                 .left_join(
                     col(TABLE),
-                    Expr::col((col(TABLE), col("survey_id"))).equals((col("s"), col("id"))),
+                    Expr::col((col(TABLE), col("survey_id"))).equals((col("surveys"), col("id"))),
                 )
                 .and_where(Expr::col((col(TABLE), col("survey_id"))).is_null())
                 .limit(500)
@@ -503,28 +495,8 @@ impl Storage {
             }
             let _writer = self.write_guard().await;
             let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
-            for row in &rows {
-                let id: String = row.try_get("", "id")?;
-                let payload: String = row.try_get("", "payload")?;
-                let survey: Survey = serde_json::from_str(&payload)
-                    .map_err(|e| StorageError::Corrupt(format!("survey {id}"), e.to_string()))?;
-                let state: String = row.try_get("", "review_state")?;
-                let review = ReviewState::from_key(&state).unwrap_or(ReviewState::Received);
-                let warnings: i32 = row.try_get("", "warning_count")?;
-                let prefecture: String = row.try_get("", "prefecture_code")?;
-                let province: String = row.try_get("", "province_code")?;
-                write_facts(
-                    &txn,
-                    &survey,
-                    Ord::max(warnings, 0) as usize,
-                    review,
-                    &prefecture,
-                    &province,
-                    &self.coefficients,
-                )
-                .await?;
-                written += 1;
-            }
+            let table = self.coefficient_table_for_write(&txn).await?;
+            written += self.rewrite_facts(&txn, &rows, &table).await?;
             txn.commit().await?;
         }
     }

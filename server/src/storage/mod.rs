@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod coefficients;
 pub mod entities;
 pub mod facts;
 pub mod surveys;
@@ -15,9 +16,11 @@ pub mod targets;
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use agriwaste_analytics::{Coefficients, Region, RegionLevel, RegionTable};
+use agriwaste_analytics::coefficients::CoefficientTable;
+use agriwaste_analytics::{Region, RegionLevel, RegionTable};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -46,8 +49,8 @@ pub enum StorageError {
 pub struct Storage {
     db: DatabaseConnection,
     regions: RegionTable,
-    /// Coefficients the stored facts are estimated with.
-    coefficients: Coefficients,
+    /// The coefficient table and the `coefficient_version` it was read at.
+    coefficient_cache: Mutex<Option<(i64, Arc<CoefficientTable>)>>,
     attachments_dir: PathBuf,
     /// SQLite has one writer at a time. Taking this lock before a write transaction keeps
     /// concurrent requests from failing with "database is locked" when a deferred read
@@ -96,7 +99,7 @@ impl Storage {
             sqlite_writer: is_sqlite.then(|| Mutex::new(())),
             db,
             regions,
-            coefficients: Coefficients::builtin(),
+            coefficient_cache: Mutex::new(None),
             attachments_dir,
         };
         let backfilled = storage
@@ -115,11 +118,6 @@ impl Storage {
     /// The region hierarchy as stored.
     pub fn regions(&self) -> &RegionTable {
         &self.regions
-    }
-
-    /// The coefficients estimates are made with.
-    pub fn coefficients(&self) -> &Coefficients {
-        &self.coefficients
     }
 
     /// Whether the database answers.

@@ -1,8 +1,9 @@
 //! Surveys: create (idempotent on the client's id), correct (optimistic concurrency,
 //! every version kept), read, list (keyset pagination) and history.
 
+use agriwaste_analytics::coefficients::CoefficientTable;
 use agriwaste_analytics::review::ReviewState;
-use agriwaste_analytics::{Coefficients, Issue, RegionLevel, RegionTable, Survey};
+use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -215,19 +216,11 @@ impl Storage {
         {
             let _writer = self.write_guard().await;
             let txn = self.db.begin().await?;
+            let coefficients = self.coefficient_table_for_write(&txn).await?;
             let at = now();
             for item in items {
                 let savepoint = txn.begin().await?;
-                match create_in(
-                    &savepoint,
-                    item,
-                    &self.regions,
-                    &self.coefficients,
-                    actor,
-                    at,
-                )
-                .await
-                {
+                match create_in(&savepoint, item, &self.regions, &coefficients, actor, at).await {
                     Ok(outcome) => {
                         savepoint.commit().await?;
                         outcomes.push(Some(outcome));
@@ -274,6 +267,7 @@ impl Storage {
         let id = correction.survey.id;
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
+        let coefficients = self.coefficient_table_for_write(&txn).await?;
         let Some(row) = find_row(&txn, id).await? else {
             return Ok(CorrectOutcome::NotFound);
         };
@@ -372,7 +366,11 @@ impl Storage {
             ReviewState::Edited,
             &prefecture_code,
             &province_code,
-            &self.coefficients,
+            &coefficients.resolve(
+                &self.regions,
+                &correction.survey.county_code,
+                correction.survey.year(),
+            ),
         )
         .await?;
         let before = stored_from_row(row)?;
@@ -608,7 +606,7 @@ async fn create_in(
     conn: &impl ConnectionTrait,
     new: &NewSurvey,
     regions: &RegionTable,
-    coefficients: &Coefficients,
+    coefficients: &CoefficientTable,
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> Result<CreateOutcome, DbErr> {
@@ -669,7 +667,7 @@ async fn create_in(
         ReviewState::Received,
         &prefecture,
         &province,
-        coefficients,
+        &coefficients.resolve(regions, &survey.county_code, survey.year()),
     )
     .await?;
     let stored = StoredSurvey {

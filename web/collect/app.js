@@ -1,0 +1,839 @@
+// The technician's form (/collect/): sign-in, the survey form with the analytics module's
+// validation, the device queue and its sync, GPS and photos. See README "Web pages".
+
+import init, { validateSurvey, estimateStraw, estimateDung } from "/pkg/agriwaste_analytics.js";
+import { t, pick, message, currentLang, setLang } from "./i18n.js";
+import { SECTIONS, IDENTITY, LOCATION, el, fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
+import * as queue from "./queue.js";
+import { downscale } from "./photo.js";
+
+const SESSION_KEY = "agriwaste.collect.session";
+const REGIONS_KEY = "agriwaste.collect.regions";
+const LAST_PLACE_KEY = "agriwaste.collect.last-place";
+
+const app = document.getElementById("app");
+// Out of the address bar before anything else runs (see takeTokenFromAddress).
+const linkToken = takeTokenFromAddress();
+const state = {
+  session: JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null"),
+  regions: JSON.parse(localStorage.getItem(REGIONS_KEY) ?? "[]"),
+  expired: false,
+  authProblem: null, // the server's 401 answer that ended the sign-in
+  signInMode: "password", // or "device": the sign-in screen's form
+  pendingToken: null, // a device token being checked (typed, or from a link)
+  linking: false, // a #device-token= link was opened: its sign-in comes first
+  draft: null,
+  surveyId: crypto.randomUUID(),
+  photos: [],
+  touched: new Set(),
+  submitted: false,
+  tab: "form",
+  sync: null, // the last sync: { at, toFix } or { failed, issue }
+  syncing: false,
+};
+
+// ---------------------------------------------------------------------------------------
+// Dates: surveys are dated in China Standard Time, as the server checks them.
+
+function todayInChina() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation: the analytics module (WASM), the same code the server runs.
+
+/**
+ * Every issue of the survey. The wire format's decoder stops at the first field it cannot
+ * read (a required number left empty, text in a number field); to list them all at once,
+ * each such field is reported and then given a stand-in 0 so the rest can be checked.
+ * Issues the stand-in itself causes (a part exceeding a stand-in whole) are left out.
+ */
+function validate(survey) {
+  const today = todayInChina();
+  const probe = structuredClone(survey);
+  const unreadable = [];
+  for (let round = 0; round < 50; round += 1) {
+    const issues = JSON.parse(validateSurvey(JSON.stringify(probe), today));
+    const only = issues.length === 1 ? issues[0] : null;
+    const decodeProblem = only && (only.code === "missing_field" || only.code === "invalid_value") && only.path;
+    const standIn = only?.path === "surveyed_on" ? today : 0;
+    if (!decodeProblem || unreadable.some((u) => u.path === only.path) || !setPath(probe, only.path, standIn)) {
+      const standIns = unreadable.map((u) => u.path);
+      return [
+        ...unreadable,
+        ...issues.filter((issue) => !standIns.includes(issue.path) && !standIns.some((p) => issue.code === "exceeds_whole" && issue.message_en.includes(p))),
+      ];
+    }
+    unreadable.push(only);
+  }
+  return unreadable;
+}
+
+/** Sets `a.b[2].c` in `object`; false when the path leads nowhere. */
+function setPath(object, path, value) {
+  const parts = path.match(/[^.[\]]+/g) ?? [];
+  let at = object;
+  for (const part of parts.slice(0, -1)) {
+    if (at === null || typeof at !== "object" || !(part in at)) return false;
+    at = at[part];
+  }
+  if (at === null || typeof at !== "object") return false;
+  at[parts.at(-1)] = value;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Session and regions.
+//
+// `state.session` is `{ token, kind, user }`: `kind` "session" for a 12-hour session from
+// a username and password, "device" for a technician's long-lived device token (issued
+// by an admin, revocable), which lets a phone sync after days offline. Either goes in
+// `Authorization: Bearer`.
+
+function saveSession(session) {
+  state.session = session;
+  if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  else localStorage.removeItem(SESSION_KEY);
+}
+
+async function loadRegions() {
+  try {
+    const response = await fetch("/api/v1/regions");
+    if (!response.ok) return;
+    state.regions = await response.json();
+    localStorage.setItem(REGIONS_KEY, JSON.stringify(state.regions));
+  } catch {
+    // Offline: the copy from the last visit serves.
+  }
+}
+
+/** The counties this person may survey in, as `{ code, label }`. */
+function counties() {
+  const user = state.session?.user ?? {};
+  const byCode = new Map(state.regions.map((r) => [r.code, r]));
+  let codes = user.counties ?? [];
+  if (!codes.length) {
+    // Admins (and people without a county list) pick any county, or those under their scope.
+    const under = (code) => {
+      for (let r = byCode.get(code); r; r = byCode.get(r.parent_code)) if (r.code === user.scope_code) return true;
+      return false;
+    };
+    codes = state.regions.filter((r) => r.level === "county" && (!user.scope_code || under(r.code))).map((r) => r.code);
+  }
+  return codes.map((code) => {
+    const region = byCode.get(code);
+    const name = region ? pick({ zh: region.name_zh, en: region.name_en }) : "";
+    return { code, label: name ? `${name} ${code}` : code };
+  });
+}
+
+function countyName(code) {
+  const region = state.regions.find((r) => r.code === code);
+  return region ? pick({ zh: region.name_zh, en: region.name_en }) : code;
+}
+
+// ---------------------------------------------------------------------------------------
+// Layout.
+
+/** Draws the page; `survey` (or a draft kept over a sign-in) is put back into the form. */
+function render(survey = null) {
+  document.documentElement.lang = currentLang() === "en" ? "en" : "zh-CN";
+  document.title = t("title");
+  const header = el(
+    "header",
+    { class: "top" },
+    el("div", { class: "brand" }, el("strong", { text: t("title") }), el("span", { class: "sub", text: t("subtitle") })),
+    el(
+      "div",
+      { class: "who" },
+      state.session
+        ? el("span", { class: "user", text: `${t("signed_in_as")} ${state.session.user.username}${state.session.kind === "device" ? ` · ${t("via_device")}` : ""}` })
+        : null,
+      el("button", { type: "button", class: "link", id: "lang", text: t("switch_lang") }),
+      state.session ? el("button", { type: "button", class: "link", id: "sign-out", text: t("sign_out") }) : null,
+    ),
+  );
+  const main = el("main");
+  app.replaceChildren(header, main);
+  document.getElementById("lang").addEventListener("click", () => {
+    const survey = state.session && document.getElementById("survey") ? currentSurvey() : null;
+    setLang(currentLang() === "en" ? "zh" : "en");
+    render(survey);
+  });
+  document.getElementById("sign-out")?.addEventListener("click", signOut);
+
+  if (!state.session || state.expired || state.linking) {
+    main.append(signInView());
+    return;
+  }
+  main.append(statusBar(), tabs(), formView(), queueView());
+  const draft = survey ?? state.draft;
+  state.draft = null;
+  startForm(draft);
+  showTab(state.tab);
+  renderQueue();
+}
+
+/** What the sign-in screen says above its form: why the person is there again. */
+function signInNote() {
+  if (state.expired && state.session?.kind === "device") {
+    const problem = state.authProblem ?? { message_zh: "服务器拒绝了设备令牌", message_en: "the server refused the device token" };
+    return t("device_token_refused", message(problem));
+  }
+  if (state.expired) return t("session_expired");
+  return navigator.onLine ? "" : t("sign_in_offline");
+}
+
+function signInView() {
+  const device = state.signInMode === "device";
+  const note = el("p", { class: "notice", id: "sign-in-note", text: signInNote() });
+  const error = el("p", { class: "error", id: "sign-in-error", role: "alert" });
+  const other = el("button", {
+    type: "button",
+    class: "link other-sign-in",
+    id: device ? "use-password" : "use-device-token",
+    text: device ? t("use_password") : t("use_device_token"),
+  });
+  other.addEventListener("click", () => {
+    state.signInMode = device ? "password" : "device";
+    render();
+  });
+  if (device) {
+    const form = el(
+      "form",
+      { id: "device-sign-in", class: "card sign-in" },
+      el("h1", { text: t("sign_in") }),
+      note,
+      el(
+        "label",
+        {},
+        t("device_token"),
+        el("input", {
+          name: "device_token",
+          autocomplete: "off",
+          autocapitalize: "off",
+          spellcheck: "false",
+          required: true,
+          value: state.pendingToken ?? "",
+          "aria-describedby": "device-token-hint sign-in-error",
+        }),
+      ),
+      el("p", { class: "hint", id: "device-token-hint", text: t("device_token_hint") }),
+      error,
+      el("button", { type: "submit", text: t("sign_in") }),
+      other,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      error.textContent = (await signInWithDeviceToken(new FormData(form).get("device_token"))) ?? "";
+    });
+    return form;
+  }
+  const form = el(
+    "form",
+    { id: "sign-in", class: "card sign-in" },
+    el("h1", { text: t("sign_in") }),
+    note,
+    el("label", {}, t("username"), el("input", { name: "username", autocomplete: "username", required: true, value: state.session?.user?.username })),
+    el("label", {}, t("password"), el("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
+    error,
+    el("button", { type: "submit", text: t("sign_in") }),
+    other,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    error.textContent = "";
+    let response;
+    try {
+      response = await fetch("/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: data.get("username"), password: data.get("password") }),
+      });
+    } catch {
+      error.textContent = t("sign_in_offline");
+      return;
+    }
+    const body = await response.json();
+    if (!response.ok) {
+      error.textContent = message(body);
+      return;
+    }
+    await signedIn({ token: body.token, kind: "session", expires_at: body.expires_at, user: body.user });
+  });
+  return form;
+}
+
+/**
+ * Checks a device token with the server (`GET /api/v1/auth/me`) and, when it is good,
+ * signs the device in with it. Resolves to null, or to the reason it was not taken.
+ */
+async function signInWithDeviceToken(raw) {
+  const token = String(raw ?? "").trim();
+  state.pendingToken = token;
+  // The token's prefix says its kind (server/src/auth/secrets.rs): a session token would
+  // stop working in 12 hours, an API key is not a person's.
+  if (!/^awd_[\w-]+$/.test(token)) return t("not_a_device_token");
+  let response;
+  try {
+    response = await fetch("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
+  } catch {
+    return t("device_token_offline");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok || body?.kind !== "user") {
+    const problem = body?.message_zh ? body : { message_zh: `服务器拒绝了设备令牌(${response.status})`, message_en: `the server refused the device token (${response.status})` };
+    return `${t("device_token")}${t("colon")}${message(problem)}`;
+  }
+  await signedIn({ token, kind: "device", user: { username: body.name, role: body.role, scope_code: body.scope_code, counties: body.counties } });
+  return null;
+}
+
+/** Keeps a credential the server accepted, then shows the form and syncs the queue. */
+async function signedIn(session) {
+  saveSession(session);
+  state.expired = false;
+  state.authProblem = null;
+  state.pendingToken = null;
+  state.linking = false;
+  await loadRegions();
+  render();
+  trySync();
+}
+
+/**
+ * A device token in the address (`/collect/#device-token=awd_…`, the link or QR code an
+ * admin hands out), taken out of it at once so that it stays neither in the address bar
+ * nor in the history. The fragment never reaches the server, nor its logs.
+ */
+function takeTokenFromAddress() {
+  const match = /(?:^#|&)device-token=([^&]*)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(history.state, "", location.pathname + location.search);
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
+}
+
+async function signOut() {
+  // A session is ended on the server; a device token is only forgotten here (the admin
+  // revokes it, e.g. when the phone is lost).
+  const token = state.session?.kind === "device" ? null : state.session?.token;
+  saveSession(null);
+  state.expired = false;
+  state.authProblem = null;
+  render();
+  if (token) fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => {});
+}
+
+function statusBar() {
+  return el(
+    "div",
+    { class: "status-bar" },
+    el("span", { id: "net", class: navigator.onLine ? "online" : "offline", text: navigator.onLine ? t("online") : t("offline") }),
+    el("span", { id: "sync-message", class: "sync-message", text: syncMessage() }),
+    el("button", { type: "button", id: "sync-now", text: state.syncing ? t("syncing") : t("sync_now"), disabled: state.syncing }),
+  );
+}
+
+/** The outcome of the last sync, in the current language. */
+function syncMessage() {
+  const last = state.sync;
+  if (!last) return "";
+  if (last.failed === "unreachable") return t("unreachable");
+  if (last.failed) return `${t("sync_failed")}: ${readable(message(last.issue))}`;
+  const time = last.at.toLocaleTimeString(currentLang() === "en" ? "en" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+  return `${t("last_sync")} ${time}` + (last.toFix ? ` · ${t("status_invalid")}: ${last.toFix}` : "");
+}
+
+function updateStatusBar() {
+  const net = document.getElementById("net");
+  if (!net) return;
+  net.className = navigator.onLine ? "online" : "offline";
+  net.textContent = navigator.onLine ? t("online") : t("offline");
+  document.getElementById("sync-message").textContent = syncMessage();
+  const button = document.getElementById("sync-now");
+  button.textContent = state.syncing ? t("syncing") : t("sync_now");
+  button.disabled = state.syncing;
+}
+
+function tabs() {
+  const nav = el(
+    "nav",
+    { class: "tabs", role: "tablist" },
+    el("button", { type: "button", role: "tab", "data-tab": "form", text: t("tab_form") }),
+    el("button", { type: "button", role: "tab", "data-tab": "queue" }, t("tab_queue"), el("span", { class: "count", id: "queue-count" })),
+  );
+  nav.addEventListener("click", (event) => {
+    const tab = event.target.closest("[data-tab]")?.dataset.tab;
+    if (tab) showTab(tab);
+  });
+  return nav;
+}
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+  document.getElementById("form-view").hidden = tab !== "form";
+  document.getElementById("queue-view").hidden = tab !== "queue";
+}
+
+// ---------------------------------------------------------------------------------------
+// The form.
+
+function formView() {
+  const form = el("form", { id: "survey", novalidate: true, "data-survey-id": state.surveyId });
+  form.append(el("ul", { class: "issues summary", "data-for": "" }));
+
+  const identityFields = el("div", { class: "grid" });
+  for (const field of IDENTITY) {
+    const spec = field.key === "county_code" ? { ...field, options: counties().map((c) => [c.code, c.label, c.label]) } : field;
+    identityFields.append(fieldRow(spec, field.key));
+  }
+  identityFields.querySelector('[data-path="surveyed_on"]').append(el("p", { class: "hint", id: "survey-year" }));
+  form.append(el("fieldset", { class: "card" }, el("legend", { text: t("identity") }), identityFields));
+
+  const location = el("fieldset", { class: "card", "data-section": "location" }, el("legend", { text: t("location") }));
+  location.append(
+    el("div", { class: "gps" }, el("button", { type: "button", id: "gps", class: "secondary", text: t("use_gps") }), el("span", { id: "gps-status", class: "hint" })),
+    el("div", { class: "grid" }, ...LOCATION.map((f) => fieldRow(f, f.key))),
+    el("ul", { class: "issues", "data-for": "location" }),
+  );
+  form.append(location);
+
+  for (const key of ["film", "pesticide_packaging"]) form.append(sectionView(key));
+  form.append(strawView());
+  form.append(sectionView("yak_dung"));
+  form.append(photoView());
+
+  form.append(
+    el(
+      "div",
+      { class: "actions" },
+      el("p", { id: "form-summary", class: "form-summary", role: "status" }),
+      el("button", { type: "submit", id: "save", class: "primary", text: t("save") }),
+      el("button", { type: "button", id: "new-survey", class: "secondary", text: t("new_survey") }),
+      el("p", { id: "save-message", class: "notice", role: "status" }),
+    ),
+  );
+
+  form.addEventListener("input", (event) => {
+    if (event.target.name) state.touched.add(event.target.name);
+    refresh();
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target.name) state.touched.add(event.target.name);
+    refresh();
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveSurvey();
+  });
+  form.querySelector("#new-survey").addEventListener("click", () => newSurvey());
+  form.querySelector("#gps").addEventListener("click", () => locate());
+
+  return el("section", { id: "form-view" }, form);
+}
+
+function sectionView(key) {
+  const box = el("input", { type: "checkbox", name: `has.${key}`, id: `has-${key}` });
+  const body = el("div", { class: "grid section-body", hidden: true });
+  for (const field of SECTIONS[key].fields) body.append(fieldRow(field, `${key}.${field.key}`));
+  box.addEventListener("change", () => (body.hidden = !box.checked));
+  return el(
+    "fieldset",
+    { class: "card", "data-section": key },
+    el("legend", {}, t("sections")[key]),
+    el("label", { class: "toggle", for: `has-${key}` }, box, t("section_present")),
+    el("ul", { class: "issues", "data-for": key }),
+    body,
+  );
+}
+
+function strawView() {
+  const add = el("button", { type: "button", id: "add-crop", class: "secondary", text: t("add_crop") });
+  add.addEventListener("click", () => {
+    addCrop();
+    refresh();
+  });
+  return el(
+    "fieldset",
+    { class: "card", "data-section": "straw" },
+    el("legend", { text: t("sections").straw }),
+    el("ul", { class: "issues", "data-for": "straw" }),
+    el("div", { id: "crops" }),
+    add,
+  );
+}
+
+/** Appends a crop row (wire paths `straw[i].…`); returns it. */
+function addCrop() {
+  const crops = document.getElementById("crops");
+  const index = crops.children.length;
+  const row = el("div", { class: "crop grid", "data-index": String(index) });
+  for (const field of SECTIONS.straw.fields) row.append(fieldRow(field, `straw[${index}].${field.key}`));
+  const remove = el("button", { type: "button", class: "link remove-crop", text: t("remove_crop") });
+  remove.addEventListener("click", () => {
+    const survey = currentSurvey();
+    survey.straw.splice(index, 1);
+    for (const existing of [...crops.children]) existing.remove();
+    for (const crop of survey.straw) {
+      const again = addCrop();
+      for (const [key, value] of Object.entries(crop)) {
+        const input = again.querySelector(`[name="straw[${again.dataset.index}].${key}"]`);
+        if (input) input.value = String(value);
+      }
+    }
+    refresh();
+  });
+  row.append(el("ul", { class: "issues", "data-for": `straw[${index}]` }), remove);
+  crops.append(row);
+  return row;
+}
+
+function photoView() {
+  const input = el("input", { type: "file", id: "photo-input", accept: "image/*", capture: "environment", multiple: true });
+  input.addEventListener("change", async () => {
+    for (const file of input.files) {
+      const shrunk = await downscale(file);
+      state.photos.push({
+        id: crypto.randomUUID(),
+        blob: shrunk.blob,
+        name: `${file.name.replace(/\.[^.]*$/, "") || "photo"}.jpg`,
+        width: shrunk.width,
+        height: shrunk.height,
+        uploaded: false,
+      });
+    }
+    input.value = "";
+    renderPhotos();
+  });
+  return el(
+    "fieldset",
+    { class: "card", "data-section": "photos" },
+    el("legend", { text: t("photos") }),
+    el("label", { class: "file secondary", for: "photo-input" }, t("add_photo"), input),
+    el("p", { class: "hint", text: t("photo_note") }),
+    el("ul", { id: "photos", class: "photos" }),
+  );
+}
+
+function renderPhotos() {
+  const list = document.getElementById("photos");
+  if (!list) return;
+  for (const img of list.querySelectorAll("img")) URL.revokeObjectURL(img.src);
+  list.replaceChildren(
+    ...state.photos.map((photo) => {
+      const remove = el("button", { type: "button", class: "link", text: t("remove_photo") });
+      remove.addEventListener("click", () => {
+        state.photos = state.photos.filter((p) => p.id !== photo.id);
+        renderPhotos();
+      });
+      return el(
+        "li",
+        { "data-photo-id": photo.id, "data-width": String(photo.width), "data-height": String(photo.height) },
+        el("img", { src: URL.createObjectURL(photo.blob), alt: photo.name }),
+        el("span", { class: "hint", text: `${photo.width}×${photo.height} · ${Math.round(photo.blob.size / 1024)} KB` }),
+        photo.uploaded ? null : remove,
+      );
+    }),
+  );
+}
+
+/** Fills the form (once in the page) from a survey, or with the defaults for a new one. */
+function startForm(survey) {
+  const form = document.getElementById("survey");
+  if (survey) {
+    fillSurvey(form, survey, () => addCrop());
+    renderPhotos();
+    refresh();
+  } else {
+    setDefaults(form);
+  }
+}
+
+function setDefaults(form) {
+  const last = JSON.parse(localStorage.getItem(LAST_PLACE_KEY) ?? "{}");
+  const county = form.querySelector('[name="county_code"]');
+  if (last.county_code && [...county.options].some((o) => o.value === last.county_code)) county.value = last.county_code;
+  for (const key of ["township", "village"]) if (last[key]) form.querySelector(`[name="${key}"]`).value = last[key];
+  form.querySelector('[name="surveyed_on"]').value = todayInChina();
+  form.querySelector('[name="technician"]').value = state.session.user.username;
+  form.querySelector('[name="weight"]').value = "1";
+  refresh();
+  locateIfAllowed();
+}
+
+function currentSurvey() {
+  return readSurvey(document.getElementById("survey"), { id: state.surveyId, technician: state.session.user.username });
+}
+
+/** Re-validates and shows issues (touched fields only until the first save attempt). */
+function refresh() {
+  const form = document.getElementById("survey");
+  if (!form) return [];
+  const survey = currentSurvey();
+  const issues = validate(survey);
+  const shown = state.submitted ? issues : issues.filter((issue) => isTouched(issue.path));
+  showIssues(form, shown);
+  const errors = issues.filter((i) => i.severity === "error").length;
+  const warnings = issues.length - errors;
+  const summary = document.getElementById("form-summary");
+  // The counts, like the issues, once the person tried to save.
+  summary.textContent = !state.submitted ? "" : errors ? t("form_has_errors", errors) : warnings ? t("form_warnings", warnings) : "";
+  summary.className = `form-summary ${!state.submitted ? "" : errors ? "error" : warnings ? "warning" : ""}`;
+  const year = survey.surveyed_on && /^\d{4}/.test(survey.surveyed_on) ? survey.surveyed_on.slice(0, 4) : "—";
+  document.getElementById("survey-year").textContent = `${t("survey_year")}: ${year}`;
+  showEstimates(form, survey);
+  return issues;
+}
+
+function isTouched(path) {
+  if (!path) return false;
+  // `location` (a point outside the county) is touched through location.lat and .lon.
+  for (const name of state.touched) if (name === path || name.startsWith(`${path}.`)) return true;
+  return false;
+}
+
+function showEstimates(form, survey) {
+  const format = (kg) => new Intl.NumberFormat(currentLang() === "en" ? "en" : "zh-CN", { maximumFractionDigits: 0 }).format(kg);
+  const describe = (json, estimator) => {
+    try {
+      const estimate = JSON.parse(estimator(json, ""));
+      if (!estimate.amount) return t(estimate.cannot_estimate === "unconfirmed_coefficient" ? "estimate_unconfirmed" : "estimate_none");
+      return estimate.amount.source === "measured" ? t("estimate_measured") : t("estimate_estimated", format(estimate.amount.kg));
+    } catch {
+      return "";
+    }
+  };
+  survey.straw.forEach((crop, index) => {
+    const slot = form.querySelector(`[data-estimate-for="straw[${index}].straw_kg"]`);
+    if (slot) slot.textContent = crop.straw_kg === undefined ? describe(JSON.stringify(crop), estimateStraw) : "";
+  });
+  const dungSlot = form.querySelector('[data-estimate-for="yak_dung.produced_kg"]');
+  if (dungSlot) dungSlot.textContent = survey.yak_dung && survey.yak_dung.produced_kg === undefined ? describe(JSON.stringify(survey.yak_dung), estimateDung) : "";
+}
+
+async function saveSurvey() {
+  state.submitted = true;
+  const issues = refresh();
+  const form = document.getElementById("survey");
+  const saveMessage = document.getElementById("save-message");
+  if (issues.some((i) => i.severity === "error")) {
+    saveMessage.textContent = "";
+    form.querySelector(".has-error input, .has-error select, .issues li.error")?.scrollIntoView({ block: "center" });
+    return;
+  }
+  const survey = currentSurvey();
+  await queue.save(survey, state.photos);
+  localStorage.setItem(LAST_PLACE_KEY, JSON.stringify({ county_code: survey.county_code, township: survey.township, village: survey.village }));
+  const savedId = survey.id;
+  newSurvey();
+  document.getElementById("save-message").textContent = t("saved_queued");
+  await trySync();
+  const record = await queue.get(savedId);
+  const note = document.getElementById("save-message");
+  if (note && record?.status === "sent") note.textContent = t("saved_sent");
+}
+
+/** Clears the form for the next household, keeping county, township, village and date. */
+function newSurvey(record) {
+  state.surveyId = record?.id ?? crypto.randomUUID();
+  state.photos = record ? record.photos.slice() : [];
+  state.touched = new Set();
+  state.submitted = false;
+  document.getElementById("form-view").replaceWith(formView());
+  if (record) {
+    state.submitted = true;
+    document.getElementById("save").textContent = t("save_edit");
+  }
+  startForm(record?.survey);
+  renderPhotos();
+  showTab("form");
+}
+
+// ---------------------------------------------------------------------------------------
+// GPS.
+
+function fillPosition(position) {
+  const form = document.getElementById("survey");
+  if (!form) return;
+  const { latitude, longitude, accuracy } = position.coords;
+  form.querySelector('[name="location.lat"]').value = String(Math.round(latitude * 1e6) / 1e6);
+  form.querySelector('[name="location.lon"]').value = String(Math.round(longitude * 1e6) / 1e6);
+  form.querySelector('[name="location.accuracy_m"]').value = String(Math.round(accuracy * 10) / 10);
+  document.getElementById("gps-status").textContent = `±${Math.round(accuracy)} m`;
+  state.touched.add("location.lat");
+  refresh();
+}
+
+function locate() {
+  const status = document.getElementById("gps-status");
+  if (!("geolocation" in navigator)) {
+    status.textContent = t("gps_unavailable");
+    return;
+  }
+  status.textContent = t("gps_waiting");
+  navigator.geolocation.getCurrentPosition(fillPosition, () => (status.textContent = t("gps_denied")), {
+    enableHighAccuracy: true,
+    timeout: 30000,
+    maximumAge: 60000,
+  });
+}
+
+/** Fills the position by itself when the person already allowed it (no prompt). */
+async function locateIfAllowed() {
+  try {
+    const permission = await navigator.permissions.query({ name: "geolocation" });
+    const form = document.getElementById("survey");
+    if (permission.state === "granted" && form && !form.querySelector('[name="location.lat"]').value) locate();
+  } catch {
+    // No Permissions API: wait for the button.
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Queue and sync.
+
+function queueView() {
+  return el("section", { id: "queue-view", hidden: true }, el("ul", { id: "queue", class: "queue" }));
+}
+
+const STATUS_KEY = { queued: "status_queued", sent: "status_sent", invalid: "status_invalid", conflict: "status_conflict" };
+
+async function renderQueue() {
+  const list = document.getElementById("queue");
+  if (!list) return;
+  const records = await queue.all();
+  const waiting = records.filter((r) => r.status !== "sent" || r.photos.some((p) => !p.uploaded)).length;
+  const count = document.getElementById("queue-count");
+  if (count) count.textContent = waiting ? String(waiting) : "";
+  if (!records.length) {
+    list.replaceChildren(el("li", { class: "empty", text: t("queue_empty") }));
+    return;
+  }
+  list.replaceChildren(
+    ...records.map((record) => {
+      const s = record.survey;
+      const sections = ["film", "pesticide_packaging", "straw", "yak_dung"]
+        .filter((key) => (Array.isArray(s[key]) ? s[key].length : s[key]))
+        .map((key) => t("sections")[key])
+        .join("、");
+      const pending = record.photos.filter((p) => !p.uploaded).length;
+      const uploaded = record.photos.length - pending;
+      const item = el(
+        "li",
+        { class: `record ${record.status}`, "data-id": record.id, "data-status": record.status, "data-photos-pending": String(pending) },
+        el(
+          "div",
+          { class: "record-head" },
+          el("strong", { text: `${s.household || "—"}` }),
+          el("span", { class: `badge ${record.status}`, text: t(STATUS_KEY[record.status]) }),
+        ),
+        el("p", { class: "hint", text: `${countyName(s.county_code)} ${[s.township, s.village].filter(Boolean).join(" / ")} · ${s.surveyed_on} · ${sections || t("none")}` }),
+        pending ? el("p", { class: "photos-pending", text: t("photos_pending", pending) }) : null,
+        uploaded ? el("p", { class: "hint", text: t("photos_sent", uploaded) }) : null,
+      );
+      const problems = [...record.errors.map((e) => ({ ...e, severity: "error" })), ...record.warnings.map((w) => ({ ...w, severity: "warning" }))];
+      for (const photo of record.photos.filter((p) => p.error)) problems.push({ ...photo.error, path: "", severity: "error" });
+      if (problems.length) {
+        item.append(
+          el(
+            "ul",
+            { class: "record-issues" },
+            ...problems.map((p) =>
+              el("li", { class: p.severity, "data-path": p.path, title: message(p), text: `${p.path ? `${labelOf(p.path)}: ` : ""}${readable(message(p))}` }),
+            ),
+          ),
+        );
+      }
+      const actions = el("div", { class: "record-actions" });
+      if (record.status !== "sent") {
+        const edit = el("button", { type: "button", class: "secondary", text: t("edit") });
+        edit.addEventListener("click", () => {
+          // A conflicting id is taken: the corrected survey goes under a new one.
+          const copy = record.status === "conflict" ? { ...record, id: crypto.randomUUID(), survey: { ...s } } : record;
+          if (record.status === "conflict") copy.survey.id = copy.id;
+          newSurvey(copy);
+        });
+        actions.append(edit);
+      } else if (!pending) {
+        const remove = el("button", { type: "button", class: "link", text: t("remove") });
+        remove.addEventListener("click", () => queue.remove(record.id));
+        actions.append(remove);
+      }
+      item.append(actions);
+      return item;
+    }),
+  );
+}
+
+/** Syncs when online and signed in; shows the outcome. Never loses the queue. */
+async function trySync() {
+  if (!state.session || state.expired || !navigator.onLine) {
+    updateStatusBar();
+    return;
+  }
+  state.syncing = true;
+  updateStatusBar();
+  try {
+    const summary = await queue.sync(state.session.token);
+    state.sync = { at: new Date(), toFix: summary.invalid + summary.conflict };
+  } catch (err) {
+    if (err instanceof queue.SessionExpired) {
+      // Whatever is in the form waits for the new sign-in; the queue is untouched.
+      state.draft = document.getElementById("survey") ? currentSurvey() : null;
+      state.expired = true;
+      state.authProblem = err.body ?? null;
+      state.signInMode = state.session.kind === "device" ? "device" : "password";
+      state.syncing = false;
+      render();
+      return;
+    }
+    state.sync = err instanceof queue.Unreachable ? { failed: "unreachable" } : { failed: "error", issue: err.body ?? { message_zh: err.message, message_en: err.message } };
+  } finally {
+    state.syncing = false;
+  }
+  updateStatusBar();
+  renderQueue();
+}
+
+// ---------------------------------------------------------------------------------------
+// Start.
+
+queue.onChange(() => renderQueue());
+window.addEventListener("online", () => {
+  updateStatusBar();
+  trySync();
+});
+window.addEventListener("offline", () => updateStatusBar());
+document.addEventListener("click", (event) => {
+  if (event.target.id === "sync-now") trySync();
+});
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("./sw.js", { scope: "./" }).catch((err) => console.warn("service worker not registered", err));
+}
+
+try {
+  await init();
+} catch (err) {
+  app.replaceChildren(el("p", { class: "error", text: `analytics module not loaded: ${err}` }));
+  throw err;
+}
+if (state.session && !state.regions.length) await loadRegions();
+if (linkToken) {
+  // Signs in with the link's token, as if typed on the sign-in screen (which shows why,
+  // if it is refused, with the token still in its field).
+  state.linking = true;
+  state.signInMode = "device";
+  state.pendingToken = linkToken;
+}
+render();
+document.body.dataset.ready = "true";
+if (linkToken) document.getElementById("device-sign-in").requestSubmit();
+else trySync();

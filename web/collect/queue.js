@@ -1,0 +1,185 @@
+// The device's survey queue (IndexedDB) and its sync with the server.
+//
+// Every saved survey goes into the queue first, online or not, with the UUID the form
+// gave it. Sync sends the queued ones through POST /api/v1/surveys/batch; the server is
+// idempotent on the id, so a batch whose answer was lost can be sent again and comes back
+// `duplicate`, never as a second survey. Photos wait in the queue beside their survey and
+// are uploaded once the server has the survey.
+//
+// A record: { id, survey, status: "queued" | "sent" | "invalid" | "conflict",
+//             errors: [Issue], warnings: [Issue], photos: [{ id, blob, name, width, height,
+//             uploaded: bool, error?: Issue }], saved_at, sent_at? }
+
+const DB_NAME = "agriwaste-collect";
+const STORE = "surveys";
+
+let dbPromise;
+
+function db() {
+  dbPromise ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "id" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return dbPromise;
+}
+
+async function tx(mode, work) {
+  const database = await db();
+  return new Promise((resolve, reject) => {
+    const transaction = database.transaction(STORE, mode);
+    const store = transaction.objectStore(STORE);
+    let result;
+    Promise.resolve(work(store, (value) => (result = value))).catch(reject);
+    transaction.oncomplete = () => resolve(result);
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error);
+  });
+}
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Every record, newest first. */
+export async function all() {
+  const records = await tx("readonly", (store, done) => request(store.getAll()).then(done));
+  return records.sort((a, b) => (a.saved_at < b.saved_at ? 1 : -1));
+}
+
+export async function get(id) {
+  return tx("readonly", (store, done) => request(store.get(id)).then(done));
+}
+
+export async function put(record) {
+  await tx("readwrite", (store) => store.put(record));
+  notify();
+}
+
+export async function remove(id) {
+  await tx("readwrite", (store) => store.delete(id));
+  notify();
+}
+
+/**
+ * Saves a survey from the form into the queue (replacing a record of the same id, as when
+ * a survey that needs fixing is edited). Photos already uploaded stay uploaded.
+ */
+export async function save(survey, photos) {
+  const previous = await get(survey.id);
+  await put({
+    id: survey.id,
+    survey,
+    status: "queued",
+    errors: [],
+    warnings: previous?.warnings ?? [],
+    photos,
+    saved_at: previous?.saved_at ?? new Date().toISOString(),
+  });
+}
+
+const listeners = new Set();
+/** Calls `listener()` whenever the queue changes. */
+export function onChange(listener) {
+  listeners.add(listener);
+}
+function notify() {
+  for (const listener of listeners) listener();
+}
+
+/**
+ * Raised when the server refuses the credential (a session that ended, a device token
+ * revoked): the person must sign in again. `body` is the server's error, if any.
+ */
+export class SessionExpired extends Error {}
+/** Raised when the server could not be reached. */
+export class Unreachable extends Error {}
+
+async function call(path, init, token) {
+  let response;
+  try {
+    response = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+  } catch (err) {
+    throw new Unreachable(String(err));
+  }
+  if (response.status === 401) {
+    // The server says why (credential_expired, credential_revoked, account_disabled…).
+    const body = await response.json().catch(() => null);
+    throw Object.assign(new SessionExpired(body?.message_en ?? "401"), { body });
+  }
+  const body = (response.headers.get("content-type") ?? "").includes("json") ? await response.json() : null;
+  return { status: response.status, body };
+}
+
+const MAX_BATCH = 500;
+let running = null;
+
+/**
+ * Sends every queued survey, then every photo still waiting for a sent survey. One sync
+ * at a time: a call while one runs waits for it. Resolves to a summary
+ * `{ sent, invalid, conflict, photos }`; rejects with `SessionExpired` or `Unreachable`
+ * (the queue is left as it was for what did not go through).
+ */
+export function sync(token) {
+  running ??= syncOnce(token).finally(() => (running = null));
+  return running;
+}
+
+async function syncOnce(token) {
+  const summary = { sent: 0, invalid: 0, conflict: 0, photos: 0 };
+  const queued = (await all()).filter((r) => r.status === "queued").reverse();
+  for (let i = 0; i < queued.length; i += MAX_BATCH) {
+    const chunk = queued.slice(i, i + MAX_BATCH);
+    const { status, body } = await call(
+      "/api/v1/surveys/batch",
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ surveys: chunk.map((r) => r.survey) }) },
+      token,
+    );
+    if (status !== 200) {
+      throw Object.assign(new Error(body?.message_en ?? `batch answered ${status}`), { body, status });
+    }
+    for (const result of body.results) {
+      const record = chunk[result.index];
+      // A record edited while the batch was on its way stays queued for the next round.
+      const current = await get(record.id);
+      if (!current || JSON.stringify(current.survey) !== JSON.stringify(record.survey)) continue;
+      if (result.status === "created" || result.status === "duplicate") {
+        current.status = "sent";
+        current.sent_at = new Date().toISOString();
+        current.errors = [];
+        summary.sent += 1;
+      } else {
+        current.status = result.status; // "invalid" or "conflict"
+        current.errors = result.errors;
+        summary[result.status] += 1;
+      }
+      current.warnings = result.warnings ?? [];
+      await put(current);
+    }
+  }
+  for (const record of await all()) {
+    if (record.status !== "sent" || !record.photos.some((p) => !p.uploaded)) continue;
+    for (const photo of record.photos.filter((p) => !p.uploaded)) {
+      const form = new FormData();
+      form.append("file", photo.blob, photo.name);
+      const { status, body } = await call(`/api/v1/surveys/${record.id}/attachments`, { method: "POST", headers: {}, body: form }, token);
+      const current = await get(record.id);
+      const slot = current?.photos.find((p) => p.id === photo.id);
+      if (!slot) continue;
+      if (status === 200 || status === 201) {
+        slot.uploaded = true;
+        slot.sha256 = body.sha256;
+        delete slot.error;
+        summary.photos += 1;
+      } else {
+        slot.error = body ?? { message_zh: `上传失败(${status})`, message_en: `upload failed (${status})` };
+      }
+      await put(current);
+    }
+  }
+  return summary;
+}
