@@ -8,4 +8,4 @@ count="${BENCH_SURVEYS:-100000}"
 mkdir -p bench/out
 cargo build --quiet --release -p agriwaste-server --bin agriwaste --example bench_seed
 ./target/release/examples/bench_seed "sqlite://bench/out/bench-${count}.db?mode=rwc" "$count"
-AGRIWASTE_BIN=target/release/agriwaste BENCH_SURVEYS="$count" node bench/web_bench.mjs
+AGRIWASTE_BIN="$PWD/target/release/agriwaste" BENCH_SURVEYS="$count" node bench/web_bench.mjs

@@ -365,6 +365,9 @@ pub struct FactSet {
     approved: Vec<bool>,
     targets: TargetTable,
     as_of: Option<String>,
+    /// The last trend's groups (every year of a region), by region and review filter: a
+    /// change of years or indicator does not regroup every year again.
+    trend_memo: std::cell::RefCell<Option<(String, bool, Vec<GroupIndicators>)>>,
 }
 
 /// The body of `GET /api/v1/facts`, as far as [`FactSet::from_json`] reads it.
@@ -389,6 +392,7 @@ impl FactSet {
             approved,
             targets: TargetTable::builtin(),
             as_of: body.as_of,
+            trend_memo: std::cell::RefCell::new(None),
         })
     }
 
@@ -412,6 +416,7 @@ impl FactSet {
     pub fn set_targets(&mut self, targets_json: &str) -> Result<(), Issue> {
         let targets: Vec<crate::targets::Target> = parse_json(targets_json)?;
         self.targets = TargetTable { targets };
+        self.trend_memo.replace(None);
         Ok(())
     }
 
@@ -486,22 +491,25 @@ impl FactSet {
         let trend = match &request.within {
             None => None,
             Some(code) => {
-                let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
-                let groups = indicators::compute(
-                    &in_region_and_review,
-                    Grouping {
-                        level: Some(level),
-                        by_year: true,
-                    },
-                    &regions,
-                );
-                Some(charts::trend_data(
-                    &groups,
-                    request.indicator,
-                    code,
-                    &self.targets,
-                    &regions,
-                ))
+                let mut memo = self.trend_memo.borrow_mut();
+                let fresh = memo
+                    .as_ref()
+                    .is_none_or(|(c, a, _)| c != code || *a != request.approved_only);
+                if fresh {
+                    let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
+                    let groups = indicators::compute(
+                        &in_region_and_review,
+                        Grouping {
+                            level: Some(level),
+                            by_year: true,
+                        },
+                        &regions,
+                    );
+                    *memo = Some((code.clone(), request.approved_only, groups));
+                }
+                memo.as_ref().map(|(_, _, groups)| {
+                    charts::trend_data(groups, request.indicator, code, &self.targets, &regions)
+                })
             }
         };
         let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);

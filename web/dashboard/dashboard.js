@@ -25,6 +25,9 @@ const STRAW_USES = [
   ["fuel", "燃料化", "Fuel"], ["raw_material", "原料化", "Raw material"],
 ];
 const PHASES = { baseline: ["基线年", "baseline"], near: ["近期", "near term"], mid: ["中期", "mid term"], long: ["远期", "long term"] };
+// Households drawn on the points chart: a sample (survey-id order is random); more
+// dots than this only cover each other and slow every redraw.
+const MAP_POINTS = 2000;
 // A gap this close to the target (percentage points) counts as "near".
 const NEAR_PP = 5;
 
@@ -94,12 +97,27 @@ const indicatorName = (key) => {
   return row ? row[state.lang === "en" ? 2 : 1] : key;
 };
 
-// Numbers for the locale: rates as percentages with one decimal, counts grouped.
+// Numbers for the locale: rates as percentages with one decimal, counts grouped. A
+// formatter is made once per locale and style (making one costs more than using it).
+const formatters = new Map();
+function numberFormat(style) {
+  const key = `${locale()}|${style}`;
+  if (!formatters.has(key)) {
+    const options = {
+      rate: { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 },
+      count: {},
+      pp: { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" },
+      coord: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
+    }[style];
+    formatters.set(key, new Intl.NumberFormat(locale(), options));
+  }
+  return formatters.get(key);
+}
 export const fmt = {
-  rate: (v) => (v == null ? "—" : new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v)),
-  count: (v) => new Intl.NumberFormat(locale()).format(v),
-  pp: (v) => (v == null ? "—" : `${new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(v)} ${t("pp")}`),
-  coord: (v) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 4, maximumFractionDigits: 4 }).format(v),
+  rate: (v) => (v == null ? "—" : numberFormat("rate").format(v)),
+  count: (v) => numberFormat("count").format(v),
+  pp: (v) => (v == null ? "—" : `${numberFormat("pp").format(v)} ${t("pp")}`),
+  coord: (v) => numberFormat("coord").format(v),
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -318,6 +336,7 @@ function currentRequest() {
     to: to ? +to : null,
     approved_only: $("#f-review").value === "approved",
     indicator: $("#f-indicator").value,
+    map_points: MAP_POINTS,
   };
 }
 
@@ -328,6 +347,9 @@ function recompute() {
   const request = currentRequest();
   const dashboard = JSON.parse(state.facts.dashboard(JSON.stringify(request)));
   state.dashboard = dashboard;
+  performance.mark("recompute-figures");
+  performance.measure("recompute-wasm", "recompute-start", "recompute-figures");
+  let drawing = 0;
   const options = (width, height) => JSON.stringify({ lang: state.lang, width, height });
   const charts = [
     ["by_region", dashboard.by_region, "indicator_by_region"],
@@ -335,15 +357,19 @@ function recompute() {
     ["straw_uses", dashboard.straw_uses, "straw_uses"],
     ["map", dashboard.map, "map"],
   ];
-  for (const [slot, data, kind] of charts) {
+  // Drawn at the width it is shown at (a phone gets a narrow chart with rotated names,
+  // not a wide one shrunk until its text cannot be read). Widths are read before the DOM
+  // changes, so the browser lays the page out once, not once per chart.
+  const widths = charts.map(([slot]) => $(`.chart[data-chart="${slot}"] .svg`).clientWidth);
+  for (const [index, [slot, data, kind]] of charts.entries()) {
     const card = $(`.chart[data-chart="${slot}"]`);
     const box = $(".svg", card);
     let svg = null;
-    // Drawn at the width it is shown at (a phone gets a narrow chart with rotated
-    // names, not a wide one shrunk until its text cannot be read).
-    const width = Math.round(Math.min(900, Math.max(340, box.clientWidth || 760)));
+    const width = Math.round(Math.min(900, Math.max(340, widths[index] || 760)));
     const height = slot === "map" ? Math.round(width * 0.75) : width < 560 ? 400 : 440;
+    const t0 = performance.now();
     if (data && hasData(slot, data)) svg = renderChart(kind, JSON.stringify(data), options(width, height));
+    drawing += performance.now() - t0;
     if (svg) box.innerHTML = svg;
     else box.replaceChildren(el("p", { class: "empty" }, slot === "trend" && !data ? t("trend_needs_region") : t("no_data")));
     box.setAttribute("aria-label", $("h2", card).textContent);
@@ -358,6 +384,9 @@ function recompute() {
   }) + " " + fill(t("map_sample"), { shown: fmt.count(dashboard.map.points.length), located: fmt.count(dashboard.located) });
   performance.mark("recompute-end");
   performance.measure("recompute", "recompute-start", "recompute-end");
+  // The charts' SVG drawn by renderChart (WASM), the rest of the time after the figures
+  // being tables, board and DOM.
+  performance.measure("recompute-draw", { start: 0, duration: drawing });
   state.recomputes += 1;
   document.body.dataset.recomputes = String(state.recomputes);
 }
