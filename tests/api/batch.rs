@@ -97,3 +97,56 @@ async fn oversized_batch_is_refused_whole(backend: Backend) -> Result<()> {
     assert_eq!(body["summary"]["created"], 500);
     Ok(())
 }
+
+on_both_backends!(first_use_of_many_device_tokens_during_writes);
+
+/// Regression (reliability suite): each credential's first use records `last_used_at`,
+/// a write. On SQLite that write used to slip between another request's read and write
+/// and fail its batch with "database is locked" (500).
+async fn first_use_of_many_device_tokens_during_writes(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let mut phones = Vec::new();
+    for n in 0..24 {
+        let username = format!("tech-{n:02}");
+        let (id, _) = app
+            .create_user(&username, "technician", None, &["542523"])
+            .await?;
+        let (status, issued) = app
+            .post(
+                &format!("/api/v1/users/{id}/device-tokens"),
+                &json!({ "name": "phone" }),
+            )
+            .await?;
+        assert_eq!(status, 201, "{issued}");
+        let token = issued["secret"].as_str().unwrap_or_default().to_owned();
+        phones.push(e2e::client_with(&[(
+            "authorization",
+            &format!("Bearer {token}"),
+        )])?);
+    }
+    let spec = e2e::SyntheticSpec {
+        counties: vec!["542523".to_owned()],
+        seed: 7,
+        ..e2e::SyntheticSpec::default()
+    };
+    let requests = phones.iter().enumerate().map(|(n, client)| {
+        let surveys: Vec<serde_json::Value> = (0..5)
+            .map(|i| {
+                let mut survey = spec.survey((n * 5 + i) as u64);
+                survey.technician = format!("tech-{n:02}");
+                serde_json::to_value(survey).unwrap_or_default()
+            })
+            .collect();
+        client
+            .post(app.url("/api/v1/surveys/batch"))
+            .json(&json!({ "surveys": surveys }))
+            .send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        let (status, body) = e2e::json_of(response?).await?;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["summary"]["created"], 5, "{body}");
+    }
+    assert_eq!(app.all_surveys("").await?.len(), 24 * 5);
+    Ok(())
+}

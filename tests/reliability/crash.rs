@@ -57,7 +57,7 @@ async fn acknowledged_surveys_survive_repeated_sigkill(backend: Backend) -> Resu
         task.await?;
     }
     let elapsed = started.elapsed();
-    fleet::no_failures(&net.stats).await?;
+    fleet::no_failures(&app, &net.stats).await?;
     let surveys = fleet::verify(&app, &net.ledger, true).await?;
     net.stats
         .report(

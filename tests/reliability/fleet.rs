@@ -508,14 +508,21 @@ pub async fn stored_in_database(app: &TestApp) -> Result<HashMap<Uuid, Value>> {
     Ok(stored)
 }
 
-/// Fails with the run's findings, if any.
-pub async fn no_failures(stats: &Stats) -> Result<()> {
+/// Fails with the run's findings, if any, and the errors the server logged.
+pub async fn no_failures(app: &TestApp, stats: &Stats) -> Result<()> {
     let failures = stats.failures.lock().await;
     if !failures.is_empty() {
+        let log = app.log();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+            .take(10)
+            .collect();
         bail!(
-            "{} failures, first ones:\n{}",
+            "{} failures, first ones:\n{}\nserver errors:\n{}",
             failures.len(),
-            failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+            failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"),
+            errors.join("\n")
         );
     }
     Ok(())

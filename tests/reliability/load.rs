@@ -39,7 +39,7 @@ async fn phones_sync_concurrently_without_loss_or_duplicates(backend: Backend) -
         task.await?;
     }
     let elapsed = started.elapsed();
-    fleet::no_failures(&net.stats).await?;
+    fleet::no_failures(&app, &net.stats).await?;
     let surveys = fleet::verify(&app, &net.ledger, true).await?;
     net.stats
         .report(
