@@ -150,3 +150,34 @@ async fn first_use_of_many_device_tokens_during_writes(backend: Backend) -> Resu
     assert_eq!(app.all_surveys("").await?.len(), 24 * 5);
     Ok(())
 }
+
+/// Regression (reliability suite): two replicas on one PostgreSQL database receive the
+/// same surveys in opposite orders at once (a phone re-batched its outbox and its retry
+/// reached the other replica). Inserting in batch order made the two transactions wait
+/// for each other's rows: "deadlock detected", a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_batches_in_opposite_orders_on_two_replicas() -> Result<()> {
+    let mut app = TestApp::spawn(Backend::Postgres).await?;
+    let replica = app.start_replica().await?;
+    for _ in 0..20 {
+        let surveys = synthetic_surveys(20);
+        let mut reversed = surveys.clone();
+        reversed.reverse();
+        let send = |base: &str, surveys: &[serde_json::Value]| {
+            app.client
+                .post(format!("{base}/api/v1/surveys/batch"))
+                .json(&json!({ "surveys": surveys }))
+                .send()
+        };
+        let (a, b) = tokio::join!(send(&app.base, &surveys), send(&replica.base, &reversed));
+        let (a, b) = (e2e::json_of(a?).await?, e2e::json_of(b?).await?);
+        assert_eq!((a.0, b.0), (200, 200), "{} / {}", a.1, b.1);
+        let created = a.1["summary"]["created"].as_u64().unwrap_or(0)
+            + b.1["summary"]["created"].as_u64().unwrap_or(0);
+        let duplicate = a.1["summary"]["duplicate"].as_u64().unwrap_or(0)
+            + b.1["summary"]["duplicate"].as_u64().unwrap_or(0);
+        assert_eq!((created, duplicate), (20, 20), "{} / {}", a.1, b.1);
+    }
+    assert_eq!(app.all_surveys("").await?.len(), 400);
+    Ok(())
+}

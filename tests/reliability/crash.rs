@@ -37,8 +37,10 @@ async fn acknowledged_surveys_survive_repeated_sigkill(backend: Backend) -> Resu
     let mut kills = 0;
     let mut in_doubt_at_kills = 0;
     while kills < sizes.crashes {
-        // A random moment while phones are writing.
-        let millis = rng.between(100, (sizes.crash_seconds * 1000.0).max(100.0) as u64);
+        // A random moment while phones are writing: once the restarted server has
+        // acknowledged something, at a random time within `crash_seconds`.
+        net.ledger.acknowledgements.notified().await;
+        let millis = rng.between(0, (sizes.crash_seconds * 1000.0) as u64);
         tokio::time::sleep(Duration::from_millis(millis)).await;
         app.kill()?;
         server.send_replace(None);

@@ -162,6 +162,8 @@ pub struct Ledger {
     pub acknowledged: Mutex<HashMap<Uuid, Value>>,
     /// Sent without an answer, not yet acknowledged.
     pub in_doubt: Mutex<HashSet<Uuid>>,
+    /// Notified at every acknowledgement.
+    pub acknowledgements: tokio::sync::Notify,
 }
 
 /// Counters and findings of a run. Findings (`failures`) fail the test.
@@ -377,6 +379,7 @@ async fn sync(phone: &Phone, net: &mut Network, rng: &mut Rng, batch: Vec<Value>
                 acknowledged.insert(*id, survey.clone());
             }
         }
+        net.ledger.acknowledgements.notify_waiters();
         {
             let mut in_doubt = net.ledger.in_doubt.lock().await;
             for id in &ids {

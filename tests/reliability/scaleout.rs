@@ -88,12 +88,16 @@ async fn replicas_store_each_survey_once() -> Result<()> {
         failures.extend(found);
         rounds += phone_rounds;
     }
-    ensure!(
-        failures.is_empty(),
-        "{} failures, first: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    if !failures.is_empty() {
+        let log = app.log();
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).take(5).collect();
+        anyhow::bail!(
+            "{} failures, first: {:?}\nserver errors:\n{}",
+            failures.len(),
+            &failures[..failures.len().min(3)],
+            errors.join("\n")
+        );
+    }
     let surveys = fleet::verify(&app, &ledger, true).await?;
     ensure!(surveys > 0, "no survey was acknowledged");
     // Each survey was created once: one audit entry, whichever replica won.

@@ -206,17 +206,26 @@ impl Storage {
     /// item), and commits once: one disk sync for the whole batch instead of one per
     /// survey. An item whose id another server process inserted at the same moment is
     /// resolved after the commit as a duplicate or a conflict.
+    ///
+    /// Items are inserted in id order (outcomes still come back in the caller's order):
+    /// two batches sharing surveys in different orders, as when a phone re-batches its
+    /// outbox and the retry reaches another replica, then wait for each other's row
+    /// locks in the same order instead of deadlocking on PostgreSQL.
     pub async fn create_surveys(
         &self,
         items: &[NewSurvey],
         actor: &Actor,
     ) -> Result<Vec<CreateOutcome>, StorageError> {
-        let mut outcomes: Vec<Option<CreateOutcome>> = Vec::with_capacity(items.len());
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        // Stable: of two items with the same id, the first in the batch is stored first.
+        order.sort_by_key(|&index| items[index].survey.id);
+        let mut outcomes: Vec<Option<CreateOutcome>> = vec![None; items.len()];
         {
             let _writer = self.write_guard().await;
             let txn = self.db.begin().await?;
             let at = now();
-            for item in items {
+            for &index in &order {
+                let item = &items[index];
                 let savepoint = txn.begin().await?;
                 match create_in(
                     &savepoint,
@@ -230,12 +239,10 @@ impl Storage {
                 {
                     Ok(outcome) => {
                         savepoint.commit().await?;
-                        outcomes.push(Some(outcome));
+                        outcomes[index] = Some(outcome);
                     }
-                    Err(err) if is_unique_violation(&err) => {
-                        savepoint.rollback().await?;
-                        outcomes.push(None);
-                    }
+                    // Left `None`: resolved below, once the other insert is visible.
+                    Err(err) if is_unique_violation(&err) => savepoint.rollback().await?,
                     Err(err) => return Err(err.into()),
                 }
             }
