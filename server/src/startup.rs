@@ -201,6 +201,7 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
         .at("/readyz", get(api::health::readyz))
         .nest("/", web)
         .data(state)
+        .around(middleware::reject_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, limits))
         .around(middleware::observe)
 }
