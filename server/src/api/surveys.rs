@@ -600,6 +600,7 @@ pub struct ReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
     /// What the technician should fix (required with `has_issues`).
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
@@ -609,12 +610,16 @@ pub struct ReviewRequest {
 #[oai(deny_unknown_fields)]
 pub struct BulkReviewFilter {
     /// A region code at any level.
+    #[oai(nullable)]
     pub region: Option<String>,
     /// Survey year.
+    #[oai(nullable)]
     pub year: Option<i32>,
     /// Technician.
+    #[oai(nullable)]
     pub technician: Option<String>,
     /// Current review state (e.g. `received` to approve everything not yet reviewed).
+    #[oai(nullable)]
     pub review_state: Option<ReviewStateParam>,
 }
 
@@ -627,6 +632,7 @@ pub struct BulkReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
     /// Comment to the technicians (required with `has_issues`).
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
