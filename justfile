@@ -22,11 +22,17 @@ test: setup lint wasm
     cargo build -p agriwaste-server
     scripts/with-postgres.sh cargo test --workspace --all-targets
     just test-wasm
+    just test-reliability
 
 # Formatting and clippy, warnings as errors.
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p agriwaste-e2e --test reliability -- -D warnings
+
+# Load, kill -9, scale-out, hostile input, schemathesis and fuzzing, on SQLite and PostgreSQL (sizes: scripts/test-reliability.sh).
+test-reliability: setup
+    scripts/test-reliability.sh
 
 # Apply the database migrations to DATABASE_URL (default: the SQLite file under ./data).
 migrate:

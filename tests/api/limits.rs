@@ -66,7 +66,9 @@ async fn stalled_and_trickled_headers_are_cut_off(backend: Backend) -> Result<()
     let addr = app.base.trim_start_matches("http://").to_owned();
     for trickle in [false, true] {
         let mut stream = tokio::net::TcpStream::connect(&addr).await?;
-        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await?;
         let mut buf = [0u8; 256];
         let closed = tokio::time::timeout(std::time::Duration::from_secs(30), async {
             loop {
@@ -79,7 +81,10 @@ async fn stalled_and_trickled_headers_are_cut_off(backend: Backend) -> Result<()
             }
         })
         .await;
-        assert!(closed.is_ok(), "a connection with trickle={trickle} was never closed");
+        assert!(
+            closed.is_ok(),
+            "a connection with trickle={trickle} was never closed"
+        );
     }
     assert_eq!(app.get("/healthz").await?.0, 200);
     Ok(())

@@ -107,10 +107,13 @@ async fn the_openapi_document_says_what_responses_hold(backend: Backend) -> Resu
     assert_eq!(status, 200);
     let estimate = &spec["components"]["schemas"]["IndicatorEstimate"]["properties"];
     for field in ["rate", "unweighted_rate", "se", "ci_low", "ci_high"] {
-        assert_eq!(estimate[field]["nullable"], true, "IndicatorEstimate.{field}");
+        assert_eq!(
+            estimate[field]["nullable"], true,
+            "IndicatorEstimate.{field}"
+        );
     }
-    let geojson = &spec["paths"]["/v1/exports/surveys.geojson"]["get"]["responses"]["200"]
-        ["content"]["application/geo+json"]["schema"];
+    let geojson = &spec["paths"]["/v1/exports/surveys.geojson"]["get"]["responses"]["200"]["content"]
+        ["application/geo+json"]["schema"];
     assert_eq!(geojson["type"], "object", "{geojson}");
     // And a group with one household does send nulls there.
     let (status, _) = app.post("/api/v1/surveys", &e2e::example_survey()).await?;

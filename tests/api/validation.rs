@@ -244,11 +244,22 @@ async fn nul_characters_are_refused_naming_the_field(backend: Backend) -> Result
     assert_eq!(body["code"], "invalid_text");
     assert_eq!(body["path"], "household");
     let (status, body) = app
-        .post("/api/v1/surveys/batch", &serde_json::json!({ "surveys": [example_survey(), survey] }))
+        .post(
+            "/api/v1/surveys/batch",
+            &serde_json::json!({ "surveys": [example_survey(), survey] }),
+        )
         .await?;
-    assert_eq!((status, body["path"].as_str()), (422, Some("surveys[1].household")), "{body}");
+    assert_eq!(
+        (status, body["path"].as_str()),
+        (422, Some("surveys[1].household")),
+        "{body}"
+    );
     let (status, body) = app.get("/api/v1/surveys?technician=x%00y").await?;
-    assert_eq!((status, body["path"].as_str()), (400, Some("technician")), "{body}");
+    assert_eq!(
+        (status, body["path"].as_str()),
+        (400, Some("technician")),
+        "{body}"
+    );
     // The text `\u0000` (an escaped backslash) is just text.
     let mut survey = example_survey();
     survey["household"] = serde_json::json!("\\u0000");

@@ -49,7 +49,10 @@ async fn acknowledged_surveys_survive_repeated_sigkill(backend: Backend) -> Resu
 
         app.start().await?;
         let (status, ready) = app.get("/readyz").await?;
-        ensure!(status == 200, "not ready after restart {kills}: {status} {ready}");
+        ensure!(
+            status == 200,
+            "not ready after restart {kills}: {status} {ready}"
+        );
         let checked = fleet::verify(&app, &net.ledger, false).await?;
         println!("crash {backend:?}: kill {kills}: {checked} acknowledged surveys intact");
         server.send_replace(Some(app.base.clone()));

@@ -326,7 +326,10 @@ async fn sync(phone: &Phone, net: &mut Network, rng: &mut Rng, batch: Vec<Value>
                     Ok(Err(_)) => return,
                     Err(_) => {
                         net.stats
-                            .fail(format!("{}: the server did not come back: {err}", phone.username))
+                            .fail(format!(
+                                "{}: the server did not come back: {err}",
+                                phone.username
+                            ))
                             .await;
                         return;
                     }
@@ -340,7 +343,10 @@ async fn sync(phone: &Phone, net: &mut Network, rng: &mut Rng, batch: Vec<Value>
             .push(started.elapsed().as_micros() as u64);
         if status != 200 {
             net.stats
-                .fail(format!("{}: batch answered {status}: {text}", phone.username))
+                .fail(format!(
+                    "{}: batch answered {status}: {text}",
+                    phone.username
+                ))
                 .await;
             return;
         }
@@ -348,7 +354,12 @@ async fn sync(phone: &Phone, net: &mut Network, rng: &mut Rng, batch: Vec<Value>
         let results = answer["results"].as_array().cloned().unwrap_or_default();
         if results.len() != batch.len() {
             net.stats
-                .fail(format!("{}: {} results for {} surveys", phone.username, results.len(), batch.len()))
+                .fail(format!(
+                    "{}: {} results for {} surveys",
+                    phone.username,
+                    results.len(),
+                    batch.len()
+                ))
                 .await;
             return;
         }
@@ -452,12 +463,18 @@ fn check_set(
         let sent: Survey = serde_json::from_value(sent.clone())?;
         let found: Survey = serde_json::from_value(found.clone())
             .with_context(|| format!("{source}: survey {id} does not decode"))?;
-        ensure!(found == sent, "{source}: survey {id} changed: sent {sent:?}, stored {found:?}");
+        ensure!(
+            found == sent,
+            "{source}: survey {id} changed: sent {sent:?}, stored {found:?}"
+        );
     }
     ensure!(lost == 0, "{source}: {lost} acknowledged surveys lost");
     for id in stored.keys() {
         let known = acknowledged.contains_key(id) || (!exact && in_doubt.contains(id));
-        ensure!(known, "{source}: survey {id} is stored but was never acknowledged");
+        ensure!(
+            known,
+            "{source}: survey {id} is stored but was never acknowledged"
+        );
     }
     if exact {
         ensure!(
@@ -524,7 +541,12 @@ pub async fn no_failures(app: &TestApp, stats: &Stats) -> Result<()> {
         bail!(
             "{} failures, first ones:\n{}\nserver errors:\n{}",
             failures.len(),
-            failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"),
+            failures
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
             errors.join("\n")
         );
     }

@@ -76,16 +76,17 @@ async fn deeply_nested_json_is_refused(backend: Backend) -> Result<()> {
         for (path, body) in [
             ("/api/v1/surveys", nested.clone()),
             ("/api/v1/surveys/batch", format!("{{\"surveys\":{nested}}}")),
-            ("/api/v1/surveys/batch", format!("{{\"surveys\":[{nested}]}}")),
+            (
+                "/api/v1/surveys/batch",
+                format!("{{\"surveys\":[{nested}]}}"),
+            ),
         ] {
             let answer = post_raw(&app, path, body.into_bytes()).await?;
             refused(&format!("nested JSON to {path}"), &answer)?;
         }
         let mut survey = example_survey();
         survey["film"] = json!("placeholder");
-        let text = survey
-            .to_string()
-            .replace("\"placeholder\"", nested);
+        let text = survey.to_string().replace("\"placeholder\"", nested);
         let answer = post_raw(&app, "/api/v1/surveys", text.into_bytes()).await?;
         refused("nested JSON in a field", &answer)?;
     }
@@ -98,10 +99,15 @@ async fn huge_bodies_are_refused_without_buffering(backend: Backend) -> Result<(
     let before = rss_bytes(&app)?;
     let fifty_mb = 50 * 1024 * 1024;
     // A valid-looking start, then 50 MB of survey text.
-    let mut body = br#"{"surveys":[{"id":"00000000-0000-4000-8000-000000000000","village":""#.to_vec();
+    let mut body =
+        br#"{"surveys":[{"id":"00000000-0000-4000-8000-000000000000","village":""#.to_vec();
     body.resize(fifty_mb, b'a');
     let mut requests = Vec::new();
-    for path in ["/api/v1/surveys", "/api/v1/surveys/batch", "/api/v1/surveys/batch"] {
+    for path in [
+        "/api/v1/surveys",
+        "/api/v1/surveys/batch",
+        "/api/v1/surveys/batch",
+    ] {
         requests.push(post_raw(&app, path, body.clone()));
     }
     let mut answered = 0;
@@ -113,7 +119,9 @@ async fn huge_bodies_are_refused_without_buffering(backend: Backend) -> Result<(
         refused("50 MB body", &answer)?;
         answered += 1;
     }
-    println!("hostile {backend:?}: {answered} of 3 clients sending 50 MB read the 413 before the server hung up");
+    println!(
+        "hostile {backend:?}: {answered} of 3 clients sending 50 MB read the 413 before the server hung up"
+    );
     // Chunked, no declared length: cut off at the limit.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         body.chunks(1 << 20).map(|c| Ok(c.to_vec())).collect();
@@ -121,14 +129,21 @@ async fn huge_bodies_are_refused_without_buffering(backend: Backend) -> Result<(
         .client
         .post(app.url("/api/v1/surveys/batch"))
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await;
     // The server may close the connection while the client still sends; either way
     // nothing is stored and the server carries on.
     if let Ok(response) = response {
         let answer = json_of(response).await?;
-        ensure!(answer.0 == 413, "chunked 50 MB body: {} {}", answer.0, answer.1);
+        ensure!(
+            answer.0 == 413,
+            "chunked 50 MB body: {} {}",
+            answer.0,
+            answer.1
+        );
     }
     let after = rss_bytes(&app)?;
     let grown = after.saturating_sub(before);
@@ -147,27 +162,48 @@ async fn invalid_utf8_is_refused(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let survey = example_survey().to_string();
     let at = survey.find("\"household\":\"").context("household")? + 13;
-    for bytes in [&b"\xff\xfe"[..], b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"] {
+    for bytes in [
+        &b"\xff\xfe"[..],
+        b"\xc3\x28",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+    ] {
         let mut body = survey.as_bytes().to_vec();
         body.splice(at..at, bytes.iter().copied());
-        refused("invalid UTF-8 survey", &post_raw(&app, "/api/v1/surveys", body.clone()).await?)?;
+        refused(
+            "invalid UTF-8 survey",
+            &post_raw(&app, "/api/v1/surveys", body.clone()).await?,
+        )?;
         let mut batch = b"{\"surveys\":[".to_vec();
         batch.extend(&body);
         batch.extend(b"]}");
-        refused("invalid UTF-8 batch", &post_raw(&app, "/api/v1/surveys/batch", batch).await?)?;
+        refused(
+            "invalid UTF-8 batch",
+            &post_raw(&app, "/api/v1/surveys/batch", batch).await?,
+        )?;
     }
     // In query parameters and headers.
-    let (status, body) = app.get("/api/v1/surveys?technician=%FF%FE&region=%C3%28").await?;
+    let (status, body) = app
+        .get("/api/v1/surveys?technician=%FF%FE&region=%C3%28")
+        .await?;
     ensure!(status < 500, "invalid UTF-8 in the query: {status} {body}");
     let response = app
         .client
         .put(app.url(&format!("/api/v1/surveys/{}", uuid::Uuid::new_v4())))
-        .header("if-match", reqwest::header::HeaderValue::from_bytes(b"\"v\xff\"")?)
+        .header(
+            "if-match",
+            reqwest::header::HeaderValue::from_bytes(b"\"v\xff\"")?,
+        )
         .json(&json!({}))
         .send()
         .await?;
     let answer = json_of(response).await?;
-    ensure!(answer.0 < 500, "invalid UTF-8 in If-Match: {} {}", answer.0, answer.1);
+    ensure!(
+        answer.0 < 500,
+        "invalid UTF-8 in If-Match: {} {}",
+        answer.0,
+        answer.1
+    );
     ensure!(app.all_surveys("").await?.is_empty());
     still_serves(&app).await
 }
@@ -197,7 +233,11 @@ async fn sql_meta_characters_are_stored_verbatim(backend: Backend) -> Result<()>
         let (status, got) = app.get(&format!("/api/v1/surveys/{id}")).await?;
         ensure!(status == 200, "{status} {got}");
         for field in ["township", "village", "household", "technician"] {
-            ensure!(got["survey"][field] == survey[field], "{field} changed: {}", got["survey"][field]);
+            ensure!(
+                got["survey"][field] == survey[field],
+                "{field} changed: {}",
+                got["survey"][field]
+            );
         }
         // The same text as a filter finds exactly that survey.
         let query: String = url_encode(&format!("technician {meta}"));
@@ -229,10 +269,15 @@ async fn sql_meta_characters_are_stored_verbatim(backend: Backend) -> Result<()>
             "review with {meta:?}: {status} {body}"
         );
         let (_, history) = app.get(&format!("/api/v1/surveys/{id}/history")).await?;
-        ensure!(history["versions"][1]["note"] == *meta, "note changed: {history}");
+        ensure!(
+            history["versions"][1]["note"] == *meta,
+            "note changed: {history}"
+        );
         stored.push(id);
         // Elsewhere: a region filter, a sign-in name, a device label.
-        let (status, body) = app.get(&format!("/api/v1/surveys?region={}", url_encode(meta))).await?;
+        let (status, body) = app
+            .get(&format!("/api/v1/surveys?region={}", url_encode(meta)))
+            .await?;
         ensure!(status == 400, "region {meta:?}: {status} {body}");
         let response = reqwest::Client::new()
             .post(app.url("/api/v1/auth/login"))
@@ -240,15 +285,26 @@ async fn sql_meta_characters_are_stored_verbatim(backend: Backend) -> Result<()>
             .send()
             .await?;
         let answer = json_of(response).await?;
-        ensure!(answer.0 == 401 || answer.0 == 422, "sign-in as {meta:?}: {} {}", answer.0, answer.1);
+        ensure!(
+            answer.0 == 401 || answer.0 == 422,
+            "sign-in as {meta:?}: {} {}",
+            answer.0,
+            answer.1
+        );
     }
     // U+0000, which PostgreSQL cannot store, is refused on both backends, naming the field.
     let mut survey = example_survey();
     survey["village"] = json!("nul \u{0} here");
     let (status, body) = app.post("/api/v1/surveys", &survey).await?;
-    ensure!(status == 422 && body["path"] == "village", "NUL in a survey: {status} {body}");
+    ensure!(
+        status == 422 && body["path"] == "village",
+        "NUL in a survey: {status} {body}"
+    );
     let (status, body) = app.get("/api/v1/surveys?technician=a%00b").await?;
-    ensure!(status == 400 && body["path"] == "technician", "NUL in the query: {status} {body}");
+    ensure!(
+        status == 400 && body["path"] == "technician",
+        "NUL in the query: {status} {body}"
+    );
     // Nothing was dropped or rewritten: every survey is there, once.
     ensure!(app.all_surveys("").await?.len() == stored.len());
     let (status, users) = app.get("/api/v1/users").await?;
@@ -390,13 +446,20 @@ async fn slow_loris_clients_are_dropped(backend: Backend) -> Result<()> {
             dropped += 1;
         }
     }
-    ensure!(dropped == 200, "only {dropped} of 200 slow-loris connections were dropped");
+    ensure!(
+        dropped == 200,
+        "only {dropped} of 200 slow-loris connections were dropped"
+    );
     let after = rss_bytes(&app)?;
     println!(
         "hostile {backend:?}: 200 slow-loris connections dropped; server RSS {} MB before, {} MB after",
         before >> 20,
         after >> 20
     );
-    ensure!(after.saturating_sub(before) < 40 << 20, "the server grew by {} MB", (after - before) >> 20);
+    ensure!(
+        after.saturating_sub(before) < 40 << 20,
+        "the server grew by {} MB",
+        (after - before) >> 20
+    );
     still_serves(&app).await
 }

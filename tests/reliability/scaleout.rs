@@ -51,7 +51,8 @@ async fn replicas_store_each_survey_once() -> Result<()> {
                         .json(&json!({ "surveys": surveys }))
                         .send()
                 };
-                let (first, second) = tokio::join!(send(&bases[0], &batch), send(&bases[1], &other));
+                let (first, second) =
+                    tokio::join!(send(&bases[0], &batch), send(&bases[1], &other));
                 let (a, b) = (json_of(first?).await?, json_of(second?).await?);
                 if a.0 != 200 || b.0 != 200 {
                     failures.push(format!("answers {} {} / {} {}", a.0, a.1, b.0, b.1));
@@ -71,7 +72,9 @@ async fn replicas_store_each_survey_once() -> Result<()> {
                     let mut got = statuses.remove(id).unwrap_or_default();
                     got.sort();
                     if got != ["created", "duplicate"] {
-                        failures.push(format!("survey {id}: {got:?} (expected one created, one duplicate)"));
+                        failures.push(format!(
+                            "survey {id}: {got:?} (expected one created, one duplicate)"
+                        ));
                     }
                     acknowledged.insert(Uuid::parse_str(id)?, survey.clone());
                 }
@@ -90,7 +93,11 @@ async fn replicas_store_each_survey_once() -> Result<()> {
     }
     if !failures.is_empty() {
         let log = app.log();
-        let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).take(5).collect();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .take(5)
+            .collect();
         anyhow::bail!(
             "{} failures, first: {:?}\nserver errors:\n{}",
             failures.len(),
@@ -130,7 +137,10 @@ async fn concurrent_corrections_through_two_replicas_one_wins() -> Result<()> {
     let (status, body) = app
         .post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
         .await?;
-    ensure!(status == 200 && body["summary"]["created"] == 40, "{status} {body}");
+    ensure!(
+        status == 200 && body["summary"]["created"] == 40,
+        "{status} {body}"
+    );
     let mut wins = [0usize; 2];
     for (n, survey) in surveys.iter().enumerate() {
         let id = survey["id"].as_str().unwrap_or_default();
@@ -146,7 +156,10 @@ async fn concurrent_corrections_through_two_replicas_one_wins() -> Result<()> {
         // Alternate If-Match and base_version, and which replica goes first.
         let (x, y) = if n % 2 == 0 { (0, 1) } else { (1, 0) };
         let put = |base: &str, body: Value, header: bool| {
-            let mut request = app.client.put(format!("{base}/api/v1/surveys/{id}")).json(&body);
+            let mut request = app
+                .client
+                .put(format!("{base}/api/v1/surveys/{id}"))
+                .json(&body);
             if header {
                 request = request.header("if-match", "\"v1\"");
             }
@@ -164,14 +177,26 @@ async fn concurrent_corrections_through_two_replicas_one_wins() -> Result<()> {
         };
         wins[usize::from(winner == "fixed-by-b")] += 1;
         let loser = if winner == "fixed-by-a" { &b.1 } else { &a.1 };
-        ensure!(loser["current_version"] == 2, "the refused correction names the current version: {loser}");
+        ensure!(
+            loser["current_version"] == 2,
+            "the refused correction names the current version: {loser}"
+        );
         for base in &bases {
-            let (status, stored) = json_of(app.client.get(format!("{base}/api/v1/surveys/{id}")).send().await?).await?;
+            let (status, stored) = json_of(
+                app.client
+                    .get(format!("{base}/api/v1/surveys/{id}"))
+                    .send()
+                    .await?,
+            )
+            .await?;
             ensure!(status == 200 && stored["version"] == 2, "{status} {stored}");
             ensure!(stored["survey"]["household"] == winner, "{stored}");
         }
         let (_, history) = app.get(&format!("/api/v1/surveys/{id}/history")).await?;
-        ensure!(history["versions"].as_array().map(Vec::len) == Some(2), "{history}");
+        ensure!(
+            history["versions"].as_array().map(Vec::len) == Some(2),
+            "{history}"
+        );
     }
     println!(
         "scale-out corrections: {} pairs, first replica won {}, second {}; every loser got 409",

@@ -30,7 +30,10 @@ async fn run(app: &TestApp, filter: &[&str], examples: u32) -> Result<String> {
         .args(["--no-color", "run"])
         .arg(app.url("/openapi.json"))
         .args(["--checks", "not_a_server_error,response_schema_conformance"])
-        .args(["--header", &format!("Authorization: Bearer {}", app.admin_token)])
+        .args([
+            "--header",
+            &format!("Authorization: Bearer {}", app.admin_token),
+        ])
         .args(["--max-examples", &examples.to_string()])
         .args(["--phases", "examples,coverage,fuzzing"])
         .args(["--workers", "2", "--request-timeout", "60"])

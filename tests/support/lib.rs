@@ -314,8 +314,7 @@ impl TestApp {
                 }
             }
         });
-        match tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
-            .await?
+        match tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120))).await?
         {
             Ok(addr) => Ok((child, addr)),
             Err(_) => {

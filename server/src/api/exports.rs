@@ -85,7 +85,10 @@ impl ExportKind for GeoJson {
         let mut collection = MetaSchema::new("object");
         collection.required = vec!["type", "features"];
         collection.properties = vec![
-            ("type", MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))),
+            (
+                "type",
+                MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
+            ),
             (
                 "features",
                 MetaSchemaRef::Inline(Box::new(MetaSchema {

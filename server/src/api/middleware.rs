@@ -170,7 +170,11 @@ pub async fn reject_nul<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
 
 fn nul_error(status: StatusCode, field: &str) -> ApiError {
     let shown = if field.is_empty() { "请求" } else { field };
-    let shown_en = if field.is_empty() { "the request" } else { field };
+    let shown_en = if field.is_empty() {
+        "the request"
+    } else {
+        field
+    };
     ApiError::new(
         status,
         "invalid_text",
@@ -200,7 +204,11 @@ fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(high), Some(low)) => {
                 out.push(high * 16 + low);
                 i += 3;
@@ -272,8 +280,13 @@ mod tests {
     #[test]
     fn the_field_holding_nul_is_named() {
         let value = serde_json::json!({"surveys": [{"id": "x"}, {"household": "a\u{0}b"}]});
-        assert_eq!(nul_path(&value, "").as_deref(), Some("surveys[1].household"));
-        let uri: poem::http::Uri = "/api/v1/surveys?limit=5&technician=a%00b".parse().unwrap_or_default();
+        assert_eq!(
+            nul_path(&value, "").as_deref(),
+            Some("surveys[1].household")
+        );
+        let uri: poem::http::Uri = "/api/v1/surveys?limit=5&technician=a%00b"
+            .parse()
+            .unwrap_or_default();
         assert_eq!(nul_in_uri(&uri).as_deref(), Some("technician"));
         let uri: poem::http::Uri = "/api/v1/regions/54%00".parse().unwrap_or_default();
         assert_eq!(nul_in_uri(&uri).as_deref(), Some("path"));

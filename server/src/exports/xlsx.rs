@@ -268,7 +268,20 @@ fn section_of(name: &str) -> Option<usize> {
 /// The whole workbook is loaded (calamine reads sheets whole); the section sheets are
 /// joined to the surveys sheet by survey id.
 pub fn read(path: &Path) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
-    let mut book: Xlsx<_> = open_workbook(path)?;
+    let book: Xlsx<_> = open_workbook(path)?;
+    read_book(book)
+}
+
+/// [`read`] for a workbook held in memory (or any seekable reader).
+pub fn read_from<R: std::io::Read + std::io::Seek>(
+    reader: R,
+) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
+    read_book(Xlsx::new(reader)?)
+}
+
+fn read_book<R: std::io::Read + std::io::Seek>(
+    mut book: Xlsx<R>,
+) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
     let mut sections: Vec<Vec<SheetRows>> = (0..SHEETS.len()).map(|_| Vec::new()).collect();
     for name in book.sheet_names() {
         let Some(section) = section_of(&name) else {
