@@ -6,8 +6,8 @@ use agriwaste_analytics::{Coefficients, Issue, RegionLevel, RegionTable, Survey}
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -183,6 +183,11 @@ fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// A survey's key among PostgreSQL's advisory locks: the first 8 bytes of its id.
+fn advisory_key(id: Uuid) -> i64 {
+    id.as_u64_pair().0 as i64
+}
+
 fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
@@ -207,25 +212,38 @@ impl Storage {
     /// survey. An item whose id another server process inserted at the same moment is
     /// resolved after the commit as a duplicate or a conflict.
     ///
-    /// Items are inserted in id order (outcomes still come back in the caller's order):
-    /// two batches sharing surveys in different orders, as when a phone re-batches its
-    /// outbox and the retry reaches another replica, then wait for each other's row
-    /// locks in the same order instead of deadlocking on PostgreSQL.
+    /// On PostgreSQL the transaction first takes an advisory lock per survey id, in id
+    /// order: two batches sharing surveys in different orders (a phone re-batched its
+    /// outbox and the retry reached another replica) then queue on the first id they
+    /// share instead of each waiting for a row the other inserted, which PostgreSQL
+    /// ends as a deadlock. Items are still inserted in the batch's order, which is the
+    /// order listings and exports follow.
     pub async fn create_surveys(
         &self,
         items: &[NewSurvey],
         actor: &Actor,
     ) -> Result<Vec<CreateOutcome>, StorageError> {
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        // Stable: of two items with the same id, the first in the batch is stored first.
-        order.sort_by_key(|&index| items[index].survey.id);
-        let mut outcomes: Vec<Option<CreateOutcome>> = vec![None; items.len()];
+        let mut outcomes: Vec<Option<CreateOutcome>> = Vec::with_capacity(items.len());
         {
             let _writer = self.write_guard().await;
             let txn = self.db.begin().await?;
+            if txn.get_database_backend() == DbBackend::Postgres && items.len() > 1 {
+                let mut keys: Vec<i64> = items.iter().map(|i| advisory_key(i.survey.id)).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let keys = keys
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                txn.execute_unprepared(&format!(
+                    "SELECT count(pg_advisory_xact_lock(k)) FROM \
+                     (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
+                ))
+                .await?;
+            }
             let at = now();
-            for &index in &order {
-                let item = &items[index];
+            for item in items {
                 let savepoint = txn.begin().await?;
                 match create_in(
                     &savepoint,
@@ -239,10 +257,12 @@ impl Storage {
                 {
                     Ok(outcome) => {
                         savepoint.commit().await?;
-                        outcomes[index] = Some(outcome);
+                        outcomes.push(Some(outcome));
                     }
-                    // Left `None`: resolved below, once the other insert is visible.
-                    Err(err) if is_unique_violation(&err) => savepoint.rollback().await?,
+                    Err(err) if is_unique_violation(&err) => {
+                        savepoint.rollback().await?;
+                        outcomes.push(None);
+                    }
                     Err(err) => return Err(err.into()),
                 }
             }
