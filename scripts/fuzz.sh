@@ -5,16 +5,17 @@
 # cargo-fuzz needs nightly compiler flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain
 # accept them. No sanitizer: the targets are safe Rust, and what we look for is panics,
 # hangs and runaway memory. New inputs that reach new code go to fuzz/corpus/TARGET
-# (kept between runs, not committed); the seeds are in fuzz/seeds/TARGET.
+# (kept between runs, not committed); the seeds are in fuzz/seeds/TARGET, and inputs that
+# once crashed a target, fixed since, in fuzz/regressions/TARGET (each also has a unit test).
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-20}"
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none
 for target in survey_json import_csv import_ndjson import_xlsx; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "regressions/$target"
   log=$(mktemp)
-  if ! cargo fuzz run -s none "$target" "corpus/$target" "seeds/$target" -- \
+  if ! cargo fuzz run -s none "$target" "corpus/$target" "seeds/$target" "regressions/$target" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -max_len=65536 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"

@@ -416,3 +416,18 @@ async fn store(
     batch.clear();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzzing): a workbook whose cell reference overflows calamine's
+    /// arithmetic is an import error, not a panic.
+    #[test]
+    fn a_workbook_that_panics_calamine_is_an_error() {
+        let bytes = include_bytes!(
+            "../../../fuzz/regressions/import_xlsx/calamine-cell-reference-overflow.xlsx"
+        );
+        assert!(parse_rows(ImportFormat::Xlsx, bytes).is_err());
+    }
+}
