@@ -1,5 +1,6 @@
-//! Survey JSON from the network: decoding never panics, validation never panics on what
-//! decodes, and a decoded survey survives its canonical JSON unchanged (the stored form).
+//! Survey JSON from the network: decoding never panics and agrees between a single body
+//! and a batch item, validation never panics on what decodes, and a decoded survey
+//! survives its canonical JSON unchanged (the stored form).
 #![no_main]
 
 use agriwaste_analytics::validation::{ValidationContext, validate};
@@ -10,15 +11,21 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    // The API's path (one body) and the batch's (one item of a decoded array).
+    // The API's two paths: a body, and one item of a batch (the server's envelope).
     let from_text = agriwaste_analytics::survey::parse_survey(text);
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-        let from_value = agriwaste_analytics::survey::survey_from_value(value);
-        assert_eq!(
-            from_text.is_ok(),
-            from_value.is_ok(),
-            "the two decoders disagree"
-        );
+    let wrapped = format!("{{\"surveys\":[{text}]}}");
+    if let Ok(batch) = agriwaste_server::api::body::decode::<
+        agriwaste_server::api::surveys::BatchEnvelope,
+    >(wrapped.as_bytes())
+    {
+        if let [item] = batch.surveys.as_slice() {
+            let from_batch = agriwaste_analytics::survey::parse_survey(item.get());
+            assert_eq!(
+                from_text.is_ok(),
+                from_batch.is_ok(),
+                "a survey decodes differently alone and in a batch"
+            );
+        }
     }
     let Ok(survey) = from_text else { return };
     let regions = RegionTable::builtin();

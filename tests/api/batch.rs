@@ -181,3 +181,34 @@ async fn overlapping_batches_in_opposite_orders_on_two_replicas() -> Result<()> 
     assert_eq!(app.all_surveys("").await?.len(), 400);
     Ok(())
 }
+
+on_both_backends!(a_duplicated_key_is_refused_in_a_batch_as_alone);
+
+/// Regression (fuzzing): batch items were decoded from parsed JSON values, where a key
+/// given twice silently keeps its last value, while a single submission refused it.
+async fn a_duplicated_key_is_refused_in_a_batch_as_alone(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let survey = example_survey().to_string();
+    let doubled = survey.replacen("\"household\":", "\"household\":\"HH-1\",\"household\":", 1);
+    assert_ne!(doubled, survey);
+    let single = app
+        .client
+        .post(app.url("/api/v1/surveys"))
+        .header("content-type", "application/json")
+        .body(doubled.clone())
+        .send()
+        .await?;
+    assert_eq!(single.status().as_u16(), 422);
+    let batch = app
+        .client
+        .post(app.url("/api/v1/surveys/batch"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"surveys\":[{doubled}]}}"))
+        .send()
+        .await?;
+    let (status, body) = e2e::json_of(batch).await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["status"], "invalid", "{body}");
+    assert!(app.all_surveys("").await?.is_empty());
+    Ok(())
+}

@@ -282,12 +282,17 @@ impl SurveysApi {
         let mut to_store = Vec::new();
         let mut store_index = Vec::new();
         for (index, raw) in items.into_iter().enumerate() {
-            let id = raw
-                .get("id")
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::parse_str(s).ok());
+            // Each item is decoded from its own text, exactly as `POST /surveys` decodes
+            // a body: a duplicated key is refused here too, not resolved to its last value.
             let parsed =
-                agriwaste_analytics::survey::survey_from_value(raw).map_err(|issue| vec![issue]);
+                agriwaste_analytics::survey::parse_survey(raw.get()).map_err(|issue| vec![issue]);
+            let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                .ok()
+                .and_then(|v| {
+                    v.get("id")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                });
             let checked =
                 parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
             match checked {
@@ -781,13 +786,13 @@ impl ReviewApi {
     }
 }
 
-/// The batch body as decoded: items stay raw JSON so that each is decoded, and refused,
-/// on its own.
+/// The batch body as decoded: items stay raw JSON text so that each is decoded, and
+/// refused, on its own, by the same decoder as a single survey.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchEnvelope {
     /// The surveys.
-    pub surveys: Vec<serde_json::Value>,
+    pub surveys: Vec<Box<serde_json::value::RawValue>>,
 }
 
 #[cfg(test)]

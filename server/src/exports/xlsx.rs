@@ -286,7 +286,9 @@ fn read_book<R: std::io::Read + std::io::Seek>(
     book: Xlsx<R>,
 ) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheets(book))).unwrap_or(Err(
-        calamine::XlsxError::Unexpected("the workbook is malformed (a cell reference is out of range)"),
+        calamine::XlsxError::Unexpected(
+            "the workbook is malformed (a cell reference is out of range)",
+        ),
     ))
 }
 
