@@ -6,6 +6,14 @@ use agriwaste_server::exports::import::{ImportFormat, parse_rows};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // calamine panics on some malformed workbooks (integer overflow with overflow checks
+    // on); `xlsx::read_from` catches that and returns an error. libfuzzer-sys's panic
+    // hook would abort at the panic itself, before the catch: restore the default hook.
+    // A panic that escapes `parse_rows` still aborts (libfuzzer-sys checks the result).
+    static DEFAULT_HOOK: std::sync::Once = std::sync::Once::new();
+    DEFAULT_HOOK.call_once(|| {
+        let _ = std::panic::take_hook();
+    });
     if let Ok(rows) = parse_rows(ImportFormat::Xlsx, data) {
         for row in rows {
             if let Ok(survey) = row.result {
