@@ -23,11 +23,17 @@ test: setup lint wasm
     scripts/with-postgres.sh cargo test --workspace --all-targets
     just test-wasm
     scripts/test-web.sh
+    just test-reliability
 
 # Formatting and clippy, warnings as errors.
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p agriwaste-e2e --test reliability -- -D warnings
+
+# Load, kill -9, scale-out, hostile input, schemathesis and fuzzing, on SQLite and PostgreSQL (sizes: scripts/test-reliability.sh).
+test-reliability: setup
+    scripts/test-reliability.sh
 
 # Apply the database migrations to DATABASE_URL (default: the SQLite file under ./data).
 migrate:

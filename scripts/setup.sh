@@ -30,6 +30,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 # Python 3 (standard library only) runs the independent estimator check, the CSV export
 # check and the benchmark driver, and picks a free port for a throwaway PostgreSQL.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The reliability suite's API fuzzer (schemathesis) lives in a project venv.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -56,4 +58,21 @@ if [ ! -d "$web_tests/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lo
   echo "setup: installing browser-test npm packages (npm ci in $web_tests)"
   (cd "$web_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   echo "$lock_sum" >"$stamp"
+fi
+
+# Reliability suite: schemathesis (pinned in tests/reliability/requirements.txt) in
+# ./.venv, reinstalled only when the requirements change; cargo-fuzz for the fuzz
+# targets in fuzz/ (run with RUSTC_BOOTSTRAP=1 on stable Rust).
+requirements=tests/reliability/requirements.txt
+stamp=.venv/.requirements.sha256
+want=$(sha256sum "$requirements" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing $requirements into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz"
+  cargo install --quiet --locked cargo-fuzz
 fi

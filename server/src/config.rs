@@ -33,6 +33,9 @@ pub struct Settings {
     pub max_attachment_bytes: usize,
     /// Connections in the database pool.
     pub db_max_connections: u32,
+    /// Seconds a client has to send a request's headers (HTTP/1); a connection still
+    /// sending them after this is closed, so slow-loris clients cannot hold sockets.
+    pub header_read_timeout_secs: u64,
     /// Log format: `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
     /// A font covering Chinese, for PNG charts (Debian's fonts-wqy-microhei by default).
@@ -61,6 +64,7 @@ impl Default for Settings {
             max_batch_body_bytes: 16 * 1024 * 1024,
             max_attachment_bytes: 10 * 1024 * 1024,
             db_max_connections: 16,
+            header_read_timeout_secs: 10,
             log_format: LogFormat::Text,
             chart_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         }
@@ -118,6 +122,9 @@ pub struct SettingsArgs {
     /// Database pool size [default: 16].
     #[arg(long, env = "AGRIWASTE_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
+    /// Seconds to send a request's headers before the connection is closed [default: 10].
+    #[arg(long, env = "AGRIWASTE_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
     /// Log format [default: text].
     #[arg(long, env = "AGRIWASTE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -153,6 +160,9 @@ impl SettingsArgs {
         }
         if let Some(connections) = self.db_max_connections {
             settings.db_max_connections = connections;
+        }
+        if let Some(seconds) = self.header_read_timeout_secs {
+            settings.header_read_timeout_secs = seconds;
         }
         if let Some(format) = self.log_format {
             settings.log_format = format;

@@ -1,13 +1,21 @@
 //! Building and running the application: storage, routes, middleware, listener.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use futures_util::FutureExt;
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use poem::endpoint::StaticFilesEndpoint;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, EndpointExt, Route, Server, get};
+use poem::http::uri::Scheme;
+use poem::web::{LocalAddr, RemoteAddr};
+use poem::{Addr, Endpoint, EndpointExt, Route, get};
+use tokio::net::TcpListener;
 
 use crate::api::{self, middleware};
 use crate::config::Settings;
@@ -30,7 +38,7 @@ pub struct AppState {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     local_addr: SocketAddr,
     state: Arc<AppState>,
     banner: Vec<String>,
@@ -56,15 +64,10 @@ impl Application {
                 .await
                 .context("creating demo accounts")?;
         }
-        let acceptor = TcpListener::bind(settings.bind)
-            .into_acceptor()
+        let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .unwrap_or(settings.bind);
+        let local_addr = listener.local_addr().unwrap_or(settings.bind);
         let chart_font = match std::fs::read(&settings.chart_font) {
             Ok(bytes) => Some(bytes),
             Err(err) => {
@@ -80,7 +83,7 @@ impl Application {
             chart_font,
         });
         Ok(Application {
-            acceptor,
+            listener,
             local_addr,
             state,
             banner,
@@ -100,12 +103,81 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then stops accepting, lets requests in flight
     /// finish (up to 30 s), and closes the database pool.
+    ///
+    /// Connections are served by hyper directly (poem's `Server` cannot set this) so
+    /// that a client must send a request's headers within
+    /// `header_read_timeout_secs`: a slow-loris client, stalling or trickling its
+    /// headers, is disconnected instead of holding a socket for ever.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = routes(self.state.clone(), self.local_addr);
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(30)))
-            .await
-            .context("serving")?;
+        let app = Arc::new(
+            routes(self.state.clone(), self.local_addr)
+                .map_to_response()
+                .boxed(),
+        );
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        let timeout = self.state.settings.header_read_timeout_secs;
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout((timeout > 0).then(|| Duration::from_secs(timeout)));
+        let graceful = GracefulShutdown::new();
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, remote) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of file descriptors, or the client gave up during the
+                        // handshake: the listener itself is fine.
+                        tracing::warn!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let local = self.local_addr;
+            let app = app.clone();
+            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let app = app.clone();
+                async move {
+                    let req = poem::Request::from((
+                        req,
+                        LocalAddr(Addr::SocketAddr(local)),
+                        RemoteAddr(Addr::SocketAddr(remote)),
+                        Scheme::HTTP,
+                    ));
+                    let response = std::panic::AssertUnwindSafe(app.get_response(req))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| {
+                            tracing::error!("a request handler panicked");
+                            let err = api::error::ApiError::internal(anyhow::anyhow!("panic"));
+                            api::error::to_response(err.into(), "")
+                        });
+                    Ok::<_, Infallible>(hyper::Response::<
+                        http_body_util::combinators::BoxBody<Bytes, std::io::Error>,
+                    >::from(response))
+                }
+            });
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(error = %err, %remote, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(Duration::from_secs(30)) => {
+                tracing::warn!("requests still in flight after 30 s; stopping anyway");
+            }
+        }
         tracing::info!("stopped accepting; closing storage");
         if let Ok(state) = Arc::try_unwrap(self.state) {
             state.storage.close().await?;
@@ -136,6 +208,7 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
         .at("/readyz", get(api::health::readyz))
         .nest("/", web)
         .data(state)
+        .around(middleware::reject_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, limits))
         .around(middleware::observe)
 }

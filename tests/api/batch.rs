@@ -171,3 +171,118 @@ async fn technician_batch_obeys_counties_and_authorship(backend: Backend) -> Res
     assert_eq!(again["results"][1]["status"], "invalid", "{again}");
     Ok(())
 }
+
+on_both_backends!(first_use_of_many_device_tokens_during_writes);
+
+/// Regression (reliability suite): each credential's first use records `last_used_at`,
+/// a write. On SQLite that write used to slip between another request's read and write
+/// and fail its batch with "database is locked" (500).
+async fn first_use_of_many_device_tokens_during_writes(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let mut phones = Vec::new();
+    for n in 0..24 {
+        let username = format!("tech-{n:02}");
+        let (id, _) = app
+            .create_user(&username, "technician", None, &["542523"])
+            .await?;
+        let (status, issued) = app
+            .post(
+                &format!("/api/v1/users/{id}/device-tokens"),
+                &json!({ "name": "phone" }),
+            )
+            .await?;
+        assert_eq!(status, 201, "{issued}");
+        let token = issued["secret"].as_str().unwrap_or_default().to_owned();
+        phones.push(e2e::client_with(&[(
+            "authorization",
+            &format!("Bearer {token}"),
+        )])?);
+    }
+    let spec = e2e::SyntheticSpec {
+        counties: vec!["542523".to_owned()],
+        seed: 7,
+        ..e2e::SyntheticSpec::default()
+    };
+    let requests = phones.iter().enumerate().map(|(n, client)| {
+        let surveys: Vec<serde_json::Value> = (0..5)
+            .map(|i| {
+                let mut survey = spec.survey((n * 5 + i) as u64);
+                survey.technician = format!("tech-{n:02}");
+                serde_json::to_value(survey).unwrap_or_default()
+            })
+            .collect();
+        client
+            .post(app.url("/api/v1/surveys/batch"))
+            .json(&json!({ "surveys": surveys }))
+            .send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        let (status, body) = e2e::json_of(response?).await?;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["summary"]["created"], 5, "{body}");
+    }
+    assert_eq!(app.all_surveys("").await?.len(), 24 * 5);
+    Ok(())
+}
+
+/// Regression (reliability suite): two replicas on one PostgreSQL database receive the
+/// same surveys in opposite orders at once (a phone re-batched its outbox and its retry
+/// reached the other replica). Inserting in batch order made the two transactions wait
+/// for each other's rows: "deadlock detected", a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_batches_in_opposite_orders_on_two_replicas() -> Result<()> {
+    let mut app = TestApp::spawn(Backend::Postgres).await?;
+    let replica = app.start_replica().await?;
+    for _ in 0..20 {
+        let surveys = synthetic_surveys(20);
+        let mut reversed = surveys.clone();
+        reversed.reverse();
+        let send = |base: &str, surveys: &[serde_json::Value]| {
+            app.client
+                .post(format!("{base}/api/v1/surveys/batch"))
+                .json(&json!({ "surveys": surveys }))
+                .send()
+        };
+        let (a, b) = tokio::join!(send(&app.base, &surveys), send(&replica.base, &reversed));
+        let (a, b) = (e2e::json_of(a?).await?, e2e::json_of(b?).await?);
+        assert_eq!((a.0, b.0), (200, 200), "{} / {}", a.1, b.1);
+        let created = a.1["summary"]["created"].as_u64().unwrap_or(0)
+            + b.1["summary"]["created"].as_u64().unwrap_or(0);
+        let duplicate = a.1["summary"]["duplicate"].as_u64().unwrap_or(0)
+            + b.1["summary"]["duplicate"].as_u64().unwrap_or(0);
+        assert_eq!((created, duplicate), (20, 20), "{} / {}", a.1, b.1);
+    }
+    assert_eq!(app.all_surveys("").await?.len(), 400);
+    Ok(())
+}
+
+on_both_backends!(a_duplicated_key_is_refused_in_a_batch_as_alone);
+
+/// Regression (fuzzing): batch items were decoded from parsed JSON values, where a key
+/// given twice silently keeps its last value, while a single submission refused it.
+async fn a_duplicated_key_is_refused_in_a_batch_as_alone(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let survey = example_survey().to_string();
+    let doubled = survey.replacen("\"household\":", "\"household\":\"HH-1\",\"household\":", 1);
+    assert_ne!(doubled, survey);
+    let single = app
+        .client
+        .post(app.url("/api/v1/surveys"))
+        .header("content-type", "application/json")
+        .body(doubled.clone())
+        .send()
+        .await?;
+    assert_eq!(single.status().as_u16(), 422);
+    let batch = app
+        .client
+        .post(app.url("/api/v1/surveys/batch"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"surveys\":[{doubled}]}}"))
+        .send()
+        .await?;
+    let (status, body) = e2e::json_of(batch).await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["status"], "invalid", "{body}");
+    assert!(app.all_surveys("").await?.is_empty());
+    Ok(())
+}

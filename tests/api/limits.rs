@@ -54,3 +54,38 @@ async fn bodies_over_the_limit_get_413(backend: Backend) -> Result<()> {
     assert_eq!(app.all_surveys("").await?.len(), 1);
     Ok(())
 }
+
+on_both_backends!(stalled_and_trickled_headers_are_cut_off);
+
+/// Regression (reliability suite): poem's server sets no header-read deadline, so a
+/// client that sends part of its headers and stalls, or trickles them a line at a time,
+/// held its connection for ever. Now it is closed after `--header-read-timeout-secs`.
+async fn stalled_and_trickled_headers_are_cut_off(backend: Backend) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(backend, &["--header-read-timeout-secs", "1"]).await?;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    for trickle in [false, true] {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await?;
+        let mut buf = [0u8; 256];
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            loop {
+                tokio::select! {
+                    read = stream.read(&mut buf) => if matches!(read, Ok(0) | Err(_)) { return },
+                    () = tokio::time::sleep(std::time::Duration::from_millis(200)), if trickle => {
+                        if stream.write_all(b"X-Slow: 1\r\n").await.is_err() { return }
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "a connection with trickle={trickle} was never closed"
+        );
+    }
+    assert_eq!(app.get("/healthz").await?.0, 200);
+    Ok(())
+}

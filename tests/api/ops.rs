@@ -95,3 +95,31 @@ async fn sigterm_stops_cleanly(backend: Backend) -> Result<()> {
     assert!(app.log().contains("shutdown signal received"));
     Ok(())
 }
+
+on_both_backends!(the_openapi_document_says_what_responses_hold);
+
+/// Regression (reliability suite, found by schemathesis): fields the server sends as
+/// `null` were documented as plain numbers, and the GeoJSON export as bytes although
+/// its content type is JSON.
+async fn the_openapi_document_says_what_responses_hold(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (status, spec) = app.get("/openapi.json").await?;
+    assert_eq!(status, 200);
+    let estimate = &spec["components"]["schemas"]["IndicatorEstimate"]["properties"];
+    for field in ["rate", "unweighted_rate", "se", "ci_low", "ci_high"] {
+        assert_eq!(
+            estimate[field]["nullable"], true,
+            "IndicatorEstimate.{field}"
+        );
+    }
+    let geojson = &spec["paths"]["/v1/exports/surveys.geojson"]["get"]["responses"]["200"]["content"]
+        ["application/geo+json"]["schema"];
+    assert_eq!(geojson["type"], "object", "{geojson}");
+    // And a group with one household does send nulls there.
+    let (status, _) = app.post("/api/v1/surveys", &e2e::example_survey()).await?;
+    assert_eq!(status, 201);
+    let (status, body) = app.get("/api/v1/indicators?level=county").await?;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.to_string().contains("\"se\":null"), "{body}");
+    Ok(())
+}

@@ -230,3 +230,40 @@ async fn malformed_json_is_refused(backend: Backend) -> Result<()> {
     assert!(app.all_surveys("").await?.is_empty());
     Ok(())
 }
+
+on_both_backends!(nul_characters_are_refused_naming_the_field);
+
+/// Regression (reliability suite): PostgreSQL cannot store U+0000 in text, so a survey
+/// with one in a text field was a 500 there. Both backends now refuse it up front.
+async fn nul_characters_are_refused_naming_the_field(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let mut survey = example_survey();
+    survey["household"] = serde_json::json!("户\u{0}主");
+    let (status, body) = app.post("/api/v1/surveys", &survey).await?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "invalid_text");
+    assert_eq!(body["path"], "household");
+    let (status, body) = app
+        .post(
+            "/api/v1/surveys/batch",
+            &serde_json::json!({ "surveys": [example_survey(), survey] }),
+        )
+        .await?;
+    assert_eq!(
+        (status, body["path"].as_str()),
+        (422, Some("surveys[1].household")),
+        "{body}"
+    );
+    let (status, body) = app.get("/api/v1/surveys?technician=x%00y").await?;
+    assert_eq!(
+        (status, body["path"].as_str()),
+        (400, Some("technician")),
+        "{body}"
+    );
+    // The text `\u0000` (an escaped backslash) is just text.
+    let mut survey = example_survey();
+    survey["household"] = serde_json::json!("\\u0000");
+    assert_eq!(app.post("/api/v1/surveys", &survey).await?.0, 201);
+    assert_eq!(app.all_surveys("").await?.len(), 1);
+    Ok(())
+}

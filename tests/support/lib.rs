@@ -114,6 +114,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The admin's password (a random one per test).
     pub admin_password: String,
+    /// The admin's session token (what `client` sends as `Authorization: Bearer`).
+    pub admin_token: String,
     /// The store.
     pub backend: Backend,
     child: Option<Child>,
@@ -154,6 +156,7 @@ impl TestApp {
             base: String::new(),
             client: reqwest::Client::new(),
             admin_password,
+            admin_token: String::new(),
             backend,
             child: None,
             data_dir,
@@ -166,6 +169,7 @@ impl TestApp {
         app.start().await?;
         let token = app.login("admin", &app.admin_password.clone()).await?;
         app.client = client_with(&[("authorization", &format!("Bearer {token}"))])?;
+        app.admin_token = token;
         Ok(app)
     }
 
@@ -260,7 +264,26 @@ impl TestApp {
     /// Starts the server process on this app's database and waits until it listens.
     pub async fn start(&mut self) -> Result<()> {
         self.starts += 1;
-        let log = std::fs::File::create(self.log_path(self.starts))?;
+        let (child, addr) = self.launch(self.log_path(self.starts)).await?;
+        self.child = Some(child);
+        self.base = addr;
+        Ok(())
+    }
+
+    /// Starts another server process on the same database (a replica behind a load
+    /// balancer), logging beside this app's own logs.
+    pub async fn start_replica(&mut self) -> Result<Replica> {
+        self.starts += 1;
+        let (child, base) = self.launch(self.log_path(self.starts)).await?;
+        Ok(Replica {
+            base,
+            child: Some(child),
+        })
+    }
+
+    /// Spawns `agriwaste serve` on this app's database and returns it with its address.
+    async fn launch(&self, log_path: PathBuf) -> Result<(Child, String)> {
+        let log = std::fs::File::create(log_path)?;
         let mut child = Command::new(server_binary()?)
             .arg("serve")
             .args(["--bind", "127.0.0.1:0"])
@@ -291,12 +314,25 @@ impl TestApp {
                 }
             }
         });
-        self.child = Some(child);
-        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
-            .await?
-            .map_err(|_| anyhow::anyhow!("server did not start; log:\n{}", self.log()))?;
-        self.base = addr;
-        Ok(())
+        match tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120))).await?
+        {
+            Ok(addr) => Ok((child, addr)),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("server did not start; log:\n{}", self.log())
+            }
+        }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The database URL the server runs on (a SQLite file or a PostgreSQL database).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     fn log_path(&self, start: usize) -> PathBuf {
@@ -418,6 +454,30 @@ impl TestApp {
                 None => return Ok(items),
             }
         }
+    }
+}
+
+/// Another server process on a [`TestApp`]'s database; killed when dropped.
+pub struct Replica {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    child: Option<Child>,
+}
+
+impl Replica {
+    /// Kills the process with SIGKILL.
+    pub fn kill(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.kill();
     }
 }
 

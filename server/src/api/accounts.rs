@@ -163,15 +163,18 @@ pub struct NewUserRequest {
     /// Sign-in name: 3–64 letters, digits, `-`, `_` or `.`.
     pub username: String,
     /// Name shown to people (default: the username).
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// Role.
     pub role: RoleParam,
     /// Region code for a viewer or reviewer.
+    #[oai(nullable)]
     pub scope_code: Option<String>,
     /// County codes for a technician.
+    #[oai(nullable)]
     pub counties: Option<Vec<String>>,
     /// Password (at least 10 characters); omit to have one generated and shown once.
-    #[oai(write_only)]
+    #[oai(nullable, write_only)]
     pub password: Option<String>,
 }
 
@@ -190,17 +193,22 @@ pub struct CreatedUserBody {
 #[oai(deny_unknown_fields)]
 pub struct UserPatch {
     /// New display name.
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// New role.
+    #[oai(nullable)]
     pub role: Option<RoleParam>,
     /// New region scope.
+    #[oai(nullable)]
     pub scope_code: Option<String>,
     /// New counties.
+    #[oai(nullable)]
     pub counties: Option<Vec<String>>,
     /// New password (at least 10 characters).
-    #[oai(write_only)]
+    #[oai(nullable, write_only)]
     pub password: Option<String>,
     /// Enable or disable.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
@@ -221,6 +229,7 @@ pub struct NewApiKeyRequest {
     /// The region it may read (any level).
     pub scope_code: String,
     /// When it stops working (optional).
+    #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

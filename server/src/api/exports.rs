@@ -57,6 +57,11 @@ pub trait ExportKind: Send {
     const FILE_NAME: &'static str;
     /// What the response holds, for the OpenAPI document.
     const DESCRIPTION: &'static str;
+
+    /// The body's schema: bytes, unless the format is JSON a client would validate.
+    fn schema() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")))
+    }
 }
 
 /// CSV.
@@ -82,6 +87,32 @@ impl ExportKind for GeoJson {
     const FORMAT: Format = Format::GeoJson;
     const FILE_NAME: &'static str = "surveys.geojson";
     const DESCRIPTION: &'static str = "A GeoJSON FeatureCollection of survey points; surveys without a location are left out and counted in the member `skipped_without_location`.";
+
+    /// A JSON object, not bytes: clients (and schemathesis) parse `application/geo+json`.
+    fn schema() -> MetaSchemaRef {
+        let mut collection = MetaSchema::new("object");
+        collection.required = vec!["type", "features"];
+        collection.properties = vec![
+            (
+                "type",
+                MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
+            ),
+            (
+                "features",
+                MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    items: Some(Box::new(MetaSchemaRef::Inline(Box::new(MetaSchema::new(
+                        "object",
+                    ))))),
+                    ..MetaSchema::new("array")
+                })),
+            ),
+            (
+                "skipped_without_location",
+                MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("integer", "uint64"))),
+            ),
+        ];
+        MetaSchemaRef::Inline(Box::new(collection))
+    }
 }
 
 /// NDJSON.
@@ -140,8 +171,6 @@ impl<K: ExportKind> IntoResponse for ExportFile<K> {
 
 impl<K: ExportKind> ApiResponse for ExportFile<K> {
     fn meta() -> MetaResponses {
-        let binary =
-            || MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")));
         MetaResponses {
             responses: vec![MetaResponse {
                 description: K::DESCRIPTION,
@@ -149,7 +178,7 @@ impl<K: ExportKind> ApiResponse for ExportFile<K> {
                 status_range: None,
                 content: vec![MetaMediaType {
                     content_type: K::FORMAT.content_type(),
-                    schema: binary(),
+                    schema: K::schema(),
                 }],
                 headers: vec![MetaHeader {
                     name: "Content-Disposition".to_owned(),

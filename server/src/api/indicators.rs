@@ -90,14 +90,19 @@ pub struct EstimateDoc {
     /// `Σ x`.
     pub denominator: f64,
     /// Weighted rate `Σ w y / Σ w x`; null when the denominator is zero.
+    #[oai(nullable)]
     pub rate: Option<f64>,
     /// `Σ y / Σ x`.
+    #[oai(nullable)]
     pub unweighted_rate: Option<f64>,
     /// Taylor-linearized standard error (null below two households).
+    #[oai(nullable)]
     pub se: Option<f64>,
     /// 95 % interval, Student t with n − 1 degrees of freedom.
+    #[oai(nullable)]
     pub ci_low: Option<f64>,
     /// Upper end of the interval.
+    #[oai(nullable)]
     pub ci_high: Option<f64>,
     /// n < 30: read the interval with care.
     pub small_n: bool,
@@ -117,6 +122,7 @@ pub struct ProgressDoc {
     /// Whether the target is met.
     pub met: bool,
     /// Plan phase of the year: `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30.
+    #[oai(nullable)]
     pub phase: Option<String>,
 }
 
@@ -125,12 +131,16 @@ pub struct ProgressDoc {
 #[oai(rename = "IndicatorGroup")]
 pub struct GroupDoc {
     /// Region code at the grouping level.
+    #[oai(nullable)]
     pub region_code: Option<String>,
     /// Survey year.
+    #[oai(nullable)]
     pub year: Option<i32>,
     /// Region name, Chinese.
+    #[oai(nullable)]
     pub region_name_zh: Option<String>,
     /// Region name, English.
+    #[oai(nullable)]
     pub region_name_en: Option<String>,
     /// Households (surveys) in the group.
     pub households: u64,

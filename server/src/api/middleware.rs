@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use poem::http::{HeaderValue, Method};
+use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use super::error::{ApiError, to_response};
@@ -139,4 +139,156 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Resul
         tracing::info!(%method, path, status, elapsed_ms, request_id, "request");
     }
     Ok(response)
+}
+
+/// Refuses text containing U+0000 anywhere in the path, the query or a JSON body, with
+/// the field at fault. PostgreSQL cannot store that character in text (the insert fails
+/// and the client would get a 500), and SQLite should not accept what PostgreSQL
+/// refuses, so no store sees it. Runs inside [`limit_body`], so the body it reads is
+/// already bounded.
+pub async fn reject_nul<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    if let Some(field) = nul_in_uri(req.uri()) {
+        return Err(nul_error(StatusCode::BAD_REQUEST, &field).into());
+    }
+    let is_json = req
+        .content_type()
+        .and_then(|c| c.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if is_json {
+        let bytes = req.take_body().into_bytes().await?;
+        if has_escaped_nul(&bytes) {
+            let field = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|value| nul_path(&value, ""))
+                .unwrap_or_default();
+            return Err(nul_error(StatusCode::UNPROCESSABLE_ENTITY, &field).into());
+        }
+        req.set_body(Body::from(bytes));
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+fn nul_error(status: StatusCode, field: &str) -> ApiError {
+    let shown = if field.is_empty() { "请求" } else { field };
+    let shown_en = if field.is_empty() {
+        "the request"
+    } else {
+        field
+    };
+    ApiError::new(
+        status,
+        "invalid_text",
+        format!("{shown} 含有 NUL 字符(U+0000),无法保存"),
+        format!("{shown_en} contains a NUL character (U+0000), which cannot be stored"),
+    )
+    .at(field)
+}
+
+/// The query parameter (or `path`) whose decoded text contains U+0000.
+fn nul_in_uri(uri: &poem::http::Uri) -> Option<String> {
+    if percent_decode(uri.path().as_bytes()).contains(&0) {
+        return Some("path".to_owned());
+    }
+    for pair in uri.query().unwrap_or_default().split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(key.as_bytes());
+        if key.contains(&0) || percent_decode(value.as_bytes()).contains(&0) {
+            return Some(String::from_utf8_lossy(&key).replace('\0', "\\u0000"));
+        }
+    }
+    None
+}
+
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(high * 16 + low);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether JSON text escapes U+0000 (`\u0000`) in a string. Escapes are two characters
+/// (`\\`, `\"`, ...) or six (`\uXXXX`), so stepping over each backslash pair tells an
+/// escaped NUL from the text `\\u0000`.
+pub fn has_escaped_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The path (`surveys[2].household`) of the first key or string holding U+0000.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then(|| at.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(n, item)| nul_path(item, &format!("{at}[{n}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let path = if at.is_empty() {
+                key.replace('\0', "\\u0000")
+            } else {
+                format!("{at}.{}", key.replace('\0', "\\u0000"))
+            };
+            if key.contains('\0') {
+                Some(path)
+            } else {
+                nul_path(item, &path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_nul_is_found_and_escaped_backslashes_are_not() {
+        assert!(has_escaped_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\u0001 \\"}"#));
+        assert!(!has_escaped_nul(b"\\"));
+    }
+
+    #[test]
+    fn the_field_holding_nul_is_named() {
+        let value = serde_json::json!({"surveys": [{"id": "x"}, {"household": "a\u{0}b"}]});
+        assert_eq!(
+            nul_path(&value, "").as_deref(),
+            Some("surveys[1].household")
+        );
+        let uri: poem::http::Uri = "/api/v1/surveys?limit=5&technician=a%00b"
+            .parse()
+            .unwrap_or_default();
+        assert_eq!(nul_in_uri(&uri).as_deref(), Some("technician"));
+        let uri: poem::http::Uri = "/api/v1/regions/54%00".parse().unwrap_or_default();
+        assert_eq!(nul_in_uri(&uri).as_deref(), Some("path"));
+    }
 }

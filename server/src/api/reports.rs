@@ -29,26 +29,36 @@ pub struct ReportsApi {
 #[derive(Debug, Object)]
 pub struct ReportIndicator {
     /// Weighted rate; null without a denominator.
+    #[oai(nullable)]
     pub rate: Option<f64>,
     /// 95 % interval.
+    #[oai(nullable)]
     pub ci_low: Option<f64>,
     /// 95 % interval.
+    #[oai(nullable)]
     pub ci_high: Option<f64>,
     /// Households carrying the section.
     pub n: u64,
     /// The applicable target, if any.
+    #[oai(nullable)]
     pub target: Option<f64>,
     /// The target's year.
+    #[oai(nullable)]
     pub target_year: Option<i32>,
     /// Whether the target was set for an enclosing region or nationally.
+    #[oai(nullable)]
     pub target_inherited: Option<bool>,
     /// Rate minus target, percentage points.
+    #[oai(nullable)]
     pub gap_pp: Option<f64>,
     /// Whether the target is met.
+    #[oai(nullable)]
     pub met: Option<bool>,
     /// The previous year's rate.
+    #[oai(nullable)]
     pub previous_rate: Option<f64>,
     /// Change from the previous year, percentage points.
+    #[oai(nullable)]
     pub change_pp: Option<f64>,
 }
 
@@ -58,8 +68,10 @@ pub struct ReportRegion {
     /// Region code.
     pub region_code: String,
     /// Chinese name.
+    #[oai(nullable)]
     pub name_zh: Option<String>,
     /// English name.
+    #[oai(nullable)]
     pub name_en: Option<String>,
     /// Households surveyed in the year.
     pub households: u64,

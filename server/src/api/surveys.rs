@@ -297,15 +297,21 @@ impl SurveysApi {
         let mut to_store = Vec::new();
         let mut store_index = Vec::new();
         for (index, raw) in items.into_iter().enumerate() {
-            let id = raw
-                .get("id")
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::parse_str(s).ok());
-            // The same rules as a single submission: the caller is the author, the
-            // survey must validate, and a technician submits only in their counties.
-            let parsed = agriwaste_analytics::survey::survey_from_value(raw)
+            // Each item is decoded from its own text, exactly as `POST /surveys` decodes
+            // a body (a duplicated key is refused here too, not resolved to its last
+            // value), under the same rules as a single submission: the caller is the
+            // author, the survey must validate, and a technician submits only in their
+            // counties.
+            let parsed = agriwaste_analytics::survey::parse_survey(raw.get())
                 .map(|survey| Self::as_author(principal, survey))
                 .map_err(|issue| vec![issue]);
+            let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                .ok()
+                .and_then(|v| {
+                    v.get("id")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                });
             let checked =
                 parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
             if let Ok((survey, _)) = &checked {
@@ -631,6 +637,7 @@ pub struct ReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
     /// What the technician should fix (required with `has_issues`).
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
@@ -640,12 +647,16 @@ pub struct ReviewRequest {
 #[oai(deny_unknown_fields)]
 pub struct BulkReviewFilter {
     /// A region code at any level.
+    #[oai(nullable)]
     pub region: Option<String>,
     /// Survey year.
+    #[oai(nullable)]
     pub year: Option<i32>,
     /// Technician.
+    #[oai(nullable)]
     pub technician: Option<String>,
     /// Current review state (e.g. `received` to approve everything not yet reviewed).
+    #[oai(nullable)]
     pub review_state: Option<ReviewStateParam>,
 }
 
@@ -658,6 +669,7 @@ pub struct BulkReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
     /// Comment to the technicians (required with `has_issues`).
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
@@ -806,13 +818,13 @@ impl ReviewApi {
     }
 }
 
-/// The batch body as decoded: items stay raw JSON so that each is decoded, and refused,
-/// on its own.
+/// The batch body as decoded: items stay raw JSON text so that each is decoded, and
+/// refused, on its own, by the same decoder as a single survey.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchEnvelope {
     /// The surveys.
-    pub surveys: Vec<serde_json::Value>,
+    pub surveys: Vec<Box<serde_json::value::RawValue>>,
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ pub struct TargetRequest {
     /// Target rate, 0–1 (e.g. 0.9 for ≥ 90 %).
     pub target: f64,
     /// Floor (default) or ceiling.
+    #[oai(nullable)]
     pub comparison: Option<ComparisonParam>,
     /// Where the target comes from.
     pub source: String,

@@ -8,7 +8,7 @@
 //! stop the import: each problem goes to the error report (`FILE.errors.csv`).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use agriwaste_analytics::validation::{self, ValidationContext};
@@ -82,33 +82,74 @@ pub fn report_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The formats an import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// CSV as exported (Chinese or English headers).
+    Csv,
+    /// One survey per line in the wire format.
+    Ndjson,
+    /// A workbook as exported.
+    Xlsx,
+}
+
+impl ImportFormat {
+    /// The format a file name says (`.csv`, `.ndjson` or `.jsonl`, `.xlsx`).
+    pub fn of(path: &Path) -> Option<ImportFormat> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("csv") => Some(ImportFormat::Csv),
+            Some("ndjson" | "jsonl") => Some(ImportFormat::Ndjson),
+            Some("xlsx") => Some(ImportFormat::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes every row of an import file held in memory exactly as [`import`] does,
+/// without validating or storing: what the fuzz targets run (`fuzz/`).
+pub fn parse_rows(format: ImportFormat, bytes: &[u8]) -> Result<Vec<ParsedRow>, ImportError> {
+    let path = Path::new("(memory)");
+    let mut rows = Rows::new(format, std::io::Cursor::new(bytes))?;
+    let mut parsed = Vec::new();
+    while let Some(row) = rows.next_row(path) {
+        parsed.push(row?);
+    }
+    Ok(parsed)
+}
+
 /// The rows of the file, decoded one at a time.
-enum Rows {
+enum Rows<R: Read> {
     Csv {
-        reader: csv::Reader<File>,
+        reader: csv::Reader<R>,
         keys: Vec<String>,
         /// Records read, header included.
         records: u64,
     },
     Ndjson {
-        lines: std::io::Split<BufReader<File>>,
+        lines: std::io::Split<BufReader<R>>,
         line: u64,
     },
     Xlsx(std::vec::IntoIter<ParsedRow>),
 }
 
-impl Rows {
-    fn open(path: &Path) -> Result<Rows, ImportError> {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let open = || File::open(path).map_err(|e| ImportError::Read(path.to_owned(), e));
-        match extension.as_deref() {
-            Some("csv") => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .flexible(true)
-                    .from_reader(open()?);
+impl Rows<File> {
+    fn open(path: &Path) -> Result<Rows<File>, ImportError> {
+        let format =
+            ImportFormat::of(path).ok_or_else(|| ImportError::UnknownFormat(path.to_owned()))?;
+        let file = File::open(path).map_err(|e| ImportError::Read(path.to_owned(), e))?;
+        Rows::new(format, file)
+    }
+}
+
+impl<R: Read + std::io::Seek> Rows<R> {
+    fn new(format: ImportFormat, input: R) -> Result<Rows<R>, ImportError> {
+        match format {
+            ImportFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
                 let by_header: std::collections::HashMap<String, String> = layout::wide_columns()
                     .into_iter()
                     .flat_map(|c| [(c.key.clone(), c.key.clone()), (c.zh, c.key)])
@@ -134,12 +175,11 @@ impl Rows {
                     records: 1,
                 })
             }
-            Some("ndjson" | "jsonl") => Ok(Rows::Ndjson {
-                lines: BufReader::new(open()?).split(b'\n'),
+            ImportFormat::Ndjson => Ok(Rows::Ndjson {
+                lines: BufReader::new(input).split(b'\n'),
                 line: 0,
             }),
-            Some("xlsx") => Ok(Rows::Xlsx(xlsx::read(path)?.into_iter())),
-            _ => Err(ImportError::UnknownFormat(path.to_owned())),
+            ImportFormat::Xlsx => Ok(Rows::Xlsx(xlsx::read_from(input)?.into_iter())),
         }
     }
 
@@ -375,4 +415,19 @@ async fn store(
     }
     batch.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzzing): a workbook whose cell reference overflows calamine's
+    /// arithmetic is an import error, not a panic.
+    #[test]
+    fn a_workbook_that_panics_calamine_is_an_error() {
+        let bytes = include_bytes!(
+            "../../../fuzz/regressions/import_xlsx/calamine-cell-reference-overflow.xlsx"
+        );
+        assert!(parse_rows(ImportFormat::Xlsx, bytes).is_err());
+    }
 }

@@ -268,7 +268,33 @@ fn section_of(name: &str) -> Option<usize> {
 /// The whole workbook is loaded (calamine reads sheets whole); the section sheets are
 /// joined to the surveys sheet by survey id.
 pub fn read(path: &Path) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
-    let mut book: Xlsx<_> = open_workbook(path)?;
+    let book: Xlsx<_> = open_workbook(path)?;
+    read_book(book)
+}
+
+/// [`read`] for a workbook held in memory (or any seekable reader).
+pub fn read_from<R: std::io::Read + std::io::Seek>(
+    reader: R,
+) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
+    read_book(Xlsx::new(reader)?)
+}
+
+/// Runs calamine on a workbook, turning its panics into an error: on a crafted cell
+/// reference (`A99999999999`) it overflows an integer, which panics wherever overflow
+/// checks are on (found by the `import_xlsx` fuzz target).
+fn read_book<R: std::io::Read + std::io::Seek>(
+    book: Xlsx<R>,
+) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheets(book))).unwrap_or(Err(
+        calamine::XlsxError::Unexpected(
+            "the workbook is malformed (a cell reference is out of range)",
+        ),
+    ))
+}
+
+fn read_sheets<R: std::io::Read + std::io::Seek>(
+    mut book: Xlsx<R>,
+) -> Result<Vec<ParsedRow>, calamine::XlsxError> {
     let mut sections: Vec<Vec<SheetRows>> = (0..SHEETS.len()).map(|_| Vec::new()).collect();
     for name in book.sheet_names() {
         let Some(section) = section_of(&name) else {

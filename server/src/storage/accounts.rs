@@ -497,11 +497,14 @@ impl Storage {
             None => None,
         };
         // Note use, coarsely: a write per request would serialise SQLite readers behind
-        // the writer for nothing.
+        // the writer for nothing. Like every write it takes the writer lock: on SQLite an
+        // UPDATE slipping in between another request's read and write in its transaction
+        // fails that transaction with "database is locked".
         if credential
             .last_used_at
             .is_none_or(|t| at - t > Duration::minutes(10))
         {
+            let _writer = self.write_guard().await;
             credentials::Entity::update_many()
                 .col_expr(credentials::Column::LastUsedAt, Expr::value(now()))
                 .filter(credentials::Column::Id.eq(credential.id.to_string()))

@@ -24,8 +24,10 @@ use super::audit::{Actor, Change, append};
 use super::facts::write_facts;
 use super::{Storage, StorageError};
 
-/// The advisory lock key that orders coefficient edits against survey writes ("agri").
-const COEFFICIENT_LOCK_KEY: i64 = 0x6167_7269;
+/// The advisory lock that orders coefficient edits against survey writes, in the
+/// two-key space ("agri", 1), which does not overlap the one-key space the batch writes
+/// lock survey ids in.
+const COEFFICIENT_LOCK_KEY: (i32, i32) = (0x6167_7269, 1);
 
 /// Surveys whose facts are rewritten per statement round trip.
 const RECOMPUTE_PAGE: u64 = 500;
@@ -177,8 +179,8 @@ async fn advisory_lock(conn: &impl ConnectionTrait, exclusive: bool) -> Result<(
     };
     conn.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        format!("SELECT {function}($1)"),
-        [COEFFICIENT_LOCK_KEY.into()],
+        format!("SELECT {function}($1, $2)"),
+        [COEFFICIENT_LOCK_KEY.0.into(), COEFFICIENT_LOCK_KEY.1.into()],
     ))
     .await
     .map(|_| ())

@@ -7,8 +7,8 @@ use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -184,6 +184,11 @@ fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// A survey's key among PostgreSQL's advisory locks: the first 8 bytes of its id.
+fn advisory_key(id: Uuid) -> i64 {
+    id.as_u64_pair().0 as i64
+}
+
 fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
@@ -207,6 +212,13 @@ impl Storage {
     /// item), and commits once: one disk sync for the whole batch instead of one per
     /// survey. An item whose id another server process inserted at the same moment is
     /// resolved after the commit as a duplicate or a conflict.
+    ///
+    /// On PostgreSQL the transaction first takes an advisory lock per survey id, in id
+    /// order: two batches sharing surveys in different orders (a phone re-batched its
+    /// outbox and the retry reached another replica) then queue on the first id they
+    /// share instead of each waiting for a row the other inserted, which PostgreSQL
+    /// ends as a deadlock. Items are still inserted in the batch's order, which is the
+    /// order listings and exports follow.
     pub async fn create_surveys(
         &self,
         items: &[NewSurvey],
@@ -216,6 +228,21 @@ impl Storage {
         {
             let _writer = self.write_guard().await;
             let txn = self.db.begin().await?;
+            if txn.get_database_backend() == DbBackend::Postgres && items.len() > 1 {
+                let mut keys: Vec<i64> = items.iter().map(|i| advisory_key(i.survey.id)).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let keys = keys
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                txn.execute_unprepared(&format!(
+                    "SELECT count(pg_advisory_xact_lock(k)) FROM \
+                     (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
+                ))
+                .await?;
+            }
             let coefficients = self.coefficient_table_for_write(&txn).await?;
             let at = now();
             for item in items {

@@ -1,0 +1,85 @@
+//! Property-based API fuzzing from the OpenAPI document: schemathesis (PyPI, installed
+//! into `./.venv` by `just setup`) generates requests for every operation of
+//! `/openapi.json`, signed in as an admin, and checks that no answer is a 5xx and that
+//! every answer matches the document.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail, ensure};
+use e2e::{Backend, TestApp, on_both_backends, repo_root, synthetic_surveys};
+use serde_json::json;
+
+on_both_backends!(every_operation_holds_under_schemathesis);
+
+/// `AGRIWASTE_SCHEMATHESIS`, else the project venv's.
+fn schemathesis() -> Result<PathBuf> {
+    let path = std::env::var("AGRIWASTE_SCHEMATHESIS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(".venv/bin/schemathesis"));
+    ensure!(
+        path.exists(),
+        "{} does not exist: run `just setup` (it installs tests/reliability/requirements.txt into .venv)",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// Runs schemathesis over the operations `filter` selects; returns its output.
+async fn run(app: &TestApp, filter: &[&str], examples: u32) -> Result<String> {
+    let output = tokio::process::Command::new(schemathesis()?)
+        .args(["--no-color", "run"])
+        .arg(app.url("/openapi.json"))
+        .args(["--checks", "not_a_server_error,response_schema_conformance"])
+        .args([
+            "--header",
+            &format!("Authorization: Bearer {}", app.admin_token),
+        ])
+        .args(["--max-examples", &examples.to_string()])
+        .args(["--phases", "examples,coverage,fuzzing"])
+        .args(["--workers", "2", "--request-timeout", "60"])
+        .args(filter)
+        .current_dir(app.dir())
+        .output()
+        .await
+        .context("running schemathesis")?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        bail!(
+            "schemathesis found problems ({}):\n{stdout}\n{stderr}\nserver log:\n{}",
+            output.status,
+            tail(&app.log(), 60)
+        );
+    }
+    Ok(stdout)
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+async fn every_operation_holds_under_schemathesis(backend: Backend) -> Result<()> {
+    let examples: u32 = std::env::var("RELIABILITY_SCHEMATHESIS_EXAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let app = TestApp::spawn(backend).await?;
+    // Some data, so reads find records and aggregates have groups.
+    let (status, body) = app
+        .post(
+            "/api/v1/surveys/batch",
+            &json!({ "surveys": synthetic_surveys(50) }),
+        )
+        .await?;
+    ensure!(status == 200, "{status} {body}");
+    // Signing out would end the session the run signs in with: that operation runs last.
+    let main = run(&app, &["--exclude-operation-id", "logout"], examples).await?;
+    let logout = run(&app, &["--include-operation-id", "logout"], examples).await?;
+    println!(
+        "schemathesis {backend:?}, {examples} examples per operation:\n{}\n{}",
+        tail(&main, 12),
+        tail(&logout, 6)
+    );
+    Ok(())
+}
