@@ -47,3 +47,7 @@ bench-analytics: wasm
 # Time the indicators endpoint on 1 000 000 synthetic surveys in SQLite against raw SQL (BENCH_SURVEYS to change).
 bench-api: setup
     scripts/bench-api.sh
+
+# Every benchmark in one run (ingest, aggregates, analytics vs WASM/pandas/polars, exports): one table with ratios, written to bench/results/latest.md. Sizes: scripts/bench.sh.
+bench: setup wasm
+    scripts/bench.sh
