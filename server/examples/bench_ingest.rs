@@ -243,7 +243,8 @@ fn read_rows(db: &Path) -> anyhow::Result<Vec<TableRows>> {
 fn raw_insert(target: &Path, tables: &[TableRows]) -> anyhow::Result<f64> {
     let mut conn = rusqlite::Connection::open(target)?;
     // The server's settings (storage::Storage::open).
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    ensure!(mode.eq_ignore_ascii_case("wal"), "journal mode {mode}");
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let started = Instant::now();
