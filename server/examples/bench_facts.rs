@@ -42,9 +42,15 @@ const STRAW_USES: [&str; 5] = [
 ];
 
 fn columns() -> Vec<String> {
-    let mut columns: Vec<String> = ["survey_id", "county_code", "survey_year", "weight", "warnings"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut columns: Vec<String> = [
+        "survey_id",
+        "county_code",
+        "survey_year",
+        "weight",
+        "warnings",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     for prefix in INDICATORS {
         columns.push(format!("{prefix}_y"));
         columns.push(format!("{prefix}_x"));
@@ -65,7 +71,8 @@ fn columns() -> Vec<String> {
 
 fn export(db: &Path, csv_path: &Path) -> anyhow::Result<()> {
     use rusqlite::types::ValueRef;
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let columns = columns();
     let mut stmt = conn.prepare(&format!(
         "SELECT {} FROM survey_facts WHERE review_state <> 'rejected' ORDER BY rowid",
@@ -79,13 +86,13 @@ fn export(db: &Path, csv_path: &Path) -> anyhow::Result<()> {
     let mut n = 0u64;
     while let Some(row) = rows.next()? {
         record.clear();
-        for i in 0..columns.len() {
+        for (i, column) in columns.iter().enumerate() {
             record.push(match row.get_ref(i)? {
                 ValueRef::Null => String::new(),
                 ValueRef::Integer(v) => v.to_string(),
                 ValueRef::Real(v) => format!("{v:?}"),
                 ValueRef::Text(t) => String::from_utf8(t.to_vec())?,
-                ValueRef::Blob(_) => bail!("unexpected blob in column {}", columns[i]),
+                ValueRef::Blob(_) => bail!("unexpected blob in column {column}"),
             });
         }
         out.write_record(&record)?;
@@ -229,7 +236,12 @@ fn compute(csv_path: &Path, out: &Path, runs: usize) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["export", db, csv] => export(Path::new(db), Path::new(csv)),
         ["compute", csv, out] => compute(Path::new(csv), Path::new(out), 5),
         ["compute", csv, out, runs] => compute(Path::new(csv), Path::new(out), runs.parse()?),
