@@ -63,3 +63,7 @@ bench-api: setup
 # Time the dashboard in Chromium on 100 000 synthetic surveys: first chart, recompute, payload (BENCH_SURVEYS to change).
 bench-web: setup wasm
     scripts/bench-web.sh
+
+# Every benchmark in one run (ingest, aggregates, analytics vs WASM/pandas/polars, exports): one table with ratios, written to bench/results/latest.md. Sizes: scripts/bench.sh.
+bench: setup wasm
+    scripts/bench.sh

@@ -43,6 +43,13 @@ const bytes = fs.readFileSync(wasmFile);
 const gzipped = zlib.gzipSync(bytes, { level: 9 }).length;
 const groups = JSON.parse(report).groups.length;
 
+// For `just bench`'s table.
+fs.writeFileSync(path.join(outDir, "wasm.json"), JSON.stringify({
+  node: process.versions.node, surveys: native.surveys, groups,
+  compute_ms: computeMs, end_to_end_ms: endToEndMs,
+  wasm_bytes: bytes.length, wasm_gzip_bytes: gzipped,
+}));
+
 const fmt = (ms) => `${ms.toFixed(1).padStart(8)} ms`;
 const ratio = (w, n) => `${(w / n).toFixed(2)}×`;
 console.log(`All indicators for ${native.surveys} synthetic surveys by county × year (${groups} groups), median:`);

@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--database", required=True)
     parser.add_argument("--surveys", type=int, required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", help="also write the figures to this file (for `just bench`)")
     args = parser.parse_args()
     url = f"sqlite://{os.path.abspath(args.database)}?mode=rwc"
     env = dict(os.environ, DATABASE_URL=url, RUST_LOG="warn")
@@ -136,6 +137,14 @@ def main():
     print("| --- | ---: | ---: | ---: |")
     for fmt, (seconds, size) in exports.items():
         print(f"| {fmt} | {seconds:.1f} s | {args.surveys / seconds:,.0f} | {size / 1e6:.0f} MB |")
+    if args.json:
+        figures = {
+            "surveys": args.surveys, "groups": groups, "runs": args.runs, "sql_seconds": sql,
+            "cold_seconds": cold_s, "warm_seconds": warm_s, "conditional_seconds": cond_s,
+            "exports": {fmt: {"seconds": seconds, "bytes": size} for fmt, (seconds, size) in exports.items()},
+        }
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(figures, f, indent=2)
     print(f"\nGoals: cold within 2x of raw SQL ({'met' if cold_s <= 2 * sql else 'not met'}); "
           f"warm under 5 ms ({'met' if warm_s < 0.005 else 'not met'}).")
 

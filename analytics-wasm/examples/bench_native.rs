@@ -2,7 +2,7 @@
 //!
 //! Usage: `cargo run --release -p agriwaste-analytics --example bench_native -- OUT_DIR`
 //!
-//! Generates 100 000 synthetic surveys, writes them to `OUT_DIR/surveys.json` for the
+//! Generates 100 000 synthetic surveys (`BENCH_ANALYTICS_SURVEYS` to change), writes them to `OUT_DIR/surveys.json` for the
 //! WASM half (`bench/analytics.js`), and times, as the median of several runs:
 //! - `compute`: every indicator by county × year from surveys already in memory
 //!   (facts, grouping, estimates with intervals, quality flags, targets, JSON output),
@@ -21,6 +21,7 @@ use agriwaste_analytics::synthetic::SyntheticSpec;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Surveys to generate, unless `BENCH_ANALYTICS_SURVEYS` says otherwise.
 const SURVEYS: usize = 100_000;
 const OPTIONS: &str = r#"{"level":"county","by_year":true}"#;
 
@@ -43,7 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("usage: bench_native OUT_DIR")?,
     );
     std::fs::create_dir_all(&out)?;
-    let surveys = SyntheticSpec::default().surveys(SURVEYS);
+    let count = match std::env::var("BENCH_ANALYTICS_SURVEYS") {
+        Ok(v) => v.parse()?,
+        Err(_) => SURVEYS,
+    };
+    let surveys = SyntheticSpec::default().surveys(count);
     let json = serde_json::to_string(&surveys)?;
     std::fs::write(out.join("surveys.json"), &json)?;
 
@@ -69,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the computation failed".into());
     }
     let summary = serde_json::json!({
-        "surveys": SURVEYS,
+        "surveys": count,
         "options": OPTIONS,
         "compute_ms": compute_ms,
         "end_to_end_ms": end_to_end_ms,

@@ -1,25 +1,44 @@
 //! Fills a database with synthetic surveys for the API benchmarks, through the same
-//! storage code the API uses (validation, facts, audit), so the table the benchmark reads
-//! is exactly what the server would have written.
+//! storage code the API uses (validation, facts, versions, audit), so the tables the
+//! benchmarks read are exactly what the server would have written.
 //!
 //! `cargo run --release -p agriwaste-server --example bench_seed -- DATABASE_URL COUNT`
+//!
+//! Fast path for a million surveys: the surveys are stored in the order of their ids
+//! (every primary key and the survey-id indexes then grow at their right edge instead of
+//! touching a random page of a multi-gigabyte file per row), in large batches (one
+//! `Storage::create_surveys` transaction each), while another thread generates and
+//! validates the next batch. Only the order of insertion differs from surveys arriving
+//! through the API: the rows are the ones `create_surveys` writes.
+//!
+//! An existing database with at least COUNT surveys is kept as it is; one with fewer
+//! (an interrupted seed) is refused: delete it (scripts/bench-api.sh does).
 
 use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::{RegionTable, Survey};
 use agriwaste_server::storage::audit::Actor;
 use agriwaste_server::storage::{NewSurvey, Storage};
-use anyhow::Context;
+use anyhow::{Context, ensure};
+use uuid::Uuid;
+
+/// Surveys per transaction.
+const BATCH: usize = 5_000;
+
+fn validated(survey: Survey, ctx: &ValidationContext<'_>) -> NewSurvey {
+    let warnings = validation::validate(&survey, ctx)
+        .into_iter()
+        .filter(|i| !i.is_error())
+        .collect();
+    NewSurvey { survey, warnings }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let url = args
-        .next()
-        .context("usage: bench_seed DATABASE_URL COUNT")?;
-    let count: u64 = args
-        .next()
-        .context("usage: bench_seed DATABASE_URL COUNT")?
-        .parse()?;
+    let usage = "usage: bench_seed DATABASE_URL COUNT";
+    let url = args.next().context(usage)?;
+    let count: u64 = args.next().context(usage)?.parse().context(usage)?;
     let dir = tempfile::tempdir()?;
     let storage = Storage::open(&url, dir.path().to_path_buf(), 4).await?;
     let have = storage.count_surveys().await?;
@@ -27,40 +46,80 @@ async fn main() -> anyhow::Result<()> {
         println!("{have} surveys already there");
         return Ok(());
     }
+    ensure!(
+        have == 0,
+        "the database holds {have} of {count} surveys (an interrupted seed): delete it"
+    );
     let spec = SyntheticSpec {
         seed: 20_300_000,
         ..SyntheticSpec::default()
     };
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("date")?;
-    let ctx = ValidationContext {
-        regions: storage.regions(),
-        today,
-    };
-    let actor = Actor::system("bench-seed");
     let started = std::time::Instant::now();
-    let mut next = have;
-    while next < count {
-        let end = (next + 1000).min(count);
-        let batch: Vec<NewSurvey> = (next..end)
-            .map(|i| {
-                let survey = spec.survey(i);
-                let warnings = validation::validate(&survey, &ctx)
-                    .into_iter()
-                    .filter(|i| !i.is_error())
-                    .collect();
-                NewSurvey { survey, warnings }
+    // Each survey depends only on its index: find every id, then generate in id order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let mut order: Vec<(Uuid, u64)> = std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..threads)
+            .map(|t| {
+                let spec = &spec;
+                scope.spawn(move || {
+                    (t * count / threads..(t + 1) * count / threads)
+                        .map(|i| (spec.survey(i).id, i))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_default())
+            .collect()
+    });
+    ensure!(order.len() as u64 == count, "id pass lost surveys");
+    order.sort_unstable();
+    eprintln!(
+        "bench_seed: {count} ids in order after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewSurvey>>(2);
+    let generator = {
+        let regions: RegionTable = storage.regions().clone();
+        let spec = spec.clone();
+        std::thread::spawn(move || {
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+            let ctx = ValidationContext {
+                regions: &regions,
+                today,
+            };
+            for chunk in order.chunks(BATCH) {
+                let batch = chunk
+                    .iter()
+                    .map(|&(_, i)| validated(spec.survey(i), &ctx))
+                    .collect();
+                if send.send(batch).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let actor = Actor::system("bench-seed");
+    let mut stored = 0u64;
+    let mut reported = 0u64;
+    while let Ok(batch) = tokio::task::block_in_place(|| receive.recv()) {
+        stored += batch.len() as u64;
         storage.create_surveys(&batch, &actor).await?;
-        next = end;
-        if next % 100_000 == 0 {
-            let rate = (next - have) as f64 / started.elapsed().as_secs_f64();
-            eprintln!("bench_seed: {next} surveys ({rate:.0}/s)");
+        if stored - reported >= 100_000 {
+            reported = stored;
+            let rate = stored as f64 / started.elapsed().as_secs_f64();
+            eprintln!("bench_seed: {stored} surveys ({rate:.0}/s)");
         }
     }
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the generator thread panicked"))?;
+    let total = storage.count_surveys().await?;
+    ensure!(total == count, "stored {total} of {count} surveys");
     println!(
-        "seeded {} surveys in {:.1} s",
-        count - have,
+        "seeded {count} surveys in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     storage.close().await?;

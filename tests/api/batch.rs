@@ -7,7 +7,8 @@ use serde_json::json;
 on_both_backends!(
     batch_results_per_item,
     oversized_batch_is_refused_whole,
-    technician_batch_obeys_counties_and_authorship
+    technician_batch_obeys_counties_and_authorship,
+    concurrent_syncs_on_fresh_sessions_all_succeed
 );
 
 async fn batch_results_per_item(backend: Backend) -> Result<()> {
@@ -284,5 +285,36 @@ async fn a_duplicated_key_is_refused_in_a_batch_as_alone(backend: Backend) -> Re
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["status"], "invalid", "{body}");
     assert!(app.all_surveys("").await?.is_empty());
+    Ok(())
+}
+
+/// Regression (found by `just bench`): a session's first request notes its use with a
+/// write; on SQLite that write once ran outside the writer lock, committed inside another
+/// request's sync transaction, and the sync failed with 500 "database is locked".
+async fn concurrent_syncs_on_fresh_sessions_all_succeed(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (clients, rounds, per_batch) = (6, 4, 40);
+    let mut expected = 0;
+    for _ in 0..rounds {
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            // A fresh session each time: its first use is the write in question.
+            let token = app.login("admin", &app.admin_password).await?;
+            let client = e2e::client_with(&[("authorization", &format!("Bearer {token}"))])?;
+            let url = app.url("/api/v1/surveys/batch");
+            let body = json!({ "surveys": synthetic_surveys(per_batch) });
+            tasks.push(tokio::spawn(async move {
+                let response = client.post(url).json(&body).send().await?;
+                e2e::json_of(response).await
+            }));
+        }
+        for task in tasks {
+            let (status, body) = task.await??;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["summary"]["created"], per_batch);
+            expected += per_batch;
+        }
+    }
+    assert_eq!(app.all_surveys("").await?.len(), expected);
     Ok(())
 }

@@ -504,6 +504,9 @@ impl Storage {
             .last_used_at
             .is_none_or(|t| at - t > Duration::minutes(10))
         {
+            // A write like any other: unserialised, it could commit inside another
+            // request's write transaction on SQLite, whose upgrade from reading to writing
+            // then fails at once with "database is locked" (a 500 under concurrent sync).
             let _writer = self.write_guard().await;
             credentials::Entity::update_many()
                 .col_expr(credentials::Column::LastUsedAt, Expr::value(now()))
