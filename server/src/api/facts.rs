@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::ReviewFilter;
+use super::indicators::{ReviewFilter, check_year_range, region_filter};
 use super::security::Auth;
 use crate::startup::AppState;
 use crate::storage::facts::IndicatorQuery;
@@ -273,33 +273,8 @@ impl FactsApi {
         accept_encoding: Header<Option<String>>,
     ) -> Result<FactsResponse, ApiError> {
         let storage = &self.state.storage;
-        let region = match region.0 {
-            None => None,
-            Some(code) => Some(
-                storage
-                    .regions()
-                    .get(&code)
-                    .map(|r| (r.code.clone(), r.level))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                        )
-                        .at("region")
-                    })?,
-            ),
-        };
-        if let (Some(f), Some(t)) = (from.0, to.0) {
-            if f > t {
-                return Err(ApiError::bad_request(
-                    "invalid_range",
-                    format!("起始年份 from({f})晚于结束年份 to({t})"),
-                    format!("from ({f}) is after to ({t})"),
-                )
-                .at("from"));
-            }
-        }
+        let region = region_filter(&self.state, region.0)?;
+        check_year_range(from.0, to.0)?;
         let review = review.0.unwrap_or(ReviewFilter::Counted);
         let query = IndicatorQuery {
             level: None,

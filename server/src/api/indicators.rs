@@ -336,6 +336,42 @@ impl IndicatorsApi {
     }
 }
 
+/// The `region` parameter as a filter: the region's code and level, or a 400 naming it.
+pub(crate) fn region_filter(
+    state: &AppState,
+    region: Option<String>,
+) -> Result<Option<(String, RegionLevel)>, ApiError> {
+    let Some(code) = region else {
+        return Ok(None);
+    };
+    state
+        .storage
+        .regions()
+        .get(&code)
+        .map(|r| Some((r.code.clone(), r.level)))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "unknown_region",
+                format!("区划代码 {code} 不存在"),
+                format!("region {code:?} is not known"),
+            )
+            .at("region")
+        })
+}
+
+/// A 400 naming `from` when the year range is reversed.
+pub(crate) fn check_year_range(from: Option<i32>, to: Option<i32>) -> Result<(), ApiError> {
+    match (from, to) {
+        (Some(f), Some(t)) if f > t => Err(ApiError::bad_request(
+            "invalid_range",
+            format!("起始年份 from({f})晚于结束年份 to({t})"),
+            format!("from ({f}) is after to ({t})"),
+        )
+        .at("from")),
+        _ => Ok(()),
+    }
+}
+
 /// The query parameters an indicator request (JSON or file) shares.
 pub(crate) struct IndicatorParams {
     pub level: Option<LevelParam>,
@@ -372,23 +408,7 @@ impl IndicatorParams {
             LevelParam::Province => Some(RegionLevel::Province),
             LevelParam::All => None,
         };
-        let region = match self.region {
-            None => None,
-            Some(code) => Some(
-                storage
-                    .regions()
-                    .get(&code)
-                    .map(|r| (r.code.clone(), r.level))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                        )
-                        .at("region")
-                    })?,
-            ),
-        };
+        let region = region_filter(state, self.region)?;
         let indicator = match self.indicator {
             None => None,
             Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
@@ -405,16 +425,7 @@ impl IndicatorParams {
             Some(y) => (Some(y), Some(y)),
             None => (self.from, self.to),
         };
-        if let (Some(f), Some(t)) = (from_year, to_year) {
-            if f > t {
-                return Err(ApiError::bad_request(
-                    "invalid_range",
-                    "起始年份晚于结束年份",
-                    "from is after to",
-                )
-                .at("from"));
-            }
-        }
+        check_year_range(from_year, to_year)?;
         let review = self.review.unwrap_or(ReviewFilter::Counted);
         Ok(IndicatorRequest {
             query: IndicatorQuery {
