@@ -17,6 +17,8 @@ packages=(
   # Browser tests (`just test-web`): playwright-core drives Debian's Chromium at
   # /usr/bin/chromium; no browser is ever downloaded by playwright.
   chromium chromium-driver
+  # cargo-fuzz's libfuzzer-sys compiles libFuzzer, which is C++.
+  g++
 )
 
 missing=()
