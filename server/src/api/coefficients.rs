@@ -48,6 +48,7 @@ pub struct CoefficientBody {
     /// `polyethylene` for the other kinds.
     pub key: String,
     /// The value; null when unconfirmed (nothing is estimated with it).
+    #[oai(nullable)]
     pub value: Option<f64>,
     /// Unit of the value.
     pub unit: String,
@@ -90,6 +91,7 @@ pub struct AppliedCoefficientBody {
     /// Crop or fixed key.
     pub key: String,
     /// Value; null when unconfirmed.
+    #[oai(nullable)]
     pub value: Option<f64>,
     /// Unit.
     pub unit: String,

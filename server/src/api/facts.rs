@@ -94,10 +94,12 @@ pub struct FactColumnsDoc {
     /// Numerators: one column per indicator, in the order film_recovery_rate,
     /// pesticide_packaging_recovery_rate, pesticide_packaging_recovery_rate_kg,
     /// straw_utilization_rate, yak_dung_utilization_rate, film_thickness_compliance_rate,
-    /// degradable_film_share; null when the household lacks the section.
-    pub y: Vec<Vec<Option<f64>>>,
-    /// Denominators, the same seven columns as `y`.
-    pub x: Vec<Vec<Option<f64>>>,
+    /// degradable_film_share; each entry a number, or null when the household lacks the
+    /// section. (Documented as any JSON value: the document format cannot say "array of
+    /// nullable numbers" through this library's types.)
+    pub y: Vec<Vec<serde_json::Value>>,
+    /// Denominators, the same seven columns as `y`; numbers or null.
+    pub x: Vec<Vec<serde_json::Value>>,
     /// Straw by use, kg: five columns (fertilizer, feed, substrate, fuel, raw material).
     pub straw_uses_kg: Vec<Vec<f64>>,
     /// Part of the straw denominator estimated from yield, kg.
@@ -108,12 +110,12 @@ pub struct FactColumnsDoc {
     pub dung_estimated_kg: Vec<f64>,
     /// 1 when the dung section could not be estimated and was left out.
     pub dung_excluded: Vec<u8>,
-    /// Film used per mu covered, when both are known.
-    pub film_kg_per_mu: Vec<Option<f64>>,
-    /// GPS latitude (null without a fix).
-    pub lat: Vec<Option<f64>>,
-    /// GPS longitude.
-    pub lon: Vec<Option<f64>>,
+    /// Film used per mu covered: a number, or null unless both are known.
+    pub film_kg_per_mu: Vec<serde_json::Value>,
+    /// GPS latitude: a number, or null without a fix.
+    pub lat: Vec<serde_json::Value>,
+    /// GPS longitude: a number, or null without a fix.
+    pub lon: Vec<serde_json::Value>,
 }
 
 /// Household facts.
