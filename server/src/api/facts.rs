@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Header, Query};
-use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::{ReviewFilter, check_year_range, region_filter};
+use super::indicators::{ReviewFilter, check_year_range, etag_header, region_filter};
 use super::security::Auth;
 use crate::startup::AppState;
 use crate::storage::facts::IndicatorQuery;
@@ -180,15 +180,6 @@ impl IntoResponse for FactsResponse {
 
 impl ApiResponse for FactsResponse {
     fn meta() -> MetaResponses {
-        let etag = || MetaHeader {
-            name: "ETag".to_owned(),
-            description: Some(
-                "Send back as If-None-Match to get 304 while nothing changed.".to_owned(),
-            ),
-            required: true,
-            deprecated: false,
-            schema: String::schema_ref(),
-        };
         MetaResponses {
             responses: vec![
                 MetaResponse {
@@ -199,14 +190,14 @@ impl ApiResponse for FactsResponse {
                         content_type: "application/json; charset=utf-8",
                         schema: FactsDoc::schema_ref(),
                     }],
-                    headers: vec![etag()],
+                    headers: vec![etag_header()],
                 },
                 MetaResponse {
                     description: "Not modified since the ETag in If-None-Match.",
                     status: Some(304),
                     status_range: None,
                     content: vec![],
-                    headers: vec![etag()],
+                    headers: vec![etag_header()],
                 },
             ],
         }

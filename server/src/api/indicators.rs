@@ -207,17 +207,21 @@ impl IntoResponse for CachedJson {
     }
 }
 
+/// The `ETag` response header as the document describes it (indicators and facts).
+pub(crate) fn etag_header() -> MetaHeader {
+    MetaHeader {
+        name: "ETag".to_owned(),
+        description: Some(
+            "Send back as If-None-Match to get 304 while nothing changed.".to_owned(),
+        ),
+        required: true,
+        deprecated: false,
+        schema: String::schema_ref(),
+    }
+}
+
 impl ApiResponse for CachedJson {
     fn meta() -> MetaResponses {
-        let etag = || MetaHeader {
-            name: "ETag".to_owned(),
-            description: Some(
-                "Send back as If-None-Match to get 304 while nothing changed.".to_owned(),
-            ),
-            required: true,
-            deprecated: false,
-            schema: String::schema_ref(),
-        };
         MetaResponses {
             responses: vec![
                 MetaResponse {
@@ -228,14 +232,14 @@ impl ApiResponse for CachedJson {
                         content_type: "application/json; charset=utf-8",
                         schema: IndicatorsDoc::schema_ref(),
                     }],
-                    headers: vec![etag()],
+                    headers: vec![etag_header()],
                 },
                 MetaResponse {
                     description: "Not modified since the ETag in If-None-Match.",
                     status: Some(304),
                     status_range: None,
                     content: vec![],
-                    headers: vec![etag()],
+                    headers: vec![etag_header()],
                 },
             ],
         }
