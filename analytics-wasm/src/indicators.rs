@@ -19,6 +19,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use uuid::Uuid;
 
 use crate::aggregate::GroupSums;
@@ -488,12 +489,13 @@ pub fn group<F: Borrow<HouseholdFacts>>(
     regions: &RegionTable,
 ) -> Vec<(GroupKey, Vec<usize>)> {
     // Each distinct county is resolved to its group region once; a household then costs
-    // one hash lookup and no allocation.
-    let mut region_index: HashMap<&str, usize> = HashMap::new();
+    // one hash of its county code, a scan of that region's few years and no allocation.
+    let mut region_index: HashMap<&str, usize, BuildHasherDefault<CodeHasher>> = HashMap::default();
     let mut region_codes: Vec<Option<String>> = Vec::new();
-    let mut slots: HashMap<(usize, i32), usize> = HashMap::new();
-    // Members carry their survey id so that the sort below reads contiguous memory.
-    let mut members: Vec<Vec<(Uuid, usize)>> = Vec::new();
+    let mut years_by_region: Vec<Vec<(i32, usize)>> = Vec::new();
+    // Members carry their survey id (as one integer, which compares faster than its
+    // bytes) so that the sort below reads contiguous memory.
+    let mut members: Vec<Vec<(u128, usize)>> = Vec::new();
     for (index, fact) in facts.iter().enumerate() {
         let fact: &HouseholdFacts = fact.borrow();
         let region = *region_index
@@ -504,32 +506,64 @@ pub fn group<F: Borrow<HouseholdFacts>>(
                         .ancestor_at(&fact.county_code, level)
                         .map_or_else(|| fact.county_code.clone(), |r| r.code.clone())
                 }));
+                years_by_region.push(Vec::new());
                 region_codes.len() - 1
             });
         let year = if grouping.by_year { fact.year } else { 0 };
-        let slot = *slots.entry((region, year)).or_insert_with(|| {
-            members.push(Vec::new());
-            members.len() - 1
-        });
-        members[slot].push((fact.survey_id, index));
+        let years = &mut years_by_region[region];
+        let slot = match years.iter().find(|(y, _)| *y == year) {
+            Some(&(_, slot)) => slot,
+            None => {
+                members.push(Vec::new());
+                years.push((year, members.len() - 1));
+                members.len() - 1
+            }
+        };
+        members[slot].push((fact.survey_id.as_u128(), index));
     }
     // Counties that share a region (all counties of a prefecture) share one group.
-    let mut groups: BTreeMap<GroupKey, Vec<(Uuid, usize)>> = BTreeMap::new();
-    for ((region, year), slot) in slots {
-        let key = GroupKey {
-            region_code: region_codes[region].clone(),
-            year: grouping.by_year.then_some(year),
-        };
-        groups.entry(key).or_default().append(&mut members[slot]);
+    let mut groups: BTreeMap<GroupKey, Vec<(u128, usize)>> = BTreeMap::new();
+    for (region, years) in years_by_region.into_iter().enumerate() {
+        for (year, slot) in years {
+            let key = GroupKey {
+                region_code: region_codes[region].clone(),
+                year: grouping.by_year.then_some(year),
+            };
+            groups.entry(key).or_default().append(&mut members[slot]);
+        }
     }
     groups
         .into_iter()
         .map(|(key, mut members)| {
-            // Survey id, then input position for (invalid) duplicate ids.
-            members.sort_unstable();
+            // Survey id, then input position for (invalid) duplicate ids. Facts read in
+            // id order (the facts endpoint's) are already sorted: only a check is paid.
+            if !members.is_sorted() {
+                members.sort_unstable();
+            }
             (key, members.into_iter().map(|(_, index)| index).collect())
         })
         .collect()
+}
+
+/// FxHash (the Rust compiler's own hasher) for the county codes of [`group`]: SipHash's
+/// defence against crafted keys buys nothing for a few dozen region codes and cost more
+/// than the sums it fed.
+#[derive(Default)]
+struct CodeHasher(u64);
+
+impl std::hash::Hasher for CodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]
