@@ -628,3 +628,69 @@ async fn annual_report_compares_with_the_previous_year(backend: Backend) -> Resu
     );
     Ok(())
 }
+
+/// Regression: on PostgreSQL two replicas' transactions can commit out of audit-id
+/// order. The cache was keyed by the audit log's last id alone, so a response computed
+/// between the two commits (seeing the later id, not the earlier transaction's rows)
+/// stayed cached after the earlier one committed: a reviewer's rejection made on
+/// another replica did not count until some unrelated write. Here the "other replica"
+/// is a transaction held open on the database: it takes an audit id and rejects a
+/// survey, a later write commits through the API, the indicators are read (and cached),
+/// then the held transaction commits: the next read must count the rejection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_commit_landing_out_of_audit_order_is_not_served_stale() -> Result<()> {
+    use sqlx::{Connection, Row};
+    let app = TestApp::spawn(Backend::Postgres).await?;
+    let surveys = synthetic_surveys(4);
+    let (status, _) = app
+        .post("/api/v1/surveys/batch", &json!({ "surveys": surveys[..3] }))
+        .await?;
+    assert_eq!(status, 200);
+    let path = "/api/v1/indicators?level=all&by_year=false";
+    let households = |body: &Value| body["groups"][0]["households"].as_u64();
+
+    let mut other_replica = sqlx::PgConnection::connect(app.database_url()).await?;
+    let mut held = other_replica.begin().await?;
+    let held_id: i64 = sqlx::query(
+        "INSERT INTO audit_log (at, actor, actor_kind, action, entity_type, entity_id) \
+         VALUES (now(), 'reviewer', 'user', 'survey.review', 'survey', $1) RETURNING id",
+    )
+    .bind(surveys[0]["id"].as_str())
+    .fetch_one(&mut *held)
+    .await?
+    .try_get("id")?;
+    let rejected =
+        sqlx::query("UPDATE survey_facts SET review_state = 'rejected' WHERE survey_id = $1")
+            .bind(surveys[0]["id"].as_str())
+            .execute(&mut *held)
+            .await?;
+    assert_eq!(rejected.rows_affected(), 1);
+
+    // A later write commits first, with a higher audit id.
+    let (status, _) = app.post("/api/v1/surveys", &surveys[3]).await?;
+    assert_eq!(status, 201);
+    let (_, before) = app.get(path).await?;
+    assert_eq!(
+        households(&before),
+        Some(4),
+        "the held rejection is not visible yet"
+    );
+
+    held.commit().await?;
+    let last_id: i64 = sqlx::query("SELECT MAX(id) AS id FROM audit_log")
+        .fetch_one(&mut other_replica)
+        .await?
+        .try_get("id")?;
+    assert!(
+        held_id < last_id,
+        "the held transaction's id is the earlier one"
+    );
+    other_replica.close().await?;
+    let (_, after) = app.get(path).await?;
+    assert_eq!(
+        households(&after),
+        Some(3),
+        "the rejection committed on the other replica counts in the next request"
+    );
+    Ok(())
+}

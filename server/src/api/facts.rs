@@ -6,12 +6,13 @@
 //! `/api/v1/indicators` sums in SQL. The body is gzip-compressed when the client accepts
 //! it (done here rather than by poem's compression middleware, which would build the
 //! zstd and brotli codecs too, for one endpoint that needs gzip). The ETag is the query
-//! and the data version (the audit log's last id), so a revalidation costs no read of
+//! and the data version (`Storage::data_version`), so a revalidation costs no read of
 //! the facts; the last few bodies are kept, compressed.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::storage::facts::DataVersion;
 use agriwaste_analytics::columns::FactColumns;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
@@ -46,18 +47,18 @@ pub struct FactsCache {
 
 /// One body, plain and gzip-compressed.
 pub struct FactsEntry {
-    version: i64,
+    version: DataVersion,
     etag: String,
     json: Vec<u8>,
     gzip: Vec<u8>,
 }
 
 impl FactsCache {
-    fn get(&self, key: &str, version: i64) -> Option<Arc<FactsEntry>> {
+    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<FactsEntry>> {
         let entries = self.entries.lock().ok()?;
         entries
             .iter()
-            .find(|(k, e)| k == key && e.version == version)
+            .find(|(k, e)| k == key && e.version == *version)
             .map(|(_, e)| e.clone())
     }
 
@@ -292,7 +293,7 @@ impl FactsApi {
             return Ok(FactsResponse::NotModified(etag));
         }
         let gzip_wanted = accepts_gzip(accept_encoding.0.as_deref());
-        if let Some(entry) = self.state.facts_cache.get(&key, version) {
+        if let Some(entry) = self.state.facts_cache.get(&key, &version) {
             return Ok(FactsResponse::Ok {
                 entry,
                 gzip: gzip_wanted,

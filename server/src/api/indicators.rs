@@ -3,13 +3,14 @@
 //! The database filters and sums (`Storage::indicator_sums`); the analytics crate
 //! finishes the rates, intervals, flags and progress (`GroupSums::into_indicators`,
 //! `GroupReport::new`): one code path, the same the browser runs. Results are cached by
-//! query and data version (the audit log's last id, which every write moves), so a
+//! query and data version (`Storage::data_version`, which every write moves), so a
 //! repeated request costs one indexed lookup and the next request after any write counts
 //! it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::storage::facts::DataVersion;
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
@@ -41,7 +42,7 @@ pub struct IndicatorCache {
 
 /// One cached response.
 pub struct CachedResponse {
-    version: i64,
+    version: DataVersion,
     etag: String,
     body: String,
 }
@@ -303,7 +304,7 @@ impl IndicatorsApi {
         let storage = &self.state.storage;
         let key = format!("{:?}|{:?}", request.query, request.indicator);
         let version = storage.data_version().await?;
-        let cached = self.state.indicator_cache.get(&key, version);
+        let cached = self.state.indicator_cache.get(&key, &version);
         let response = match cached {
             Some(cached) => cached,
             None => {
@@ -482,9 +483,9 @@ impl IndicatorRequest {
 }
 
 impl IndicatorCache {
-    fn get(&self, key: &str, version: i64) -> Option<Arc<CachedResponse>> {
+    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<CachedResponse>> {
         let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|c| c.version == version).cloned()
+        entries.get(key).filter(|c| c.version == *version).cloned()
     }
 
     fn put(&self, key: String, response: Arc<CachedResponse>) -> Arc<CachedResponse> {

@@ -13,7 +13,7 @@ use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
 use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::coefficients::survey_rows_for_facts;
@@ -41,6 +41,16 @@ const STRAW_USE_COLUMNS: [&str; 5] = [
     "straw_fuel_kg",
     "straw_raw_material_kg",
 ];
+
+/// What [`Storage::data_version`] returns: equal tokens mean the same data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataVersion(String);
+
+impl std::fmt::Display for DataVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 fn col(name: &str) -> Alias {
     Alias::new(name)
@@ -459,21 +469,36 @@ impl Storage {
         Ok(points)
     }
 
-    /// A number that changes whenever anything the indicators depend on changes: every
-    /// write appends to the audit log in its own transaction, so the log's last id is it.
+    /// A token that changes whenever anything the indicators depend on changes, for the
+    /// response caches and ETags: every write appends to the audit log in its own
+    /// transaction, so the log's last id moves with every commit.
     ///
-    /// On PostgreSQL, ids come from a sequence and two transactions can commit out of id
-    /// order; a response computed between those commits can then stay cached until the
-    /// next write. The window is one commit wide and the next write closes it.
-    pub async fn data_version(&self) -> Result<i64, StorageError> {
+    /// On PostgreSQL that id alone is not enough: ids come from a sequence, and two
+    /// transactions (two replicas) can commit out of id order. A response computed
+    /// between those commits would see the later id but not the earlier transaction's
+    /// rows, and stay cached until some other write. So the token also carries the
+    /// current snapshot (`xmin:xmax:in-progress ids`), which changes when any
+    /// transaction that holds an id commits: the next request after the late commit
+    /// computes afresh. On SQLite, one writer at a time commits in id order.
+    pub async fn data_version(&self) -> Result<DataVersion, StorageError> {
+        let snapshot = match self.db.get_database_backend() {
+            DbBackend::Postgres => "pg_current_snapshot()::text",
+            _ => "''",
+        };
         let select = Query::select()
             .expr_as(Expr::cust("MAX(id)"), col("v"))
+            .expr_as(Expr::cust(snapshot), col("snapshot"))
             .from(col("audit_log"))
             .to_owned();
         let row = self.db.query_one(&select).await?;
-        Ok(row
-            .and_then(|r| r.try_get::<Option<i64>>("", "v").ok().flatten())
-            .unwrap_or(0))
+        let (last_id, snapshot) = match row {
+            Some(row) => (
+                row.try_get::<Option<i64>>("", "v")?.unwrap_or(0),
+                row.try_get::<String>("", "snapshot")?,
+            ),
+            None => (0, String::new()),
+        };
+        Ok(DataVersion(format!("{last_id}@{snapshot}")))
     }
 
     /// Computes facts for surveys stored before facts existed (or by an older version):
