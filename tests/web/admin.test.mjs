@@ -1,14 +1,16 @@
 // The admin page in real Chromium against the real server: sign in as the admin; create
 // a technician, after field errors that change nothing; issue a device token and take its
-// sign-in link from the page; decode the QR code from the pixels on screen (jsQR, an
-// independent decoder) to the same link; open the link on a phone and land signed in on
+// sign-in link from the page; decode the QR code from its pixels (jsQR, an independent
+// decoder) to the same link; open the link on a phone and land signed in on
 // /collect/; revoke the token and see the API refuse it; create, use and revoke an API
 // key; find all of it in the audit view, page by page. A non-admin gets a clear refusal.
 // Screenshots at desktop and phone sizes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import jsQR from "jsqr";
-import { startServer, launchBrowser, newPage, screenshot } from "./harness.mjs";
+import { startServer, launchBrowser, newPage, screenshot, screenshotDir } from "./harness.mjs";
 
 const COUNTY = "542523"; // 噶尔县 · Gar
 
@@ -34,25 +36,33 @@ async function signIn(page, username, password) {
 const usernames = async () => (await server.request("GET", "/api/v1/users")).body.map((u) => u.username).sort();
 
 /**
- * What a camera sees: the QR code element's pixels as the browser painted them (a PNG
- * screenshot, turned back into RGBA by a canvas), decoded by jsQR.
+ * What a camera sees: the QR code's SVG as the page has it, rasterized by Chromium (as an
+ * image, 6 pixels a module, on white) and decoded by jsQR, a decoder that shares nothing
+ * with the page's encoder. (An element screenshot would do, but under the phone preset's
+ * mobile emulation Playwright clips it from the wrong place.)
  */
 async function decodeQr(page, selector) {
-  const png = await page.locator(selector).screenshot();
-  const image = await page.evaluate(async (base64) => {
+  const image = await page.evaluate(async (sel) => {
+    const svg = document.querySelector(sel);
+    const modules = svg.viewBox.baseVal.width;
     const img = new Image();
-    img.src = `data:image/png;base64,${base64}`;
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
     await img.decode();
     const canvas = document.createElement("canvas");
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
+    canvas.width = canvas.height = modules * 6;
     const ctx = canvas.getContext("2d");
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    return { width: data.width, height: data.height, rgba: Array.from(data.data) };
-  }, png.toString("base64"));
-  const code = jsQR(Uint8ClampedArray.from(image.rgba), image.width, image.height);
-  assert.ok(code, "jsQR found a QR code in the pixels");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const bytes = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { size: canvas.width, rgba: btoa(binary), png: canvas.toDataURL("image/png").split(",")[1] };
+  }, selector);
+  const rgba = new Uint8ClampedArray(Buffer.from(image.rgba, "base64"));
+  const code = jsQR(rgba, image.size, image.size);
+  if (!code) await writeFile(path.join(screenshotDir, "admin-qr-undecodable.png"), Buffer.from(image.png, "base64"));
+  assert.ok(code, "jsQR found a QR code in the pixels (they are in admin-qr-undecodable.png)");
   return code.data;
 }
 
@@ -158,6 +168,8 @@ test("desktop: an admin creates a technician, hands a phone its sign-in QR code,
     // "Done" takes the secret off the page.
     await page.locator("#token-done").click();
     assert.equal(await page.locator("#token-once").isVisible(), false);
+    assert.equal(await page.locator("#token-link").inputValue(), "");
+    assert.equal(await page.locator("#token-qr *").count(), 0);
     assert.equal((await page.content()).includes(secret), false);
 
     // Revoked on the page (after a confirmation), refused by the API.

@@ -345,7 +345,8 @@ function showProblems(form, prefix, err) {
     const slot = field && document.getElementById(`${prefix}${field}`);
     if (slot && !slot.closest("[hidden]")) {
       slot.append(bilingual(p.message_zh, p.message_en));
-      const input = form.querySelector(`[name="${field}"]`) ?? slot.closest("fieldset");
+      // A group of boxes (the counties) is marked as a whole, a single field by itself.
+      const input = slot.closest("fieldset") ?? form.querySelector(`[name="${field}"]`);
       if (input) input.setAttribute("aria-invalid", "true");
       placed += 1;
     } else {
@@ -356,7 +357,8 @@ function showProblems(form, prefix, err) {
     const summary = $(`#${form.id}-error`);
     if (!summary.textContent) summary.append(bilingual(TEXT.fix_fields[0], TEXT.fix_fields[1]));
     const first = form.querySelector("[aria-invalid=true]");
-    if (first && first.focus) first.focus();
+    const focusable = first && first.tagName === "FIELDSET" ? first.querySelector("input") : first;
+    if (focusable) focusable.focus();
   }
 }
 
