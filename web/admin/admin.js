@@ -21,6 +21,7 @@ const TEXT = {
   signin: ["登录", "Sign in"],
   forbidden_title: ["需要管理员权限", "Admin only"],
   forbidden_text: ["此页面只对管理员开放。您已登录为", "This page is for administrators. You are signed in as"],
+  full_stop: ["。", "."],
   to_dashboard: ["前往指标看板", "Go to the dashboard"],
   to_collect: ["前往调查表", "Go to the survey form"],
   users_title: ["用户", "Users"],
