@@ -50,17 +50,21 @@ if [ -n "$wasm_bindgen_version" ] && ! wasm-bindgen --version 2>/dev/null | grep
     cargo install --quiet wasm-bindgen-cli --version "$wasm_bindgen_version"
 fi
 
-# Browser tests: npm packages from the committed lockfile (tests/web/package-lock.json),
-# installed again only when node_modules is missing or the lockfile changed. Playwright's
-# browser download is switched off: the tests use Debian's Chromium.
-web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
-stamp="$web_tests/node_modules/.package-lock.sha256"
-lock_sum=$(sha256sum "$web_tests/package-lock.json" | cut -d' ' -f1)
-if [ ! -d "$web_tests/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "setup: installing browser-test npm packages (npm ci in $web_tests)"
-  (cd "$web_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
+# npm packages from committed lockfiles, each folder installed again only when its
+# node_modules is missing or its lockfile changed: the browser tests' (tests/web:
+# playwright-core, with playwright's browser download switched off since the tests use
+# Debian's Chromium; jsqr, which decodes the admin page's QR code) and the pages' own
+# (web/vendor: qrcode-generator, served at /vendor/node_modules/ to the admin page).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for npm_dir in "$root/tests/web" "$root/web/vendor"; do
+  stamp="$npm_dir/node_modules/.package-lock.sha256"
+  lock_sum=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
+  if [ ! -d "$npm_dir/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "setup: installing npm packages (npm ci in $npm_dir)"
+    (cd "$npm_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sum" >"$stamp"
+  fi
+done
 
 # Reliability suite: schemathesis (pinned in tests/reliability/requirements.txt) in
 # ./.venv, reinstalled only when the requirements change; cargo-fuzz for the fuzz

@@ -1,0 +1,788 @@
+// The administrator's page: users, technicians' device tokens (with the sign-in link and
+// its QR code), API keys and the audit log, all through the API an admin could also call
+// with curl. Nothing here decides who may do what: the server refuses, the page shows why.
+//
+// Secrets (a new device token, a new API key, a generated password) come back from the
+// server once, in the answer to the POST that created them. They are put on screen and
+// nowhere else: never in a URL the page requests, never in storage, never in the console,
+// and they are removed from the page when the admin presses "done". The device-token link
+// carries the secret in the fragment (`/collect/#device-token=…`), which browsers do not
+// send to the server; its QR code is drawn here, in the browser.
+import { LANG_KEY, request, signIn, signOut } from "/dashboard/session.js";
+import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
+
+const TEXT = {
+  brand: ["农业废弃物调查", "Agricultural waste surveys"],
+  title: ["用户与设备管理", "Users and devices"],
+  signout: ["退出", "Sign out"],
+  signin_title: ["管理员登录", "Administrator sign-in"],
+  username: ["用户名", "Username"],
+  password: ["密码", "Password"],
+  signin: ["登录", "Sign in"],
+  forbidden_title: ["需要管理员权限", "Admin only"],
+  forbidden_text: ["此页面只对管理员开放。您已登录为", "This page is for administrators. You are signed in as"],
+  full_stop: ["。", "."],
+  to_dashboard: ["前往指标看板", "Go to the dashboard"],
+  to_collect: ["前往调查表", "Go to the survey form"],
+  users_title: ["用户", "Users"],
+  keys_title: ["API 密钥", "API keys"],
+  audit_title: ["审计日志", "Audit log"],
+  new_user: ["新建用户", "New user"],
+  new_user_title: ["新建用户", "New user"],
+  edit_user_title: ["编辑用户 {name}", "Edit user {name}"],
+  username_hint: ["3–64 个字母、数字或 - _ .", "3–64 letters, digits, - _ ."],
+  display_name: ["显示名称", "Display name"],
+  role: ["角色", "Role"],
+  scope: ["管辖区域", "Region"],
+  counties: ["负责的县", "Counties"],
+  password_initial: ["初始密码(留空则自动生成)", "Initial password (blank: generate one)"],
+  password_new: ["新密码(留空则不变)", "New password (blank: unchanged)"],
+  active_label: ["启用(停用后不能登录,设备令牌失效)", "Active (a disabled user cannot sign in; their device tokens stop working)"],
+  save: ["保存", "Save"],
+  cancel: ["取消", "Cancel"],
+  done: ["完成", "Done"],
+  close: ["关闭", "Close"],
+  created_user: ["已创建用户 {name}", "Created user {name}"],
+  updated_user: ["已保存用户 {name}", "Saved user {name}"],
+  generated_password: ["自动生成的初始密码(仅显示这一次):", "Generated initial password (shown only this once):"],
+  role_technician: ["农技员", "Technician"],
+  role_viewer: ["查看者", "Viewer"],
+  role_reviewer: ["审核员", "Reviewer"],
+  role_admin: ["管理员", "Administrator"],
+  choose_region: ["— 请选择 —", "— choose —"],
+  all_regions: ["全部", "All"],
+  col_username: ["用户名", "Username"],
+  col_role: ["角色", "Role"],
+  col_scope: ["管辖区域", "Region"],
+  col_counties: ["县", "Counties"],
+  col_active: ["状态", "Status"],
+  col_actions: ["操作", "Actions"],
+  active: ["启用", "active"],
+  inactive: ["停用", "disabled"],
+  edit: ["编辑", "Edit"],
+  device_tokens: ["设备令牌", "Device tokens"],
+  devices_title: ["设备令牌", "Device tokens"],
+  devices_hint: [
+    "设备令牌让农技员的手机长期保持登录(不过期),离线多日也能在联网后同步。手机丢失时请吊销。",
+    "A device token keeps a technician's phone signed in (it does not expire), so it can sync after days offline. Revoke it when the phone is lost.",
+  ],
+  token_label: ["标签(如手机型号)", "Label (e.g. the phone)"],
+  issue_token: ["签发令牌", "Issue token"],
+  token_once_title: ["用手机扫描二维码登录", "Scan the QR code with the phone to sign in"],
+  token_once_warning: [
+    "链接和二维码只显示这一次,关闭后无法再次查看;请勿通过不安全的渠道发送。",
+    "The link and QR code are shown only this once and cannot be shown again; do not send them over insecure channels.",
+  ],
+  token_for: ["技术员", "Technician"],
+  token_link: ["登录链接", "Sign-in link"],
+  copy_link: ["复制链接", "Copy link"],
+  print: ["打印", "Print"],
+  copied: ["已复制", "Copied"],
+  copy_failed: ["无法复制,请手动选择文本", "Could not copy; select the text by hand"],
+  qr_label: ["登录二维码", "Sign-in QR code"],
+  col_label: ["标签", "Label"],
+  col_created: ["签发时间", "Created"],
+  col_created_by: ["签发人", "By"],
+  col_last_used: ["最近使用", "Last used"],
+  col_expires: ["到期", "Expires"],
+  never: ["从未", "never"],
+  no_expiry: ["不过期", "no expiry"],
+  valid: ["有效", "active"],
+  revoked_at: ["已吊销 {at}", "revoked {at}"],
+  expired: ["已过期", "expired"],
+  revoke: ["吊销", "Revoke"],
+  confirm_revoke_token: ["吊销设备令牌“{name}”?该手机将无法再同步,需重新登录。", "Revoke the device token \"{name}\"? The phone will stop syncing until it signs in again."],
+  confirm_revoke_key: ["吊销 API 密钥“{name}”?使用它的系统将无法再访问。", "Revoke the API key \"{name}\"? Systems using it lose access."],
+  none_yet: ["暂无", "none yet"],
+  keys_hint: ["API 密钥供其他系统只读调用(X-API-Key),范围限于一个区域。", "API keys let other systems read (X-API-Key) within one region."],
+  key_name: ["用途", "Purpose"],
+  expires_optional: ["到期日(可选)", "Expires on (optional)"],
+  create_key: ["创建密钥", "Create key"],
+  key_once_warning: ["密钥只显示这一次,请立即复制保存。", "The key is shown only this once: copy it now."],
+  key_secret: ["密钥", "Key"],
+  copy_key: ["复制密钥", "Copy key"],
+  col_key_name: ["用途", "Purpose"],
+  actor: ["操作人", "Actor"],
+  action: ["操作", "Action"],
+  entity_type: ["对象类型", "Entity type"],
+  entity_id: ["对象 ID", "Entity id"],
+  filter: ["筛选", "Filter"],
+  clear: ["清除", "Clear"],
+  newer: ["← 较新", "← Newer"],
+  older: ["较早 →", "Older →"],
+  page_n: ["第 {n} 页", "page {n}"],
+  col_at: ["时间", "When"],
+  col_address: ["来源地址", "Address"],
+  col_details: ["变更", "Change"],
+  details: ["详情", "details"],
+  before: ["变更前", "before"],
+  after: ["变更后", "after"],
+  no_entries: ["没有符合条件的记录", "no matching entries"],
+  any: ["全部", "any"],
+  failed: ["加载失败:", "Failed to load: "],
+  fix_fields: ["请修改标出的项目", "Please correct the marked fields"],
+};
+
+const ROLES = ["technician", "viewer", "reviewer", "admin"];
+/** The audit log's actions and entity types, as the server writes them. */
+const ACTIONS = [
+  "survey.create", "survey.correct", "survey.review", "attachment.add",
+  "user.create", "user.update", "device_token.issue", "device_token.revoke",
+  "api_key.create", "api_key.revoke", "coefficient.set", "coefficient.delete",
+  "target.set", "target.delete",
+];
+const ENTITY_TYPES = ["survey", "user", "credential", "coefficient", "target"];
+const AUDIT_PAGE = 50;
+
+const state = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
+  me: null,
+  regions: [],
+  byCode: new Map(),
+  users: [],
+  editing: null, // the user being edited, or null when the form creates one
+  deviceUser: null, // the user whose device tokens are shown
+  tokens: [],
+  keys: [],
+  audit: { filter: {}, cursors: [null], page: 0, items: [], next: null },
+};
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const t = (key) => TEXT[key][state.lang === "en" ? 1 : 0];
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
+const locale = () => (state.lang === "en" ? "en-GB" : "zh-CN");
+const regionName = (code) => {
+  const r = state.byCode.get(code);
+  if (!r) return code || "—";
+  return state.lang === "en" ? r.name_en : r.name_zh;
+};
+const dateTime = (iso) =>
+  iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "—";
+
+/** An element: `node("td", { class: "num", onclick: f }, "text", child)`. */
+function node(tag, props = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k === "class") n.className = v;
+    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role") n.setAttribute(k, v);
+    else n[k] = v;
+  }
+  n.append(...children.filter((c) => c != null));
+  return n;
+}
+
+/** A text in both languages that follows the language switch (an API message). */
+function bilingual(zh, en) {
+  return node("span", { "data-zh": zh, "data-en": en }, state.lang === "en" ? en : zh);
+}
+
+// ---- start, sign-in, language ----------------------------------------------------------
+
+async function start() {
+  applyLanguage();
+  let me;
+  try {
+    me = await request("/api/v1/auth/me");
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    showOnly("#signin");
+    document.body.dataset.state = "signin";
+    return;
+  }
+  state.me = me;
+  $("#signout").hidden = false;
+  if (me.role !== "admin") {
+    showForbidden();
+    showOnly("#forbidden");
+    document.body.dataset.state = "forbidden";
+    return;
+  }
+  state.regions = await request("/api/v1/regions");
+  state.byCode = new Map(state.regions.map((r) => [r.code, r]));
+  fillStaticSelects();
+  showOnly("#admin-app");
+  await Promise.all([loadUsers(), loadKeys(), loadAudit()]);
+  document.body.dataset.state = "ready";
+}
+
+function showForbidden() {
+  const me = state.me;
+  $("#forbidden-who").textContent = `${me.name}${me.role ? ` (${t(`role_${me.role}`)})` : ""}`;
+}
+
+function showOnly(selector) {
+  for (const s of ["#signin", "#forbidden", "#admin-app"]) $(s).hidden = s !== selector;
+}
+
+$("#signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  $("#signin-error").textContent = "";
+  const failure = await signIn(data.get("username"), data.get("password"));
+  if (failure) {
+    $("#signin-error").textContent = failure;
+    return;
+  }
+  document.body.dataset.state = "loading";
+  start().catch(showFailure);
+});
+
+$("#signout").addEventListener("click", async () => {
+  clearSecrets();
+  await signOut();
+  location.reload();
+});
+
+$("#lang").addEventListener("click", () => {
+  state.lang = state.lang === "en" ? "zh" : "en";
+  localStorage.setItem(LANG_KEY, state.lang);
+  applyLanguage();
+  if (state.me && state.me.role !== "admin") showForbidden();
+  if (state.regions.length) {
+    fillStaticSelects();
+    renderUsers();
+    renderTokens();
+    renderKeys();
+    renderAudit();
+    if (!$("#user-form").hidden) relabelUserForm();
+  }
+});
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
+  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.dataset.i18n);
+  for (const n of document.querySelectorAll("[data-zh]")) n.textContent = state.lang === "en" ? n.dataset.en : n.dataset.zh;
+  $("#lang").textContent = state.lang === "en" ? "中文" : "English";
+  document.title = `${t("title")} · ${t("brand")}`;
+  const qr = $("#token-qr svg");
+  if (qr) qr.setAttribute("aria-label", t("qr_label"));
+}
+
+function showFailure(err) {
+  const box = $("#failure");
+  box.hidden = false;
+  box.textContent = t("failed") + (err && err.message ? err.message : String(err));
+  document.body.dataset.state = "failed";
+}
+
+/** Runs an action; a 401 (session ended) shows the sign-in, anything else the failure line. */
+function guarded(action) {
+  return (...args) =>
+    action(...args).catch((err) => {
+      if (err.status === 401) {
+        clearSecrets();
+        showOnly("#signin");
+        document.body.dataset.state = "signin";
+      } else showFailure(err);
+    });
+}
+
+// ---- selects ---------------------------------------------------------------------------
+
+/** Options for every region as an indented outline (province, prefecture, county). */
+function regionOptions(select, placeholder) {
+  const current = select.value;
+  const depth = { province: 0, prefecture: 1, county: 2 };
+  select.replaceChildren(node("option", { value: "" }, placeholder));
+  for (const r of state.regions) {
+    const pad = "\u3000".repeat(depth[r.level] ?? 0);
+    select.append(node("option", { value: r.code }, `${pad}${regionName(r.code)} ${r.code}`));
+  }
+  select.value = current;
+}
+
+function fillStaticSelects() {
+  const role = $("#user-form [name=role]");
+  const roleValue = role.value || "technician";
+  role.replaceChildren(...ROLES.map((r) => node("option", { value: r }, t(`role_${r}`))));
+  role.value = roleValue;
+  regionOptions($("#user-form [name=scope_code]"), t("choose_region"));
+  regionOptions($("#key-form [name=scope_code]"), t("choose_region"));
+  for (const [name, values] of [["action", ACTIONS], ["entity_type", ENTITY_TYPES]]) {
+    const select = $(`#audit-filters [name=${name}]`);
+    const value = select.value;
+    select.replaceChildren(node("option", { value: "" }, t("any")), ...values.map((v) => node("option", { value: v }, v)));
+    select.value = value;
+  }
+  renderCountyBoxes();
+}
+
+/** County checkboxes, grouped by prefecture, keeping what is ticked. */
+function renderCountyBoxes() {
+  const box = $("#county-boxes");
+  const ticked = new Set([...box.querySelectorAll("input:checked")].map((i) => i.value));
+  box.replaceChildren();
+  for (const prefecture of state.regions.filter((r) => r.level === "prefecture")) {
+    const group = node("div", { class: "county-group" }, node("strong", {}, regionName(prefecture.code)));
+    for (const code of prefecture.children) {
+      group.append(node("label", { class: "check" },
+        node("input", { type: "checkbox", name: "counties", value: code, checked: ticked.has(code) }),
+        ` ${regionName(code)} ${code}`));
+    }
+    box.append(group);
+  }
+}
+
+// ---- field errors ----------------------------------------------------------------------
+
+/**
+ * Puts the API's problems next to the fields they name (`path`, or each of `errors`):
+ * `form` is the form, `prefix` its error ids' prefix (`user-err-`). A problem naming no
+ * field of the form goes to the form's error line.
+ */
+function showProblems(form, prefix, err) {
+  clearProblems(form, prefix);
+  const body = err.body;
+  if (!body) {
+    $(`#${form.id}-error`).textContent = err.message;
+    return;
+  }
+  const problems = body.errors && body.errors.length ? body.errors : [body];
+  let placed = 0;
+  for (const p of problems) {
+    const field = p.path ? p.path.split(/[.[]/)[0] : "";
+    const slot = field && document.getElementById(`${prefix}${field}`);
+    if (slot && !slot.closest("[hidden]")) {
+      slot.append(bilingual(p.message_zh, p.message_en));
+      // A group of boxes (the counties) is marked as a whole, a single field by itself.
+      const input = slot.closest("fieldset") ?? form.querySelector(`[name="${field}"]`);
+      if (input) input.setAttribute("aria-invalid", "true");
+      placed += 1;
+    } else {
+      $(`#${form.id}-error`).append(bilingual(p.message_zh, p.message_en));
+    }
+  }
+  if (placed) {
+    const summary = $(`#${form.id}-error`);
+    if (!summary.textContent) summary.append(bilingual(TEXT.fix_fields[0], TEXT.fix_fields[1]));
+    const first = form.querySelector("[aria-invalid=true]");
+    const focusable = first && first.tagName === "FIELDSET" ? first.querySelector("input") : first;
+    if (focusable) focusable.focus();
+  }
+}
+
+function clearProblems(form, prefix) {
+  for (const slot of form.querySelectorAll(`[id^="${prefix}"]`)) slot.replaceChildren();
+  for (const n of form.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
+  $(`#${form.id}-error`).replaceChildren();
+}
+
+// ---- users -----------------------------------------------------------------------------
+
+async function loadUsers() {
+  state.users = await request("/api/v1/users");
+  state.users.sort((a, b) => a.username.localeCompare(b.username));
+  renderUsers();
+}
+
+function renderUsers() {
+  const head = node("tr", {}, ...["col_username", "col_role", "col_scope", "col_counties", "col_active", "col_actions"]
+    .map((k) => node("th", { scope: "col" }, t(k))));
+  const rows = state.users.map((u) =>
+    node("tr", { "data-username": u.username },
+      node("td", {}, node("strong", {}, u.username), u.display_name !== u.username ? node("div", { class: "sub" }, u.display_name) : null),
+      node("td", {}, t(`role_${u.role}`)),
+      node("td", {}, u.scope_code ? regionName(u.scope_code) : "—"),
+      node("td", { class: "wrap" }, u.counties.length ? u.counties.map(regionName).join("、") : "—"),
+      node("td", {}, node("span", { class: `state ${u.active ? "on" : "off"}` }, u.active ? `✓ ${t("active")}` : `✕ ${t("inactive")}`)),
+      node("td", { class: "row-actions" },
+        node("button", { type: "button", class: "small", "data-action": "edit", "aria-label": `${t("edit")} ${u.username}`, onclick: () => openUserForm(u) }, t("edit")),
+        u.role === "technician"
+          ? node("button", { type: "button", class: "small", "data-action": "devices", "aria-label": `${t("device_tokens")} ${u.username}`, onclick: guarded(() => openDevices(u)) }, t("device_tokens"))
+          : null)));
+  $("#users-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+}
+
+$("#new-user").addEventListener("click", () => openUserForm(null));
+$("#user-cancel").addEventListener("click", () => closeUserForm());
+$("#user-created-done").addEventListener("click", () => {
+  $("#user-generated-password").textContent = "";
+  $("#user-created").hidden = true;
+});
+$("#user-form [name=role]").addEventListener("change", () => showRoleFields());
+
+/** Opens the form for a new user (`user` null) or to edit one. */
+function openUserForm(user) {
+  const form = $("#user-form");
+  state.editing = user;
+  form.reset();
+  clearProblems(form, "user-err-");
+  $("#user-created").hidden = true;
+  const username = form.elements.username;
+  username.value = user ? user.username : "";
+  username.readOnly = Boolean(user);
+  form.elements.display_name.value = user ? user.display_name : "";
+  form.elements.role.value = user ? user.role : "technician";
+  form.elements.scope_code.value = user?.scope_code ?? "";
+  form.elements.active.checked = user ? user.active : true;
+  for (const box of form.querySelectorAll("[name=counties]")) box.checked = Boolean(user && user.counties.includes(box.value));
+  for (const n of form.querySelectorAll("[data-edit-only]")) n.hidden = !user;
+  relabelUserForm();
+  showRoleFields();
+  form.hidden = false;
+  (user ? form.elements.role : username).focus();
+}
+
+function relabelUserForm() {
+  const user = state.editing;
+  $("#user-form-title").textContent = user ? fill(t("edit_user_title"), { name: user.username }) : t("new_user_title");
+  const label = $("#password-label");
+  label.dataset.i18n = user ? "password_new" : "password_initial";
+  label.textContent = t(label.dataset.i18n);
+}
+
+/** Scope for viewers and reviewers, counties for technicians, neither for admins. */
+function showRoleFields() {
+  const role = $("#user-form [name=role]").value;
+  for (const n of document.querySelectorAll("#user-form [data-for-roles]")) n.hidden = !n.dataset.forRoles.split(" ").includes(role);
+}
+
+function closeUserForm() {
+  $("#user-form").hidden = true;
+  state.editing = null;
+}
+
+$("#user-form").addEventListener("submit", guarded(async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const f = form.elements;
+  const role = f.role.value;
+  const counties = [...form.querySelectorAll("[name=counties]:checked")].map((i) => i.value);
+  const body = {
+    display_name: f.display_name.value.trim() || null,
+    role,
+    scope_code: role === "viewer" || role === "reviewer" ? f.scope_code.value || null : null,
+    counties: role === "technician" ? counties : [],
+  };
+  if (f.password.value) body.password = f.password.value;
+  const editing = state.editing;
+  if (editing) body.active = f.active.checked;
+  else body.username = f.username.value.trim();
+  $("#user-save").disabled = true;
+  let answer;
+  try {
+    answer = editing
+      ? await request(`/api/v1/users/${editing.id}`, { method: "PATCH", body })
+      : await request("/api/v1/users", { method: "POST", body });
+  } catch (err) {
+    if (err.status === 401) throw err;
+    showProblems(form, "user-err-", err);
+    return;
+  } finally {
+    $("#user-save").disabled = false;
+  }
+  f.password.value = "";
+  closeUserForm();
+  const user = editing ? answer : answer.user;
+  const done = $("#user-created");
+  $("#user-created-text").textContent = fill(t(editing ? "updated_user" : "created_user"), { name: user.username });
+  $("#user-generated").hidden = !answer.generated_password;
+  $("#user-generated-password").textContent = answer.generated_password ?? "";
+  done.hidden = false;
+  await Promise.all([loadUsers(), loadAudit()]);
+  if (state.deviceUser && state.deviceUser.id === user.id) state.deviceUser = user;
+}));
+
+// ---- device tokens ---------------------------------------------------------------------
+
+async function openDevices(user) {
+  clearTokenOnce();
+  state.deviceUser = user;
+  $("#devices-user").textContent = user.username;
+  clearProblems($("#token-form"), "token-err-");
+  $("#token-form").reset();
+  $("#devices").hidden = false;
+  await loadTokens();
+  $("#devices").scrollIntoView({ block: "start" });
+  $("#devices-heading").focus();
+}
+
+async function loadTokens() {
+  state.tokens = await request(`/api/v1/users/${state.deviceUser.id}/device-tokens`);
+  renderTokens();
+}
+
+/** The state of a credential: a word and an icon, never colour alone. */
+function credentialState(c) {
+  if (c.revoked_at) return node("span", { class: "state off" }, `✕ ${fill(t("revoked_at"), { at: dateTime(c.revoked_at) })}`);
+  if (c.expires_at && new Date(c.expires_at) <= new Date()) return node("span", { class: "state off" }, `✕ ${t("expired")}`);
+  return node("span", { class: "state on" }, `✓ ${t("valid")}`);
+}
+
+function renderTokens() {
+  if (!state.deviceUser) return;
+  const head = node("tr", {}, ...["col_label", "col_created", "col_created_by", "col_last_used", "col_active", "col_actions"]
+    .map((k) => node("th", { scope: "col" }, t(k))));
+  const rows = state.tokens.map((c) =>
+    node("tr", { "data-token-id": c.id, "data-label": c.name },
+      node("td", {}, c.name),
+      node("td", {}, dateTime(c.created_at)),
+      node("td", {}, c.created_by),
+      node("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
+      node("td", {}, credentialState(c)),
+      node("td", {}, c.revoked_at ? null : node("button", {
+        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
+        onclick: guarded(() => revokeToken(c)),
+      }, t("revoke")))));
+  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 6 }, t("none_yet"))));
+  $("#tokens-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+}
+
+async function revokeToken(c) {
+  if (!confirm(fill(t("confirm_revoke_token"), { name: c.name }))) return;
+  await request(`/api/v1/users/${state.deviceUser.id}/device-tokens/${c.id}`, { method: "DELETE" });
+  await Promise.all([loadTokens(), loadAudit()]);
+}
+
+$("#devices-close").addEventListener("click", () => {
+  clearTokenOnce();
+  $("#devices").hidden = true;
+  state.deviceUser = null;
+});
+
+$("#token-form").addEventListener("submit", guarded(async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  clearProblems(form, "token-err-");
+  clearTokenOnce();
+  let issued;
+  try {
+    issued = await request(`/api/v1/users/${state.deviceUser.id}/device-tokens`, {
+      method: "POST", body: { name: form.elements.name.value },
+    });
+  } catch (err) {
+    if (err.status === 401) throw err;
+    showProblems(form, "token-err-", err);
+    return;
+  }
+  form.reset();
+  showTokenOnce(issued);
+  await Promise.all([loadTokens(), loadAudit()]);
+}));
+
+/**
+ * Shows the new token's sign-in link and QR code, once. The secret is in the fragment:
+ * opening the link (or scanning the code) loads /collect/, which takes the token out of
+ * the address and signs the phone in; the server never sees the fragment.
+ */
+function showTokenOnce(issued) {
+  const link = `${location.origin}/collect/#device-token=${encodeURIComponent(issued.secret)}`;
+  $("#token-link").value = link;
+  $("#token-qr").replaceChildren(qrSvg(link));
+  $("#token-print-user").textContent = state.deviceUser.username;
+  $("#token-print-label").textContent = issued.credential.name;
+  $("#token-copy-status").textContent = "";
+  $("#token-once").hidden = false;
+  document.body.classList.add("has-token-once");
+  $("#token-once").scrollIntoView({ block: "center" });
+  $("#token-copy").focus();
+}
+
+function clearTokenOnce() {
+  $("#token-link").value = "";
+  $("#token-qr").replaceChildren();
+  $("#token-once").hidden = true;
+  document.body.classList.remove("has-token-once");
+}
+
+function clearSecrets() {
+  clearTokenOnce();
+  $("#key-secret").value = "";
+  $("#key-once").hidden = true;
+  $("#user-generated-password").textContent = "";
+}
+
+/**
+ * The QR code of `text` as SVG: error correction M (survives a smudged or creased printout),
+ * the smallest version that holds it, one path of dark modules and the 4-module quiet zone
+ * the standard asks for, so any phone camera app reads it.
+ */
+function qrSvg(text) {
+  const qr = qrcode(0, "M");
+  qr.addData(text, "Byte");
+  qr.make();
+  const n = qr.getModuleCount();
+  const quiet = 4;
+  let d = "";
+  for (let y = 0; y < n; y += 1) {
+    for (let x = 0; x < n; x += 1) {
+      if (qr.isDark(y, x)) d += `M${x + quiet},${y + quiet}h1v1h-1z`;
+    }
+  }
+  const size = n + 2 * quiet;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", t("qr_label"));
+  svg.setAttribute("shape-rendering", "crispEdges");
+  const background = document.createElementNS(ns, "rect");
+  background.setAttribute("width", String(size));
+  background.setAttribute("height", String(size));
+  background.setAttribute("fill", "#fff");
+  const modules = document.createElementNS(ns, "path");
+  modules.setAttribute("d", d);
+  modules.setAttribute("fill", "#000");
+  svg.append(background, modules);
+  return svg;
+}
+
+/** Copies a secret: the Clipboard API where the page may use it, else the selection. */
+async function copyFrom(input, status) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch (_) {
+    input.select();
+    if (!document.execCommand("copy")) {
+      status.textContent = t("copy_failed");
+      return;
+    }
+  }
+  status.textContent = `✓ ${t("copied")}`;
+}
+
+$("#token-copy").addEventListener("click", () => copyFrom($("#token-link"), $("#token-copy-status")));
+$("#token-print").addEventListener("click", () => window.print());
+$("#token-done").addEventListener("click", () => clearTokenOnce());
+
+// ---- API keys --------------------------------------------------------------------------
+
+async function loadKeys() {
+  state.keys = await request("/api/v1/api-keys");
+  renderKeys();
+}
+
+function renderKeys() {
+  const head = node("tr", {}, ...["col_key_name", "col_scope", "col_created", "col_created_by", "col_expires", "col_last_used", "col_active", "col_actions"]
+    .map((k) => node("th", { scope: "col" }, t(k))));
+  const rows = state.keys.map((c) =>
+    node("tr", { "data-key-id": c.id, "data-label": c.name },
+      node("td", {}, c.name),
+      node("td", {}, regionName(c.scope_code)),
+      node("td", {}, dateTime(c.created_at)),
+      node("td", {}, c.created_by),
+      node("td", {}, c.expires_at ? dateTime(c.expires_at) : t("no_expiry")),
+      node("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
+      node("td", {}, credentialState(c)),
+      node("td", {}, c.revoked_at ? null : node("button", {
+        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
+        onclick: guarded(() => revokeKey(c)),
+      }, t("revoke")))));
+  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 8 }, t("none_yet"))));
+  $("#keys-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+}
+
+async function revokeKey(c) {
+  if (!confirm(fill(t("confirm_revoke_key"), { name: c.name }))) return;
+  await request(`/api/v1/api-keys/${c.id}`, { method: "DELETE" });
+  await Promise.all([loadKeys(), loadAudit()]);
+}
+
+$("#key-form").addEventListener("submit", guarded(async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const f = form.elements;
+  clearProblems(form, "key-err-");
+  $("#key-once").hidden = true;
+  $("#key-secret").value = "";
+  // A date means "until the end of that day", in the admin's time zone.
+  const expires = f.expires_on.value ? new Date(`${f.expires_on.value}T23:59:59`).toISOString() : null;
+  let issued;
+  try {
+    issued = await request("/api/v1/api-keys", {
+      method: "POST", body: { name: f.name.value, scope_code: f.scope_code.value, expires_at: expires },
+    });
+  } catch (err) {
+    if (err.status === 401) throw err;
+    showProblems(form, "key-err-", err);
+    return;
+  }
+  form.reset();
+  $("#key-secret").value = issued.secret;
+  $("#key-copy-status").textContent = "";
+  $("#key-once").hidden = false;
+  $("#key-copy").focus();
+  await Promise.all([loadKeys(), loadAudit()]);
+}));
+
+$("#key-copy").addEventListener("click", () => copyFrom($("#key-secret"), $("#key-copy-status")));
+$("#key-done").addEventListener("click", () => {
+  $("#key-secret").value = "";
+  $("#key-once").hidden = true;
+});
+
+// ---- audit log -------------------------------------------------------------------------
+
+/** Loads the audit page `state.audit.page` (keyset: one cursor per page seen so far). */
+async function loadAudit() {
+  const a = state.audit;
+  const params = new URLSearchParams({ limit: String(AUDIT_PAGE) });
+  for (const [k, v] of Object.entries(a.filter)) if (v) params.set(k, v);
+  const cursor = a.cursors[a.page];
+  if (cursor) params.set("cursor", cursor);
+  // Filters and pages can be changed faster than the server answers: only the answer to
+  // the latest request is shown.
+  const generation = (a.generation = (a.generation ?? 0) + 1);
+  const answer = await request(`/api/v1/audit?${params}`);
+  if (generation !== state.audit.generation) return;
+  a.items = answer.items;
+  a.next = answer.next_cursor ?? null;
+  renderAudit();
+}
+
+function renderAudit() {
+  const a = state.audit;
+  const head = node("tr", {}, ...["col_at", "actor", "action", "entity_type", "entity_id", "col_address", "col_details"]
+    .map((k) => node("th", { scope: "col" }, t(k))));
+  const rows = a.items.map((e) =>
+    node("tr", { "data-action": e.action, "data-entity-id": e.entity_id },
+      node("td", {}, dateTime(e.at)),
+      node("td", {}, e.actor),
+      node("td", {}, node("code", {}, e.action)),
+      node("td", {}, e.entity_type),
+      node("td", { class: "mono" }, e.entity_id),
+      node("td", {}, e.address ?? "—"),
+      node("td", {}, e.before || e.after
+        ? node("details", {}, node("summary", {}, t("details")),
+          e.before ? node("div", {}, node("strong", {}, t("before")), node("pre", {}, JSON.stringify(e.before, null, 1))) : null,
+          e.after ? node("div", {}, node("strong", {}, t("after")), node("pre", {}, JSON.stringify(e.after, null, 1))) : null)
+        : "—")));
+  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 7 }, t("no_entries"))));
+  $("#audit-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+  $("#audit-page").textContent = fill(t("page_n"), { n: new Intl.NumberFormat(locale()).format(a.page + 1) });
+  $("#audit-newer").disabled = a.page === 0;
+  $("#audit-older").disabled = !a.next;
+}
+
+$("#audit-filters").addEventListener("submit", guarded(async (event) => {
+  event.preventDefault();
+  const f = event.target.elements;
+  state.audit = {
+    ...state.audit,
+    filter: { actor: f.actor.value.trim(), action: f.action.value, entity_type: f.entity_type.value, entity_id: f.entity_id.value.trim() },
+    cursors: [null],
+    page: 0,
+  };
+  await loadAudit();
+}));
+$("#audit-filters").addEventListener("reset", () => {
+  // After the browser has emptied the fields.
+  setTimeout(() => $("#audit-filters").requestSubmit(), 0);
+});
+$("#audit-older").addEventListener("click", guarded(async () => {
+  const a = state.audit;
+  if (!a.next) return;
+  a.cursors[a.page + 1] = a.next;
+  a.page += 1;
+  await loadAudit();
+}));
+$("#audit-newer").addEventListener("click", guarded(async () => {
+  const a = state.audit;
+  if (a.page === 0) return;
+  a.page -= 1;
+  await loadAudit();
+}));
+
+start().catch(showFailure);
