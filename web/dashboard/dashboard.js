@@ -7,9 +7,7 @@
 // "facts-parse" and, on every filter change, "recompute" (WASM figures, four charts,
 // tables and board in the DOM). document.body.dataset.recomputes counts the recomputes.
 import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
-
-const TOKEN_KEY = "agriwaste.session"; // shared with the landing page
-const LANG_KEY = "agriwaste.lang";
+import { LANG_KEY, api, signIn, signOut } from "./session.js";
 
 const INDICATORS = [
   ["film_recovery_rate", "农膜回收率", "Film recovery rate"],
@@ -35,6 +33,7 @@ const TEXT = {
   brand: ["农业废弃物调查", "agriwaste"],
   title: ["指标看板", "Indicator dashboard"],
   signout: ["退出", "Sign out"],
+  review_page: ["调查审核", "Survey review"],
   signin_title: ["登录以查看看板", "Sign in to see the dashboard"],
   username: ["用户名", "Username"],
   password: ["密码", "Password"],
@@ -132,28 +131,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// ---- API ---------------------------------------------------------------------------
-
-async function api(path, asText = false) {
-  const headers = { accept: "application/json" };
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(path, { headers });
-  if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    throw Object.assign(new Error("sign in required"), { status: 401 });
-  }
-  if (!response.ok) {
-    let message = `${path}: ${response.status}`;
-    try {
-      const body = await response.json();
-      message = `${body.message_zh} · ${body.message_en}`;
-    } catch (_) { /* not JSON */ }
-    throw new Error(message);
-  }
-  return asText ? response.text() : response.json();
-}
-
 // ---- start ---------------------------------------------------------------------------
 
 async function start() {
@@ -208,25 +185,17 @@ $("#signin").addEventListener("submit", async (event) => {
   const data = new FormData(event.target);
   const error = $("#signin-error");
   error.textContent = "";
-  const response = await fetch("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: data.get("username"), password: data.get("password") }),
-  });
-  const body = await response.json();
-  if (!response.ok) {
-    error.textContent = `${body.message_zh} · ${body.message_en}`;
+  const failure = await signIn(data.get("username"), data.get("password"));
+  if (failure) {
+    error.textContent = failure;
     return;
   }
-  sessionStorage.setItem(TOKEN_KEY, body.token);
   document.body.dataset.state = "loading";
   start().catch(showFailure);
 });
 
 $("#signout").addEventListener("click", async () => {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  sessionStorage.removeItem(TOKEN_KEY);
-  if (token) await fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => {});
+  await signOut();
   location.reload();
 });
 
