@@ -62,11 +62,11 @@ async function signIn(page, user) {
   await page.locator("body[data-state=ready]").waitFor();
 }
 
-// Changes a filter and waits for the page it loads.
+// Changes a filter (or the page) and waits for the page it loads: the change handler marks
+// the body as loading before the change event returns.
 async function filter(page, change) {
-  const before = await page.locator("#surveys tbody").innerHTML();
   await change();
-  await page.waitForFunction((html) => document.body.dataset.state === "ready" && document.querySelector("#surveys tbody").innerHTML !== html, before);
+  await page.locator("body[data-state=ready]").waitFor();
 }
 
 test("a reviewer filters, opens, rejects with a reason and bulk-approves", async () => {
@@ -86,8 +86,8 @@ test("a reviewer filters, opens, rejects with a reason and bulk-approves", async
     await filter(page, () => page.locator("#f-warnings").uncheck());
     await filter(page, () => page.locator("#f-year").selectOption("2025"));
     assert.deepEqual(await households(page), ["HH-plain", "HH-warned"]);
-    await page.locator("#f-region").selectOption("542523");
-    await page.locator("body[data-state=ready]").waitFor();
+    await filter(page, () => page.locator("#f-region").selectOption("542523"));
+    assert.deepEqual(await households(page), ["HH-plain", "HH-warned"]);
     await screenshot(page, "review-table-desktop");
 
     // The detail: values with units, the warning naming its field, the history, the photo.
@@ -193,6 +193,28 @@ test("the table and the detail at phone size, in English", async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the detail fits the phone's width (${overflow} px too wide)`);
     await screenshot(page, "review-detail-phone");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("pages follow the API's cursor, forward and back, within the filters", async () => {
+  const many = Array.from({ length: 52 }, (_, i) => sampleSurvey({ county_code: "542524", household: `HH-page-${String(i).padStart(2, "0")}` }));
+  await server.seedSurveys(many);
+  const { context, page, problems } = await newPage(browser, "desktop");
+  try {
+    await signIn(page, reviewer);
+    await filter(page, () => page.locator("#f-region").selectOption("542524"));
+    const first = await households(page);
+    assert.equal(first.length, 50);
+    assert.equal(first[0], "HH-page-51", "newest first");
+    await filter(page, () => page.locator("#next").click());
+    assert.deepEqual(await households(page), ["HH-page-01", "HH-page-00"]);
+    assert.equal(await page.locator("#next").isDisabled(), true);
+    await filter(page, () => page.locator("#prev").click());
+    assert.deepEqual(await households(page), first);
+    assert.equal(await page.locator("#f-region").inputValue(), "542524");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
