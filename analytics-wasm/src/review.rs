@@ -1,9 +1,10 @@
 //! The review workflow a survey goes through before its numbers count.
 //!
 //! `received` on submission; a reviewer sets `approved`, `has_issues` (with a comment to
-//! the technician) or `rejected` (with the reason), and may change that decision later; a correction of the
-//! survey's content moves it to `edited`, back into the reviewers' queue. Indicators
-//! count every state but `rejected` by default, or `approved` only on request.
+//! the technician) or `rejected` (with the reason), and may change that decision later;
+//! a correction of the survey's content moves it to `edited`, back into the reviewers'
+//! queue. Indicators count every state but `rejected` by default, or `approved` only on
+//! request.
 
 use serde::{Deserialize, Serialize};
 

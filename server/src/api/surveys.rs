@@ -215,6 +215,22 @@ fn conflict(existing_version: i32, id: Uuid) -> ApiError {
     .with_current_version(existing_version)
 }
 
+/// The version an `If-Match` header names, if one was sent.
+fn if_match_version(header: Option<&str>) -> Result<Option<i32>, ApiError> {
+    header
+        .map(|value| {
+            version_from_etag(value).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match 不是有效的 ETag",
+                    "If-Match is not a valid ETag",
+                )
+                .at("If-Match")
+            })
+        })
+        .transpose()
+}
+
 fn encode_cursor(seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
 }
@@ -509,17 +525,7 @@ impl SurveysApi {
             )
             .at("survey.id"));
         }
-        let header_version = match if_match.0.as_deref() {
-            None => None,
-            Some(value) => Some(version_from_etag(value).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_if_match",
-                    "If-Match 不是有效的 ETag",
-                    "If-Match is not a valid ETag",
-                )
-                .at("If-Match")
-            })?),
-        };
+        let header_version = if_match_version(if_match.0.as_deref())?;
         let base_version = match (header_version, request.base_version) {
             (Some(a), Some(b)) if a != b => {
                 return Err(ApiError::bad_request(
@@ -784,17 +790,7 @@ impl ReviewApi {
             .map_err(|d| denied(d, "调查", "survey"))?;
         visible(&self.state, principal, id.0).await?;
         let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
-        let base_version = match if_match.0.as_deref() {
-            None => None,
-            Some(value) => Some(version_from_etag(value).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_if_match",
-                    "If-Match 不是有效的 ETag",
-                    "If-Match is not a valid ETag",
-                )
-                .at("If-Match")
-            })?),
-        };
+        let base_version = if_match_version(if_match.0.as_deref())?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self
             .state
