@@ -1,9 +1,10 @@
 //! The review workflow a survey goes through before its numbers count.
 //!
 //! `received` on submission; a reviewer sets `approved`, `has_issues` (with a comment to
-//! the technician) or `rejected`, and may change that decision later; a correction of the
-//! survey's content moves it to `edited`, back into the reviewers' queue. Indicators
-//! count every state but `rejected` by default, or `approved` only on request.
+//! the technician) or `rejected` (with the reason), and may change that decision later;
+//! a correction of the survey's content moves it to `edited`, back into the reviewers'
+//! queue. Indicators count every state but `rejected` by default, or `approved` only on
+//! request.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,9 +59,10 @@ impl ReviewState {
         )
     }
 
-    /// Whether a decision needs a comment: the technician must be told what to fix.
+    /// Whether a decision needs a comment: the technician must be told what to fix, and
+    /// a survey that stops counting must say why (the bureau answers for its numbers).
     pub fn needs_comment(self) -> bool {
-        self == ReviewState::HasIssues
+        matches!(self, ReviewState::HasIssues | ReviewState::Rejected)
     }
 
     /// Whether surveys in this state count in indicators by default.
@@ -98,6 +100,8 @@ mod tests {
             ]
         );
         assert!(!ReviewState::Rejected.counts_by_default());
+        assert!(ReviewState::Rejected.needs_comment() && ReviewState::HasIssues.needs_comment());
+        assert!(!ReviewState::Approved.needs_comment());
         assert!(ReviewState::Edited.counts_by_default());
     }
 }

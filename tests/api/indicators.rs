@@ -154,7 +154,7 @@ async fn indicators_match_an_independent_computation(backend: Backend) -> Result
         let (status, _) = app
             .post(
                 &format!("/api/v1/surveys/{id}/review"),
-                &json!({"state": "rejected"}),
+                &json!({"state": "rejected", "comment": "重复录入"}),
             )
             .await?;
         assert_eq!(status, 200);

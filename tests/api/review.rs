@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 on_both_backends!(
     review_states_follow_the_workflow_and_are_audited,
     bulk_review_covers_a_filter_within_scope,
-    technicians_see_only_their_own
+    technicians_see_only_their_own,
+    reviewers_decide_on_what_they_saw
 );
 
 async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> Result<()> {
@@ -239,7 +240,7 @@ async fn bulk_review_covers_a_filter_within_scope(backend: Backend) -> Result<()
     let (_, body) = json_of(
         reviewer
             .post(&bulk)
-            .json(&json!({"filter": {"region": "630000"}, "state": "rejected"}))
+            .json(&json!({"filter": {"region": "630000"}, "state": "rejected", "comment": "重复"}))
             .send()
             .await?,
     )
@@ -336,5 +337,182 @@ async fn technicians_see_only_their_own(backend: Backend) -> Result<()> {
             .as_u16(),
         404
     );
+    Ok(())
+}
+
+/// What the review page relies on: a rejection says why, a decision names the version it
+/// was made on, a bulk review can cover exactly the rows a reviewer selected, and the
+/// listing finds the surveys with warnings.
+async fn reviewers_decide_on_what_they_saw(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let tech = app
+        .client_as("tech-a", "technician", None, &["542523"])
+        .await?;
+    let reviewer = app
+        .client_as("reviewer-ali", "reviewer", Some("542500"), &[])
+        .await?;
+    let mut ids = Vec::new();
+    for index in 0..3 {
+        let mut survey = example_survey();
+        if index == 2 {
+            // 84 kg of film per mu: stored, with a warning.
+            survey["film"]["area_mu"] = json!(0.5);
+        }
+        let (status, _) = json_of(
+            tech.post(app.url("/api/v1/surveys"))
+                .json(&survey)
+                .send()
+                .await?,
+        )
+        .await?;
+        assert_eq!(status, 201);
+        ids.push(survey["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let state_of = |id: &str| {
+        let url = app.url(&format!("/api/v1/surveys/{id}"));
+        let reviewer = reviewer.clone();
+        async move {
+            let (_, body) = json_of(reviewer.get(url).send().await?).await?;
+            anyhow::Ok(
+                body["review"]["state"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+    };
+    let review_url = |id: &str| app.url(&format!("/api/v1/surveys/{id}/review"));
+    let listed = |query: &'static str| {
+        let url = app.url(&format!("/api/v1/surveys?{query}"));
+        let reviewer = reviewer.clone();
+        async move {
+            let (status, body) = json_of(reviewer.get(url).send().await?).await?;
+            assert_eq!(status, 200, "{body}");
+            let ids: Vec<String> = body["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i["survey"]["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            anyhow::Ok(ids)
+        }
+    };
+    assert_eq!(listed("has_warnings=true").await?, [ids[2].clone()]);
+    assert_eq!(
+        listed("has_warnings=false&order=newest").await?,
+        [ids[1].clone(), ids[0].clone()]
+    );
+
+    // A rejection without a reason (or with blanks only) is refused at `comment`.
+    for comment in [json!(null), json!("  ")] {
+        let (status, body) = json_of(
+            reviewer
+                .post(review_url(&ids[0]))
+                .json(&json!({"state": "rejected", "comment": comment}))
+                .send()
+                .await?,
+        )
+        .await?;
+        assert_eq!(
+            (status, body["code"].as_str(), body["path"].as_str()),
+            (422, Some("comment_required"), Some("comment"))
+        );
+    }
+    assert_eq!(state_of(&ids[0]).await?, "received");
+
+    // The technician corrects survey 0 to version 2 while the reviewer looks at version 1:
+    // a decision on version 1 is a conflict and changes nothing.
+    let (_, current) = json_of(
+        tech.get(app.url(&format!("/api/v1/surveys/{}", ids[0])))
+            .send()
+            .await?,
+    )
+    .await?;
+    let mut fixed = current["survey"].clone();
+    fixed["household"] = json!("扎西 (corrected)");
+    let (status, _) = json_of(
+        tech.put(app.url(&format!("/api/v1/surveys/{}", ids[0])))
+            .header("If-Match", "\"v1\"")
+            .json(&json!({"survey": fixed}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(status, 200);
+    let (status, body) = json_of(
+        reviewer
+            .post(review_url(&ids[0]))
+            .header("If-Match", "\"v1\"")
+            .json(&json!({"state": "approved"}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(
+        (
+            status,
+            body["code"].as_str(),
+            body["current_version"].as_i64()
+        ),
+        (409, Some("version_conflict"), Some(2)),
+        "{body}"
+    );
+    assert_eq!(state_of(&ids[0]).await?, "edited");
+    let (status, body) = json_of(
+        reviewer
+            .post(review_url(&ids[0]))
+            .header("If-Match", "\"v2\"")
+            .json(&json!({"state": "rejected", "comment": "重复录入 / duplicate"}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["review"]["comment"], "重复录入 / duplicate");
+
+    // A bulk review of selected ids changes those and nothing else.
+    let bulk = app.url("/api/v1/surveys/bulk-review");
+    let (status, body) = json_of(
+        reviewer
+            .post(&bulk)
+            .json(&json!({"filter": {"ids": [ids[1]]}, "state": "approved"}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!((status, body["updated"].as_u64()), (200, Some(1)), "{body}");
+    assert_eq!(state_of(&ids[1]).await?, "approved");
+    assert_eq!(state_of(&ids[2]).await?, "received");
+    assert_eq!(state_of(&ids[0]).await?, "rejected");
+    // Outside the reviewer's scope, a selected id matches nothing.
+    let reviewer_qh = app
+        .client_as("reviewer-qh", "reviewer", Some("630000"), &[])
+        .await?;
+    let (_, body) = json_of(
+        reviewer_qh
+            .post(&bulk)
+            .json(&json!({"filter": {"ids": [ids[2]]}, "state": "approved"}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(body["updated"], 0);
+    assert_eq!(state_of(&ids[2]).await?, "received");
+    // More ids than a page holds are refused, naming the field.
+    let many: Vec<String> = (0..1001)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let (status, body) = json_of(
+        reviewer
+            .post(&bulk)
+            .json(&json!({"filter": {"ids": many}, "state": "approved"}))
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!((status, body["path"].as_str()), (422, Some("filter.ids")));
     Ok(())
 }

@@ -33,6 +33,7 @@ const TEXT = {
   brand: ["农业废弃物调查", "agriwaste"],
   title: ["指标看板", "Indicator dashboard"],
   signout: ["退出", "Sign out"],
+  review_page: ["调查审核", "Survey review"],
   signin_title: ["登录以查看看板", "Sign in to see the dashboard"],
   username: ["用户名", "Username"],
   password: ["密码", "Password"],

@@ -1,4 +1,4 @@
-// The session of the signed-in pages (landing page, dashboard, admin page) and the way
+// The session of the signed-in pages (dashboard, review page, admin page) and the way
 // they call the API with it. The token lives in sessionStorage: for this tab only, so a
 // shared office computer forgets it when the tab closes, and signing in again is cheap.
 
@@ -6,15 +6,16 @@ export const TOKEN_KEY = "agriwaste.session"; // shared with the landing page
 export const LANG_KEY = "agriwaste.lang";
 
 /**
- * Calls the API with the session: `request("/api/v1/users", { method: "POST", body })`.
- * Resolves to the parsed JSON (text with `asText`; null for 204). A failure throws an
+ * Calls the API with the session: `request("/api/v1/users", { method: "POST", body })`
+ * (`headers` for more, e.g. `If-Match`). Resolves to the parsed JSON (text with
+ * `asText`, a Blob with `asBlob`; null for 204). A failure throws an
  * Error whose message is the server's zh · en message and which carries `status` and,
  * when the server sent one, `body` (the common error shape: `code`, `path`, `errors`,
  * `message_zh`, `message_en`), so a form can put each problem next to its field. A 401
  * forgets the session: the caller shows the sign-in.
  */
-export async function request(path, { method = "GET", body, asText = false } = {}) {
-  const headers = { accept: "application/json" };
+export async function request(path, { method = "GET", body, asText = false, asBlob = false, headers: extra = {} } = {}) {
+  const headers = { accept: "application/json", ...extra };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = `Bearer ${token}`;
   const init = { method, headers };
@@ -37,6 +38,7 @@ export async function request(path, { method = "GET", body, asText = false } = {
     throw Object.assign(new Error(message), { status: response.status, body: errorBody });
   }
   if (response.status === 204) return null;
+  if (asBlob) return response.blob();
   return asText ? response.text() : response.json();
 }
 

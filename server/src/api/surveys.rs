@@ -26,11 +26,15 @@ use super::security::{Auth, PersonAuth, denied};
 use crate::auth::{Denied, Principal, Role};
 use crate::startup::AppState;
 use crate::storage::surveys::Correction;
-use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter};
+use crate::storage::{
+    CorrectOutcome, CreateOutcome, NewSurvey, ReviewOutcome, StoredSurvey, SurveyFilter,
+};
 use agriwaste_analytics::review::ReviewState;
 
 /// Most surveys one batch may carry.
 pub const MAX_BATCH: usize = 500;
+/// Most surveys a bulk review may name by id (a page of the listing at its largest).
+const BULK_IDS_MAX: usize = 1000;
 /// Default and largest page size.
 const PAGE_DEFAULT: u32 = 100;
 const PAGE_MAX: u32 = 1000;
@@ -209,6 +213,22 @@ fn conflict(existing_version: i32, id: Uuid) -> ApiError {
     )
     .at("id")
     .with_current_version(existing_version)
+}
+
+/// The version an `If-Match` header names, if one was sent.
+fn if_match_version(header: Option<&str>) -> Result<Option<i32>, ApiError> {
+    header
+        .map(|value| {
+            version_from_etag(value).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match 不是有效的 ETag",
+                    "If-Match is not a valid ETag",
+                )
+                .at("If-Match")
+            })
+        })
+        .transpose()
 }
 
 fn encode_cursor(seq: i64) -> String {
@@ -425,6 +445,8 @@ impl SurveysApi {
         order: Query<Option<ListOrder>>,
         /// Review state.
         review_state: Query<Option<ReviewStateParam>>,
+        /// `true`: only surveys with plausibility warnings; `false`: only those without.
+        has_warnings: Query<Option<bool>>,
     ) -> Result<ListResponse, ApiError> {
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
@@ -451,6 +473,7 @@ impl SurveysApi {
             review_state.0,
         )?;
         filter.modified_since = modified_since.0;
+        filter.has_warnings = has_warnings.0;
         filter.newest_first = order.0 == Some(ListOrder::Newest);
         let page = self
             .state
@@ -502,17 +525,7 @@ impl SurveysApi {
             )
             .at("survey.id"));
         }
-        let header_version = match if_match.0.as_deref() {
-            None => None,
-            Some(value) => Some(version_from_etag(value).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_if_match",
-                    "If-Match 不是有效的 ETag",
-                    "If-Match is not a valid ETag",
-                )
-                .at("If-Match")
-            })?),
-        };
+        let header_version = if_match_version(if_match.0.as_deref())?;
         let base_version = match (header_version, request.base_version) {
             (Some(a), Some(b)) if a != b => {
                 return Err(ApiError::bad_request(
@@ -636,7 +649,8 @@ impl ReviewStateParam {
 pub struct ReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
-    /// What the technician should fix (required with `has_issues`).
+    /// What the technician should fix, or why the survey is rejected (required with
+    /// `has_issues` and `rejected`).
     #[oai(nullable)]
     pub comment: Option<String>,
 }
@@ -658,6 +672,10 @@ pub struct BulkReviewFilter {
     /// Current review state (e.g. `received` to approve everything not yet reviewed).
     #[oai(nullable)]
     pub review_state: Option<ReviewStateParam>,
+    /// Only these surveys (at most 1000), e.g. the rows a reviewer selected; ids outside
+    /// the reviewer's scope match nothing.
+    #[oai(nullable)]
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// A review decision on every survey matching a filter.
@@ -668,7 +686,7 @@ pub struct BulkReviewRequest {
     pub filter: BulkReviewFilter,
     /// `approved`, `has_issues` or `rejected`.
     pub state: ReviewStateParam,
-    /// Comment to the technicians (required with `has_issues`).
+    /// Comment to the technicians (required with `has_issues` and `rejected`).
     #[oai(nullable)]
     pub comment: Option<String>,
 }
@@ -719,8 +737,8 @@ fn check_decision(
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "comment_required",
-            "标记“有问题”时必须说明需要修改什么",
-            "has_issues needs a comment telling the technician what to fix",
+            "标记“有问题”或退回时必须填写说明(需要修改什么或退回原因)",
+            "has_issues and rejected need a comment: what to fix, or why the survey is rejected",
         )
         .at("comment"));
     }
@@ -747,8 +765,10 @@ impl ReviewApi {
     /// Review a survey
     ///
     /// Reviewers and admins, within their region: `approved`, `has_issues` (with a
-    /// comment to the technician) or `rejected`. A later correction by the technician
-    /// moves the survey to `edited`.
+    /// comment to the technician) or `rejected` (with the reason). A later correction by
+    /// the technician moves the survey to `edited`. Send the ETag of the version you
+    /// reviewed as `If-Match`: if the survey was corrected since, the answer is 409 with
+    /// the current version and nothing changes.
     #[oai(
         path = "/surveys/:id/review",
         method = "post",
@@ -759,6 +779,9 @@ impl ReviewApi {
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
         id: Path<Uuid>,
+        /// The ETag of the version reviewed.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<ReviewRequest>,
     ) -> Result<ReviewResponse, ApiError> {
         let principal = auth.principal();
@@ -767,21 +790,39 @@ impl ReviewApi {
             .map_err(|d| denied(d, "调查", "survey"))?;
         visible(&self.state, principal, id.0).await?;
         let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
+        let base_version = if_match_version(if_match.0.as_deref())?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let stored = self
+        match self
             .state
             .storage
-            .review_survey(id.0, state, comment, &actor)
+            .review_survey(id.0, state, comment, base_version, &actor)
             .await?
-            .ok_or_else(|| ApiError::not_found("调查", "survey"))?;
-        Ok(ReviewResponse::Ok(Json(stored.into())))
+        {
+            ReviewOutcome::Reviewed(stored) => Ok(ReviewResponse::Ok(Json(stored.into()))),
+            ReviewOutcome::Stale(current) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!(
+                    "该调查已被更正为第 {} 版,审核未保存;请查看最新版本后重新审核",
+                    current.version
+                ),
+                format!(
+                    "the survey was corrected meanwhile and is now at version {}; the review was not stored, review the current version",
+                    current.version
+                ),
+            )
+            .at("If-Match")
+            .with_current_version(current.version)),
+            ReviewOutcome::NotFound => Err(ApiError::not_found("调查", "survey")),
+        }
     }
 
     /// Review every survey matching a filter
     ///
     /// Sets the state of all surveys matching the filter within the reviewer's region in
-    /// one request (for example: approve every `received` survey of a county and year).
-    /// Each change is recorded in the audit log.
+    /// one request (for example: approve every `received` survey of a county and year,
+    /// or the rows a reviewer selected, by `ids`). Each change is recorded in the audit
+    /// log.
     #[oai(
         path = "/surveys/bulk-review",
         method = "post",
@@ -800,7 +841,16 @@ impl ReviewApi {
         let request = body.0;
         let (state, comment) = check_decision(request.state, &request.comment)?;
         let f = request.filter;
-        let filter = filter(
+        if f.ids.as_ref().is_some_and(|ids| ids.len() > BULK_IDS_MAX) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_items",
+                format!("一次最多按编号审核 {BULK_IDS_MAX} 份调查"),
+                format!("a bulk review may name at most {BULK_IDS_MAX} surveys by id"),
+            )
+            .at("filter.ids"));
+        }
+        let mut filter = filter(
             &self.state,
             principal,
             f.region,
@@ -808,6 +858,7 @@ impl ReviewApi {
             f.technician,
             f.review_state,
         )?;
+        filter.ids = f.ids;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         let updated = self
             .state

@@ -28,7 +28,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Ent
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use surveys::{
-    CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter, SurveyVersion,
+    CorrectOutcome, CreateOutcome, NewSurvey, ReviewOutcome, StoredSurvey, SurveyFilter,
+    SurveyVersion,
 };
 
 /// A storage failure the caller cannot fix: the database or the disk failed.

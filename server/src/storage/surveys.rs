@@ -135,6 +135,18 @@ pub enum CorrectOutcome {
     NotFound,
 }
 
+/// What happened to a review decision.
+#[derive(Debug, Clone)]
+pub enum ReviewOutcome {
+    /// The decision was stored.
+    Reviewed(StoredSurvey),
+    /// The survey was corrected after the version the reviewer named; this is the
+    /// current one, and nothing was written.
+    Stale(StoredSurvey),
+    /// No survey with that id.
+    NotFound,
+}
+
 /// What a caller may see at all, whatever they ask for (see `auth::Principal`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyScope {
@@ -163,6 +175,10 @@ pub struct SurveyFilter {
     pub modified_since: Option<DateTime<Utc>>,
     /// Newest first instead of oldest first.
     pub newest_first: bool,
+    /// Only these surveys (a reviewer's selection).
+    pub ids: Option<Vec<Uuid>>,
+    /// Only surveys whose current version has (true) or has no (false) warnings.
+    pub has_warnings: Option<bool>,
 }
 
 /// One page of a listing.
@@ -495,20 +511,26 @@ impl Storage {
             .map(Some)
     }
 
-    /// Sets the review state of one survey; `None` when there is no such survey.
+    /// Sets the review state of one survey. With `base_version`, only if the survey is
+    /// still at that version: a reviewer decides on the content they saw, not on a
+    /// correction stored meanwhile (checked inside the write's transaction).
     pub async fn review_survey(
         &self,
         id: Uuid,
         state: ReviewState,
         comment: Option<String>,
+        base_version: Option<i32>,
         actor: &Actor,
-    ) -> Result<Option<StoredSurvey>, StorageError> {
+    ) -> Result<ReviewOutcome, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let Some(row) = find_row(&txn, id).await? else {
-            return Ok(None);
+            return Ok(ReviewOutcome::NotFound);
         };
         let before = stored_from_row(row)?;
+        if base_version.is_some_and(|v| v != before.version) {
+            return Ok(ReviewOutcome::Stale(before));
+        }
         let at = now();
         let review = Review {
             state,
@@ -526,7 +548,7 @@ impl Storage {
         };
         append(&txn, actor, change, at).await?;
         txn.commit().await?;
-        Ok(Some(StoredSurvey { review, ..before }))
+        Ok(ReviewOutcome::Reviewed(StoredSurvey { review, ..before }))
     }
 
     /// Sets the review state of every survey matching `filter` (which includes the
@@ -818,6 +840,14 @@ fn apply_filter(
     }
     if let Some(since) = filter.modified_since {
         query = query.filter(surveys::Column::UpdatedAt.gte(since));
+    }
+    match filter.has_warnings {
+        Some(true) => query = query.filter(surveys::Column::WarningCount.gt(0)),
+        Some(false) => query = query.filter(surveys::Column::WarningCount.eq(0)),
+        None => {}
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(surveys::Column::Id.is_in(ids.iter().map(Uuid::to_string)));
     }
     query
 }

@@ -1,0 +1,517 @@
+// The reviewers' page: the surveys of the caller's region, newest first, filtered and paged
+// by the API (listSurveys, keyset cursor), and one survey at a time with its values,
+// warnings, history, photos and location, to approve, mark as having issues or reject.
+//
+// No rule lives here: a decision goes to the API as it is, and the API's refusal (a
+// missing comment, a version someone else corrected meanwhile, a role that may not
+// review) is shown where it belongs. The session is the dashboard's (session.js); the
+// field table with labels and units is the collect form's (form.js).
+import { LANG_KEY, api, request, signIn, signOut } from "/dashboard/session.js";
+import { IDENTITY, LOCATION, SECTIONS, el } from "/collect/form.js";
+
+const PAGE_SIZE = 50;
+const STATES = ["received", "edited", "approved", "has_issues", "rejected"];
+// The state told by an icon and a word, not by colour alone.
+const STATE_ICONS = { received: "○", edited: "✎", approved: "✓", has_issues: "▲", rejected: "✕" };
+const FIRST_YEAR = 2015;
+
+const TEXT = {
+  brand: ["农业废弃物调查", "agriwaste"],
+  title: ["调查审核", "Survey review"],
+  dashboard: ["指标看板", "Dashboard"],
+  signout: ["退出", "Sign out"],
+  signin_title: ["登录以审核调查", "Sign in to review surveys"],
+  username: ["用户名", "Username"],
+  password: ["密码", "Password"],
+  signin: ["登录", "Sign in"],
+  region: ["地区", "Region"],
+  year: ["年份", "Year"],
+  state: ["审核状态", "Review state"],
+  has_warnings: ["仅看有提示的", "With warnings only"],
+  all: ["全部", "All"],
+  all_regions: ["权限范围内全部", "Everything in my scope"],
+  county: ["县", "County"],
+  household: ["乡镇 / 村 / 农户", "Township / village / household"],
+  technician: ["调查员", "Technician"],
+  date: ["调查日期", "Survey date"],
+  warnings: ["提示", "Warnings"],
+  prev: ["上一页", "Previous"],
+  next: ["下一页", "Next"],
+  page: ["第 {n} 页", "Page {n}"],
+  shown: ["本页 {n} 份", "{n} on this page"],
+  none: ["没有符合条件的调查", "No surveys match"],
+  loading: ["加载中…", "Loading…"],
+  open: ["查看", "Open"],
+  select: ["选择 {name}", "Select {name}"],
+  select_page: ["选择本页全部", "Select the whole page"],
+  bulk_approve: ["批量通过所选({n})", "Approve selected ({n})"],
+  bulk_done: ["已通过 {n} 份调查", "{n} survey(s) approved"],
+  back: ["← 返回列表", "← Back to the list"],
+  comment: ["审核意见(标记有问题或退回时必填)", "Comment (required to mark issues or reject)"],
+  approve: ["通过", "Approve"],
+  has_issues_action: ["标记有问题", "Mark issues"],
+  reject: ["退回", "Reject"],
+  done: ["已保存:{state}", "Saved: {state}"],
+  conflict: ["该调查刚被他人更正,已重新加载最新版本,请重新审核。", "Someone else changed this survey; the current version is loaded, please review it again."],
+  read_only: ["您的角色({role})只能查看,不能审核。", "Your role ({role}) may look but not review."],
+  no_review_rights: ["您的角色不能审核调查", "Your role may not review surveys"],
+  failed: ["加载失败:", "Failed to load: "],
+  meta: ["第 {version} 版 · {created_by} 于 {created_at} 提交 · 最后修改 {updated_by} {updated_at}", "Version {version} · submitted by {created_by} on {created_at} · last changed by {updated_by} {updated_at}"],
+  reviewed: ["{by} 于 {at} 审核", "reviewed by {by} on {at}"],
+  warnings_title: ["数据提示", "Warnings"],
+  no_warnings: ["没有提示", "No warnings"],
+  values_title: ["调查内容", "Values"],
+  identity: ["农户", "Household"],
+  location_title: ["位置", "Location"],
+  no_location: ["没有定位", "No GPS position"],
+  map: ["在 OpenStreetMap 上查看", "Show on OpenStreetMap"],
+  photos_title: ["照片", "Photos"],
+  no_photos: ["没有照片", "No photos"],
+  history_title: ["修改记录", "History"],
+  created: ["{by} 提交了第 1 版", "{by} submitted version 1"],
+  corrected: ["{by} 更正为第 {version} 版", "{by} corrected it to version {version}"],
+  note: ["说明:", "Note: "],
+  sections: [
+    { film: "地膜", pesticide_packaging: "农药包装废弃物", straw: "秸秆", yak_dung: "牦牛粪" },
+    { film: "Mulch film", pesticide_packaging: "Pesticide packaging", straw: "Straw", yak_dung: "Yak dung" },
+  ],
+  roles: [
+    { technician: "农技员", viewer: "查看员", reviewer: "审核员", admin: "管理员" },
+    { technician: "technician", viewer: "viewer", reviewer: "reviewer", admin: "admin" },
+  ],
+  state_names: [
+    { received: "待审核", edited: "已更正待审", approved: "已通过", has_issues: "有问题", rejected: "已退回" },
+    { received: "received", edited: "edited", approved: "approved", has_issues: "has issues", rejected: "rejected" },
+  ],
+};
+
+const state = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
+  me: null,
+  canReview: false,
+  byCode: new Map(),
+  cursors: [null], // the cursor of each page seen so far; the last one is the page shown
+  nextCursor: null,
+  items: [], // the page shown
+  selected: new Set(),
+  current: null, // the survey open in the detail view
+  lastOpened: null, // its id, to return to its row
+};
+
+const $ = (sel) => document.querySelector(sel);
+const en = () => state.lang === "en";
+const t = (key, values = {}) => TEXT[key][en() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => values[k]);
+const pick = (pair) => (en() ? pair.en : pair.zh);
+const locale = () => (en() ? "en-GB" : "zh-CN");
+const stateName = (s) => TEXT.state_names[en() ? 1 : 0][s] ?? s;
+const regionName = (code) => {
+  const r = state.byCode.get(code);
+  return r ? (en() ? r.name_en : r.name_zh) : code;
+};
+const formatNumber = (v) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 6 }).format(v);
+const formatTime = (iso) => new Date(iso).toLocaleString(locale());
+const formatDate = (day) => new Date(`${day}T00:00:00`).toLocaleDateString(locale(), { year: "numeric", month: "short", day: "numeric" });
+const messageOf = (body) => (en() ? body.message_en : body.message_zh);
+
+function badge(reviewState) {
+  return el("span", { class: `review-state ${reviewState}`, "data-state": reviewState },
+    el("span", { "aria-hidden": "true", text: STATE_ICONS[reviewState] }), ` ${stateName(reviewState)}`);
+}
+
+function say(text, kind = "bad") {
+  const box = $("#message");
+  box.hidden = !text;
+  box.className = kind;
+  box.textContent = text || "";
+}
+
+// ---- start and session ---------------------------------------------------------------
+
+async function start() {
+  applyLanguage();
+  try {
+    state.me = await api("/api/v1/auth/me");
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    $("#signin").hidden = false;
+    document.body.dataset.state = "signin";
+    return;
+  }
+  state.canReview = state.me.role === "reviewer" || state.me.role === "admin";
+  document.body.classList.toggle("read-only", !state.canReview);
+  $("#signin").hidden = true;
+  $("#signout").hidden = false;
+  $("#read-only").hidden = state.canReview;
+  applyLanguage();
+  const regions = await api("/api/v1/regions");
+  state.byCode = new Map(regions.map((r) => [r.code, r]));
+  setupFilters(regions);
+  await loadPage();
+  route();
+}
+
+$("#signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const failure = await signIn(data.get("username"), data.get("password"));
+  $("#signin-error").textContent = failure || "";
+  if (!failure) start().catch(showFailure);
+});
+
+$("#signout").addEventListener("click", async () => {
+  await signOut();
+  location.reload();
+});
+
+$("#lang").addEventListener("click", () => {
+  state.lang = en() ? "zh" : "en";
+  localStorage.setItem(LANG_KEY, state.lang);
+  applyLanguage();
+  if (state.me) {
+    labelFilters();
+    renderTable();
+    if (state.current) renderDetail();
+  }
+});
+
+function applyLanguage() {
+  document.documentElement.lang = en() ? "en" : "zh-CN";
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  $("#lang").textContent = en() ? "中文" : "English";
+  $("#select-page").setAttribute("aria-label", t("select_page"));
+  document.title = `${t("title")} · ${t("brand")}`;
+  const role = state.me && (state.me.role || state.me.kind);
+  if (role) $("#read-only").textContent = t("read_only", { role: TEXT.roles[en() ? 1 : 0][role] ?? role });
+}
+
+function showFailure(err) {
+  say(t("failed") + (err && err.message ? err.message : String(err)));
+  document.body.dataset.state = "failed";
+}
+
+// ---- the list ----------------------------------------------------------------------------
+
+// The regions the caller may pick: its scope and everything below it (a technician: its
+// counties); without a scope, every region.
+function setupFilters(regions) {
+  const choices = [];
+  const walk = (code, depth) => {
+    const r = state.byCode.get(code);
+    if (!r) return;
+    choices.push([code, depth]);
+    for (const child of r.children) walk(child, depth + 1);
+  };
+  if (state.me.counties.length) state.me.counties.forEach((c) => walk(c, 0));
+  else if (state.me.scope_code) walk(state.me.scope_code, 0);
+  else regions.filter((r) => r.level === "province").forEach((r) => walk(r.code, 0));
+  $("#f-region").replaceChildren(el("option", { value: "" }),
+    ...choices.map(([code, depth]) => el("option", { value: code, "data-depth": depth })));
+  const thisYear = new Date().getFullYear();
+  const years = Array.from({ length: thisYear - FIRST_YEAR + 1 }, (_, i) => String(thisYear - i));
+  $("#f-year").replaceChildren(el("option", { value: "" }), ...years.map((y) => el("option", { value: y, text: y })));
+  $("#f-state").replaceChildren(el("option", { value: "" }), ...STATES.map((s) => el("option", { value: s })));
+  labelFilters();
+  $("#filters").addEventListener("change", () => {
+    state.cursors = [null];
+    loadPage().catch(showFailure);
+  });
+}
+
+function labelFilters() {
+  for (const option of $("#f-region").options) {
+    option.textContent = option.value
+      ? "\u00a0\u00a0".repeat(+option.dataset.depth) + regionName(option.value)
+      : t("all_regions");
+  }
+  $("#f-year").options[0].textContent = t("all");
+  for (const option of $("#f-state").options) option.textContent = option.value ? stateName(option.value) : t("all");
+}
+
+function listQuery() {
+  const query = new URLSearchParams({ order: "newest", limit: String(PAGE_SIZE) });
+  for (const [name, id] of [["region", "#f-region"], ["year", "#f-year"], ["review_state", "#f-state"]]) {
+    if ($(id).value) query.set(name, $(id).value);
+  }
+  if ($("#f-warnings").checked) query.set("has_warnings", "true");
+  const cursor = state.cursors[state.cursors.length - 1];
+  if (cursor) query.set("cursor", cursor);
+  return query;
+}
+
+async function loadPage() {
+  document.body.dataset.state = "loading";
+  $("#summary").textContent = t("loading");
+  const page = await api(`/api/v1/surveys?${listQuery()}`);
+  state.items = page.items;
+  state.nextCursor = page.next_cursor ?? null;
+  state.selected.clear();
+  renderTable();
+  document.body.dataset.state = "ready";
+}
+
+function renderTable() {
+  const rows = state.items.map((item) => {
+    const s = item.survey;
+    const name = [s.township, s.village, s.household].filter(Boolean).join(" / ");
+    const open = el("a", { href: `#survey/${s.id}`, text: name });
+    return el("tr", { "data-id": s.id, "data-state": item.review.state, class: s.id === state.lastOpened ? "last-opened" : null },
+      el("td", { class: "can-review" }, el("input", {
+        type: "checkbox", class: "pick", value: s.id, "aria-label": t("select", { name }),
+        checked: state.selected.has(s.id),
+      })),
+      el("td", { text: regionName(s.county_code) }),
+      el("td", {}, open),
+      el("td", { text: s.technician }),
+      el("td", { text: formatDate(s.surveyed_on) }),
+      el("td", {}, badge(item.review.state)),
+      el("td", { class: `num${item.warnings.length ? " warn" : ""}`, text: item.warnings.length ? formatNumber(item.warnings.length) : "—" }));
+  });
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 7, text: t("none") })));
+  $("#surveys tbody").replaceChildren(...rows);
+  $("#summary").textContent = t("shown", { n: formatNumber(state.items.length) });
+  $("#page-no").textContent = t("page", { n: formatNumber(state.cursors.length) });
+  $("#prev").disabled = state.cursors.length === 1;
+  $("#next").disabled = !state.nextCursor;
+  updateSelection();
+}
+
+function updateSelection() {
+  const button = $("#bulk-approve");
+  button.textContent = t("bulk_approve", { n: formatNumber(state.selected.size) });
+  button.disabled = state.selected.size === 0;
+  const all = $("#select-page");
+  all.checked = state.items.length > 0 && state.items.every((i) => state.selected.has(i.survey.id));
+}
+
+$("#surveys tbody").addEventListener("change", (event) => {
+  if (!event.target.matches(".pick")) return;
+  if (event.target.checked) state.selected.add(event.target.value);
+  else state.selected.delete(event.target.value);
+  updateSelection();
+});
+
+$("#select-page").addEventListener("change", (event) => {
+  for (const item of state.items) {
+    if (event.target.checked) state.selected.add(item.survey.id);
+    else state.selected.delete(item.survey.id);
+  }
+  renderTable();
+});
+
+$("#prev").addEventListener("click", () => {
+  state.cursors.pop();
+  loadPage().catch(showFailure);
+});
+
+$("#next").addEventListener("click", () => {
+  state.cursors.push(state.nextCursor);
+  loadPage().catch(showFailure);
+});
+
+// Approves exactly the selected rows (bulkReviewSurveys by ids); every one of them is
+// approved afterwards, so the rows are updated in place and the page stays as it was.
+$("#bulk-approve").addEventListener("click", async () => {
+  const ids = [...state.selected];
+  try {
+    const result = await request("/api/v1/surveys/bulk-review", {
+      method: "POST",
+      body: { filter: { ids }, state: "approved" },
+    });
+    for (const item of state.items) if (state.selected.has(item.survey.id)) item.review.state = "approved";
+    state.selected.clear();
+    renderTable();
+    say(t("bulk_done", { n: formatNumber(result.updated) }), "ok");
+  } catch (err) {
+    say(err.status === 403 ? t("no_review_rights") : err.message);
+  }
+});
+
+// ---- one survey -----------------------------------------------------------------------------
+
+// `#survey/<id>` shows one survey; anything else the list, as it was left.
+function route() {
+  const match = /^#survey\/([0-9a-f-]+)$/.exec(location.hash);
+  say("");
+  $("#list-view").hidden = Boolean(match);
+  $("#detail-view").hidden = !match;
+  if (match) openSurvey(match[1]).catch(showFailure);
+  else {
+    state.current = null;
+    document.querySelector("#surveys tr.last-opened a")?.focus();
+  }
+}
+window.addEventListener("hashchange", () => {
+  if (state.me) route();
+});
+$("#back").addEventListener("click", () => {
+  location.hash = "";
+});
+
+async function openSurvey(id) {
+  document.body.dataset.state = "loading";
+  const base = `/api/v1/surveys/${id}`;
+  const [stored, history, photos] = await Promise.all([api(base), api(`${base}/history`), api(`${base}/attachments`)]);
+  state.current = { stored, history, photos, thumbnails: state.current?.stored.survey.id === id ? state.current.thumbnails : null };
+  $("#comment").value = stored.review.comment || "";
+  showFieldError(null);
+  state.lastOpened = id;
+  renderTable();
+  renderDetail();
+  $("#detail-title").focus();
+  document.body.dataset.state = "ready";
+}
+
+function renderDetail() {
+  const { stored, history, photos } = state.current;
+  const s = stored.survey;
+  $("#detail-title").textContent = `${regionName(s.county_code)} · ${[s.township, s.village, s.household].filter(Boolean).join(" / ")}`;
+  $("#detail-title").tabIndex = -1;
+  const review = stored.review;
+  $("#detail-meta").replaceChildren(el("span", {}, badge(review.state), " ",
+    t("meta", { version: stored.version, created_by: stored.created_by, created_at: formatTime(stored.created_at),
+      updated_by: stored.updated_by, updated_at: formatTime(stored.updated_at) }),
+    review.reviewed_by ? ` · ${t("reviewed", { by: review.reviewed_by, at: formatTime(review.reviewed_at) })}` : "",
+    review.comment ? el("q", { class: "comment", text: review.comment }) : null));
+
+  $("#detail-warnings").replaceChildren(...(stored.warnings.length
+    ? stored.warnings.map((w) => el("li", { "data-path": w.path, "data-code": w.code },
+      el("strong", { text: labelOf(w.path) }), el("code", { text: w.path }), ` ${messageOf(w)}`))
+    : [el("li", { class: "none", text: t("no_warnings") })]));
+
+  const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key]]);
+  const blocks = [valueTable(t("identity"), identity)];
+  for (const [key, section] of Object.entries(SECTIONS)) {
+    const values = s[key];
+    if (key === "straw") {
+      (values || []).forEach((row, i) => blocks.push(valueTable(`${sectionName(key)} ${i + 1}`, section.fields.map((f) => [f, row[f.key]]))));
+    } else if (values) {
+      blocks.push(valueTable(sectionName(key), section.fields.map((f) => [f, values[f.key]])));
+    }
+  }
+  $("#detail-sections").replaceChildren(...blocks);
+
+  const at = s.location;
+  $("#detail-location").replaceChildren(...(at
+    ? [LOCATION.filter((f) => at[f.key.slice(9)] != null).map((f) => `${pick(f)} ${formatNumber(at[f.key.slice(9)])} ${pick(f.unit)}`).join(" · "), " ",
+      el("a", { href: `https://www.openstreetmap.org/?mlat=${at.lat}&mlon=${at.lon}#map=14/${at.lat}/${at.lon}`, rel: "noopener", target: "_blank", text: t("map") })]
+    : [t("no_location")]));
+
+  renderPhotos(photos);
+  $("#detail-history").replaceChildren(...history.versions.map((v, i) => {
+    const what = v.version === 1 ? t("created", { by: v.changed_by }) : t("corrected", { by: v.changed_by, version: v.version });
+    const changes = i > 0 ? changedFields(history.versions[i - 1].survey, v.survey) : [];
+    return el("li", { "data-version": v.version },
+      el("time", { datetime: v.changed_at, text: formatTime(v.changed_at) }), ` ${what}`,
+      v.note ? el("div", { class: "note", text: t("note") + v.note }) : null,
+      changes.length ? el("ul", {}, ...changes.map(([path, before, after]) =>
+        el("li", { "data-path": path }, el("strong", { text: labelOf(path) }), ` ${show(before)} → ${show(after)}`))) : null);
+  }));
+}
+
+const sectionName = (key) => TEXT.sections[en() ? 1 : 0][key];
+
+// A value as the form shows it: a choice by its label, a number in the locale's format.
+function valueText(field, value) {
+  if (value == null || value === "") return "—";
+  if (field.kind === "select" && field.options) {
+    const option = field.options.find((o) => o[0] === value);
+    if (option) return option[en() ? 2 : 1];
+  }
+  if (typeof value === "number") return `${formatNumber(value)}${field.unit ? ` ${pick(field.unit)}` : ""}`;
+  if (field.kind === "date") return formatDate(value);
+  return String(value);
+}
+
+function valueTable(title, rows) {
+  return el("table", { class: "values" }, el("caption", { text: title }),
+    el("tbody", {}, ...rows.map(([field, value]) => el("tr", {}, el("th", { scope: "row", text: pick(field) }),
+      el("td", { class: typeof value === "number" ? "num" : null, text: valueText(field, value) })))));
+}
+
+// The label of a wire path (`film.used_kg`, `straw[0].feed_kg`, `location`, `household`).
+function labelOf(path) {
+  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.(\w+)$/.exec(path);
+  if (match) {
+    const field = SECTIONS[match[1]].fields.find((f) => f.key === match[3]);
+    const where = sectionName(match[1]) + (match[2] !== undefined ? ` ${+match[2] + 1}` : "");
+    return `${where} · ${field ? pick(field) : match[3]}`;
+  }
+  const field = [...IDENTITY, ...LOCATION].find((f) => f.key === path);
+  if (field) return pick(field);
+  return sectionName(path.replace(/\[\d+\]$/, "")) ?? (path === "location" ? t("location_title") : path);
+}
+
+// What a correction changed: the leaf paths whose values differ.
+function changedFields(before, after) {
+  const flat = (value, prefix, out) => {
+    if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) flat(v, Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k, out);
+    } else out.set(prefix, value);
+    return out;
+  };
+  const a = flat(before, "", new Map());
+  const b = flat(after, "", new Map());
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => [k, a.get(k), b.get(k)]);
+}
+const show = (v) => (v == null ? "—" : typeof v === "number" ? formatNumber(v) : String(v));
+
+// Photos need the session, so each is fetched once and shown from a blob URL.
+function renderPhotos(photos) {
+  const box = $("#detail-photos");
+  if (!photos.length) {
+    box.replaceChildren(el("p", { text: t("no_photos") }));
+    return;
+  }
+  const current = state.current;
+  current.thumbnails ??= Promise.all(photos.map(async (p) => URL.createObjectURL(await request(p.url, { asBlob: true }))));
+  current.thumbnails.then((urls) => {
+    if (state.current !== current) return;
+    box.replaceChildren(...photos.map((p, i) => el("a", { href: urls[i], target: "_blank", class: "photo" },
+      el("img", { src: urls[i], alt: `${t("photos_title")} ${i + 1}: ${p.file_name || p.sha256.slice(0, 12)}` }))));
+  }).catch(showFailure);
+}
+
+// ---- decisions -----------------------------------------------------------------------------
+
+function showFieldError(body) {
+  const comment = $("#comment");
+  const onComment = body && body.path === "comment";
+  comment.toggleAttribute("aria-invalid", Boolean(onComment));
+  $("#comment-error").textContent = onComment ? `${body.message_zh} · ${body.message_en}` : "";
+  if (onComment) comment.focus();
+}
+
+// The decision goes to the API with the ETag of the version shown: a survey corrected
+// meanwhile answers 409, and the page loads the new version to be reviewed again.
+$("#decide").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const decision = event.submitter.value;
+  const { stored } = state.current;
+  const id = stored.survey.id;
+  showFieldError(null);
+  say("");
+  try {
+    const updated = await request(`/api/v1/surveys/${id}/review`, {
+      method: "POST",
+      headers: { "if-match": stored.etag },
+      body: { state: decision, comment: $("#comment").value },
+    });
+    state.current.stored = updated;
+    const row = state.items.find((item) => item.survey.id === id);
+    if (row) row.review = updated.review;
+    renderTable();
+    renderDetail();
+    say(t("done", { state: stateName(updated.review.state) }), "ok");
+  } catch (err) {
+    if (err.status === 409 || err.status === 412) {
+      const typed = $("#comment").value;
+      await openSurvey(id);
+      $("#comment").value = typed;
+      say(`${t("conflict")} (${err.message})`);
+    } else if (err.status === 403) say(t("no_review_rights"));
+    else if (err.body && err.body.path === "comment") showFieldError(err.body);
+    else say(err.message);
+  }
+});
+
+start().catch(showFailure);
