@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends, synthetic_surveys};
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_backends!(
     batch_results_per_item,
@@ -316,5 +316,189 @@ async fn concurrent_syncs_on_fresh_sessions_all_succeed(backend: Backend) -> Res
         }
     }
     assert_eq!(app.all_surveys("").await?.len(), expected);
+    Ok(())
+}
+
+on_both_backends!(a_batch_writes_each_table_once_per_created_survey);
+
+/// Rows per table, read with SQL: what a batch wrote, whatever the API says.
+async fn table_counts(app: &TestApp) -> Result<[i64; 4]> {
+    use sqlx::Connection;
+    let sql = "SELECT (SELECT COUNT(*) FROM surveys), (SELECT COUNT(*) FROM survey_versions), \
+               (SELECT COUNT(*) FROM survey_facts), \
+               (SELECT COUNT(*) FROM audit_log WHERE action = 'survey.create')";
+    let counts: (i64, i64, i64, i64) = match app.backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(app.database_url()).await?;
+            let counts = sqlx::query_as(sql).fetch_one(&mut conn).await?;
+            conn.close().await?;
+            counts
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(app.database_url()).await?;
+            let counts = sqlx::query_as(sql).fetch_one(&mut conn).await?;
+            conn.close().await?;
+            counts
+        }
+    };
+    Ok([counts.0, counts.1, counts.2, counts.3])
+}
+
+/// Regression (batched write path): new, stored, conflicting and in-batch repeated ids
+/// in one batch. The first occurrence of an id in a batch is stored; a repeat is a
+/// duplicate or a conflict of it. Every created survey has exactly one row in each of
+/// `surveys`, `survey_versions`, `survey_facts` and one `survey.create` audit entry
+/// holding the stored content; listings follow the batch's order.
+async fn a_batch_writes_each_table_once_per_created_survey(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let stored = example_survey();
+    assert_eq!(app.post("/api/v1/surveys", &stored).await?.0, 201);
+    assert_eq!(table_counts(&app).await?, [1, 1, 1, 1]);
+    let mut conflicting = stored.clone();
+    conflicting["household"] = json!("HH-9999");
+    let fresh = synthetic_surveys(4);
+    let mut repeated_otherwise = fresh[2].clone();
+    repeated_otherwise["household"] = json!("HH-8888");
+    let batch = json!({ "surveys": [
+        fresh[0], stored, conflicting, fresh[1], fresh[1], fresh[2], repeated_otherwise, fresh[3]
+    ]});
+    let (status, body) = app.post("/api/v1/surveys/batch", &batch).await?;
+    assert_eq!(status, 200, "{body}");
+    let results = body["results"].as_array().cloned().unwrap_or_default();
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "created",
+            "duplicate",
+            "conflict",
+            "created",
+            "duplicate",
+            "created",
+            "conflict",
+            "created"
+        ]
+    );
+    for result in &results {
+        assert_eq!(result["version"], 1, "{result}");
+    }
+    assert_eq!(results[6]["errors"][0]["code"], "id_conflict");
+    assert_eq!(table_counts(&app).await?, [5, 5, 5, 5]);
+
+    let listed: Vec<Value> = app.all_surveys("").await?;
+    let ids: Vec<&Value> = listed.iter().map(|s| &s["survey"]["id"]).collect();
+    let expected = [&stored, &fresh[0], &fresh[1], &fresh[2], &fresh[3]];
+    assert_eq!(ids, expected.map(|s| &s["id"]));
+    // The first content of a repeated id is the one stored.
+    assert_eq!(listed[3]["survey"]["household"], fresh[2]["household"]);
+
+    for survey in expected {
+        let id = survey["id"].as_str().unwrap_or_default();
+        let (status, audit) = app
+            .get(&format!(
+                "/api/v1/audit?action=survey.create&entity_id={id}"
+            ))
+            .await?;
+        assert_eq!(status, 200, "{audit}");
+        let items = audit["items"].as_array().cloned().unwrap_or_default();
+        assert_eq!(items.len(), 1, "{audit}");
+        let (_, current) = app.get(&format!("/api/v1/surveys/{id}")).await?;
+        assert_eq!(items[0]["after"]["survey"], current["survey"], "{id}");
+        assert_eq!(items[0]["after"]["version"], 1);
+        assert_eq!(items[0]["after"]["review"]["state"], "received");
+        assert_eq!(items[0]["actor"], "admin");
+    }
+
+    // Again: nothing new anywhere.
+    let (_, again) = app.post("/api/v1/surveys/batch", &batch).await?;
+    assert_eq!(
+        again["summary"],
+        json!({"created": 0, "duplicate": 6, "conflict": 2, "invalid": 0})
+    );
+    assert_eq!(table_counts(&app).await?, [5, 5, 5, 5]);
+    Ok(())
+}
+
+/// Inserts a `surveys` row for `survey` in a transaction of its own and returns it
+/// uncommitted: another writer's insert of the same id, caught in flight.
+async fn uncommitted_insert(app: &TestApp, survey: &Value) -> Result<sqlx::PgConnection> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(app.database_url()).await?;
+    sqlx::raw_sql("BEGIN").execute(&mut conn).await?;
+    sqlx::query(
+        "INSERT INTO surveys (id, county_code, prefecture_code, province_code, township, \
+         village, household, technician, surveyed_on, survey_year, weight, payload, \
+         content_hash, created_hash, warnings, warning_count, version, created_at, \
+         created_by, updated_at, updated_by, review_state) \
+         VALUES ($1, $2, '', '', 't', 'v', 'h', 'elsewhere', CURRENT_DATE, 2026, 1.0, $3, \
+         'other', 'other', '[]', 0, 1, now(), 'other-replica', now(), 'other-replica', \
+         'received')",
+    )
+    .bind(survey["id"].as_str().unwrap_or_default())
+    .bind(survey["county_code"].as_str().unwrap_or_default())
+    .bind(survey.to_string())
+    .execute(&mut conn)
+    .await?;
+    Ok(conn)
+}
+
+/// Regression (batched write path): another writer that takes no advisory lock (a raw
+/// insert here) inserts an id of a batch between the batch's look-up and its insert.
+/// The batch's multi-row insert fails on the unique key; the items are then stored one
+/// by one and the raced id is answered as a conflict, never a 5xx. A single POST in the
+/// same race is a 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_racing_another_writer_on_postgres_stores_item_by_item() -> Result<()> {
+    let app = TestApp::spawn(Backend::Postgres).await?;
+    let fresh = synthetic_surveys(3);
+    let raced = example_survey();
+    let other = uncommitted_insert(&app, &raced).await?;
+    let batch = json!({ "surveys": [fresh[0], raced, fresh[1], fresh[2]] });
+    let send = app
+        .client
+        .post(app.url("/api/v1/surveys/batch"))
+        .json(&batch)
+        .send();
+    let commit_later = async move {
+        // Long enough for the batch to look its ids up and block on the raced one.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let mut other = other;
+        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
+        anyhow::Ok(())
+    };
+    let (response, committed) = tokio::join!(send, commit_later);
+    committed?;
+    let (status, body) = e2e::json_of(response?).await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["summary"],
+        json!({"created": 3, "duplicate": 0, "conflict": 1, "invalid": 0}),
+        "{body}"
+    );
+    assert_eq!(body["results"][1]["status"], "conflict");
+    assert!(
+        app.log().contains("storing the batch item by item"),
+        "the batch did not take the item-by-item path"
+    );
+    assert_eq!(table_counts(&app).await?[1..], [3, 3, 3]);
+
+    let single = example_survey();
+    let other = uncommitted_insert(&app, &single).await?;
+    let send = app.post("/api/v1/surveys", &single);
+    let commit_later = async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let mut other = other;
+        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
+        anyhow::Ok(())
+    };
+    let (response, committed) = tokio::join!(send, commit_later);
+    committed?;
+    let (status, body) = response?;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "id_conflict");
+    assert_eq!(table_counts(&app).await?[1..], [3, 3, 3]);
     Ok(())
 }

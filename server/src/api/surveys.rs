@@ -231,6 +231,16 @@ fn if_match_version(header: Option<&str>) -> Result<Option<i32>, ApiError> {
         .transpose()
 }
 
+/// The id a refused batch item names, if any (read only for those: the valid ones are
+/// decoded once, as surveys).
+fn id_of(raw: &str) -> Option<Uuid> {
+    serde_json::from_str::<serde_json::Value>(raw)
+        .ok()?
+        .get("id")?
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
 fn encode_cursor(seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
 }
@@ -325,13 +335,6 @@ impl SurveysApi {
             let parsed = agriwaste_analytics::survey::parse_survey(raw.get())
                 .map(|survey| Self::as_author(principal, survey))
                 .map_err(|issue| vec![issue]);
-            let id = serde_json::from_str::<serde_json::Value>(raw.get())
-                .ok()
-                .and_then(|v| {
-                    v.get("id")
-                        .and_then(|v| v.as_str())
-                        .and_then(|s| Uuid::parse_str(s).ok())
-                });
             let checked =
                 parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
             if let Ok((survey, _)) = &checked {
@@ -364,7 +367,7 @@ impl SurveysApi {
                     let (errors, warnings) = validation::split(issues);
                     results.push(BatchItemResult {
                         index: index as u32,
-                        id,
+                        id: id_of(raw.get()),
                         status: BatchItemStatus::Invalid,
                         version: None,
                         errors: errors.into_iter().map(FieldIssue::from).collect(),

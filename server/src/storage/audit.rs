@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entities::audit_log;
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, insert_all};
 
 /// Who performs a write, and from where.
 #[derive(Debug, Clone)]
@@ -58,7 +58,18 @@ pub(crate) async fn append(
     change: Change,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    audit_log::Entity::insert(audit_log::ActiveModel {
+    append_all(conn, actor, vec![change], at).await
+}
+
+/// Appends one entry per change, in their order, with multi-row inserts; call inside
+/// the transaction of the changes.
+pub(crate) async fn append_all(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    changes: Vec<Change>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rows = changes.into_iter().map(|change| audit_log::ActiveModel {
         at: Set(at),
         actor: Set(actor.name.clone()),
         actor_kind: Set(actor.kind.to_owned()),
@@ -70,10 +81,8 @@ pub(crate) async fn append(
         address: Set(actor.address.clone()),
         request_id: Set(actor.request_id.clone()),
         ..Default::default()
-    })
-    .exec_without_returning(conn)
-    .await
-    .map(|_| ())
+    });
+    insert_all(conn, rows.collect()).await
 }
 
 /// Which entries to list.

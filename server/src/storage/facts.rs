@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::coefficients::survey_rows_for_facts;
 use super::surveys::SurveyScope;
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, rows_per_statement};
 
 const TABLE: &str = "survey_facts";
 
@@ -56,23 +56,51 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// Writes (or rewrites) a survey's facts; call inside the transaction that stores it.
-pub(crate) async fn write_facts(
-    conn: &impl ConnectionTrait,
-    survey: &Survey,
-    warnings: usize,
-    review: ReviewState,
-    prefecture_code: &str,
-    province_code: &str,
-    coefficients: &Coefficients,
-) -> Result<(), DbErr> {
-    let facts = HouseholdFacts::from_survey(survey, coefficients, None);
-    let id = survey.id.to_string();
-    let delete = Query::delete()
-        .from_table(col(TABLE))
-        .and_where(Expr::col(col("survey_id")).eq(id.clone()))
-        .to_owned();
-    conn.execute(&delete).await?;
+/// One `survey_facts` row: a survey reduced to its [`HouseholdFacts`], in the order of
+/// [`fact_columns`].
+pub(crate) struct FactsRow(Vec<sea_orm::Value>);
+
+impl FactsRow {
+    /// The facts of `survey` as estimated with `coefficients`.
+    pub(crate) fn of(
+        survey: &Survey,
+        warnings: usize,
+        review: ReviewState,
+        prefecture_code: &str,
+        province_code: &str,
+        coefficients: &Coefficients,
+    ) -> FactsRow {
+        let facts = HouseholdFacts::from_survey(survey, coefficients, None);
+        let mut values: Vec<sea_orm::Value> = vec![
+            survey.id.to_string().into(),
+            survey.county_code.clone().into(),
+            prefecture_code.to_owned().into(),
+            province_code.to_owned().into(),
+            survey.year().into(),
+            survey.technician.clone().into(),
+            review.key().into(),
+            facts.weight.into(),
+            (warnings as i32).into(),
+        ];
+        for (indicator, _) in INDICATOR_COLUMNS {
+            let ratio = facts.get(indicator);
+            values.push(ratio.map(|r| r.y).into());
+            values.push(ratio.map(|r| r.x).into());
+        }
+        values.extend(facts.straw_uses_kg.map(sea_orm::Value::from));
+        values.extend([
+            facts.straw_estimated_kg.into(),
+            facts.dung_estimated_kg.into(),
+            (facts.straw_crops_excluded as i32).into(),
+            i32::from(facts.dung_excluded).into(),
+            facts.film_kg_per_mu.into(),
+        ]);
+        FactsRow(values)
+    }
+}
+
+/// The columns of a [`FactsRow`], in its order.
+fn fact_columns() -> Vec<Alias> {
     let mut columns: Vec<Alias> = [
         "survey_id",
         "county_code",
@@ -87,51 +115,71 @@ pub(crate) async fn write_facts(
     .into_iter()
     .map(col)
     .collect();
-    let mut values: Vec<sea_orm::Value> = vec![
-        id.into(),
-        survey.county_code.clone().into(),
-        prefecture_code.to_owned().into(),
-        province_code.to_owned().into(),
-        survey.year().into(),
-        survey.technician.clone().into(),
-        review.key().into(),
-        facts.weight.into(),
-        (warnings as i32).into(),
-    ];
-    for (indicator, prefix) in INDICATOR_COLUMNS {
-        let ratio = facts.get(indicator);
+    for (_, prefix) in INDICATOR_COLUMNS {
         columns.push(col(&format!("{prefix}_y")));
-        values.push(ratio.map(|r| r.y).into());
         columns.push(col(&format!("{prefix}_x")));
-        values.push(ratio.map(|r| r.x).into());
     }
-    for (name, kg) in STRAW_USE_COLUMNS.into_iter().zip(facts.straw_uses_kg) {
-        columns.push(col(name));
-        values.push(kg.into());
-    }
-    for (name, value) in [
-        (
+    columns.extend(STRAW_USE_COLUMNS.map(col));
+    columns.extend(
+        [
             "straw_estimated_kg",
-            sea_orm::Value::from(facts.straw_estimated_kg),
-        ),
-        ("dung_estimated_kg", facts.dung_estimated_kg.into()),
-        (
+            "dung_estimated_kg",
             "straw_crops_excluded",
-            (facts.straw_crops_excluded as i32).into(),
-        ),
-        ("dung_excluded", i32::from(facts.dung_excluded).into()),
-        ("film_kg_per_mu", facts.film_kg_per_mu.into()),
-    ] {
-        columns.push(col(name));
-        values.push(value);
+            "dung_excluded",
+            "film_kg_per_mu",
+        ]
+        .map(col),
+    );
+    columns
+}
+
+/// Inserts the facts of surveys that have none yet (new surveys), as few multi-row
+/// statements as the bind-parameter limit allows; call inside the transaction that
+/// stores the surveys.
+pub(crate) async fn insert_facts(
+    conn: &impl ConnectionTrait,
+    rows: Vec<FactsRow>,
+) -> Result<(), DbErr> {
+    let columns = fact_columns();
+    let per_statement = rows_per_statement(columns.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut insert = Query::insert();
+        insert.into_table(col(TABLE)).columns(columns.clone());
+        for FactsRow(values) in rows.by_ref().take(per_statement) {
+            insert
+                .values(values.into_iter().map(Expr::val))
+                .map_err(|e| DbErr::Custom(format!("survey facts: {e}")))?;
+        }
+        conn.execute(&insert).await?;
     }
-    let mut insert = Query::insert();
-    insert.into_table(col(TABLE)).columns(columns);
-    insert
-        .values(values.into_iter().map(Expr::val))
-        .map_err(|e| DbErr::Custom(format!("survey facts: {e}")))?;
-    conn.execute(&insert).await?;
     Ok(())
+}
+
+/// Writes (or rewrites) a survey's facts; call inside the transaction that stores it.
+pub(crate) async fn write_facts(
+    conn: &impl ConnectionTrait,
+    survey: &Survey,
+    warnings: usize,
+    review: ReviewState,
+    prefecture_code: &str,
+    province_code: &str,
+    coefficients: &Coefficients,
+) -> Result<(), DbErr> {
+    let delete = Query::delete()
+        .from_table(col(TABLE))
+        .and_where(Expr::col(col("survey_id")).eq(survey.id.to_string()))
+        .to_owned();
+    conn.execute(&delete).await?;
+    let row = FactsRow::of(
+        survey,
+        warnings,
+        review,
+        prefecture_code,
+        province_code,
+        coefficients,
+    );
+    insert_facts(conn, vec![row]).await
 }
 
 /// Keeps the facts' copy of the review state in step with the surveys'.

@@ -24,7 +24,10 @@ use agriwaste_analytics::{Region, RegionLevel, RegionTable};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    EntityTrait, Iterable,
+};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use surveys::{
@@ -142,6 +145,32 @@ impl Storage {
     pub async fn close(self) -> Result<(), StorageError> {
         self.db.close().await.map_err(StorageError::from)
     }
+}
+
+/// Bind parameters one statement may carry on both backends: SQLite's limit
+/// (`SQLITE_MAX_VARIABLE_NUMBER`, 32 766 since 3.32); PostgreSQL's is 65 535.
+const MAX_BIND_PARAMETERS: usize = 32_766;
+
+/// Rows of `columns` values each that fit in one statement.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (MAX_BIND_PARAMETERS / columns.max(1)).max(1)
+}
+
+/// Inserts `models` with as few multi-row statements as the bind-parameter limit
+/// allows, in their order: a batch of surveys costs a statement per table, not one per
+/// survey and table.
+pub(crate) async fn insert_all<A>(conn: &impl ConnectionTrait, models: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let per_statement = rows_per_statement(<A::Entity as EntityTrait>::Column::iter().count());
+    let mut models = models.into_iter().peekable();
+    while models.peek().is_some() {
+        <A::Entity as EntityTrait>::insert_many(models.by_ref().take(per_statement))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Creates the directory of a SQLite file so `mode=rwc` can create the file.

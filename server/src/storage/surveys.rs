@@ -1,22 +1,24 @@
 //! Surveys: create (idempotent on the client's id), correct (optimistic concurrency,
 //! every version kept), read, list (keyset pagination) and history.
 
+use std::collections::HashMap;
+
 use agriwaste_analytics::coefficients::CoefficientTable;
 use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::{Actor, Change, append};
+use super::audit::{Actor, Change, append, append_all};
 use super::entities::{survey_versions, surveys};
-use super::facts;
-use super::{Storage, StorageError};
+use super::facts::{self, FactsRow};
+use super::{Storage, StorageError, insert_all, rows_per_statement};
 
 /// A survey as stored: the content plus its version and provenance.
 #[derive(Debug, Clone)]
@@ -192,7 +194,11 @@ pub struct SurveyPage {
 
 /// SHA-256 of the canonical JSON: equal content, equal hash.
 pub fn content_hash(survey: &Survey) -> String {
-    hex::encode(Sha256::digest(survey.canonical_json().as_bytes()))
+    hash_of(&survey.canonical_json())
+}
+
+fn hash_of(canonical_json: &str) -> String {
+    hex::encode(Sha256::digest(canonical_json.as_bytes()))
 }
 
 /// Databases keep microseconds; rounding here makes what we return equal what we read back.
@@ -205,8 +211,10 @@ fn advisory_key(id: Uuid) -> i64 {
     id.as_u64_pair().0 as i64
 }
 
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+/// Whether a write failed because another writer took one of its survey ids first.
+fn raced(err: &StorageError) -> bool {
+    matches!(err, StorageError::Database(err)
+        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
 }
 
 impl Storage {
@@ -224,72 +232,106 @@ impl Storage {
         })
     }
 
-    /// Stores many surveys in one transaction, each atomic on its own (a savepoint per
-    /// item), and commits once: one disk sync for the whole batch instead of one per
-    /// survey. An item whose id another server process inserted at the same moment is
-    /// resolved after the commit as a duplicate or a conflict.
+    /// Stores many surveys in one transaction and commits once: one disk sync for the
+    /// whole batch instead of one per survey. Outcomes are in the order of `items`; an
+    /// id given twice is stored once, its repeat answered as a duplicate or a conflict
+    /// of the first.
+    ///
+    /// The common case costs a few statements per batch, not per survey: one look-up of
+    /// every id, then one multi-row insert per table (`surveys`, `survey_versions`,
+    /// `survey_facts`, `audit_log`) for the new ones, in the batch's order (the order
+    /// listings and exports follow). What can be computed without the database (the
+    /// canonical JSON and its hash) is computed before the writer lock is taken.
     ///
     /// On PostgreSQL the transaction first takes an advisory lock per survey id, in id
-    /// order: two batches sharing surveys in different orders (a phone re-batched its
-    /// outbox and the retry reached another replica) then queue on the first id they
-    /// share instead of each waiting for a row the other inserted, which PostgreSQL
-    /// ends as a deadlock. Items are still inserted in the batch's order, which is the
-    /// order listings and exports follow.
+    /// order, for a single survey too: two batches sharing surveys in different orders
+    /// (a phone re-batched its outbox and the retry reached another replica) then queue
+    /// on the first id they share instead of each waiting for a row the other inserted,
+    /// which PostgreSQL ends as a deadlock; and as every survey write holds its ids'
+    /// locks, the look-up sees every row another replica could insert under them. A
+    /// writer that does not take them (another version, a manual insert) can still win
+    /// the unique key between look-up and insert: the transaction is then rolled back and
+    /// the batch stored again item by item, each in a savepoint of its own (the path
+    /// every batch took before); an item that loses again is resolved after the commit
+    /// as a duplicate or a conflict. No savepoint is taken in the common case: on SQLite
+    /// each one copies every page it changes to the statement journal.
     pub async fn create_surveys(
         &self,
         items: &[NewSurvey],
         actor: &Actor,
     ) -> Result<Vec<CreateOutcome>, StorageError> {
-        let mut outcomes: Vec<Option<CreateOutcome>> = Vec::with_capacity(items.len());
-        {
-            let _writer = self.write_guard().await;
-            let txn = self.db.begin().await?;
-            if txn.get_database_backend() == DbBackend::Postgres && items.len() > 1 {
-                let mut keys: Vec<i64> = items.iter().map(|i| advisory_key(i.survey.id)).collect();
-                keys.sort_unstable();
-                keys.dedup();
-                let keys = keys
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                txn.execute_unprepared(&format!(
-                    "SELECT count(pg_advisory_xact_lock(k)) FROM \
-                     (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
-                ))
-                .await?;
-            }
-            let coefficients = self.coefficient_table_for_write(&txn).await?;
-            let at = now();
-            for item in items {
-                let savepoint = txn.begin().await?;
-                match create_in(&savepoint, item, &self.regions, &coefficients, actor, at).await {
-                    Ok(outcome) => {
-                        savepoint.commit().await?;
-                        outcomes.push(Some(outcome));
-                    }
-                    Err(err) if is_unique_violation(&err) => {
-                        savepoint.rollback().await?;
-                        outcomes.push(None);
-                    }
-                    Err(err) => return Err(err.into()),
-                }
-            }
-            txn.commit().await?;
+        if items.is_empty() {
+            return Ok(Vec::new());
         }
+        let prepared: Vec<Prepared> = items.iter().map(Prepared::of).collect();
+        let outcomes = match self.store_new(&prepared, actor, false).await? {
+            Some(outcomes) => outcomes,
+            None => {
+                tracing::info!(
+                    surveys = prepared.len(),
+                    "another writer stored an id of this batch after it was looked up; \
+                     storing the batch item by item"
+                );
+                self.store_new(&prepared, actor, true)
+                    .await?
+                    .ok_or_else(|| StorageError::Corrupt("batch".to_owned(), "raced".to_owned()))?
+            }
+        };
         let mut resolved = Vec::with_capacity(items.len());
-        for (item, outcome) in items.iter().zip(outcomes) {
+        for (item, outcome) in prepared.iter().zip(outcomes) {
             resolved.push(match outcome {
                 Some(outcome) => outcome,
                 None => {
-                    let row = find_row(&self.db, item.survey.id).await?.ok_or_else(|| {
-                        StorageError::Corrupt(item.survey.id.to_string(), "vanished".to_owned())
-                    })?;
-                    compare_with_existing(row, &content_hash(&item.survey))?
+                    let row = find_row(&self.db, item.new.survey.id)
+                        .await?
+                        .ok_or_else(|| {
+                            StorageError::Corrupt(item.id.clone(), "vanished".to_owned())
+                        })?;
+                    compare_with_existing(row, &item.hash)?
                 }
             });
         }
         Ok(resolved)
+    }
+
+    /// One transaction storing `items`, committed. At once: `None`, with nothing
+    /// stored, when another writer inserted one of the ids after the look-up. Item by
+    /// item: each in a savepoint of its own; an item that loses such a race is left
+    /// `None`, to be resolved after the commit.
+    async fn store_new(
+        &self,
+        items: &[Prepared<'_>],
+        actor: &Actor,
+        item_by_item: bool,
+    ) -> Result<Option<Vec<Option<CreateOutcome>>>, StorageError> {
+        let _writer = self.write_guard().await;
+        let txn = self.db.begin().await?;
+        lock_survey_ids(&txn, items).await?;
+        let coefficients = self.coefficient_table_for_write(&txn).await?;
+        let write = Write {
+            regions: &self.regions,
+            coefficients: &coefficients,
+            actor,
+            at: now(),
+        };
+        let outcomes = if item_by_item {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                outcomes.push(write.attempt(&txn, item).await?);
+            }
+            outcomes
+        } else {
+            match write.store(&txn, items).await {
+                Ok(outcomes) => outcomes.into_iter().map(Some).collect(),
+                Err(err) if raced(&err) => {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        txn.commit().await?;
+        Ok(Some(outcomes))
     }
 
     /// The current version of a survey.
@@ -389,9 +431,8 @@ impl Storage {
                 None => CorrectOutcome::NotFound,
             });
         }
-        insert_version(
-            &txn,
-            id,
+        survey_versions::Entity::insert(version_row(
+            &id.to_string(),
             next_version,
             payload,
             hash,
@@ -400,7 +441,8 @@ impl Storage {
             &actor.name,
             at,
             correction.note.clone(),
-        )
+        ))
+        .exec_without_returning(&txn)
         .await?;
         facts::write_facts(
             &txn,
@@ -651,102 +693,226 @@ fn ancestors(regions: &RegionTable, county_code: &str) -> (String, String) {
     (at(RegionLevel::Prefecture), at(RegionLevel::Province))
 }
 
-async fn create_in(
-    conn: &impl ConnectionTrait,
-    new: &NewSurvey,
-    regions: &RegionTable,
-    coefficients: &CoefficientTable,
-    actor: &Actor,
-    at: DateTime<Utc>,
-) -> Result<CreateOutcome, DbErr> {
-    let survey = &new.survey;
-    let hash = content_hash(survey);
-    if let Some(row) = find_row(conn, survey.id).await? {
-        return compare_with_existing(row, &hash).map_err(|e| DbErr::Custom(e.to_string()));
-    }
-    let (prefecture, province) = ancestors(regions, &survey.county_code);
-    let payload = survey.canonical_json();
-    let warnings = warnings_json(&new.warnings);
-    surveys::Entity::insert(surveys::ActiveModel {
-        id: Set(survey.id.to_string()),
-        county_code: Set(survey.county_code.clone()),
-        prefecture_code: Set(prefecture.clone()),
-        province_code: Set(province.clone()),
-        township: Set(survey.township.clone()),
-        village: Set(survey.village.clone()),
-        household: Set(survey.household.clone()),
-        technician: Set(survey.technician.clone()),
-        surveyed_on: Set(survey.surveyed_on),
-        survey_year: Set(survey.year()),
-        weight: Set(survey.weight),
-        lat: Set(survey.location.map(|p| p.lat)),
-        lon: Set(survey.location.map(|p| p.lon)),
-        payload: Set(payload.clone()),
-        content_hash: Set(hash.clone()),
-        created_hash: Set(hash.clone()),
-        warnings: Set(warnings.clone()),
-        warning_count: Set(new.warnings.len() as i32),
-        version: Set(1),
-        created_at: Set(at),
-        created_by: Set(actor.name.clone()),
-        updated_at: Set(at),
-        updated_by: Set(actor.name.clone()),
-        review_state: Set(ReviewState::Received.key().to_owned()),
-        ..Default::default()
-    })
-    .exec_without_returning(conn)
-    .await?;
-    insert_version(
-        conn,
-        survey.id,
-        1,
-        payload,
-        hash,
-        warnings,
-        "created",
-        &actor.name,
-        at,
-        None,
-    )
-    .await?;
-    facts::write_facts(
-        conn,
-        survey,
-        new.warnings.len(),
-        ReviewState::Received,
-        &prefecture,
-        &province,
-        &coefficients.resolve(regions, &survey.county_code, survey.year()),
-    )
-    .await?;
-    let stored = StoredSurvey {
-        survey: survey.clone(),
-        version: 1,
-        warnings: new.warnings.clone(),
-        created_at: at,
-        created_by: actor.name.clone(),
-        updated_at: at,
-        updated_by: actor.name.clone(),
-        review: Review::received(),
-    };
-    let change = Change {
-        action: "survey.create",
-        entity_type: "survey",
-        entity_id: survey.id.to_string(),
-        before: None,
-        after: Some(audit_json(&stored)),
-    };
-    append(conn, actor, change, at).await?;
-    Ok(CreateOutcome::Created(stored))
+/// A survey to store with what is computed from it before its transaction.
+struct Prepared<'a> {
+    new: &'a NewSurvey,
+    /// The id as stored.
+    id: String,
+    /// The canonical JSON, stored as the payload.
+    payload: String,
+    /// SHA-256 of the payload: decides duplicate or conflict.
+    hash: String,
 }
 
+impl Prepared<'_> {
+    fn of(new: &NewSurvey) -> Prepared<'_> {
+        let payload = new.survey.canonical_json();
+        Prepared {
+            new,
+            id: new.survey.id.to_string(),
+            hash: hash_of(&payload),
+            payload,
+        }
+    }
+}
+
+/// Takes the advisory lock of every survey id in `items`, in id order (PostgreSQL only;
+/// see [`Storage::create_surveys`]).
+async fn lock_survey_ids(conn: &impl ConnectionTrait, items: &[Prepared<'_>]) -> Result<(), DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = items
+        .iter()
+        .map(|i| advisory_key(i.new.survey.id))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let keys = keys
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    conn.execute_unprepared(&format!(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM \
+         (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// The stored rows of those of `ids` that exist, by id.
+async fn find_rows(
+    conn: &impl ConnectionTrait,
+    ids: Vec<String>,
+) -> Result<HashMap<String, surveys::Model>, DbErr> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let rows = surveys::Entity::find()
+            .filter(surveys::Column::Id.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?;
+        found.extend(rows.into_iter().map(|row| (row.id.clone(), row)));
+    }
+    Ok(found)
+}
+
+/// What every survey of one `create_surveys` call is stored with.
+struct Write<'a> {
+    regions: &'a RegionTable,
+    coefficients: &'a CoefficientTable,
+    actor: &'a Actor,
+    at: DateTime<Utc>,
+}
+
+impl Write<'_> {
+    /// Stores one item in a savepoint of `txn`; `None`, with the savepoint rolled back,
+    /// when another writer inserted its id after the look-up.
+    async fn attempt(
+        &self,
+        txn: &DatabaseTransaction,
+        item: &Prepared<'_>,
+    ) -> Result<Option<CreateOutcome>, StorageError> {
+        let savepoint = txn.begin().await?;
+        match self.store(&savepoint, std::slice::from_ref(item)).await {
+            Ok(mut outcomes) => {
+                savepoint.commit().await?;
+                Ok(outcomes.pop())
+            }
+            Err(err) if raced(&err) => {
+                savepoint.rollback().await?;
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Looks every id up, decides each item's outcome in order, and inserts the new
+    /// surveys' rows with one multi-row statement per table.
+    async fn store(
+        &self,
+        conn: &impl ConnectionTrait,
+        items: &[Prepared<'_>],
+    ) -> Result<Vec<CreateOutcome>, StorageError> {
+        let existing = find_rows(conn, items.iter().map(|i| i.id.clone()).collect()).await?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        // What this call creates, by id: a repeat meets it as a stored survey.
+        let mut created: HashMap<&str, (&str, StoredSurvey)> = HashMap::new();
+        let (mut survey_rows, mut version_rows, mut fact_rows, mut changes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for item in items {
+            let outcome = if let Some(row) = existing.get(&item.id) {
+                compare_with_existing(row.clone(), &item.hash)?
+            } else if let Some((hash, stored)) = created.get(item.id.as_str()) {
+                retry_outcome(*hash == item.hash, stored.clone())
+            } else {
+                let stored = self.stored(item);
+                let (prefecture, province) = ancestors(self.regions, &item.new.survey.county_code);
+                fact_rows.push(self.facts(item, &prefecture, &province));
+                survey_rows.push(self.survey_row(item, prefecture, province));
+                version_rows.push(version_row(
+                    &item.id,
+                    1,
+                    item.payload.clone(),
+                    item.hash.clone(),
+                    warnings_json(&item.new.warnings),
+                    "created",
+                    &self.actor.name,
+                    self.at,
+                    None,
+                ));
+                changes.push(Change {
+                    action: "survey.create",
+                    entity_type: "survey",
+                    entity_id: item.id.clone(),
+                    before: None,
+                    after: Some(audit_json(&stored)),
+                });
+                created.insert(&item.id, (&item.hash, stored.clone()));
+                CreateOutcome::Created(stored)
+            };
+            outcomes.push(outcome);
+        }
+        // `surveys` first: the other tables refer to it.
+        insert_all(conn, survey_rows).await?;
+        insert_all(conn, version_rows).await?;
+        facts::insert_facts(conn, fact_rows).await?;
+        append_all(conn, self.actor, changes, self.at).await?;
+        Ok(outcomes)
+    }
+
+    /// A new survey as it is stored: version 1, received.
+    fn stored(&self, item: &Prepared<'_>) -> StoredSurvey {
+        StoredSurvey {
+            survey: item.new.survey.clone(),
+            version: 1,
+            warnings: item.new.warnings.clone(),
+            created_at: self.at,
+            created_by: self.actor.name.clone(),
+            updated_at: self.at,
+            updated_by: self.actor.name.clone(),
+            review: Review::received(),
+        }
+    }
+
+    fn facts(&self, item: &Prepared<'_>, prefecture: &str, province: &str) -> FactsRow {
+        let survey = &item.new.survey;
+        FactsRow::of(
+            survey,
+            item.new.warnings.len(),
+            ReviewState::Received,
+            prefecture,
+            province,
+            &self
+                .coefficients
+                .resolve(self.regions, &survey.county_code, survey.year()),
+        )
+    }
+
+    fn survey_row(
+        &self,
+        item: &Prepared<'_>,
+        prefecture: String,
+        province: String,
+    ) -> surveys::ActiveModel {
+        let survey = &item.new.survey;
+        surveys::ActiveModel {
+            id: Set(item.id.clone()),
+            county_code: Set(survey.county_code.clone()),
+            prefecture_code: Set(prefecture),
+            province_code: Set(province),
+            township: Set(survey.township.clone()),
+            village: Set(survey.village.clone()),
+            household: Set(survey.household.clone()),
+            technician: Set(survey.technician.clone()),
+            surveyed_on: Set(survey.surveyed_on),
+            survey_year: Set(survey.year()),
+            weight: Set(survey.weight),
+            lat: Set(survey.location.map(|p| p.lat)),
+            lon: Set(survey.location.map(|p| p.lon)),
+            payload: Set(item.payload.clone()),
+            content_hash: Set(item.hash.clone()),
+            created_hash: Set(item.hash.clone()),
+            warnings: Set(warnings_json(&item.new.warnings)),
+            warning_count: Set(item.new.warnings.len() as i32),
+            version: Set(1),
+            created_at: Set(self.at),
+            created_by: Set(self.actor.name.clone()),
+            updated_at: Set(self.at),
+            updated_by: Set(self.actor.name.clone()),
+            review_state: Set(ReviewState::Received.key().to_owned()),
+            ..Default::default()
+        }
+    }
+}
+
+/// One row of `survey_versions`.
 #[expect(
     clippy::too_many_arguments,
     reason = "one column each; a struct would only rename them"
 )]
-async fn insert_version(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
+fn version_row(
+    id: &str,
     version: i32,
     payload: String,
     hash: String,
@@ -755,9 +921,9 @@ async fn insert_version(
     actor: &str,
     at: DateTime<Utc>,
     note: Option<String>,
-) -> Result<(), DbErr> {
-    survey_versions::Entity::insert(survey_versions::ActiveModel {
-        survey_id: Set(id.to_string()),
+) -> survey_versions::ActiveModel {
+    survey_versions::ActiveModel {
+        survey_id: Set(id.to_owned()),
         version: Set(version),
         payload: Set(payload),
         content_hash: Set(hash),
@@ -766,10 +932,7 @@ async fn insert_version(
         changed_by: Set(actor.to_owned()),
         changed_at: Set(at),
         note: Set(note),
-    })
-    .exec_without_returning(conn)
-    .await
-    .map(|_| ())
+    }
 }
 
 /// A retry carries the content of the original submission (or of the current version,
@@ -780,12 +943,16 @@ fn compare_with_existing(
     incoming_hash: &str,
 ) -> Result<CreateOutcome, StorageError> {
     let same = row.created_hash == incoming_hash || row.content_hash == incoming_hash;
-    let stored = stored_from_row(row)?;
-    Ok(if same {
+    Ok(retry_outcome(same, stored_from_row(row)?))
+}
+
+/// A stored survey met again: with the same content, a duplicate; otherwise a conflict.
+fn retry_outcome(same: bool, stored: StoredSurvey) -> CreateOutcome {
+    if same {
         CreateOutcome::Duplicate(stored)
     } else {
         CreateOutcome::Conflict(stored)
-    })
+    }
 }
 
 fn warnings_json(warnings: &[Issue]) -> String {
