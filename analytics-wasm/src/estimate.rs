@@ -112,10 +112,20 @@ impl RatioSums {
         let se = match rate {
             Some(r) if n >= 2 => {
                 let residual_squares = self.wwyy - 2.0 * r * self.wwxy + r * r * self.wwxx;
-                // The expansion can dip a hair below zero by rounding when every household
-                // has the same rate; the true value is then zero.
-                let variance =
-                    n as f64 / (n as f64 - 1.0) * residual_squares.max(0.0) / (self.wx * self.wx);
+                // The expansion cancels when every household has (nearly) the same rate: its
+                // terms are sums of n products, each off by up to about n ulps of their
+                // size, so a residual within that bound is rounding, and its sign and size
+                // depend on the order the sums were taken in (SQL's order on the server,
+                // survey-id order in the browser). Within the bound it is zero, so both
+                // give the same interval, not a standard error of 1e-8 against 0.
+                let scale = self.wwyy + 2.0 * (r * self.wwxy).abs() + r * r * self.wwxx;
+                let rounding = 4.0 * n as f64 * f64::EPSILON * scale;
+                let residual_squares = if residual_squares <= rounding {
+                    0.0
+                } else {
+                    residual_squares
+                };
+                let variance = n as f64 / (n as f64 - 1.0) * residual_squares / (self.wx * self.wx);
                 // Non-finite input (possible only from native callers) gives no interval
                 // rather than a NaN one.
                 Some(variance.sqrt()).filter(|se| se.is_finite())
@@ -395,6 +405,35 @@ mod tests {
 
     fn close(a: Option<f64>, b: f64, tolerance: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() <= tolerance)
+    }
+
+    /// Regression (the facts test on PostgreSQL): households that all recovered the same
+    /// share gave a standard error of 9e-9 from the server's SQL sums and 0 from the
+    /// browser's, the cancellation's rounding differing with the summation order.
+    #[test]
+    fn equal_rates_give_a_zero_standard_error_in_any_order() {
+        let observations: Vec<Observation> = (0..500)
+            .map(|i| {
+                let x = 0.37 + f64::from(i % 17) * 1.13 + f64::from(i) * 0.071;
+                Observation {
+                    y: x * 0.7,
+                    x,
+                    w: 1.0 + f64::from(i % 7) * 0.29,
+                }
+            })
+            .collect();
+        let mut reversed = observations.clone();
+        reversed.reverse();
+        for order in [&observations, &reversed] {
+            let estimate = RatioSums::from_observations(order).estimate();
+            assert_eq!(estimate.se, Some(0.0), "{estimate:?}");
+            assert_eq!(estimate.ci_low, estimate.rate);
+        }
+        // A real spread stays: one household off the common rate.
+        let mut spread = observations.clone();
+        spread[0].y *= 1.5;
+        let se = RatioSums::from_observations(&spread).estimate().se;
+        assert!(se.is_some_and(|se| se > 1e-6), "{se:?}");
     }
 
     #[test]
