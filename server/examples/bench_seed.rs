@@ -17,7 +17,7 @@
 use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::validation::{self, ValidationContext};
 use agriwaste_analytics::{RegionTable, Survey};
-use agriwaste_server::storage::audit::Actor;
+use agriwaste_server::auth::Actor;
 use agriwaste_server::storage::{NewSurvey, Storage};
 use anyhow::{Context, ensure};
 use uuid::Uuid;

@@ -6,7 +6,7 @@ use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::validation::{self, ValidationContext};
 
 use crate::api::surveys::today_in_china;
-use crate::storage::audit::Actor;
+use crate::auth::Actor;
 use crate::storage::{NewSurvey, Storage};
 
 /// How many demo surveys: about a hundred per county over three years.

@@ -16,10 +16,10 @@ use poem_openapi::registry::{
 use poem_openapi::{ApiResponse, Enum, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::indicators::{LevelParam, ReviewFilter};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
 /// Most points drawn on the map chart.
@@ -79,7 +79,7 @@ impl ApiResponse for ChartImage {
     fn register(_registry: &mut Registry) {}
 }
 
-fn bad(code: &str, zh: String, en: String, path: &str) -> ApiError {
+fn bad(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
     ApiError::bad_request(code, zh, en).at(path)
 }
 
@@ -129,7 +129,7 @@ impl ChartsApi {
             None => Indicator::FilmRecovery,
             Some(key) => Indicator::from_key(&key).ok_or_else(|| {
                 bad(
-                    "unknown_indicator",
+                    ErrorCode::UnknownIndicator,
                     format!("指标 {key} 不存在"),
                     format!("indicator {key:?} is not known"),
                     "indicator",
@@ -144,7 +144,7 @@ impl ChartsApi {
                     .map(|r| (r.code.clone(), r.level))
                     .ok_or_else(|| {
                         bad(
-                            "unknown_region",
+                            ErrorCode::UnknownRegion,
                             format!("区划代码 {code} 不存在"),
                             format!("region {code:?} is not known"),
                             "region",
@@ -205,7 +205,7 @@ impl ChartsApi {
             "trend" => {
                 let (code, level) = region.ok_or_else(|| {
                     bad(
-                        "region_required",
+                        ErrorCode::RegionRequired,
                         "趋势图需要指定区域 region".to_owned(),
                         "a trend chart needs region".to_owned(),
                         "region",
@@ -250,7 +250,7 @@ impl ChartsApi {
         let font = self.state.chart_font.as_deref().ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "png_unavailable",
+                ErrorCode::PngUnavailable,
                 "服务器未安装中文字体,暂不能生成 PNG;请使用 SVG",
                 "no Chinese font is installed on the server, so PNG is unavailable; use SVG",
             )

@@ -28,10 +28,11 @@ use tokio_util::io::ReaderStream;
 use super::ApiTags;
 use super::error::ApiError;
 use super::indicators::{IndicatorParams, LevelParam, ReviewFilter};
+use super::model::ReviewStateParam;
 use super::security::Auth;
-use super::surveys::{ReviewStateParam, filter};
+use super::surveys::filter;
 use crate::exports::{self, ExportOptions, Format, Lang};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Export endpoints.
 pub struct ExportsApi {

@@ -10,9 +10,8 @@
 //! the facts; the last few bodies are kept, compressed.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::storage::facts::DataVersion;
 use agriwaste_analytics::columns::FactColumns;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
@@ -28,49 +27,13 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::indicators::{ReviewFilter, check_year_range, etag_header, region_filter};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::cache::CachedBody;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
-
-/// Bodies kept (each can be megabytes: a handful of scopes and filters).
-const CACHE_ENTRIES: usize = 4;
 
 /// Endpoint.
 pub struct FactsApi {
     pub(crate) state: Arc<AppState>,
-}
-
-/// Recent facts bodies by query, with the data version they were read at.
-#[derive(Default)]
-pub struct FactsCache {
-    entries: Mutex<Vec<(String, Arc<FactsEntry>)>>,
-}
-
-/// One body, plain and gzip-compressed.
-pub struct FactsEntry {
-    version: DataVersion,
-    etag: String,
-    json: Vec<u8>,
-    gzip: Vec<u8>,
-}
-
-impl FactsCache {
-    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<FactsEntry>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .iter()
-            .find(|(k, e)| k == key && e.version == *version)
-            .map(|(_, e)| e.clone())
-    }
-
-    fn put(&self, key: String, entry: Arc<FactsEntry>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(k, _)| *k != key);
-            if entries.len() >= CACHE_ENTRIES {
-                entries.remove(0);
-            }
-            entries.push((key, entry));
-        }
-    }
 }
 
 /// The household facts by column; every array has one entry per household, in
@@ -146,7 +109,7 @@ pub enum FactsResponse {
     /// The body.
     Ok {
         /// The body and its ETag.
-        entry: Arc<FactsEntry>,
+        entry: Arc<CachedBody>,
         /// Send the gzip form.
         gzip: bool,
     },
@@ -163,12 +126,11 @@ impl IntoResponse for FactsResponse {
                     .header("ETag", entry.etag.clone())
                     .header("Cache-Control", "private, no-cache")
                     .header("Vary", "Accept-Encoding");
-                if gzip {
-                    builder
+                match entry.gzip.as_ref().filter(|_| gzip) {
+                    Some(compressed) => builder
                         .header("Content-Encoding", "gzip")
-                        .body(entry.gzip.clone())
-                } else {
-                    builder.body(entry.json.clone())
+                        .body(compressed.clone()),
+                    None => builder.body(entry.json.clone()),
                 }
             }
             FactsResponse::NotModified(etag) => Response::builder()
@@ -314,13 +276,15 @@ impl FactsApi {
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)?;
-        let entry = Arc::new(FactsEntry {
+        let entry = self.state.facts_cache.put(
+            key,
             version,
-            etag,
-            json: compressed.0,
-            gzip: compressed.1,
-        });
-        self.state.facts_cache.put(key, entry.clone());
+            Arc::new(CachedBody {
+                etag,
+                json: compressed.0,
+                gzip: Some(compressed.1),
+            }),
+        );
         Ok(FactsResponse::Ok {
             entry,
             gzip: gzip_wanted,

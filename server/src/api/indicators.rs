@@ -7,10 +7,9 @@
 //! repeated request costs one indexed lookup and the next request after any write counts
 //! it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::storage::facts::DataVersion;
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
@@ -25,27 +24,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::cache::CachedBody;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
-
-/// Most cached results kept; past this the cache starts afresh (results are cheap to
-/// recompute, memory is not unbounded).
-const CACHE_ENTRIES: usize = 256;
-
-/// Computed indicator responses by query, with the data version they were computed at.
-#[derive(Default)]
-pub struct IndicatorCache {
-    entries: Mutex<HashMap<String, Arc<CachedResponse>>>,
-}
-
-/// One cached response.
-pub struct CachedResponse {
-    version: DataVersion,
-    etag: String,
-    body: String,
-}
 
 /// Endpoint.
 pub struct IndicatorsApi {
@@ -187,7 +170,7 @@ struct IndicatorsBody<'a> {
 /// A pre-serialized JSON body with its ETag, or 304.
 pub enum CachedJson {
     /// The body.
-    Ok(Arc<CachedResponse>),
+    Ok(Arc<CachedBody>),
     /// The client's copy is current.
     NotModified(String),
 }
@@ -199,7 +182,7 @@ impl IntoResponse for CachedJson {
                 .content_type("application/json; charset=utf-8")
                 .header("ETag", cached.etag.clone())
                 .header("Cache-Control", "private, no-cache")
-                .body(cached.body.clone()),
+                .body(cached.json.clone()),
             CachedJson::NotModified(etag) => Response::builder()
                 .status(StatusCode::NOT_MODIFIED)
                 .header("ETag", etag)
@@ -322,10 +305,11 @@ impl IndicatorsApi {
                 );
                 self.state.indicator_cache.put(
                     key,
-                    Arc::new(CachedResponse {
-                        version,
+                    version,
+                    Arc::new(CachedBody {
                         etag,
-                        body: text,
+                        json: text.into_bytes(),
+                        gzip: None,
                     }),
                 )
             }
@@ -356,7 +340,7 @@ pub(crate) fn region_filter(
         .map(|r| Some((r.code.clone(), r.level)))
         .ok_or_else(|| {
             ApiError::bad_request(
-                "unknown_region",
+                ErrorCode::UnknownRegion,
                 format!("区划代码 {code} 不存在"),
                 format!("region {code:?} is not known"),
             )
@@ -368,7 +352,7 @@ pub(crate) fn region_filter(
 pub(crate) fn check_year_range(from: Option<i32>, to: Option<i32>) -> Result<(), ApiError> {
     match (from, to) {
         (Some(f), Some(t)) if f > t => Err(ApiError::bad_request(
-            "invalid_range",
+            ErrorCode::InvalidRange,
             format!("起始年份 from({f})晚于结束年份 to({t})"),
             format!("from ({f}) is after to ({t})"),
         )
@@ -419,7 +403,7 @@ impl IndicatorParams {
             Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
                 let keys: Vec<&str> = Indicator::ALL.iter().map(|i| i.key()).collect();
                 ApiError::bad_request(
-                    "unknown_indicator",
+                    ErrorCode::UnknownIndicator,
                     format!("指标 {key} 不存在,可选:{}", keys.join(", ")),
                     format!("indicator {key:?} is not known; one of {}", keys.join(", ")),
                 )
@@ -479,22 +463,5 @@ impl IndicatorRequest {
                 report
             })
             .collect())
-    }
-}
-
-impl IndicatorCache {
-    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<CachedResponse>> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|c| c.version == *version).cloned()
-    }
-
-    fn put(&self, key: String, response: Arc<CachedResponse>) -> Arc<CachedResponse> {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, response.clone());
-        }
-        response
     }
 }

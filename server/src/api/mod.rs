@@ -1,10 +1,12 @@
 //! The HTTP API: one module per resource, assembled into one OpenAPI service.
 
-pub mod accounts;
 pub mod attachments;
+pub mod audit;
+pub mod auth;
 pub mod body;
 pub mod charts;
 pub mod coefficients;
+pub mod credentials;
 pub mod error;
 pub mod exports;
 pub mod facts;
@@ -14,15 +16,17 @@ pub mod middleware;
 pub mod model;
 pub mod regions;
 pub mod reports;
+pub mod review;
 pub mod security;
 pub mod surveys;
 pub mod targets;
+pub mod users;
 
 use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Groups of operations in the API documentation.
 #[derive(Tags)]
@@ -46,7 +50,7 @@ pub enum ApiTags {
 /// Every API, combined.
 pub type Apis = (
     surveys::SurveysApi,
-    surveys::ReviewApi,
+    review::ReviewApi,
     attachments::AttachmentsApi,
     regions::RegionsApi,
     indicators::IndicatorsApi,
@@ -54,7 +58,10 @@ pub type Apis = (
     targets::TargetsApi,
     coefficients::CoefficientsApi,
     reports::ReportsApi,
-    accounts::AccountsApi,
+    auth::AuthApi,
+    users::UsersApi,
+    credentials::CredentialsApi,
+    audit::AuditApi,
     exports::ExportsApi,
     facts::FactsApi,
 );
@@ -65,7 +72,7 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         surveys::SurveysApi {
             state: state.clone(),
         },
-        surveys::ReviewApi {
+        review::ReviewApi {
             state: state.clone(),
         },
         attachments::AttachmentsApi {
@@ -89,7 +96,16 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         reports::ReportsApi {
             state: state.clone(),
         },
-        accounts::AccountsApi {
+        auth::AuthApi {
+            state: state.clone(),
+        },
+        users::UsersApi {
+            state: state.clone(),
+        },
+        credentials::CredentialsApi {
+            state: state.clone(),
+        },
+        audit::AuditApi {
             state: state.clone(),
         },
         exports::ExportsApi {

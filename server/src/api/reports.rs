@@ -14,10 +14,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::indicators::{LevelParam, ReviewFilter};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
 /// Endpoint.
@@ -143,7 +143,7 @@ impl ReportsApi {
                     .map(|r| (r.code.clone(), r.level))
                     .ok_or_else(|| {
                         ApiError::bad_request(
-                            "unknown_region",
+                            ErrorCode::UnknownRegion,
                             format!("区划代码 {code} 不存在"),
                             format!("region {code:?} is not known"),
                         )

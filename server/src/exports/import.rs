@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use super::layout::{self, Input, RowReader};
 use super::text::{BOM, write_csv_record};
 use super::xlsx::{self, ParsedRow};
-use crate::storage::audit::Actor;
+use crate::auth::Actor;
 use crate::storage::{CreateOutcome, NewSurvey, Storage, StorageError};
 
 /// Surveys per `create_surveys` call: one transaction, one disk sync.

@@ -17,8 +17,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::coefficients::survey_rows_for_facts;
-use super::surveys::SurveyScope;
 use super::{Storage, StorageError, rows_per_statement};
+use crate::auth::SurveyScope;
 
 const TABLE: &str = "survey_facts";
 
