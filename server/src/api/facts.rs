@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::{ReviewFilter, check_year_range, etag_header, region_filter};
+use super::indicators::etag_header;
+use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
 use crate::cache::CachedBody;
 use crate::state::AppState;
@@ -233,13 +234,9 @@ impl FactsApi {
         check_year_range(from.0, to.0)?;
         let review = review.0.unwrap_or(ReviewFilter::Counted);
         let query = IndicatorQuery {
-            level: None,
-            by_year: false,
-            region,
-            scope: auth.principal().survey_scope(storage.regions()),
             from_year: from.0,
             to_year: to.0,
-            approved_only: review == ReviewFilter::Approved,
+            ..scoped_query(&self.state, auth.principal(), region, review)
         };
         let key = format!("{query:?}");
         let version = storage.data_version().await?;
@@ -264,10 +261,7 @@ impl FactsApi {
         let facts = storage.fact_columns(&query).await?;
         let body = FactsBody {
             as_of: Utc::now(),
-            review: match review {
-                ReviewFilter::Counted => "counted",
-                ReviewFilter::Approved => "approved",
-            },
+            review: review.key(),
             households: facts.len(),
             facts,
         };

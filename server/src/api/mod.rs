@@ -14,6 +14,7 @@ pub mod health;
 pub mod indicators;
 pub mod middleware;
 pub mod model;
+pub mod params;
 pub mod regions;
 pub mod reports;
 pub mod review;
@@ -25,6 +26,8 @@ pub mod users;
 use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
+
+use self::params::WithIndicatorParams;
 
 use crate::state::AppState;
 
@@ -53,7 +56,7 @@ pub type Apis = (
     review::ReviewApi,
     attachments::AttachmentsApi,
     regions::RegionsApi,
-    indicators::IndicatorsApi,
+    WithIndicatorParams<indicators::IndicatorsApi>,
     charts::ChartsApi,
     targets::TargetsApi,
     coefficients::CoefficientsApi,
@@ -63,6 +66,7 @@ pub type Apis = (
     credentials::CredentialsApi,
     audit::AuditApi,
     exports::ExportsApi,
+    WithIndicatorParams<exports::IndicatorExportsApi>,
     facts::FactsApi,
 );
 
@@ -81,9 +85,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         regions::RegionsApi {
             state: state.clone(),
         },
-        indicators::IndicatorsApi {
+        WithIndicatorParams(indicators::IndicatorsApi {
             state: state.clone(),
-        },
+        }),
         charts::ChartsApi {
             state: state.clone(),
         },
@@ -111,6 +115,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         exports::ExportsApi {
             state: state.clone(),
         },
+        WithIndicatorParams(exports::IndicatorExportsApi {
+            state: state.clone(),
+        }),
         facts::FactsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))

@@ -23,6 +23,7 @@ use super::body::DomainJson;
 use super::error::{ApiError, ErrorCode, FieldIssue};
 use super::middleware::RequestContext;
 use super::model::*;
+use super::params::region_filter;
 use super::security::{Auth, PersonAuth, denied};
 use crate::auth::{Denied, Principal, Role};
 use crate::state::AppState;
@@ -152,25 +153,7 @@ pub(crate) fn filter(
     technician: Option<String>,
     review_state: Option<ReviewStateParam>,
 ) -> Result<SurveyFilter, ApiError> {
-    let region = match region {
-        None => None,
-        Some(code) => {
-            let level = state
-                .storage
-                .regions()
-                .get(&code)
-                .map(|r| r.level)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        ErrorCode::UnknownRegion,
-                        format!("区划代码 {code} 不存在"),
-                        format!("region {code:?} is not known"),
-                    )
-                    .at("region")
-                })?;
-            Some((code, level))
-        }
-    };
+    let region = region_filter(state, region)?;
     Ok(SurveyFilter {
         scope: principal.survey_scope(state.storage.regions()),
         review_state: review_state.map(ReviewStateParam::state),
