@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use agriwaste_analytics::coefficients::{AppliedCoefficient, CoefficientEntry, CoefficientKind};
-use agriwaste_analytics::targets::NATIONAL;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -18,6 +17,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
+use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
 use crate::state::AppState;
 use crate::storage::coefficients::{CoefficientEdit, CoefficientKey, StoredCoefficient};
@@ -210,15 +210,7 @@ fn too_long(path: &str, max: usize) -> ApiError {
 
 impl CoefficientsApi {
     fn check_region(&self, region_code: &str, path: &str) -> Result<(), ApiError> {
-        if region_code != NATIONAL && self.state.storage.regions().get(region_code).is_none() {
-            return Err(invalid(
-                ErrorCode::UnknownRegion,
-                format!("区划代码 {region_code} 不存在"),
-                format!("region {region_code:?} is not known (or use national)"),
-                path,
-            ));
-        }
-        Ok(())
+        check_region_or_national(&self.state, region_code, path)
     }
 
     fn parse_kind(kind: &str) -> Result<CoefficientKind, ApiError> {

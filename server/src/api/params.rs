@@ -3,7 +3,8 @@
 //! (`Storage::indicator_sums`), finished into indicators by the analytics crate
 //! (`GroupSums::into_indicators`), reported against the targets (`GroupReport::new`).
 //! `/indicators`, the indicator exports, the charts and the annual report all call it,
-//! so they cannot disagree.
+//! so they cannot disagree. Also the region checks every API shares, so that an
+//! unknown region is refused in one way.
 //!
 //! poem-openapi documents one parameter per handler argument, so the eight parameters
 //! of [`IndicatorParams`] are one extractor that parses them with poem-openapi's own
@@ -16,8 +17,9 @@ use std::collections::HashMap;
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
+use agriwaste_analytics::targets::NATIONAL;
 use poem::endpoint::BoxEndpoint;
-use poem::http::Method;
+use poem::http::{Method, StatusCode};
 use poem::{Request, RequestBody};
 use poem_openapi::param::Query;
 use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, MetaSchema, Registry};
@@ -361,6 +363,25 @@ pub(crate) fn region_filter(
             )
             .at("region")
         })
+}
+
+/// A 422 naming `path` unless `code` is a known region or `national` (targets and
+/// coefficients are set for a region or for the whole country).
+pub(crate) fn check_region_or_national(
+    state: &AppState,
+    code: &str,
+    path: &str,
+) -> Result<(), ApiError> {
+    if code != NATIONAL && state.storage.regions().get(code).is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnknownRegion,
+            format!("区划代码 {code} 不存在"),
+            format!("region {code:?} is not known (or use national)"),
+        )
+        .at(path));
+    }
+    Ok(())
 }
 
 /// A 400 naming `from` when the year range is reversed.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use agriwaste_analytics::indicators::Indicator;
-use agriwaste_analytics::targets::{Comparison, MANURE_KEY, NATIONAL, Target};
+use agriwaste_analytics::targets::{Comparison, MANURE_KEY, Target};
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -16,6 +16,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
+use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
 use crate::state::AppState;
 use crate::storage::targets::StoredTarget;
@@ -119,14 +120,7 @@ fn invalid(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
 
 impl TargetsApi {
     fn check_key(&self, region_code: &str, indicator: &str, year: i32) -> Result<(), ApiError> {
-        if region_code != NATIONAL && self.state.storage.regions().get(region_code).is_none() {
-            return Err(invalid(
-                ErrorCode::UnknownRegion,
-                format!("区划代码 {region_code} 不存在"),
-                format!("region {region_code:?} is not known (or use national)"),
-                "region_code",
-            ));
-        }
+        check_region_or_national(&self.state, region_code, "region_code")?;
         if Indicator::from_key(indicator).is_none() && indicator != MANURE_KEY {
             return Err(invalid(
                 ErrorCode::UnknownIndicator,
