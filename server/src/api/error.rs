@@ -123,7 +123,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The code as sent on the wire.
-    pub fn as_str(self) -> String {
+    pub fn wire_name(self) -> String {
         match self.to_json() {
             Some(serde_json::Value::String(code)) => code,
             _ => String::new(),
@@ -220,7 +220,7 @@ impl std::fmt::Display for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.body.code.as_str(),
+            self.body.code.wire_name(),
             self.body.message_en
         )
     }

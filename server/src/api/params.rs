@@ -396,3 +396,46 @@ pub(crate) fn check_year_range(from: Option<i32>, to: Option<i32>) -> Result<(),
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::exports::IndicatorExportsApi;
+    use crate::api::indicators::IndicatorsApi;
+
+    /// Every wrapped operation lists the eight parameters first, once each: a handler
+    /// declaring one of them again as its own argument would list it twice.
+    fn check<A: OpenApi>() {
+        let expected: Vec<String> = IndicatorParams::documented()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let operations: Vec<_> = <WithIndicatorParams<A> as OpenApi>::meta()
+            .into_iter()
+            .flat_map(|api| api.paths)
+            .flat_map(|path| path.operations)
+            .collect();
+        assert!(!operations.is_empty());
+        for operation in operations {
+            let names: Vec<&String> = operation.params.iter().map(|p| &p.name).collect();
+            assert_eq!(
+                names[..expected.len()].to_vec(),
+                expected.iter().collect::<Vec<_>>()
+            );
+            for name in &names {
+                assert_eq!(
+                    names.iter().filter(|n| *n == name).count(),
+                    1,
+                    "{name} twice in {:?}",
+                    operation.operation_id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wrapped_operations_document_the_parameters_once() {
+        check::<IndicatorsApi>();
+        check::<IndicatorExportsApi>();
+    }
+}

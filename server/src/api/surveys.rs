@@ -176,7 +176,7 @@ fn denied_issue(err: &ApiError) -> FieldIssue {
     let body = err.body();
     FieldIssue {
         path: body.path.clone().unwrap_or_default(),
-        code: err.code().as_str(),
+        code: err.code().wire_name(),
         severity: "error".to_owned(),
         message_zh: body.message_zh.clone(),
         message_en: body.message_en.clone(),
@@ -370,7 +370,7 @@ impl SurveysApi {
                 let err = conflict(stored.version, stored.survey.id);
                 result.errors.push(FieldIssue {
                     path: "id".to_owned(),
-                    code: err.code().as_str(),
+                    code: err.code().wire_name(),
                     severity: "error".to_owned(),
                     message_zh: format!("编号 {} 的调查已用不同内容保存", stored.survey.id),
                     message_en: format!(
