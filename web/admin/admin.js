@@ -10,8 +10,7 @@
 // send to the server; its QR code is drawn here, in the browser.
 import { request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { applyLanguage as applyPageLanguage, headerButtons, showFailure } from "/shared/page.js";
-import { sessionSignIn } from "/shared/sign-in.js";
+import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { en, formatNumber, locale, t, useWords } from "/shared/words.js";
 import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
 
@@ -197,30 +196,6 @@ function showOnly(selector) {
   for (const s of ["#signin", "#forbidden", "#admin-app"]) $(s).hidden = s !== selector;
 }
 
-sessionSignIn({
-  heading: "signin_title",
-  signedIn: () => {
-    document.body.dataset.state = "loading";
-    start().catch(showFailure);
-  },
-});
-
-headerButtons({
-  beforeSignOut: clearSecrets,
-  relabel: () => {
-    applyLanguage();
-    if (state.me && state.me.role !== "admin") showForbidden();
-    if (state.regions.length) {
-      fillStaticSelects();
-      renderUsers();
-      renderTokens();
-      renderKeys();
-      renderAudit();
-      if (!$("#user-form").hidden) relabelUserForm();
-    }
-  },
-});
-
 /** The page in the current language, with the texts it keeps in both (the API's messages). */
 function applyLanguage() {
   applyPageLanguage();
@@ -331,6 +306,24 @@ function clearProblems(form, prefix) {
   $(`#${form.id}-error`).replaceChildren();
 }
 
+// ---- tables ----------------------------------------------------------------------------
+
+/** Fills a table: a header of the words `columns`, the `rows`, or one row saying `empty`. */
+function fillTable(selector, columns, rows, empty) {
+  const head = el("tr", {}, ...columns.map((k) => el("th", { scope: "col" }, t(k))));
+  if (!rows.length && empty) rows.push(el("tr", {}, el("td", { colspan: columns.length }, t(empty))));
+  $(selector).replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+/** The button revoking a credential (a device token, an API key), unless it is revoked. */
+function revokeButton(credential, revoke) {
+  if (credential.revoked_at) return null;
+  return el("button", {
+    type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${credential.name}`,
+    onclick: guarded(() => revoke(credential)),
+  }, t("revoke"));
+}
+
 // ---- users -----------------------------------------------------------------------------
 
 async function loadUsers() {
@@ -340,8 +333,6 @@ async function loadUsers() {
 }
 
 function renderUsers() {
-  const head = el("tr", {}, ...["col_username", "col_role", "col_scope", "col_counties", "col_active", "col_actions"]
-    .map((k) => el("th", { scope: "col" }, t(k))));
   const rows = state.users.map((u) =>
     el("tr", { "data-username": u.username },
       el("td", {}, el("strong", {}, u.username), u.display_name !== u.username ? el("div", { class: "sub" }, u.display_name) : null),
@@ -354,7 +345,7 @@ function renderUsers() {
         u.role === "technician"
           ? el("button", { type: "button", class: "small", "data-action": "devices", "aria-label": `${t("device_tokens")} ${u.username}`, onclick: guarded(() => openDevices(u)) }, t("device_tokens"))
           : null)));
-  $("#users-table").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+  fillTable("#users-table", ["col_username", "col_role", "col_scope", "col_counties", "col_active", "col_actions"], rows);
 }
 
 $("#new-user").addEventListener("click", () => openUserForm(null));
@@ -475,8 +466,6 @@ function credentialState(c) {
 
 function renderTokens() {
   if (!state.deviceUser) return;
-  const head = el("tr", {}, ...["col_label", "col_created", "col_created_by", "col_last_used", "col_active", "col_actions"]
-    .map((k) => el("th", { scope: "col" }, t(k))));
   const rows = state.tokens.map((c) =>
     el("tr", { "data-token-id": c.id, "data-label": c.name },
       el("td", {}, c.name),
@@ -484,12 +473,8 @@ function renderTokens() {
       el("td", {}, c.created_by),
       el("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
       el("td", {}, credentialState(c)),
-      el("td", {}, c.revoked_at ? null : el("button", {
-        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
-        onclick: guarded(() => revokeToken(c)),
-      }, t("revoke")))));
-  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 6 }, t("none_yet"))));
-  $("#tokens-table").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+      el("td", {}, revokeButton(c, revokeToken))));
+  fillTable("#tokens-table", ["col_label", "col_created", "col_created_by", "col_last_used", "col_active", "col_actions"], rows, "none_yet");
 }
 
 async function revokeToken(c) {
@@ -617,8 +602,6 @@ async function loadKeys() {
 }
 
 function renderKeys() {
-  const head = el("tr", {}, ...["col_key_name", "col_scope", "col_created", "col_created_by", "col_expires", "col_last_used", "col_active", "col_actions"]
-    .map((k) => el("th", { scope: "col" }, t(k))));
   const rows = state.keys.map((c) =>
     el("tr", { "data-key-id": c.id, "data-label": c.name },
       el("td", {}, c.name),
@@ -628,12 +611,8 @@ function renderKeys() {
       el("td", {}, c.expires_at ? dateTime(c.expires_at) : t("no_expiry")),
       el("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
       el("td", {}, credentialState(c)),
-      el("td", {}, c.revoked_at ? null : el("button", {
-        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
-        onclick: guarded(() => revokeKey(c)),
-      }, t("revoke")))));
-  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 8 }, t("none_yet"))));
-  $("#keys-table").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+      el("td", {}, revokeButton(c, revokeKey))));
+  fillTable("#keys-table", ["col_key_name", "col_scope", "col_created", "col_created_by", "col_expires", "col_last_used", "col_active", "col_actions"], rows, "none_yet");
 }
 
 async function revokeKey(c) {
@@ -696,8 +675,6 @@ async function loadAudit() {
 
 function renderAudit() {
   const a = state.audit;
-  const head = el("tr", {}, ...["col_at", "actor", "action", "entity_type", "entity_id", "col_address", "col_details"]
-    .map((k) => el("th", { scope: "col" }, t(k))));
   const rows = a.items.map((e) =>
     el("tr", { "data-action": e.action, "data-entity-id": e.entity_id },
       el("td", {}, dateTime(e.at)),
@@ -711,8 +688,7 @@ function renderAudit() {
           e.before ? el("div", {}, el("strong", {}, t("before")), el("pre", {}, JSON.stringify(e.before, null, 1))) : null,
           e.after ? el("div", {}, el("strong", {}, t("after")), el("pre", {}, JSON.stringify(e.after, null, 1))) : null)
         : "—")));
-  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 7 }, t("no_entries"))));
-  $("#audit-table").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+  fillTable("#audit-table", ["col_at", "actor", "action", "entity_type", "entity_id", "col_address", "col_details"], rows, "no_entries");
   $("#audit-page").textContent = t("page_n", { n: formatNumber(a.page + 1) });
   $("#audit-newer").disabled = a.page === 0;
   $("#audit-older").disabled = !a.next;
@@ -747,4 +723,20 @@ $("#audit-newer").addEventListener("click", guarded(async () => {
   await loadAudit();
 }));
 
-start().catch(showFailure);
+startPage({
+  signInHeading: "signin_title",
+  start,
+  beforeSignOut: clearSecrets,
+  relabel: () => {
+    applyLanguage();
+    if (state.me && state.me.role !== "admin") showForbidden();
+    if (state.regions.length) {
+      fillStaticSelects();
+      renderUsers();
+      renderTokens();
+      renderKeys();
+      renderAudit();
+      if (!$("#user-form").hidden) relabelUserForm();
+    }
+  },
+});

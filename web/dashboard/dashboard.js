@@ -9,8 +9,7 @@
 import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
 import { api } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { applyLanguage, headerButtons, showFailure } from "/shared/page.js";
-import { sessionSignIn } from "/shared/sign-in.js";
+import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
 
 const INDICATORS = [
@@ -148,24 +147,6 @@ function showSignin() {
   $("#signout").hidden = true;
   document.body.dataset.state = "signin";
 }
-
-sessionSignIn({
-  heading: "signin_title",
-  signedIn: () => {
-    document.body.dataset.state = "loading";
-    start().catch(showFailure);
-  },
-});
-
-headerButtons({
-  relabel: () => {
-    applyLanguage();
-    if (state.facts) {
-      relabelFilters();
-      recompute();
-    }
-  },
-});
 
 // ---- filters ---------------------------------------------------------------------------
 
@@ -457,4 +438,15 @@ function renderBoard(dashboard) {
   $("#board").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
 }
 
-start().catch(showFailure);
+startPage({
+  links: [["/review/", "review_page"]],
+  signInHeading: "signin_title",
+  start,
+  relabel: () => {
+    applyLanguage();
+    if (state.facts) {
+      relabelFilters();
+      recompute();
+    }
+  },
+});

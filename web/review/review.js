@@ -9,9 +9,8 @@
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { IDENTITY, LOCATION, SECTIONS } from "/shared/fields.js";
-import { applyLanguage as applyPageLanguage, headerButtons } from "/shared/page.js";
-import { sessionSignIn } from "/shared/sign-in.js";
-import { en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
+import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
+import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
 
 const PAGE_SIZE = 50;
 const STATES = ["received", "edited", "approved", "has_issues", "rejected"];
@@ -139,19 +138,6 @@ async function start() {
   await loadPage();
   route();
 }
-
-sessionSignIn({ heading: "signin_title", signedIn: () => start().catch(showFailure) });
-
-headerButtons({
-  relabel: () => {
-    applyLanguage();
-    if (state.me) {
-      labelFilters();
-      renderTable();
-      if (state.current) renderDetail();
-    }
-  },
-});
 
 function applyLanguage() {
   applyPageLanguage();
@@ -454,7 +440,7 @@ function showFieldError(body) {
   const comment = $("#comment");
   const onComment = body && body.path === "comment";
   comment.toggleAttribute("aria-invalid", Boolean(onComment));
-  $("#comment-error").textContent = onComment ? `${body.message_zh} · ${body.message_en}` : "";
+  $("#comment-error").textContent = onComment ? bothLanguages(body) : "";
   if (onComment) comment.focus();
 }
 
@@ -491,4 +477,17 @@ $("#decide").addEventListener("submit", async (event) => {
   }
 });
 
-start().catch(showFailure);
+startPage({
+  links: [["/dashboard/", "dashboard"]],
+  signInHeading: "signin_title",
+  start,
+  showFailure,
+  relabel: () => {
+    applyLanguage();
+    if (state.me) {
+      labelFilters();
+      renderTable();
+      if (state.current) renderDetail();
+    }
+  },
+});
