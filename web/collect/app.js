@@ -2,7 +2,7 @@
 // validation, the device queue and its sync, GPS and photos. See README "Web pages".
 
 import init, { validateSurvey, estimateStraw, estimateDung } from "/pkg/agriwaste_analytics.js";
-import { t, pick, message, currentLang, setLang } from "./i18n.js";
+import { t, pick, message, toggleLang } from "./i18n.js";
 import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
 import { endSession, request } from "/shared/api.js";
 import { el } from "/shared/dom.js";
@@ -160,7 +160,7 @@ function render(survey = null) {
   app.replaceChildren(header, main);
   document.getElementById("lang").addEventListener("click", () => {
     const survey = state.session && document.getElementById("survey") ? currentSurvey() : null;
-    setLang(currentLang() === "en" ? "zh" : "en");
+    toggleLang();
     render(survey);
   });
   document.getElementById("sign-out")?.addEventListener("click", signOut);

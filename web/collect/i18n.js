@@ -5,7 +5,7 @@
 
 import { useWords } from "/shared/words.js";
 
-export { t, pick, message, currentLang, setLang } from "/shared/words.js";
+export { t, pick, message, toggleLang } from "/shared/words.js";
 
 const WORDS = {
   title: ["农业废弃物入户调查", "Agricultural waste household survey"],
