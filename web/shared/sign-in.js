@@ -1,7 +1,8 @@
 // The password sign-in form, one for every page: the fields, the call (`logIn`) and the
-// server's reason when it refuses. The pages that keep a session in the tab (landing,
-// dashboard, review, admin) use `sessionSignIn`; the collect page, which keeps the
-// phone's credential itself, says how it looks and what to do once signed in.
+// server's reason when it refuses. The pages that keep a session in the tab use
+// `sessionSignIn` (the landing page directly, dashboard, review and admin through
+// `startPage`); the collect page, which keeps the phone's credential itself, says how
+// its form looks and what to do once signed in.
 
 import { $, el } from "./dom.js";
 import { keepSession, logIn } from "./api.js";

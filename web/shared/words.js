@@ -43,19 +43,17 @@ export const en = () => lang === "en";
 /** The `lang` attribute of the page in the current language. */
 export const htmlLang = () => (en() ? "en" : "zh-CN");
 
-/** Switches to `next` ("zh" or "en") and keeps the choice. */
-export function setLang(next) {
-  lang = next;
-  localStorage.setItem(langKey, next);
+/** Switches to the other language and keeps the choice. */
+export function toggleLang() {
+  lang = en() ? "zh" : "en";
+  localStorage.setItem(langKey, lang);
 }
-
-export const toggleLang = () => setLang(en() ? "zh" : "en");
 
 /** The locale numbers and dates are written in. */
 export const locale = () => locales[lang];
 
 /** Fills a template's `{name}` placeholders from `values`. */
-export const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
 
 /**
  * The word `key` in the current language, its placeholders filled from `values` when
