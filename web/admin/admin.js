@@ -8,17 +8,16 @@
 // and they are removed from the page when the admin presses "done". The device-token link
 // carries the secret in the fragment (`/collect/#device-token=…`), which browsers do not
 // send to the server; its QR code is drawn here, in the browser.
-import { LANG_KEY, request, signIn, signOut } from "/dashboard/session.js";
+import { request } from "/shared/api.js";
+import { $, el } from "/shared/dom.js";
+import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
+import { en, formatNumber, locale, t, useWords } from "/shared/words.js";
 import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
 
-const TEXT = {
+const WORDS = {
   brand: ["农业废弃物调查", "Agricultural waste surveys"],
   title: ["用户与设备管理", "Users and devices"],
-  signout: ["退出", "Sign out"],
   signin_title: ["管理员登录", "Administrator sign-in"],
-  username: ["用户名", "Username"],
-  password: ["密码", "Password"],
-  signin: ["登录", "Sign in"],
   forbidden_title: ["需要管理员权限", "Admin only"],
   forbidden_text: ["此页面只对管理员开放。您已登录为", "This page is for administrators. You are signed in as"],
   full_stop: ["。", "."],
@@ -50,7 +49,6 @@ const TEXT = {
   role_reviewer: ["审核员", "Reviewer"],
   role_admin: ["管理员", "Administrator"],
   choose_region: ["— 请选择 —", "— choose —"],
-  all_regions: ["全部", "All"],
   col_username: ["用户名", "Username"],
   col_role: ["角色", "Role"],
   col_scope: ["管辖区域", "Region"],
@@ -119,7 +117,6 @@ const TEXT = {
   after: ["变更后", "after"],
   no_entries: ["没有符合条件的记录", "no matching entries"],
   any: ["全部", "any"],
-  failed: ["加载失败:", "Failed to load: "],
   fix_fields: ["请修改标出的项目", "Please correct the marked fields"],
 };
 
@@ -134,8 +131,9 @@ const ACTIONS = [
 const ENTITY_TYPES = ["survey", "user", "credential", "coefficient", "target"];
 const AUDIT_PAGE = 50;
 
+useWords(WORDS);
+
 const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
   me: null,
   regions: [],
   byCode: new Map(),
@@ -147,35 +145,17 @@ const state = {
   audit: { filter: {}, cursors: [null], page: 0, items: [], next: null },
 };
 
-const $ = (sel, root = document) => root.querySelector(sel);
-const t = (key) => TEXT[key][state.lang === "en" ? 1 : 0];
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
-const locale = () => (state.lang === "en" ? "en-GB" : "zh-CN");
 const regionName = (code) => {
   const r = state.byCode.get(code);
   if (!r) return code || "—";
-  return state.lang === "en" ? r.name_en : r.name_zh;
+  return en() ? r.name_en : r.name_zh;
 };
 const dateTime = (iso) =>
   iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "—";
 
-/** An element: `node("td", { class: "num", onclick: f }, "text", child)`. */
-function node(tag, props = {}, ...children) {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v == null || v === false) continue;
-    if (k === "class") n.className = v;
-    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role") n.setAttribute(k, v);
-    else n[k] = v;
-  }
-  n.append(...children.filter((c) => c != null));
-  return n;
-}
-
 /** A text in both languages that follows the language switch (an API message). */
-function bilingual(zh, en) {
-  return node("span", { "data-zh": zh, "data-en": en }, state.lang === "en" ? en : zh);
+function bilingual(zhText, enText) {
+  return el("span", { "data-zh": zhText, "data-en": enText }, en() ? enText : zhText);
 }
 
 // ---- start, sign-in, language ----------------------------------------------------------
@@ -216,55 +196,12 @@ function showOnly(selector) {
   for (const s of ["#signin", "#forbidden", "#admin-app"]) $(s).hidden = s !== selector;
 }
 
-$("#signin").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const data = new FormData(event.target);
-  $("#signin-error").textContent = "";
-  const failure = await signIn(data.get("username"), data.get("password"));
-  if (failure) {
-    $("#signin-error").textContent = failure;
-    return;
-  }
-  document.body.dataset.state = "loading";
-  start().catch(showFailure);
-});
-
-$("#signout").addEventListener("click", async () => {
-  clearSecrets();
-  await signOut();
-  location.reload();
-});
-
-$("#lang").addEventListener("click", () => {
-  state.lang = state.lang === "en" ? "zh" : "en";
-  localStorage.setItem(LANG_KEY, state.lang);
-  applyLanguage();
-  if (state.me && state.me.role !== "admin") showForbidden();
-  if (state.regions.length) {
-    fillStaticSelects();
-    renderUsers();
-    renderTokens();
-    renderKeys();
-    renderAudit();
-    if (!$("#user-form").hidden) relabelUserForm();
-  }
-});
-
+/** The page in the current language, with the texts it keeps in both (the API's messages). */
 function applyLanguage() {
-  document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.dataset.i18n);
-  for (const n of document.querySelectorAll("[data-zh]")) n.textContent = state.lang === "en" ? n.dataset.en : n.dataset.zh;
-  $("#lang").textContent = state.lang === "en" ? "中文" : "English";
-  document.title = `${t("title")} · ${t("brand")}`;
+  applyPageLanguage();
+  for (const n of document.querySelectorAll("[data-zh]")) n.textContent = en() ? n.dataset.en : n.dataset.zh;
   const qr = $("#token-qr svg");
   if (qr) qr.setAttribute("aria-label", t("qr_label"));
-}
-
-function showFailure(err) {
-  const box = $("#failure");
-  box.hidden = false;
-  box.textContent = t("failed") + (err && err.message ? err.message : String(err));
-  document.body.dataset.state = "failed";
 }
 
 /** Runs an action; a 401 (session ended) shows the sign-in, anything else the failure line. */
@@ -285,10 +222,10 @@ function guarded(action) {
 function regionOptions(select, placeholder) {
   const current = select.value;
   const depth = { province: 0, prefecture: 1, county: 2 };
-  select.replaceChildren(node("option", { value: "" }, placeholder));
+  select.replaceChildren(el("option", { value: "" }, placeholder));
   for (const r of state.regions) {
     const pad = "\u3000".repeat(depth[r.level] ?? 0);
-    select.append(node("option", { value: r.code }, `${pad}${regionName(r.code)} ${r.code}`));
+    select.append(el("option", { value: r.code }, `${pad}${regionName(r.code)} ${r.code}`));
   }
   select.value = current;
 }
@@ -296,14 +233,14 @@ function regionOptions(select, placeholder) {
 function fillStaticSelects() {
   const role = $("#user-form [name=role]");
   const roleValue = role.value || "technician";
-  role.replaceChildren(...ROLES.map((r) => node("option", { value: r }, t(`role_${r}`))));
+  role.replaceChildren(...ROLES.map((r) => el("option", { value: r }, t(`role_${r}`))));
   role.value = roleValue;
   regionOptions($("#user-form [name=scope_code]"), t("choose_region"));
   regionOptions($("#key-form [name=scope_code]"), t("choose_region"));
   for (const [name, values] of [["action", ACTIONS], ["entity_type", ENTITY_TYPES]]) {
     const select = $(`#audit-filters [name=${name}]`);
     const value = select.value;
-    select.replaceChildren(node("option", { value: "" }, t("any")), ...values.map((v) => node("option", { value: v }, v)));
+    select.replaceChildren(el("option", { value: "" }, t("any")), ...values.map((v) => el("option", { value: v }, v)));
     select.value = value;
   }
   renderCountyBoxes();
@@ -315,10 +252,10 @@ function renderCountyBoxes() {
   const ticked = new Set([...box.querySelectorAll("input:checked")].map((i) => i.value));
   box.replaceChildren();
   for (const prefecture of state.regions.filter((r) => r.level === "prefecture")) {
-    const group = node("div", { class: "county-group" }, node("strong", {}, regionName(prefecture.code)));
+    const group = el("div", { class: "county-group" }, el("strong", {}, regionName(prefecture.code)));
     for (const code of prefecture.children) {
-      group.append(node("label", { class: "check" },
-        node("input", { type: "checkbox", name: "counties", value: code, checked: ticked.has(code) }),
+      group.append(el("label", { class: "check" },
+        el("input", { type: "checkbox", name: "counties", value: code, checked: ticked.has(code) }),
         ` ${regionName(code)} ${code}`));
     }
     box.append(group);
@@ -356,7 +293,7 @@ function showProblems(form, prefix, err) {
   }
   if (placed) {
     const summary = $(`#${form.id}-error`);
-    if (!summary.textContent) summary.append(bilingual(TEXT.fix_fields[0], TEXT.fix_fields[1]));
+    if (!summary.textContent) summary.append(bilingual(WORDS.fix_fields[0], WORDS.fix_fields[1]));
     const first = form.querySelector("[aria-invalid=true]");
     const focusable = first && first.tagName === "FIELDSET" ? first.querySelector("input") : first;
     if (focusable) focusable.focus();
@@ -369,6 +306,24 @@ function clearProblems(form, prefix) {
   $(`#${form.id}-error`).replaceChildren();
 }
 
+// ---- tables ----------------------------------------------------------------------------
+
+/** Fills a table: a header of the words `columns`, the `rows`, or one row saying `empty`. */
+function fillTable(selector, columns, rows, empty) {
+  const head = el("tr", {}, ...columns.map((k) => el("th", { scope: "col" }, t(k))));
+  if (!rows.length && empty) rows.push(el("tr", {}, el("td", { colspan: columns.length }, t(empty))));
+  $(selector).replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+/** The button revoking a credential (a device token, an API key), unless it is revoked. */
+function revokeButton(credential, revoke) {
+  if (credential.revoked_at) return null;
+  return el("button", {
+    type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${credential.name}`,
+    onclick: guarded(() => revoke(credential)),
+  }, t("revoke"));
+}
+
 // ---- users -----------------------------------------------------------------------------
 
 async function loadUsers() {
@@ -378,21 +333,19 @@ async function loadUsers() {
 }
 
 function renderUsers() {
-  const head = node("tr", {}, ...["col_username", "col_role", "col_scope", "col_counties", "col_active", "col_actions"]
-    .map((k) => node("th", { scope: "col" }, t(k))));
   const rows = state.users.map((u) =>
-    node("tr", { "data-username": u.username },
-      node("td", {}, node("strong", {}, u.username), u.display_name !== u.username ? node("div", { class: "sub" }, u.display_name) : null),
-      node("td", {}, t(`role_${u.role}`)),
-      node("td", {}, u.scope_code ? regionName(u.scope_code) : "—"),
-      node("td", { class: "wrap" }, u.counties.length ? u.counties.map(regionName).join("、") : "—"),
-      node("td", {}, node("span", { class: `state ${u.active ? "on" : "off"}` }, u.active ? `✓ ${t("active")}` : `✕ ${t("inactive")}`)),
-      node("td", { class: "row-actions" },
-        node("button", { type: "button", class: "small", "data-action": "edit", "aria-label": `${t("edit")} ${u.username}`, onclick: () => openUserForm(u) }, t("edit")),
+    el("tr", { "data-username": u.username },
+      el("td", {}, el("strong", {}, u.username), u.display_name !== u.username ? el("div", { class: "sub" }, u.display_name) : null),
+      el("td", {}, t(`role_${u.role}`)),
+      el("td", {}, u.scope_code ? regionName(u.scope_code) : "—"),
+      el("td", { class: "wrap" }, u.counties.length ? u.counties.map(regionName).join("、") : "—"),
+      el("td", {}, el("span", { class: `state ${u.active ? "on" : "off"}` }, u.active ? `✓ ${t("active")}` : `✕ ${t("inactive")}`)),
+      el("td", { class: "row-actions" },
+        el("button", { type: "button", class: "small", "data-action": "edit", "aria-label": `${t("edit")} ${u.username}`, onclick: () => openUserForm(u) }, t("edit")),
         u.role === "technician"
-          ? node("button", { type: "button", class: "small", "data-action": "devices", "aria-label": `${t("device_tokens")} ${u.username}`, onclick: guarded(() => openDevices(u)) }, t("device_tokens"))
+          ? el("button", { type: "button", class: "small", "data-action": "devices", "aria-label": `${t("device_tokens")} ${u.username}`, onclick: guarded(() => openDevices(u)) }, t("device_tokens"))
           : null)));
-  $("#users-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+  fillTable("#users-table", ["col_username", "col_role", "col_scope", "col_counties", "col_active", "col_actions"], rows);
 }
 
 $("#new-user").addEventListener("click", () => openUserForm(null));
@@ -427,7 +380,7 @@ function openUserForm(user) {
 
 function relabelUserForm() {
   const user = state.editing;
-  $("#user-form-title").textContent = user ? fill(t("edit_user_title"), { name: user.username }) : t("new_user_title");
+  $("#user-form-title").textContent = user ? t("edit_user_title", { name: user.username }) : t("new_user_title");
   const label = $("#password-label");
   label.dataset.i18n = user ? "password_new" : "password_initial";
   label.textContent = t(label.dataset.i18n);
@@ -477,7 +430,7 @@ $("#user-form").addEventListener("submit", guarded(async (event) => {
   closeUserForm();
   const user = editing ? answer : answer.user;
   const done = $("#user-created");
-  $("#user-created-text").textContent = fill(t(editing ? "updated_user" : "created_user"), { name: user.username });
+  $("#user-created-text").textContent = t(editing ? "updated_user" : "created_user", { name: user.username });
   $("#user-generated").hidden = !answer.generated_password;
   $("#user-generated-password").textContent = answer.generated_password ?? "";
   done.hidden = false;
@@ -506,32 +459,26 @@ async function loadTokens() {
 
 /** The state of a credential: a word and an icon, never colour alone. */
 function credentialState(c) {
-  if (c.revoked_at) return node("span", { class: "state off" }, `✕ ${fill(t("revoked_at"), { at: dateTime(c.revoked_at) })}`);
-  if (c.expires_at && new Date(c.expires_at) <= new Date()) return node("span", { class: "state off" }, `✕ ${t("expired")}`);
-  return node("span", { class: "state on" }, `✓ ${t("valid")}`);
+  if (c.revoked_at) return el("span", { class: "state off" }, `✕ ${t("revoked_at", { at: dateTime(c.revoked_at) })}`);
+  if (c.expires_at && new Date(c.expires_at) <= new Date()) return el("span", { class: "state off" }, `✕ ${t("expired")}`);
+  return el("span", { class: "state on" }, `✓ ${t("valid")}`);
 }
 
 function renderTokens() {
   if (!state.deviceUser) return;
-  const head = node("tr", {}, ...["col_label", "col_created", "col_created_by", "col_last_used", "col_active", "col_actions"]
-    .map((k) => node("th", { scope: "col" }, t(k))));
   const rows = state.tokens.map((c) =>
-    node("tr", { "data-token-id": c.id, "data-label": c.name },
-      node("td", {}, c.name),
-      node("td", {}, dateTime(c.created_at)),
-      node("td", {}, c.created_by),
-      node("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
-      node("td", {}, credentialState(c)),
-      node("td", {}, c.revoked_at ? null : node("button", {
-        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
-        onclick: guarded(() => revokeToken(c)),
-      }, t("revoke")))));
-  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 6 }, t("none_yet"))));
-  $("#tokens-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+    el("tr", { "data-token-id": c.id, "data-label": c.name },
+      el("td", {}, c.name),
+      el("td", {}, dateTime(c.created_at)),
+      el("td", {}, c.created_by),
+      el("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
+      el("td", {}, credentialState(c)),
+      el("td", {}, revokeButton(c, revokeToken))));
+  fillTable("#tokens-table", ["col_label", "col_created", "col_created_by", "col_last_used", "col_active", "col_actions"], rows, "none_yet");
 }
 
 async function revokeToken(c) {
-  if (!confirm(fill(t("confirm_revoke_token"), { name: c.name }))) return;
+  if (!confirm(t("confirm_revoke_token", { name: c.name }))) return;
   await request(`/api/v1/users/${state.deviceUser.id}/device-tokens/${c.id}`, { method: "DELETE" });
   await Promise.all([loadTokens(), loadAudit()]);
 }
@@ -655,27 +602,21 @@ async function loadKeys() {
 }
 
 function renderKeys() {
-  const head = node("tr", {}, ...["col_key_name", "col_scope", "col_created", "col_created_by", "col_expires", "col_last_used", "col_active", "col_actions"]
-    .map((k) => node("th", { scope: "col" }, t(k))));
   const rows = state.keys.map((c) =>
-    node("tr", { "data-key-id": c.id, "data-label": c.name },
-      node("td", {}, c.name),
-      node("td", {}, regionName(c.scope_code)),
-      node("td", {}, dateTime(c.created_at)),
-      node("td", {}, c.created_by),
-      node("td", {}, c.expires_at ? dateTime(c.expires_at) : t("no_expiry")),
-      node("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
-      node("td", {}, credentialState(c)),
-      node("td", {}, c.revoked_at ? null : node("button", {
-        type: "button", class: "small danger", "data-action": "revoke", "aria-label": `${t("revoke")} ${c.name}`,
-        onclick: guarded(() => revokeKey(c)),
-      }, t("revoke")))));
-  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 8 }, t("none_yet"))));
-  $("#keys-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
+    el("tr", { "data-key-id": c.id, "data-label": c.name },
+      el("td", {}, c.name),
+      el("td", {}, regionName(c.scope_code)),
+      el("td", {}, dateTime(c.created_at)),
+      el("td", {}, c.created_by),
+      el("td", {}, c.expires_at ? dateTime(c.expires_at) : t("no_expiry")),
+      el("td", {}, c.last_used_at ? dateTime(c.last_used_at) : t("never")),
+      el("td", {}, credentialState(c)),
+      el("td", {}, revokeButton(c, revokeKey))));
+  fillTable("#keys-table", ["col_key_name", "col_scope", "col_created", "col_created_by", "col_expires", "col_last_used", "col_active", "col_actions"], rows, "none_yet");
 }
 
 async function revokeKey(c) {
-  if (!confirm(fill(t("confirm_revoke_key"), { name: c.name }))) return;
+  if (!confirm(t("confirm_revoke_key", { name: c.name }))) return;
   await request(`/api/v1/api-keys/${c.id}`, { method: "DELETE" });
   await Promise.all([loadKeys(), loadAudit()]);
 }
@@ -734,24 +675,21 @@ async function loadAudit() {
 
 function renderAudit() {
   const a = state.audit;
-  const head = node("tr", {}, ...["col_at", "actor", "action", "entity_type", "entity_id", "col_address", "col_details"]
-    .map((k) => node("th", { scope: "col" }, t(k))));
   const rows = a.items.map((e) =>
-    node("tr", { "data-action": e.action, "data-entity-id": e.entity_id },
-      node("td", {}, dateTime(e.at)),
-      node("td", {}, e.actor),
-      node("td", {}, node("code", {}, e.action)),
-      node("td", {}, e.entity_type),
-      node("td", { class: "mono" }, e.entity_id),
-      node("td", {}, e.address ?? "—"),
-      node("td", {}, e.before || e.after
-        ? node("details", {}, node("summary", {}, t("details")),
-          e.before ? node("div", {}, node("strong", {}, t("before")), node("pre", {}, JSON.stringify(e.before, null, 1))) : null,
-          e.after ? node("div", {}, node("strong", {}, t("after")), node("pre", {}, JSON.stringify(e.after, null, 1))) : null)
+    el("tr", { "data-action": e.action, "data-entity-id": e.entity_id },
+      el("td", {}, dateTime(e.at)),
+      el("td", {}, e.actor),
+      el("td", {}, el("code", {}, e.action)),
+      el("td", {}, e.entity_type),
+      el("td", { class: "mono" }, e.entity_id),
+      el("td", {}, e.address ?? "—"),
+      el("td", {}, e.before || e.after
+        ? el("details", {}, el("summary", {}, t("details")),
+          e.before ? el("div", {}, el("strong", {}, t("before")), el("pre", {}, JSON.stringify(e.before, null, 1))) : null,
+          e.after ? el("div", {}, el("strong", {}, t("after")), el("pre", {}, JSON.stringify(e.after, null, 1))) : null)
         : "—")));
-  if (!rows.length) rows.push(node("tr", {}, node("td", { colSpan: 7 }, t("no_entries"))));
-  $("#audit-table").replaceChildren(node("thead", {}, head), node("tbody", {}, ...rows));
-  $("#audit-page").textContent = fill(t("page_n"), { n: new Intl.NumberFormat(locale()).format(a.page + 1) });
+  fillTable("#audit-table", ["col_at", "actor", "action", "entity_type", "entity_id", "col_address", "col_details"], rows, "no_entries");
+  $("#audit-page").textContent = t("page_n", { n: formatNumber(a.page + 1) });
   $("#audit-newer").disabled = a.page === 0;
   $("#audit-older").disabled = !a.next;
 }
@@ -785,4 +723,20 @@ $("#audit-newer").addEventListener("click", guarded(async () => {
   await loadAudit();
 }));
 
-start().catch(showFailure);
+startPage({
+  signInHeading: "signin_title",
+  start,
+  beforeSignOut: clearSecrets,
+  relabel: () => {
+    applyLanguage();
+    if (state.me && state.me.role !== "admin") showForbidden();
+    if (state.regions.length) {
+      fillStaticSelects();
+      renderUsers();
+      renderTokens();
+      renderKeys();
+      renderAudit();
+      if (!$("#user-form").hidden) relabelUserForm();
+    }
+  },
+});

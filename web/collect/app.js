@@ -2,8 +2,13 @@
 // validation, the device queue and its sync, GPS and photos. See README "Web pages".
 
 import init, { validateSurvey, estimateStraw, estimateDung } from "/pkg/agriwaste_analytics.js";
-import { t, pick, message, currentLang, setLang } from "./i18n.js";
-import { SECTIONS, IDENTITY, LOCATION, el, fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
+import { t, pick, message, toggleLang } from "./i18n.js";
+import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
+import { endSession, request } from "/shared/api.js";
+import { el } from "/shared/dom.js";
+import { SECTIONS, IDENTITY, LOCATION } from "/shared/fields.js";
+import { signInForm } from "/shared/sign-in.js";
+import { formatNumber, htmlLang, locale } from "/shared/words.js";
 import * as queue from "./queue.js";
 import { downscale } from "./photo.js";
 
@@ -98,12 +103,10 @@ function saveSession(session) {
 
 async function loadRegions() {
   try {
-    const response = await fetch("/api/v1/regions");
-    if (!response.ok) return;
-    state.regions = await response.json();
+    state.regions = await request("/api/v1/regions", { token: null });
     localStorage.setItem(REGIONS_KEY, JSON.stringify(state.regions));
   } catch {
-    // Offline: the copy from the last visit serves.
+    // Offline (or refused): the copy from the last visit serves.
   }
 }
 
@@ -137,7 +140,7 @@ function countyName(code) {
 
 /** Draws the page; `survey` (or a draft kept over a sign-in) is put back into the form. */
 function render(survey = null) {
-  document.documentElement.lang = currentLang() === "en" ? "en" : "zh-CN";
+  document.documentElement.lang = htmlLang();
   document.title = t("title");
   const header = el(
     "header",
@@ -150,14 +153,14 @@ function render(survey = null) {
         ? el("span", { class: "user", text: `${t("signed_in_as")} ${state.session.user.username}${state.session.kind === "device" ? ` · ${t("via_device")}` : ""}` })
         : null,
       el("button", { type: "button", class: "link", id: "lang", text: t("switch_lang") }),
-      state.session ? el("button", { type: "button", class: "link", id: "sign-out", text: t("sign_out") }) : null,
+      state.session ? el("button", { type: "button", class: "link", id: "sign-out", text: t("signout") }) : null,
     ),
   );
   const main = el("main");
   app.replaceChildren(header, main);
   document.getElementById("lang").addEventListener("click", () => {
     const survey = state.session && document.getElementById("survey") ? currentSurvey() : null;
-    setLang(currentLang() === "en" ? "zh" : "en");
+    toggleLang();
     render(survey);
   });
   document.getElementById("sign-out")?.addEventListener("click", signOut);
@@ -178,7 +181,7 @@ function render(survey = null) {
 function signInNote() {
   if (state.expired && state.session?.kind === "device") {
     const problem = state.authProblem ?? { message_zh: "服务器拒绝了设备令牌", message_en: "the server refused the device token" };
-    return t("device_token_refused", message(problem));
+    return t("device_token_refused", { reason: message(problem) });
   }
   if (state.expired) return t("session_expired");
   return navigator.onLine ? "" : t("sign_in_offline");
@@ -202,7 +205,7 @@ function signInView() {
     const form = el(
       "form",
       { id: "device-sign-in", class: "card sign-in" },
-      el("h1", { text: t("sign_in") }),
+      el("h1", { text: t("signin") }),
       note,
       el(
         "label",
@@ -220,7 +223,7 @@ function signInView() {
       ),
       el("p", { class: "hint", id: "device-token-hint", text: t("device_token_hint") }),
       error,
-      el("button", { type: "submit", text: t("sign_in") }),
+      el("button", { type: "submit", text: t("signin") }),
       other,
     );
     form.addEventListener("submit", async (event) => {
@@ -230,40 +233,18 @@ function signInView() {
     });
     return form;
   }
-  const form = el(
-    "form",
-    { id: "sign-in", class: "card sign-in" },
-    el("h1", { text: t("sign_in") }),
+  return signInForm(el("form", { id: "sign-in", class: "card sign-in" }), {
+    heading: el("h1", { text: t("signin") }),
     note,
-    el("label", {}, t("username"), el("input", { name: "username", autocomplete: "username", required: true, value: state.session?.user?.username })),
-    el("label", {}, t("password"), el("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
+    labels: { username: [t("username")], password: [t("password")], submit: [t("signin")] },
+    username: state.session?.user?.username,
     error,
-    el("button", { type: "submit", text: t("sign_in") }),
-    other,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    error.textContent = "";
-    let response;
-    try {
-      response = await fetch("/api/v1/auth/login", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: data.get("username"), password: data.get("password") }),
-      });
-    } catch {
-      error.textContent = t("sign_in_offline");
-      return;
-    }
-    const body = await response.json();
-    if (!response.ok) {
-      error.textContent = message(body);
-      return;
-    }
-    await signedIn({ token: body.token, kind: "session", expires_at: body.expires_at, user: body.user });
+    errorFirst: true,
+    after: [other],
+    describe: message,
+    offline: () => t("sign_in_offline"),
+    signedIn: (answer) => signedIn({ token: answer.token, kind: "session", expires_at: answer.expires_at, user: answer.user }),
   });
-  return form;
 }
 
 /**
@@ -276,15 +257,16 @@ async function signInWithDeviceToken(raw) {
   // The token's prefix says its kind (server/src/auth/secrets.rs): a session token would
   // stop working in 12 hours, an API key is not a person's.
   if (!/^awd_[\w-]+$/.test(token)) return t("not_a_device_token");
-  let response;
+  let body;
+  let status = 200;
   try {
-    response = await fetch("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
-  } catch {
-    return t("device_token_offline");
+    body = await request("/api/v1/auth/me", { token });
+  } catch (err) {
+    if (err instanceof TypeError) return t("device_token_offline");
+    ({ body, status } = err);
   }
-  const body = await response.json().catch(() => null);
-  if (!response.ok || body?.kind !== "user") {
-    const problem = body?.message_zh ? body : { message_zh: `服务器拒绝了设备令牌(${response.status})`, message_en: `the server refused the device token (${response.status})` };
+  if (status !== 200 || body?.kind !== "user") {
+    const problem = body?.message_zh ? body : { message_zh: `服务器拒绝了设备令牌(${status})`, message_en: `the server refused the device token (${status})` };
     return `${t("device_token")}${t("colon")}${message(problem)}`;
   }
   await signedIn({ token, kind: "device", user: { username: body.name, role: body.role, scope_code: body.scope_code, counties: body.counties } });
@@ -327,7 +309,7 @@ async function signOut() {
   state.expired = false;
   state.authProblem = null;
   render();
-  if (token) fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => {});
+  endSession(token);
 }
 
 function statusBar() {
@@ -346,7 +328,7 @@ function syncMessage() {
   if (!last) return "";
   if (last.failed === "unreachable") return t("unreachable");
   if (last.failed) return `${t("sync_failed")}: ${readable(message(last.issue))}`;
-  const time = last.at.toLocaleTimeString(currentLang() === "en" ? "en" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+  const time = last.at.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   return `${t("last_sync")} ${time}` + (last.toFix ? ` · ${t("status_invalid")}: ${last.toFix}` : "");
 }
 
@@ -584,7 +566,7 @@ function refresh() {
   const warnings = issues.length - errors;
   const summary = document.getElementById("form-summary");
   // The counts, like the issues, once the person tried to save.
-  summary.textContent = !state.submitted ? "" : errors ? t("form_has_errors", errors) : warnings ? t("form_warnings", warnings) : "";
+  summary.textContent = !state.submitted ? "" : errors ? t("form_has_errors", { n: errors }) : warnings ? t("form_warnings", { n: warnings }) : "";
   summary.className = `form-summary ${!state.submitted ? "" : errors ? "error" : warnings ? "warning" : ""}`;
   const year = survey.surveyed_on && /^\d{4}/.test(survey.surveyed_on) ? survey.surveyed_on.slice(0, 4) : "—";
   document.getElementById("survey-year").textContent = `${t("survey_year")}: ${year}`;
@@ -600,12 +582,12 @@ function isTouched(path) {
 }
 
 function showEstimates(form, survey) {
-  const format = (kg) => new Intl.NumberFormat(currentLang() === "en" ? "en" : "zh-CN", { maximumFractionDigits: 0 }).format(kg);
+  const format = (kg) => formatNumber(kg, { maximumFractionDigits: 0 });
   const describe = (json, estimator) => {
     try {
       const estimate = JSON.parse(estimator(json, ""));
       if (!estimate.amount) return t(estimate.cannot_estimate === "unconfirmed_coefficient" ? "estimate_unconfirmed" : "estimate_none");
-      return estimate.amount.source === "measured" ? t("estimate_measured") : t("estimate_estimated", format(estimate.amount.kg));
+      return estimate.amount.source === "measured" ? t("estimate_measured") : t("estimate_estimated", { kg: format(estimate.amount.kg) });
     } catch {
       return "";
     }
@@ -735,8 +717,8 @@ async function renderQueue() {
           el("span", { class: `badge ${record.status}`, text: t(STATUS_KEY[record.status]) }),
         ),
         el("p", { class: "hint", text: `${countyName(s.county_code)} ${[s.township, s.village].filter(Boolean).join(" / ")} · ${s.surveyed_on} · ${sections || t("none")}` }),
-        pending ? el("p", { class: "photos-pending", text: t("photos_pending", pending) }) : null,
-        uploaded ? el("p", { class: "hint", text: t("photos_sent", uploaded) }) : null,
+        pending ? el("p", { class: "photos-pending", text: t("photos_pending", { n: pending }) }) : null,
+        uploaded ? el("p", { class: "hint", text: t("photos_sent", { n: uploaded }) }) : null,
       );
       const problems = [...record.errors.map((e) => ({ ...e, severity: "error" })), ...record.warnings.map((w) => ({ ...w, severity: "warning" }))];
       for (const photo of record.photos.filter((p) => p.error)) problems.push({ ...photo.error, path: "", severity: "error" });

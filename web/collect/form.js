@@ -1,124 +1,14 @@
-// The survey form: field definitions in the wire format's terms (analytics-wasm/src/survey.rs),
-// building the form, reading a survey out of it, filling it from a survey, and showing
-// issues (from the analytics module or the server) next to the field their `path` names.
+// The survey form: building it from the field table (/shared/fields.js), reading a survey
+// out of it, filling it from a survey, and showing issues (from the analytics module or
+// the server) next to the field their `path` names.
 //
 // No rule lives here. Inputs are read as typed: a number field holding text that is not a
 // number is sent as that text, and the analytics module says what is wrong with it, exactly
 // as the server would.
 
 import { pick, t, message } from "./i18n.js";
-
-const kg = { zh: "公斤", en: "kg" };
-const mu = { zh: "亩", en: "mu" };
-const pieces = { zh: "个", en: "pcs" };
-const head = { zh: "头", en: "head" };
-
-/** Sections: wire key, labels, fields (`key`, labels, `kind`, `unit`, select `options`). */
-export const SECTIONS = {
-  film: {
-    fields: [
-      { key: "used_kg", zh: "地膜使用量", en: "Film used", kind: "number", unit: kg },
-      { key: "recovered_kg", zh: "地膜回收量", en: "Film recovered", kind: "number", unit: kg },
-      { key: "degradable_kg", zh: "其中可降解地膜", en: "of which degradable", kind: "number", unit: kg },
-      { key: "area_mu", zh: "覆膜面积", en: "Area covered", kind: "number", unit: mu },
-      { key: "thickness_mm", zh: "地膜厚度", en: "Film thickness", kind: "number", unit: { zh: "毫米", en: "mm" }, step: "0.001" },
-      {
-        key: "recovery_channel", zh: "主要去向", en: "Where most of it went", kind: "select",
-        options: [
-          ["recovery_point", "回收网点", "recovery point"],
-          ["waste_supermarket", "垃圾超市", "waste supermarket"],
-          ["reuse", "一膜多茬(重复使用)", "reused for several seasons"],
-          ["burned", "焚烧", "burned"],
-          ["buried", "掩埋", "buried"],
-          ["left_in_field", "遗留田间", "left in the field"],
-        ],
-      },
-    ],
-  },
-  pesticide_packaging: {
-    fields: [
-      { key: "used_count", zh: "使用包装数", en: "Packages used", kind: "integer", unit: pieces },
-      { key: "returned_count", zh: "回收包装数", en: "Packages returned", kind: "integer", unit: pieces },
-      { key: "used_kg", zh: "使用包装重量", en: "Weight used", kind: "number", unit: kg },
-      { key: "returned_kg", zh: "回收包装重量", en: "Weight returned", kind: "number", unit: kg },
-      {
-        key: "return_channel", zh: "回收去向", en: "Returned to", kind: "select",
-        options: [
-          ["seller", "农药销售者", "seller"],
-          ["recovery_point", "回收网点", "recovery point"],
-          ["waste_supermarket", "垃圾超市", "waste supermarket"],
-          ["improper_disposal", "随意丢弃 / 焚烧 / 掩埋", "improper disposal"],
-        ],
-      },
-    ],
-  },
-  straw: {
-    fields: [
-      {
-        key: "crop", zh: "作物", en: "Crop", kind: "select", required: true,
-        options: [
-          ["highland_barley", "青稞", "highland barley"],
-          ["spring_wheat", "春小麦", "spring wheat"],
-          ["rapeseed", "油菜", "rapeseed"],
-          ["potato", "马铃薯", "potato"],
-          ["corn", "玉米", "corn"],
-          ["pea_broad_bean", "豌豆 / 蚕豆", "pea / broad bean"],
-          ["other", "其他作物", "other crop"],
-        ],
-      },
-      { key: "area_mu", zh: "播种面积", en: "Sown area", kind: "number", unit: mu },
-      { key: "yield_kg", zh: "产量", en: "Yield", kind: "number", unit: kg },
-      { key: "straw_kg", zh: "可收集秸秆量(实测)", en: "Collectable straw (measured)", kind: "number", unit: kg, estimate: true },
-      { key: "fertilizer_kg", zh: "肥料化(含还田)", en: "Fertilizer (incl. returned to field)", kind: "number", unit: kg, use: true },
-      { key: "feed_kg", zh: "饲料化", en: "Feed", kind: "number", unit: kg, use: true },
-      { key: "substrate_kg", zh: "基料化", en: "Substrate", kind: "number", unit: kg, use: true },
-      { key: "fuel_kg", zh: "燃料化", en: "Fuel", kind: "number", unit: kg, use: true },
-      { key: "raw_material_kg", zh: "原料化", en: "Industrial raw material", kind: "number", unit: kg, use: true },
-      { key: "burned_kg", zh: "露天焚烧", en: "Burned in the open", kind: "number", unit: kg },
-      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg },
-    ],
-  },
-  yak_dung: {
-    fields: [
-      { key: "yak_head", zh: "牦牛存栏", en: "Yaks kept", kind: "integer", unit: head },
-      { key: "produced_kg", zh: "牛粪产生量(实测)", en: "Dung produced (measured)", kind: "number", unit: kg, estimate: true },
-      { key: "fuel_kg", zh: "燃料利用", en: "Used as fuel", kind: "number", unit: kg },
-      { key: "fertilizer_kg", zh: "肥料利用", en: "Used as fertilizer", kind: "number", unit: kg },
-      { key: "other_kg", zh: "其他利用", en: "Other uses", kind: "number", unit: kg },
-      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg },
-    ],
-  },
-};
-
-/** The household identity and location fields (top level of the survey). */
-export const IDENTITY = [
-  { key: "county_code", zh: "县(区划代码)", en: "County (division code)", kind: "select", required: true, options: [] },
-  { key: "township", zh: "乡镇", en: "Township", kind: "text" },
-  { key: "village", zh: "村", en: "Village", kind: "text" },
-  { key: "household", zh: "农户名称或编号", en: "Household name or code", kind: "text", required: true },
-  { key: "surveyed_on", zh: "调查日期", en: "Survey date", kind: "date", required: true },
-  { key: "technician", zh: "调查员", en: "Technician", kind: "text", readonly: true },
-  { key: "weight", zh: "抽样权重", en: "Sampling weight", kind: "number", unit: { zh: "户", en: "households" } },
-];
-
-export const LOCATION = [
-  { key: "location.lat", zh: "纬度", en: "Latitude", kind: "number", unit: { zh: "°N", en: "°N" }, step: "any" },
-  { key: "location.lon", zh: "经度", en: "Longitude", kind: "number", unit: { zh: "°E", en: "°E" }, step: "any" },
-  { key: "location.accuracy_m", zh: "精度", en: "Accuracy", kind: "number", unit: { zh: "米", en: "m" } },
-];
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-export { el };
+import { el } from "/shared/dom.js";
+import { SECTIONS, IDENTITY, LOCATION } from "/shared/fields.js";
 
 /**
  * One labelled input for the wire path `path`, with its unit and a slot for issues
@@ -269,7 +159,7 @@ export function fieldLabel(path) {
   const [, section, sectionKey, row, rowKey, locationKey, topKey] = match;
   let field;
   if (section) field = SECTIONS[section].fields.find((f) => f.key === sectionKey);
-  else if (row !== undefined && rowKey === undefined) return `${t("sections").straw} ${t("crop_row", Number(row) + 1)}`;
+  else if (row !== undefined && rowKey === undefined) return `${t("sections").straw} ${t("crop_row", { n: Number(row) + 1 })}`;
   else if (row !== undefined) field = SECTIONS.straw.fields.find((f) => f.key === rowKey);
   else if (locationKey) field = LOCATION.find((f) => f.key === `location.${locationKey}`);
   else field = IDENTITY.find((f) => f.key === topKey);

@@ -10,6 +10,8 @@
 //             errors: [Issue], warnings: [Issue], photos: [{ id, blob, name, width, height,
 //             uploaded: bool, error?: Issue }], saved_at, sent_at? }
 
+import { request as apiRequest } from "/shared/api.js";
+
 const DB_NAME = "agriwaste-collect";
 const STORE = "surveys";
 
@@ -99,20 +101,20 @@ export class SessionExpired extends Error {}
 /** Raised when the server could not be reached. */
 export class Unreachable extends Error {}
 
-async function call(path, init, token) {
-  let response;
+/**
+ * Calls the API with the device's credential; resolves to the answer's JSON. No answer
+ * is `Unreachable`, a 401 `SessionExpired`; any other refusal throws as `request` does,
+ * with the server's error in `body`.
+ */
+async function call(path, options, token) {
   try {
-    response = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+    return await apiRequest(path, { ...options, token });
   } catch (err) {
-    throw new Unreachable(String(err));
-  }
-  if (response.status === 401) {
+    if (err instanceof TypeError) throw new Unreachable(String(err));
     // The server says why (credential_expired, credential_revoked, account_disabled…).
-    const body = await response.json().catch(() => null);
-    throw Object.assign(new SessionExpired(body?.message_en ?? "401"), { body });
+    if (err.status === 401) throw Object.assign(new SessionExpired(err.body?.message_en ?? "401"), { body: err.body });
+    throw err;
   }
-  const body = (response.headers.get("content-type") ?? "").includes("json") ? await response.json() : null;
-  return { status: response.status, body };
 }
 
 const MAX_BATCH = 500;
@@ -134,14 +136,7 @@ async function syncOnce(token) {
   const queued = (await all()).filter((r) => r.status === "queued").reverse();
   for (let i = 0; i < queued.length; i += MAX_BATCH) {
     const chunk = queued.slice(i, i + MAX_BATCH);
-    const { status, body } = await call(
-      "/api/v1/surveys/batch",
-      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ surveys: chunk.map((r) => r.survey) }) },
-      token,
-    );
-    if (status !== 200) {
-      throw Object.assign(new Error(body?.message_en ?? `batch answered ${status}`), { body, status });
-    }
+    const body = await call("/api/v1/surveys/batch", { method: "POST", body: { surveys: chunk.map((r) => r.survey) } }, token);
     for (const result of body.results) {
       const record = chunk[result.index];
       // A record edited while the batch was on its way stays queued for the next round.
@@ -166,17 +161,24 @@ async function syncOnce(token) {
     for (const photo of record.photos.filter((p) => !p.uploaded)) {
       const form = new FormData();
       form.append("file", photo.blob, photo.name);
-      const { status, body } = await call(`/api/v1/surveys/${record.id}/attachments`, { method: "POST", headers: {}, body: form }, token);
+      let stored = null;
+      let refused = null;
+      try {
+        stored = await call(`/api/v1/surveys/${record.id}/attachments`, { method: "POST", body: form }, token);
+      } catch (err) {
+        if (err instanceof Unreachable || err instanceof SessionExpired) throw err;
+        refused = err.body ?? { message_zh: `上传失败(${err.status})`, message_en: `upload failed (${err.status})` };
+      }
       const current = await get(record.id);
       const slot = current?.photos.find((p) => p.id === photo.id);
       if (!slot) continue;
-      if (status === 200 || status === 201) {
+      if (stored) {
         slot.uploaded = true;
-        slot.sha256 = body.sha256;
+        slot.sha256 = stored.sha256;
         delete slot.error;
         summary.photos += 1;
       } else {
-        slot.error = body ?? { message_zh: `上传失败(${status})`, message_en: `upload failed (${status})` };
+        slot.error = refused;
       }
       await put(current);
     }

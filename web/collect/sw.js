@@ -7,7 +7,7 @@
 // surveys wait in IndexedDB (queue.js), not here. Bump VERSION when the list of shell
 // files changes; older caches are deleted when the new worker activates.
 
-const VERSION = "v1";
+const VERSION = "v2";
 const CACHE = `agriwaste-collect-${VERSION}`;
 const SHELL = [
   "./",
@@ -21,6 +21,12 @@ const SHELL = [
   "./icons/icon.svg",
   "./icons/icon-192.png",
   "./icons/icon-512.png",
+  // The modules every page shares that the form imports.
+  "/shared/api.js",
+  "/shared/dom.js",
+  "/shared/fields.js",
+  "/shared/sign-in.js",
+  "/shared/words.js",
   "/pkg/agriwaste_analytics.js",
   "/pkg/agriwaste_analytics_bg.wasm",
 ];

@@ -7,7 +7,10 @@
 // "facts-parse" and, on every filter change, "recompute" (WASM figures, four charts,
 // tables and board in the DOM). document.body.dataset.recomputes counts the recomputes.
 import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
-import { LANG_KEY, api, signIn, signOut } from "./session.js";
+import { api } from "/shared/api.js";
+import { $, el } from "/shared/dom.js";
+import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
+import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
 
 const INDICATORS = [
   ["film_recovery_rate", "农膜回收率", "Film recovery rate"],
@@ -29,15 +32,10 @@ const MAP_POINTS = 2000;
 // A gap this close to the target (percentage points) counts as "near".
 const NEAR_PP = 5;
 
-const TEXT = {
-  brand: ["农业废弃物调查", "agriwaste"],
+const WORDS = {
   title: ["指标看板", "Indicator dashboard"],
-  signout: ["退出", "Sign out"],
   review_page: ["调查审核", "Survey review"],
   signin_title: ["登录以查看看板", "Sign in to see the dashboard"],
-  username: ["用户名", "Username"],
-  password: ["密码", "Password"],
-  signin: ["登录", "Sign in"],
   region: ["地区", "Region"],
   from: ["起始年份", "From year"],
   to: ["结束年份", "To year"],
@@ -45,14 +43,12 @@ const TEXT = {
   review: ["审核", "Review"],
   review_counted: ["全部计入(不含退回)", "All counted (not rejected)"],
   review_approved: ["仅已通过", "Approved only"],
-  all_regions: ["权限范围内全部", "Everything in my scope"],
   chart_by_region: ["各县指标与目标", "Indicator by county, with target"],
   chart_trend: ["年度趋势与规划阶段", "Trend and plan phases"],
   chart_straw: ["秸秆“五料化”利用结构", "Straw: the five uses"],
   chart_map: ["调查点位", "Survey points"],
   table_view: ["表格", "Table"],
   board_title: ["目标进度", "Target progress"],
-  county: ["县", "County"],
   year: ["年份", "Year"],
   phase: ["规划阶段", "Plan phase"],
   households: ["户数", "Households"],
@@ -73,11 +69,11 @@ const TEXT = {
   summary: ["{n} 户 · 数据截至 {asOf}", "{n} households · data as of {asOf}"],
   map_sample: ["(显示 {shown} / {located} 个有定位的农户)", "(showing {shown} of {located} located households)"],
   near_legend: ["差距在 {pp} 个百分点以内", "within {pp} points"],
-  failed: ["加载失败:", "Failed to load: "],
 };
 
+useWords(WORDS);
+
 const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
   facts: null, // FactSet (WASM)
   regions: [], // from /api/v1/regions
   byCode: new Map(),
@@ -86,50 +82,22 @@ const state = {
   recomputes: 0,
 };
 
-const $ = (sel, root = document) => root.querySelector(sel);
-const t = (key) => TEXT[key][state.lang === "en" ? 1 : 0];
-const locale = () => (state.lang === "en" ? "en-GB" : "zh-CN");
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
-const nameOf = (label) => (label ? (state.lang === "en" ? label.en : label.zh) : "");
+const nameOf = (label) => (label ? (en() ? label.en : label.zh) : "");
 const indicatorName = (key) => {
   const row = INDICATORS.find((i) => i[0] === key);
-  return row ? row[state.lang === "en" ? 2 : 1] : key;
+  return row ? row[en() ? 2 : 1] : key;
 };
 
-// Numbers for the locale: rates as percentages with one decimal, counts grouped. A
-// formatter is made once per locale and style (making one costs more than using it).
-const formatters = new Map();
-function numberFormat(style) {
-  const key = `${locale()}|${style}`;
-  if (!formatters.has(key)) {
-    const options = {
-      rate: { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 },
-      count: {},
-      pp: { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" },
-      coord: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
-    }[style];
-    formatters.set(key, new Intl.NumberFormat(locale(), options));
-  }
-  return formatters.get(key);
-}
+// Numbers for the locale: rates as percentages with one decimal, counts grouped.
+const RATE = { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 };
+const POINTS = { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" };
+const COORDINATE = { minimumFractionDigits: 4, maximumFractionDigits: 4 };
 export const fmt = {
-  rate: (v) => (v == null ? "—" : numberFormat("rate").format(v)),
-  count: (v) => numberFormat("count").format(v),
-  pp: (v) => (v == null ? "—" : `${numberFormat("pp").format(v)} ${t("pp")}`),
-  coord: (v) => numberFormat("coord").format(v),
+  rate: (v) => (v == null ? "—" : formatNumber(v, RATE)),
+  count: (v) => formatNumber(v),
+  pp: (v) => (v == null ? "—" : `${formatNumber(v, POINTS)} ${t("pp")}`),
+  coord: (v) => formatNumber(v, COORDINATE),
 };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null) continue;
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children.filter((c) => c != null));
-  return node;
-}
 
 // ---- start ---------------------------------------------------------------------------
 
@@ -178,49 +146,6 @@ function showSignin() {
   $("#board-app").hidden = true;
   $("#signout").hidden = true;
   document.body.dataset.state = "signin";
-}
-
-$("#signin").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const data = new FormData(event.target);
-  const error = $("#signin-error");
-  error.textContent = "";
-  const failure = await signIn(data.get("username"), data.get("password"));
-  if (failure) {
-    error.textContent = failure;
-    return;
-  }
-  document.body.dataset.state = "loading";
-  start().catch(showFailure);
-});
-
-$("#signout").addEventListener("click", async () => {
-  await signOut();
-  location.reload();
-});
-
-$("#lang").addEventListener("click", () => {
-  state.lang = state.lang === "en" ? "zh" : "en";
-  localStorage.setItem(LANG_KEY, state.lang);
-  applyLanguage();
-  if (state.facts) {
-    relabelFilters();
-    recompute();
-  }
-});
-
-function applyLanguage() {
-  document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  $("#lang").textContent = state.lang === "en" ? "中文" : "English";
-  document.title = `${t("title")} · ${t("brand")}`;
-}
-
-function showFailure(err) {
-  const box = $("#failure");
-  box.hidden = false;
-  box.textContent = t("failed") + (err && err.message ? err.message : String(err));
-  document.body.dataset.state = "failed";
 }
 
 // ---- filters ---------------------------------------------------------------------------
@@ -276,7 +201,7 @@ function relabelFilters() {
     if (!option.value) { option.textContent = t("all_regions"); continue; }
     const r = state.byCode.get(option.value);
     const indent = "\u00a0\u00a0".repeat(+option.dataset.depth || 0);
-    option.textContent = `${indent}${state.lang === "en" ? r.name_en : r.name_zh}`;
+    option.textContent = `${indent}${en() ? r.name_en : r.name_zh}`;
   }
   for (const option of $("#f-indicator").options) option.textContent = indicatorName(option.value);
   for (const option of $("#f-review").options) option.textContent = t(option.dataset.i18n);
@@ -319,7 +244,7 @@ function recompute() {
   performance.mark("recompute-figures");
   performance.measure("recompute-wasm", "recompute-start", "recompute-figures");
   let drawing = 0;
-  const options = (width, height) => JSON.stringify({ lang: state.lang, width, height });
+  const options = (width, height) => JSON.stringify({ lang: currentLang(), width, height });
   const charts = [
     ["by_region", dashboard.by_region, "indicator_by_region"],
     ["trend", dashboard.trend, "trend"],
@@ -347,10 +272,10 @@ function recompute() {
     renderTools(card, slot, svg, table);
   }
   renderBoard(dashboard);
-  $("#summary").textContent = fill(t("summary"), {
+  $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
-  }) + " " + fill(t("map_sample"), { shown: fmt.count(dashboard.map.points.length), located: fmt.count(dashboard.located) });
+  }) + " " + t("map_sample", { shown: fmt.count(dashboard.map.points.length), located: fmt.count(dashboard.located) });
   performance.mark("recompute-end");
   performance.measure("recompute", "recompute-start", "recompute-end");
   // The charts' SVG drawn by renderChart (WASM), the rest of the time after the figures
@@ -390,7 +315,7 @@ function tableOf(slot, data, dashboard) {
   }
   if (slot === "straw_uses") {
     return {
-      head: [t("county"), t("households"), ...STRAW_USES.map((u) => u[state.lang === "en" ? 2 : 1])],
+      head: [t("county"), t("households"), ...STRAW_USES.map((u) => u[en() ? 2 : 1])],
       rows: data.bars.map((b) => ({ key: b.code, cells: [{ text: nameOf(b.name), value: nameOf(b.name) }, n(b.n), ...b.shares.map(r)] })),
     };
   }
@@ -402,7 +327,7 @@ function tableOf(slot, data, dashboard) {
 
 function phaseOf(year) {
   const key = year <= 2023 ? "baseline" : year <= 2025 ? "near" : year <= 2027 ? "mid" : "long";
-  return PHASES[key][state.lang === "en" ? 1 : 0];
+  return PHASES[key][en() ? 1 : 0];
 }
 
 function renderTable(card, table) {
@@ -492,13 +417,13 @@ function renderBoard(dashboard) {
   $("#board-year").textContent = dashboard.board_year ? `(${dashboard.board_year})` : "";
   $("#legend").replaceChildren(...["met", "near", "behind", "none"].map((s) => {
     const b = badge(s);
-    if (s === "near") b.append(` · ${fill(t("near_legend"), { pp: NEAR_PP })}`);
+    if (s === "near") b.append(` · ${t("near_legend", { pp: NEAR_PP })}`);
     return b;
   }));
   const head = el("tr", {}, el("th", {}, t("county")), el("th", { class: "num" }, t("households")),
     ...INDICATORS.map(([key]) => el("th", {}, indicatorName(key))));
   const rows = dashboard.board.map((g) => el("tr", { "data-key": g.region_code },
-    el("td", {}, state.lang === "en" ? g.region_name_en || g.region_code : g.region_name_zh || g.region_code),
+    el("td", {}, en() ? g.region_name_en || g.region_code : g.region_name_zh || g.region_code),
     el("td", { class: "num" }, fmt.count(g.households)),
     ...INDICATORS.map(([key]) => {
       const estimate = g.indicators[key];
@@ -513,4 +438,15 @@ function renderBoard(dashboard) {
   $("#board").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
 }
 
-start().catch(showFailure);
+startPage({
+  links: [["/review/", "review_page"]],
+  signInHeading: "signin_title",
+  start,
+  relabel: () => {
+    applyLanguage();
+    if (state.facts) {
+      relabelFilters();
+      recompute();
+    }
+  },
+});

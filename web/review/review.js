@@ -4,10 +4,13 @@
 //
 // No rule lives here: a decision goes to the API as it is, and the API's refusal (a
 // missing comment, a version someone else corrected meanwhile, a role that may not
-// review) is shown where it belongs. The session is the dashboard's (session.js); the
-// field table with labels and units is the collect form's (form.js).
-import { LANG_KEY, api, request, signIn, signOut } from "/dashboard/session.js";
-import { IDENTITY, LOCATION, SECTIONS, el } from "/collect/form.js";
+// review) is shown where it belongs. The field table with labels and units is the one
+// the collect form is built from (/shared/fields.js).
+import { api, request } from "/shared/api.js";
+import { $, el } from "/shared/dom.js";
+import { IDENTITY, LOCATION, SECTIONS } from "/shared/fields.js";
+import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
+import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
 
 const PAGE_SIZE = 50;
 const STATES = ["received", "edited", "approved", "has_issues", "rejected"];
@@ -15,22 +18,15 @@ const STATES = ["received", "edited", "approved", "has_issues", "rejected"];
 const STATE_ICONS = { received: "○", edited: "✎", approved: "✓", has_issues: "▲", rejected: "✕" };
 const FIRST_YEAR = 2015;
 
-const TEXT = {
-  brand: ["农业废弃物调查", "agriwaste"],
+const WORDS = {
   title: ["调查审核", "Survey review"],
   dashboard: ["指标看板", "Dashboard"],
-  signout: ["退出", "Sign out"],
   signin_title: ["登录以审核调查", "Sign in to review surveys"],
-  username: ["用户名", "Username"],
-  password: ["密码", "Password"],
-  signin: ["登录", "Sign in"],
   region: ["地区", "Region"],
   year: ["年份", "Year"],
   state: ["审核状态", "Review state"],
   has_warnings: ["仅看有提示的", "With warnings only"],
   all: ["全部", "All"],
-  all_regions: ["权限范围内全部", "Everything in my scope"],
-  county: ["县", "County"],
   household: ["乡镇 / 村 / 农户", "Township / village / household"],
   technician: ["调查员", "Technician"],
   date: ["调查日期", "Survey date"],
@@ -55,7 +51,6 @@ const TEXT = {
   conflict: ["该调查刚被他人更正,已重新加载最新版本,请重新审核。", "Someone else changed this survey; the current version is loaded, please review it again."],
   read_only: ["您的角色({role})只能查看,不能审核。", "Your role ({role}) may look but not review."],
   no_review_rights: ["您的角色不能审核调查", "Your role may not review surveys"],
-  failed: ["加载失败:", "Failed to load: "],
   meta: ["第 {version} 版 · {created_by} 于 {created_at} 提交 · 最后修改 {updated_by} {updated_at}", "Version {version} · submitted by {created_by} on {created_at} · last changed by {updated_by} {updated_at}"],
   reviewed: ["{by} 于 {at} 审核", "reviewed by {by} on {at}"],
   warnings_title: ["数据提示", "Warnings"],
@@ -85,8 +80,9 @@ const TEXT = {
   ],
 };
 
+useWords(WORDS);
+
 const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
   me: null,
   canReview: false,
   byCode: new Map(),
@@ -98,20 +94,13 @@ const state = {
   lastOpened: null, // its id, to return to its row
 };
 
-const $ = (sel) => document.querySelector(sel);
-const en = () => state.lang === "en";
-const t = (key, values = {}) => TEXT[key][en() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => values[k]);
-const pick = (pair) => (en() ? pair.en : pair.zh);
-const locale = () => (en() ? "en-GB" : "zh-CN");
-const stateName = (s) => TEXT.state_names[en() ? 1 : 0][s] ?? s;
+const stateName = (s) => t("state_names")[s] ?? s;
 const regionName = (code) => {
   const r = state.byCode.get(code);
   return r ? (en() ? r.name_en : r.name_zh) : code;
 };
-const formatNumber = (v) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 6 }).format(v);
-const formatTime = (iso) => new Date(iso).toLocaleString(locale());
+const formatNumber = (v) => formatLocal(v, { maximumFractionDigits: 6 });
 const formatDate = (day) => new Date(`${day}T00:00:00`).toLocaleDateString(locale(), { year: "numeric", month: "short", day: "numeric" });
-const messageOf = (body) => (en() ? body.message_en : body.message_zh);
 
 function badge(reviewState) {
   return el("span", { class: `review-state ${reviewState}`, "data-state": reviewState },
@@ -150,42 +139,16 @@ async function start() {
   route();
 }
 
-$("#signin").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const data = new FormData(event.target);
-  const failure = await signIn(data.get("username"), data.get("password"));
-  $("#signin-error").textContent = failure || "";
-  if (!failure) start().catch(showFailure);
-});
-
-$("#signout").addEventListener("click", async () => {
-  await signOut();
-  location.reload();
-});
-
-$("#lang").addEventListener("click", () => {
-  state.lang = en() ? "zh" : "en";
-  localStorage.setItem(LANG_KEY, state.lang);
-  applyLanguage();
-  if (state.me) {
-    labelFilters();
-    renderTable();
-    if (state.current) renderDetail();
-  }
-});
-
 function applyLanguage() {
-  document.documentElement.lang = en() ? "en" : "zh-CN";
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  $("#lang").textContent = en() ? "中文" : "English";
+  applyPageLanguage();
   $("#select-page").setAttribute("aria-label", t("select_page"));
-  document.title = `${t("title")} · ${t("brand")}`;
   const role = state.me && (state.me.role || state.me.kind);
-  if (role) $("#read-only").textContent = t("read_only", { role: TEXT.roles[en() ? 1 : 0][role] ?? role });
+  if (role) $("#read-only").textContent = t("read_only", { role: t("roles")[role] ?? role });
 }
 
+// The failure goes where the page's other messages go.
 function showFailure(err) {
-  say(t("failed") + (err && err.message ? err.message : String(err)));
+  say(failureText(err));
   document.body.dataset.state = "failed";
 }
 
@@ -375,7 +338,7 @@ function renderDetail() {
 
   $("#detail-warnings").replaceChildren(...(stored.warnings.length
     ? stored.warnings.map((w) => el("li", { "data-path": w.path, "data-code": w.code },
-      el("strong", { text: labelOf(w.path) }), el("code", { text: w.path }), ` ${messageOf(w)}`))
+      el("strong", { text: labelOf(w.path) }), el("code", { text: w.path }), ` ${message(w)}`))
     : [el("li", { class: "none", text: t("no_warnings") })]));
 
   const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key]]);
@@ -408,7 +371,7 @@ function renderDetail() {
   }));
 }
 
-const sectionName = (key) => TEXT.sections[en() ? 1 : 0][key];
+const sectionName = (key) => t("sections")[key];
 
 // A value as the form shows it: a choice by its label, a number in the locale's format.
 function valueText(field, value) {
@@ -477,7 +440,7 @@ function showFieldError(body) {
   const comment = $("#comment");
   const onComment = body && body.path === "comment";
   comment.toggleAttribute("aria-invalid", Boolean(onComment));
-  $("#comment-error").textContent = onComment ? `${body.message_zh} · ${body.message_en}` : "";
+  $("#comment-error").textContent = onComment ? bothLanguages(body) : "";
   if (onComment) comment.focus();
 }
 
@@ -514,4 +477,17 @@ $("#decide").addEventListener("submit", async (event) => {
   }
 });
 
-start().catch(showFailure);
+startPage({
+  links: [["/dashboard/", "dashboard"]],
+  signInHeading: "signin_title",
+  start,
+  showFailure,
+  relabel: () => {
+    applyLanguage();
+    if (state.me) {
+      labelFilters();
+      renderTable();
+      if (state.current) renderDetail();
+    }
+  },
+});
