@@ -498,7 +498,7 @@ impl AccountsApi {
         let storage = &self.state.storage;
         let address = ctx.address.clone().unwrap_or_else(|| "unknown".to_owned());
         let username = body.0.username.trim().to_owned();
-        let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        let since = storage.now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
         let (by_account, by_address) = storage
             .recent_login_failures(&username, &address, since)
             .await?;
@@ -540,7 +540,7 @@ impl AccountsApi {
             }
         };
         let token = new_token(TokenKind::Session);
-        let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+        let expires_at = storage.now() + Duration::hours(SESSION_HOURS);
         let actor = crate::storage::audit::Actor {
             name: user.username.clone(),
             kind: "user",
@@ -885,7 +885,10 @@ impl AccountsApi {
         require_admin(principal)?;
         let request = body.0;
         self.check_scope(None, Some(&request.scope_code), &[])?;
-        if request.expires_at.is_some_and(|e| e <= Utc::now()) {
+        if request
+            .expires_at
+            .is_some_and(|e| e <= self.state.storage.now())
+        {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "expiry_in_past",
