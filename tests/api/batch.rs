@@ -438,6 +438,14 @@ async fn uncommitted_insert(app: &TestApp, survey: &Value) -> Result<sqlx::PgCon
     Ok(conn)
 }
 
+/// Commits `other`'s open transaction once a server connection waits for its lock: the
+/// server has looked its ids up and now waits to learn whether the raced row commits.
+async fn commit_once_blocked(mut other: sqlx::PgConnection) -> Result<()> {
+    wait_until_blocked_by(&mut other).await?;
+    sqlx::raw_sql("COMMIT").execute(&mut other).await?;
+    Ok(())
+}
+
 /// Waits until another backend waits for a lock that `holder`'s open transaction holds
 /// (the server's insert of a raced id, waiting to learn whether the row commits), as
 /// PostgreSQL's lock table shows it. Fails after 30 s: the server never got there.
@@ -478,14 +486,7 @@ async fn a_batch_racing_another_writer_on_postgres_stores_item_by_item() -> Resu
         .post(app.url("/api/v1/surveys/batch"))
         .json(&batch)
         .send();
-    let commit_once_blocked = async move {
-        // Once the batch has looked its ids up and waits for the raced row.
-        let mut other = other;
-        wait_until_blocked_by(&mut other).await?;
-        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
-        anyhow::Ok(())
-    };
-    let (response, committed) = tokio::join!(send, commit_once_blocked);
+    let (response, committed) = tokio::join!(send, commit_once_blocked(other));
     committed?;
     let (status, body) = e2e::json_of(response?).await?;
     assert_eq!(status, 200, "{body}");
@@ -504,13 +505,7 @@ async fn a_batch_racing_another_writer_on_postgres_stores_item_by_item() -> Resu
     let single = example_survey();
     let other = uncommitted_insert(&app, &single).await?;
     let send = app.post("/api/v1/surveys", &single);
-    let commit_once_blocked = async move {
-        let mut other = other;
-        wait_until_blocked_by(&mut other).await?;
-        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
-        anyhow::Ok(())
-    };
-    let (response, committed) = tokio::join!(send, commit_once_blocked);
+    let (response, committed) = tokio::join!(send, commit_once_blocked(other));
     committed?;
     let (status, body) = response?;
     assert_eq!(status, 409, "{body}");

@@ -452,6 +452,7 @@ async fn slow_loris_clients_are_dropped(backend: Backend) -> Result<()> {
                             Ok(0) | Err(_) => return,
                             Ok(_) => {}
                         },
+                        // The trickle is the behaviour under test, not synchronisation.
                         () = tokio::time::sleep(Duration::from_millis(500)), if trickle => {
                             if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
                                 return;

@@ -644,3 +644,33 @@ pub fn synthetic_surveys(count: usize) -> Vec<Value> {
         .map(|s| serde_json::json!(s))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Value {
+        serde_json::json!({"credential": {"id": "c-1"}, "surveys": [{"id": "s-1", "year": 2025}]})
+    }
+
+    #[test]
+    fn fields_are_read_through_objects_and_arrays() {
+        let answer = answer();
+        assert_eq!(field_str(&answer, "credential.id"), "c-1");
+        assert_eq!(field_str(&answer, "surveys.0.id"), "s-1");
+        assert_eq!(field_i64(&answer, "surveys.0.year"), 2025);
+        assert_eq!(field_array(&answer, "surveys").len(), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = r#"no field `surveys.1.id` in {"credential":{"id":"c-1"}"#)]
+    fn a_missing_field_fails_naming_it_and_the_body() {
+        field_str(&answer(), "surveys.1.id");
+    }
+
+    #[test]
+    #[should_panic(expected = "field `surveys.0.year` is 2025, not a string, in {")]
+    fn a_field_of_another_type_fails_naming_it_and_the_body() {
+        field_str(&answer(), "surveys.0.year");
+    }
+}
