@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use e2e::{
     Backend, TestApp, client_with, field_array, field_object, field_str, json_of, on_both_backends,
-    synthetic_surveys,
+    straw_crops, synthetic_surveys,
 };
 use serde_json::{Value, json};
 
@@ -68,7 +68,7 @@ fn household(s: &Value) -> Ratios {
         }
     }
     let mut straw: Option<(f64, f64)> = None;
-    for crop in field_array(s, "straw") {
+    for crop in straw_crops(s) {
         let collectable = match num(&crop["straw_kg"]) {
             Some(kg) => Some(kg),
             None => num(&crop["yield_kg"])

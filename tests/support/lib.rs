@@ -625,6 +625,16 @@ pub fn field_object<'a>(json: &'a Value, path: &str) -> &'a serde_json::Map<Stri
     typed_field(json, path, "an object", Value::as_object)
 }
 
+/// A survey's crops (`straw`): the wire format leaves the field out when there are none,
+/// so absent is empty, while anything but an array fails the test.
+#[track_caller]
+pub fn straw_crops(survey: &Value) -> &[Value] {
+    match survey.get("straw") {
+        None => &[],
+        Some(_) => field_array(survey, "straw"),
+    }
+}
+
 /// The example survey of the wire-format documentation, with a fresh id.
 pub fn example_survey() -> Value {
     let text = include_str!("../../analytics-wasm/data/example-survey.json");
