@@ -83,16 +83,16 @@ fn python_reimplementation_agrees() {
     );
     assert!(cases.len() > 500, "{} cases", cases.len());
 
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let fixture = dir.path().join("estimator-fixture.json");
-    let text = serde_json::to_string(&json!({ "cases": cases })).unwrap_or_default();
-    std::fs::write(&fixture, text).unwrap_or_else(|e| panic!("write fixture: {e}"));
+    let text = serde_json::to_string(&json!({ "cases": cases })).expect("the cases serialise");
+    std::fs::write(&fixture, text).expect("the fixture is written");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/estimator_check.py");
     let output = Command::new("python3")
         .arg(&script)
         .arg(&fixture)
         .output()
-        .unwrap_or_else(|e| panic!("python3 {}: {e}", script.display()));
+        .expect("python3 runs tests/estimator_check.py");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

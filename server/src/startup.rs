@@ -42,7 +42,8 @@ impl Application {
             settings.attachments_dir(),
             settings.db_max_connections,
         )
-        .await?;
+        .await?
+        .with_clock(crate::storage::clock::Clock::from_environment()?);
         let mut banner = Vec::new();
         if settings.demo_data {
             demo::seed_if_empty(&storage)

@@ -1,10 +1,9 @@
 //! Sign-in, throttling, device tokens, API keys, disabled accounts, and secrets that must
 //! never be logged or returned twice.
 
-use std::time::Duration;
-
 use anyhow::Result;
-use e2e::{Backend, TestApp, client_with, example_survey, json_of, on_both_backends};
+use chrono::TimeDelta;
+use e2e::{Backend, TestApp, client_with, example_survey, field_str, json_of, on_both_backends};
 use serde_json::json;
 
 on_both_backends!(
@@ -14,8 +13,9 @@ on_both_backends!(
 );
 
 async fn sign_in_does_not_reveal_accounts_and_is_throttled(backend: Backend) -> Result<()> {
-    let app = TestApp::spawn(backend).await?;
-    app.create_user("viewer-1", "viewer", Some("542500"), &[])
+    let mut app = TestApp::spawn(backend).await?;
+    let (_, viewer_password) = app
+        .create_user("viewer-1", "viewer", Some("542500"), &[])
         .await?;
     let anonymous = reqwest::Client::new();
     let attempt = |username: &'static str, password: &'static str| {
@@ -42,11 +42,14 @@ async fn sign_in_does_not_reveal_accounts_and_is_throttled(backend: Backend) -> 
     );
     // The admin is unaffected (throttling is per account, and per address only past 20).
     assert!(app.login("admin", &app.admin_password).await.is_ok());
+    // The failures stop counting after 15 minutes.
+    app.advance_clock(TimeDelta::minutes(15)).await?;
+    assert!(app.login("viewer-1", &viewer_password).await.is_ok());
     Ok(())
 }
 
 async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
-    let app = TestApp::spawn(backend).await?;
+    let mut app = TestApp::spawn(backend).await?;
     let (tech_id, tech_password) = app
         .create_user("tech-a", "technician", None, &["542523"])
         .await?;
@@ -59,7 +62,7 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
         )
         .await?;
     assert_eq!(status, 201);
-    let token = issued["secret"].as_str().unwrap_or_default().to_owned();
+    let token = field_str(&issued, "secret").to_owned();
     assert!(token.starts_with("awd_"));
     let phone = client_with(&[("authorization", &format!("Bearer {token}"))])?;
     let me = json_of(phone.get(app.url("/api/v1/auth/me")).send().await?).await?;
@@ -77,7 +80,7 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
         created.1["survey"]["technician"], "tech-a",
         "the principal is the author"
     );
-    let token_id = issued["credential"]["id"].as_str().unwrap_or_default();
+    let token_id = field_str(&issued, "credential.id");
     let response = app
         .client
         .delete(app.url(&format!("/api/v1/users/{tech_id}/device-tokens/{token_id}")))
@@ -111,7 +114,7 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
     );
 
     // An API key reads in its scope until it expires.
-    let expires = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let expires = (chrono::Utc::now() + TimeDelta::hours(1)).to_rfc3339();
     let (status, key) = app
         .post(
             "/api/v1/api-keys",
@@ -119,7 +122,7 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
         )
         .await?;
     assert_eq!(status, 201, "{key}");
-    let secret = key["secret"].as_str().unwrap_or_default().to_owned();
+    let secret = field_str(&key, "secret").to_owned();
     let consumer = client_with(&[("x-api-key", &secret)])?;
     assert_eq!(
         consumer
@@ -130,8 +133,7 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
             .as_u16(),
         200
     );
-    // Waiting out the expiry is the behaviour under test, not synchronisation.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    app.advance_clock(TimeDelta::hours(1)).await?;
     let (status, body) = json_of(consumer.get(app.url("/api/v1/surveys")).send().await?).await?;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -164,6 +166,15 @@ async fn credentials_can_be_revoked_and_expire(backend: Backend) -> Result<()> {
         (401, Some("account_disabled"))
     );
     assert!(app.login("tech-a", &tech_password).await.is_err());
+
+    // A session ends 12 hours after sign-in (the admin's began with the test).
+    app.advance_clock(TimeDelta::hours(12)).await?;
+    let (status, body) = json_of(app.client.get(app.url("/api/v1/auth/me")).send().await?).await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("credential_expired"))
+    );
+    assert!(app.login("admin", &app.admin_password).await.is_ok());
     Ok(())
 }
 
@@ -183,10 +194,7 @@ async fn secrets_never_reach_logs_or_later_responses(backend: Backend) -> Result
         )
         .await?;
     assert_eq!(status, 201);
-    let generated_password = generated["generated_password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let generated_password = field_str(&generated, "generated_password").to_owned();
     assert!(generated_password.len() >= 12);
     secrets.push(generated_password.clone());
     app.login("viewer-2", &generated_password).await?;
@@ -196,14 +204,14 @@ async fn secrets_never_reach_logs_or_later_responses(backend: Backend) -> Result
             &json!({"name": "tablet"}),
         )
         .await?;
-    secrets.push(device["secret"].as_str().unwrap_or_default().to_owned());
+    secrets.push(field_str(&device, "secret").to_owned());
     let (_, key) = app
         .post(
             "/api/v1/api-keys",
             &json!({"name": "stats bureau", "scope_code": "630000"}),
         )
         .await?;
-    let key_secret = key["secret"].as_str().unwrap_or_default().to_owned();
+    let key_secret = field_str(&key, "secret").to_owned();
     secrets.push(key_secret.clone());
     let new_password = "a-brand-new-password-42".to_owned();
     let response = app

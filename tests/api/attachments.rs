@@ -1,7 +1,7 @@
 //! Photo attachments: content-checked, size-limited, content-addressed.
 
 use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends};
+use e2e::{Backend, TestApp, example_survey, field_str, json_of, on_both_backends};
 use reqwest::multipart::{Form, Part};
 
 on_both_backends!(photos_are_checked_by_content_and_size);
@@ -27,7 +27,7 @@ fn form(bytes: Vec<u8>, name: &str, mime: &str) -> Result<Form> {
 async fn photos_are_checked_by_content_and_size(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let survey = example_survey();
-    let id = survey["id"].as_str().unwrap_or_default().to_owned();
+    let id = field_str(&survey, "id").to_owned();
     assert_eq!(app.post("/api/v1/surveys", &survey).await?.0, 201);
     let url = app.url(&format!("/api/v1/surveys/{id}/attachments"));
 
@@ -42,7 +42,7 @@ async fn photos_are_checked_by_content_and_size(backend: Backend) -> Result<()> 
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["content_type"], "image/png");
     assert_eq!(body["size_bytes"], PNG.len());
-    let sha = body["sha256"].as_str().unwrap_or_default().to_owned();
+    let sha = field_str(&body, "sha256").to_owned();
     assert_eq!(sha.len(), 64);
 
     // The same photo again: nothing new.

@@ -7,8 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Result, bail};
-use e2e::{Backend, TestApp, client_with, example_survey, json_of, on_both_backends};
+use anyhow::{Context, Result, bail};
+use e2e::{
+    Backend, TestApp, client_with, example_survey, field_object, field_str, json_of,
+    on_both_backends,
+};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -165,7 +168,7 @@ struct World {
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\nIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
 
-async fn world(app: &TestApp) -> Result<World> {
+async fn world(app: &mut TestApp) -> Result<World> {
     let mut headers = BTreeMap::new();
     let mut passwords = BTreeMap::new();
     let bearer = |token: String| vec![("authorization".to_owned(), format!("Bearer {token}"))];
@@ -221,7 +224,7 @@ async fn world(app: &TestApp) -> Result<World> {
         (
             ExpiredKey,
             "542500",
-            Some((chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339()),
+            Some((chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339()),
         ),
     ] {
         let (status, key) = app
@@ -235,29 +238,28 @@ async fn world(app: &TestApp) -> Result<World> {
         }
         headers.insert(
             caller,
-            vec![(
-                "x-api-key".to_owned(),
-                key["secret"].as_str().unwrap_or_default().to_owned(),
-            )],
+            vec![("x-api-key".to_owned(), field_str(&key, "secret").to_owned())],
         );
     }
-    let author = ids.get(&TechAuthor).cloned().unwrap_or_default();
+    let author = ids.get(&TechAuthor).context("the author was created")?;
     let (_, device) = app
         .post(
             &format!("/api/v1/users/{author}/device-tokens"),
             &json!({"name": "lost phone"}),
         )
         .await?;
-    let token_id = device["credential"]["id"].as_str().unwrap_or_default();
+    let token_id = field_str(&device, "credential.id");
     app.client
         .delete(app.url(&format!("/api/v1/users/{author}/device-tokens/{token_id}")))
         .send()
         .await?;
     headers.insert(
         RevokedToken,
-        bearer(device["secret"].as_str().unwrap_or_default().to_owned()),
+        bearer(field_str(&device, "secret").to_owned()),
     );
-    let disabled = ids.get(&DisabledUser).cloned().unwrap_or_default();
+    let disabled = ids
+        .get(&DisabledUser)
+        .context("the disabled user was created")?;
     app.client
         .patch(app.url(&format!("/api/v1/users/{disabled}")))
         .json(&json!({"active": false}))
@@ -278,7 +280,7 @@ async fn world(app: &TestApp) -> Result<World> {
     if status != 201 {
         bail!("creating the target survey: {status}");
     }
-    let survey_id = survey["id"].as_str().unwrap_or_default().to_owned();
+    let survey_id = field_str(&survey, "id").to_owned();
     let form = Form::new().part(
         "file",
         Part::bytes(PNG.to_vec())
@@ -296,13 +298,13 @@ async fn world(app: &TestApp) -> Result<World> {
     let (target_user, _) = app
         .create_user("matrix-target", "viewer", Some("542500"), &[])
         .await?;
-    // Let the short-lived key expire (its expiry is what is under test).
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // An hour passes for the server: the short-lived key expires, sessions do not.
+    app.advance_clock(chrono::TimeDelta::hours(1)).await?;
     Ok(World {
         headers,
         passwords,
         survey_id,
-        photo_sha: photo["sha256"].as_str().unwrap_or_default().to_owned(),
+        photo_sha: field_str(&photo, "sha256").to_owned(),
         target_user,
     })
 }
@@ -313,8 +315,10 @@ fn client_for(
 ) -> Result<reqwest::Client> {
     let pairs: Vec<(&str, &str)> = headers
         .get(&caller)
-        .map(|h| h.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect())
-        .unwrap_or_default();
+        .with_context(|| format!("no headers for {caller:?}"))?
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     client_with(&pairs)
 }
 
@@ -353,10 +357,7 @@ async fn call(
                 &json!({"name": "t"}),
             )
             .await?;
-        path = path.replace(
-            "{token_id}",
-            issued["credential"]["id"].as_str().unwrap_or_default(),
-        );
+        path = path.replace("{token_id}", field_str(&issued, "credential.id"));
     }
     if path.starts_with("/v1/coefficients/{region_code}") {
         // Something to replace or remove.
@@ -392,7 +393,7 @@ async fn call(
                 &json!({"name": "to revoke", "scope_code": "542500"}),
             )
             .await?;
-        path = path.replace("{id}", key["credential"]["id"].as_str().unwrap_or_default());
+        path = path.replace("{id}", field_str(&key, "credential.id"));
     }
     if operation == "annualReport" {
         path.push_str("?year=2025");
@@ -417,7 +418,10 @@ async fn call(
         "reviewSurvey" => Some(json!({"state": "approved"})),
         "bulkReviewSurveys" => Some(json!({"filter": {"region": "542523"}, "state": "approved"})),
         "login" => {
-            let (user, password) = world.passwords.get(&Admin).cloned().unwrap_or_default();
+            let (user, password) = world
+                .passwords
+                .get(&Admin)
+                .context("the admin's password")?;
             Some(json!({"username": user, "password": password}))
         }
         "createUser" => Some(json!({
@@ -457,16 +461,16 @@ fn matches(expect: Expect, status: u16) -> bool {
 }
 
 async fn every_operation_has_a_rule_and_obeys_it(backend: Backend) -> Result<()> {
-    let app = TestApp::spawn(backend).await?;
+    let mut app = TestApp::spawn(backend).await?;
     let (_, spec) = app.get("/openapi.json").await?;
     let mut operations = Vec::new();
-    for (path, methods) in spec["paths"].as_object().cloned().unwrap_or_default() {
-        for (method, operation) in methods.as_object().cloned().unwrap_or_default() {
-            let id = operation["operationId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            operations.push((id, method, path.clone(), operation));
+    for (path, methods) in field_object(&spec, "paths") {
+        let methods = methods
+            .as_object()
+            .with_context(|| format!("the operations of {path}: {methods}"))?;
+        for (method, operation) in methods {
+            let id = field_str(operation, "operationId").to_owned();
+            operations.push((id, method.clone(), path.clone(), operation.clone()));
         }
     }
     operations.sort_by(|a, b| a.0.cmp(&b.0));
@@ -498,7 +502,7 @@ async fn every_operation_has_a_rule_and_obeys_it(backend: Backend) -> Result<()>
         );
     }
 
-    let world = world(&app).await?;
+    let world = world(&mut app).await?;
     let mut wrong = Vec::new();
     for (id, method, path, _) in &operations {
         let Some(rule) = rule(id) else { continue };

@@ -1,7 +1,10 @@
 //! Offline sync: a batch with a mix of new, invalid, duplicate and conflicting surveys.
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends, synthetic_surveys};
+use anyhow::{Result, bail};
+use e2e::{
+    Backend, TestApp, example_survey, field_array, field_str, json_of, on_both_backends,
+    synthetic_surveys,
+};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -27,14 +30,10 @@ async fn batch_results_per_item(backend: Backend) -> Result<()> {
     ]});
     let (status, body) = app.post("/api/v1/surveys/batch", &batch).await?;
     assert_eq!(status, 200, "{body}");
-    let statuses: Vec<&str> = body["results"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .map(|i| i["status"].as_str().unwrap_or("?"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let statuses: Vec<&str> = field_array(&body, "results")
+        .iter()
+        .map(|item| field_str(item, "status"))
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -61,13 +60,7 @@ async fn batch_results_per_item(backend: Backend) -> Result<()> {
         body["results"][7]["warnings"][0]["code"],
         "returned_exceeds_used"
     );
-    for (index, item) in body["results"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (index, item) in field_array(&body, "results").iter().enumerate() {
         assert_eq!(item["index"], index);
     }
     // 1 stored before + 4 created.
@@ -143,7 +136,7 @@ async fn technician_batch_obeys_counties_and_authorship(backend: Backend) -> Res
     let (status, stored) = app
         .get(&format!(
             "/api/v1/surveys/{}",
-            batch["surveys"][0]["id"].as_str().unwrap_or_default()
+            field_str(&batch, "surveys.0.id")
         ))
         .await?;
     assert_eq!(status, 200, "{stored}");
@@ -151,7 +144,7 @@ async fn technician_batch_obeys_counties_and_authorship(backend: Backend) -> Res
     let (status, _) = app
         .get(&format!(
             "/api/v1/surveys/{}",
-            batch["surveys"][1]["id"].as_str().unwrap_or_default()
+            field_str(&batch, "surveys.1.id")
         ))
         .await?;
     assert_eq!(
@@ -193,7 +186,7 @@ async fn first_use_of_many_device_tokens_during_writes(backend: Backend) -> Resu
             )
             .await?;
         assert_eq!(status, 201, "{issued}");
-        let token = issued["secret"].as_str().unwrap_or_default().to_owned();
+        let token = field_str(&issued, "secret").to_owned();
         phones.push(e2e::client_with(&[(
             "authorization",
             &format!("Bearer {token}"),
@@ -209,7 +202,7 @@ async fn first_use_of_many_device_tokens_during_writes(backend: Backend) -> Resu
             .map(|i| {
                 let mut survey = spec.survey((n * 5 + i) as u64);
                 survey.technician = format!("tech-{n:02}");
-                serde_json::to_value(survey).unwrap_or_default()
+                json!(survey)
             })
             .collect();
         client
@@ -364,7 +357,7 @@ async fn a_batch_writes_each_table_once_per_created_survey(backend: Backend) -> 
     ]});
     let (status, body) = app.post("/api/v1/surveys/batch", &batch).await?;
     assert_eq!(status, 200, "{body}");
-    let results = body["results"].as_array().cloned().unwrap_or_default();
+    let results = field_array(&body, "results");
     let statuses: Vec<&str> = results
         .iter()
         .map(|r| r["status"].as_str().unwrap_or("?"))
@@ -382,7 +375,7 @@ async fn a_batch_writes_each_table_once_per_created_survey(backend: Backend) -> 
             "created"
         ]
     );
-    for result in &results {
+    for result in results {
         assert_eq!(result["version"], 1, "{result}");
     }
     assert_eq!(results[6]["errors"][0]["code"], "id_conflict");
@@ -396,14 +389,14 @@ async fn a_batch_writes_each_table_once_per_created_survey(backend: Backend) -> 
     assert_eq!(listed[3]["survey"]["household"], fresh[2]["household"]);
 
     for survey in expected {
-        let id = survey["id"].as_str().unwrap_or_default();
+        let id = field_str(survey, "id");
         let (status, audit) = app
             .get(&format!(
                 "/api/v1/audit?action=survey.create&entity_id={id}"
             ))
             .await?;
         assert_eq!(status, 200, "{audit}");
-        let items = audit["items"].as_array().cloned().unwrap_or_default();
+        let items = field_array(&audit, "items");
         assert_eq!(items.len(), 1, "{audit}");
         let (_, current) = app.get(&format!("/api/v1/surveys/{id}")).await?;
         assert_eq!(items[0]["after"]["survey"], current["survey"], "{id}");
@@ -437,12 +430,43 @@ async fn uncommitted_insert(app: &TestApp, survey: &Value) -> Result<sqlx::PgCon
          'other', 'other', '[]', 0, 1, now(), 'other-replica', now(), 'other-replica', \
          'received')",
     )
-    .bind(survey["id"].as_str().unwrap_or_default())
-    .bind(survey["county_code"].as_str().unwrap_or_default())
+    .bind(field_str(survey, "id"))
+    .bind(field_str(survey, "county_code"))
     .bind(survey.to_string())
     .execute(&mut conn)
     .await?;
     Ok(conn)
+}
+
+/// Commits `other`'s open transaction once a server connection waits for its lock: the
+/// server has looked its ids up and now waits to learn whether the raced row commits.
+async fn commit_once_blocked(mut other: sqlx::PgConnection) -> Result<()> {
+    wait_until_blocked_by(&mut other).await?;
+    sqlx::raw_sql("COMMIT").execute(&mut other).await?;
+    Ok(())
+}
+
+/// Waits until another backend waits for a lock that `holder`'s open transaction holds
+/// (the server's insert of a raced id, waiting to learn whether the row commits), as
+/// PostgreSQL's lock table shows it. Fails after 30 s: the server never got there.
+async fn wait_until_blocked_by(holder: &mut sqlx::PgConnection) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks \
+             WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))",
+        )
+        .fetch_one(&mut *holder)
+        .await?;
+        if waiting > 0 {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("after 30 s no server connection waits on the uncommitted insert's lock");
+        }
+        // The interval between looks at the lock table; the look decides, not the pause.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// Regression (batched write path): another writer that takes no advisory lock (a raw
@@ -462,14 +486,7 @@ async fn a_batch_racing_another_writer_on_postgres_stores_item_by_item() -> Resu
         .post(app.url("/api/v1/surveys/batch"))
         .json(&batch)
         .send();
-    let commit_later = async move {
-        // Long enough for the batch to look its ids up and block on the raced one.
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        let mut other = other;
-        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
-        anyhow::Ok(())
-    };
-    let (response, committed) = tokio::join!(send, commit_later);
+    let (response, committed) = tokio::join!(send, commit_once_blocked(other));
     committed?;
     let (status, body) = e2e::json_of(response?).await?;
     assert_eq!(status, 200, "{body}");
@@ -488,13 +505,7 @@ async fn a_batch_racing_another_writer_on_postgres_stores_item_by_item() -> Resu
     let single = example_survey();
     let other = uncommitted_insert(&app, &single).await?;
     let send = app.post("/api/v1/surveys", &single);
-    let commit_later = async move {
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        let mut other = other;
-        sqlx::raw_sql("COMMIT").execute(&mut other).await?;
-        anyhow::Ok(())
-    };
-    let (response, committed) = tokio::join!(send, commit_later);
+    let (response, committed) = tokio::join!(send, commit_once_blocked(other));
     committed?;
     let (status, body) = response?;
     assert_eq!(status, 409, "{body}");

@@ -1,8 +1,8 @@
 //! Coefficients editable per region and year: read by all, set by admins, and an edit
 //! recomputes exactly the surveys it can change, so the indicators follow at once.
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends};
+use anyhow::{Context, Result};
+use e2e::{Backend, TestApp, example_survey, field_array, field_str, json_of, on_both_backends};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -56,7 +56,9 @@ async fn an_edit_recomputes_the_surveys_it_applies_to(backend: Backend) -> Resul
     // The shipped table: national, from 2000, 青稞 unconfirmed.
     let (status, list) = app.get("/api/v1/coefficients").await?;
     assert_eq!(status, 200);
-    let shipped = list.as_array().cloned().unwrap_or_default();
+    let shipped = list
+        .as_array()
+        .with_context(|| format!("the coefficients are not an array: {list}"))?;
     assert_eq!(shipped.len(), 9, "{list}");
     assert!(
         shipped
@@ -104,10 +106,7 @@ async fn an_edit_recomputes_the_surveys_it_applies_to(backend: Backend) -> Resul
         .get("/api/v1/coefficients/applicable?region=542523&year=2025")
         .await?;
     assert_eq!(status, 200);
-    let items = applicable["coefficients"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let items = field_array(&applicable, "coefficients");
     let find = |key: &str| items.iter().find(|c| c["key"] == key).cloned();
     assert_eq!(
         find("highland_barley").map(|c| (c["value"].clone(), c["inherited"].clone())),
@@ -177,10 +176,10 @@ async fn an_edit_recomputes_the_surveys_it_applies_to(backend: Backend) -> Resul
 
     // Every edit is in the audit log with before and after.
     let (_, audit) = app.get("/api/v1/audit?entity_type=coefficient").await?;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .map(|items| items.iter().filter_map(|i| i["action"].as_str()).collect())
-        .unwrap_or_default();
+    let actions: Vec<&str> = field_array(&audit, "items")
+        .iter()
+        .map(|item| field_str(item, "action"))
+        .collect();
     assert_eq!(
         actions.iter().filter(|a| **a == "coefficient.set").count(),
         3,

@@ -1,7 +1,7 @@
 //! Corrections: optimistic concurrency, every version kept.
 
 use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, on_both_backends};
+use e2e::{Backend, TestApp, example_survey, field_array, field_str, on_both_backends};
 use serde_json::json;
 
 on_both_backends!(corrections_keep_history_and_refuse_stale_versions);
@@ -9,7 +9,7 @@ on_both_backends!(corrections_keep_history_and_refuse_stale_versions);
 async fn corrections_keep_history_and_refuse_stale_versions(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let original = example_survey();
-    let id = original["id"].as_str().unwrap_or_default().to_owned();
+    let id = field_str(&original, "id").to_owned();
     let path = format!("/api/v1/surveys/{id}");
     assert_eq!(app.post("/api/v1/surveys", &original).await?.0, 201);
 
@@ -75,10 +75,7 @@ async fn corrections_keep_history_and_refuse_stale_versions(backend: Backend) ->
     assert_eq!((status, body["code"].as_str()), (422, Some("id_mismatch")));
 
     // Correcting a survey that does not exist.
-    let missing = format!(
-        "/api/v1/surveys/{}",
-        elsewhere["id"].as_str().unwrap_or_default()
-    );
+    let missing = format!("/api/v1/surveys/{}", field_str(&elsewhere, "id"));
     assert_eq!(
         app.put(
             &missing,
@@ -93,7 +90,7 @@ async fn corrections_keep_history_and_refuse_stale_versions(backend: Backend) ->
     // History: every version, oldest first, with who, when and why.
     let (status, history) = app.get(&format!("{path}/history")).await?;
     assert_eq!(status, 200);
-    let versions = history["versions"].as_array().cloned().unwrap_or_default();
+    let versions = field_array(&history, "versions");
     assert_eq!(versions.len(), 3);
     assert_eq!(versions[0]["change_kind"], "created");
     assert_eq!(versions[0]["survey"]["film"]["recovered_kg"], 36.5);

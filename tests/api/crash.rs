@@ -4,21 +4,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, on_both_backends, synthetic_surveys};
+use anyhow::{Context, Result};
+use e2e::{Backend, TestApp, field_str, on_both_backends, synthetic_surveys};
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use tokio::sync::watch;
 
 on_both_backends!(acknowledged_surveys_survive_sigkill);
 
 async fn acknowledged_surveys_survive_sigkill(backend: Backend) -> Result<()> {
     let mut app = TestApp::spawn(backend).await?;
-    let acknowledged: Arc<Mutex<Vec<Value>>> = Arc::default();
+    // The surveys the server acknowledged, watched so that the plug is pulled as soon as
+    // enough are in. Only the clients hold the sender: if they all stop early, waiting
+    // ends with an error instead of hanging.
+    let (acknowledge, mut acknowledged) = watch::channel(Vec::<Value>::new());
+    let acknowledge = Arc::new(acknowledge);
     let mut clients = Vec::new();
     for client_no in 0..8 {
         let base = app.base.clone();
         let client = app.client.clone();
-        let acknowledged = acknowledged.clone();
+        let acknowledge = acknowledge.clone();
         clients.push(tokio::spawn(async move {
             for (n, survey) in synthetic_surveys(400).into_iter().enumerate() {
                 // Alternate single submissions and small batches, as phones do.
@@ -30,10 +34,11 @@ async fn acknowledged_surveys_survive_sigkill(backend: Backend) -> Result<()> {
                         .send()
                         .await
                     {
-                        Ok(r) if r.status().is_success() => {
-                            let body: Value = r.json().await.unwrap_or_default();
-                            body["results"][0]["status"] == "created"
-                        }
+                        // A body cut off by the kill is no acknowledgement.
+                        Ok(r) if r.status().is_success() => matches!(
+                            r.json::<Value>().await,
+                            Ok(body) if body["results"][0]["status"] == "created"
+                        ),
                         _ => false,
                     }
                 } else {
@@ -43,7 +48,7 @@ async fn acknowledged_surveys_survive_sigkill(backend: Backend) -> Result<()> {
                     )
                 };
                 if ok {
-                    acknowledged.lock().await.push(survey);
+                    acknowledge.send_modify(|surveys| surveys.push(survey));
                 } else if client_no == 0 && n > 0 {
                     // The server is gone; stop.
                     return;
@@ -51,23 +56,25 @@ async fn acknowledged_surveys_survive_sigkill(backend: Backend) -> Result<()> {
             }
         }));
     }
+    drop(acknowledge);
     // Let writes flow, then pull the plug mid-stream.
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if acknowledged.lock().await.len() >= 150 {
-            break;
-        }
-    }
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        acknowledged.wait_for(|surveys| surveys.len() >= 150),
+    )
+    .await
+    .context("150 acknowledgements within 2 minutes")?
+    .context("the clients stopped before 150 acknowledgements")?;
     app.kill()?;
     for client in clients {
         client.await?;
     }
-    let acknowledged = acknowledged.lock().await.clone();
+    let acknowledged = acknowledged.borrow().clone();
     assert!(acknowledged.len() >= 150);
 
     app.start().await?;
     for survey in &acknowledged {
-        let id = survey["id"].as_str().unwrap_or_default();
+        let id = field_str(survey, "id");
         let (status, stored) = app.get(&format!("/api/v1/surveys/{id}")).await?;
         assert_eq!(status, 200, "acknowledged survey {id} lost after SIGKILL");
         let mut expected: agriwaste_analytics::Survey = serde_json::from_value(survey.clone())?;

@@ -9,7 +9,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use calamine::{Data, Reader, Xlsx};
-use e2e::{Backend, TestApp, client_with, on_both_backends, synthetic_surveys};
+use e2e::{
+    Backend, TestApp, client_with, field_array, field_i64, field_object, field_str,
+    on_both_backends, straw_crops, synthetic_surveys,
+};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -31,7 +34,7 @@ async fn store(app: &TestApp, surveys: &[Value]) -> Result<()> {
         if status != 200 {
             bail!("batch failed: {status} {body}");
         }
-        for result in body["results"].as_array().cloned().unwrap_or_default() {
+        for result in field_array(&body, "results") {
             if result["status"] != "created" {
                 bail!("not created: {result}");
             }
@@ -58,7 +61,7 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<(String, Vec<u8
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .with_context(|| format!("{url}: no readable content type"))?
         .to_owned();
     let bytes = response.bytes().await?.to_vec();
     if status != 200 {
@@ -171,7 +174,7 @@ async fn xlsx_opens_in_calamine_with_typed_cells(backend: Backend) -> Result<()>
     for (row, survey) in rows[1..].iter().zip(&surveys) {
         assert_eq!(
             cell(header, row, "id")?,
-            &Data::String(survey["id"].as_str().unwrap_or_default().to_owned())
+            &Data::String(field_str(survey, "id").to_owned())
         );
         assert!(
             matches!(cell(header, row, "surveyed_on")?, Data::DateTime(_)),
@@ -190,7 +193,7 @@ async fn xlsx_opens_in_calamine_with_typed_cells(backend: Backend) -> Result<()>
     let by_id = |id: &Data| {
         surveys
             .iter()
-            .find(|s| Data::String(s["id"].as_str().unwrap_or_default().to_owned()) == *id)
+            .find(|s| Data::String(field_str(s, "id").to_owned()) == *id)
             .cloned()
             .unwrap_or(Value::Null)
     };
@@ -223,25 +226,15 @@ async fn xlsx_opens_in_calamine_with_typed_cells(backend: Backend) -> Result<()>
 
     let straw = book.worksheet_range("straw")?;
     let rows: Vec<&[Data]> = straw.rows().collect();
-    let crops: usize = surveys
-        .iter()
-        .map(|s| s["straw"].as_array().map_or(0, Vec::len))
-        .sum();
+    let crops: usize = surveys.iter().map(|s| straw_crops(s).len()).sum();
     assert!(crops > 0, "the fixture has straw");
     assert_eq!(rows.len(), crops + 1, "one row per crop");
-    let mut expected = surveys.iter().flat_map(|s| {
-        s["straw"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| c["crop"].as_str().unwrap_or_default().to_owned())
-    });
-    for row in &rows[1..] {
-        assert_eq!(
-            cell(rows[0], row, "straw.crop")?,
-            &Data::String(expected.next().unwrap_or_default())
-        );
+    let expected = surveys
+        .iter()
+        .flat_map(straw_crops)
+        .map(|c| Data::String(field_str(c, "crop").to_owned()));
+    for (row, crop) in rows[1..].iter().zip(expected) {
+        assert_eq!(cell(rows[0], row, "straw.crop")?, &crop);
     }
 
     let yak = book.worksheet_range("yak_dung")?;
@@ -374,7 +367,7 @@ async fn geojson_is_a_feature_collection_of_points(backend: Backend) -> Result<(
     }
 
     // With include_attachments, each feature lists its photos with a URL that works.
-    let photographed = located[0]["id"].as_str().unwrap_or_default();
+    let photographed = field_str(located[0], "id");
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\nIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
     let form = reqwest::multipart::Form::new().part(
         "file",
@@ -400,7 +393,7 @@ async fn geojson_is_a_feature_collection_of_points(backend: Backend) -> Result<(
     assert_eq!(photos.as_array().map(Vec::len), Some(1), "{photos}");
     assert_eq!(photos[0]["content_type"], "image/png");
     assert_eq!(photos[0]["size_bytes"], png.len());
-    let url = photos[0]["url"].as_str().unwrap_or_default();
+    let url = field_str(&photos[0], "url");
     let fetched = app.client.get(app.url(url)).send().await?;
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.bytes().await?.as_ref(), png);
@@ -434,7 +427,7 @@ async fn exports_keep_to_the_callers_scope(backend: Backend) -> Result<()> {
         )
         .await?;
     assert_eq!(status, 201, "{key}");
-    let client = client_with(&[("x-api-key", key["secret"].as_str().unwrap_or_default())])?;
+    let client = client_with(&[("x-api-key", field_str(&key, "secret"))])?;
 
     let (_, bytes) = download(&client, &app.url("/api/v1/exports/surveys.ndjson")).await?;
     let lines: Vec<Value> = String::from_utf8(bytes)?
@@ -460,7 +453,7 @@ async fn exports_keep_to_the_callers_scope(backend: Backend) -> Result<()> {
 
     // The filters of listSurveys apply.
     let year = surveys[0]["surveyed_on"].as_str().unwrap_or("2025")[..4].to_owned();
-    let county = surveys[0]["county_code"].as_str().unwrap_or_default();
+    let county = field_str(&surveys[0], "county_code");
     let expected = surveys
         .iter()
         .filter(|s| {
@@ -601,7 +594,7 @@ async fn import_reports_bad_rows_and_stores_the_good_ones(backend: Backend) -> R
         target.dir().join("conflicting.csv.errors.csv"),
     )?)?;
     assert!(report.contains(",conflict,"), "{report}");
-    let first = surveys[0]["id"].as_str().unwrap_or_default();
+    let first = field_str(&surveys[0], "id");
     let (_, stored) = target.get(&format!("/api/v1/surveys/{first}")).await?;
     assert_eq!(stored["survey"]["household"], surveys[0]["household"]);
     Ok(())
@@ -620,13 +613,13 @@ async fn indicator_exports_carry_the_figures_of_the_indicators_endpoint(
     assert_eq!(status, 200);
     // (region, year, indicator) → (rate, n, numerator) from the JSON.
     let mut expected = std::collections::BTreeMap::new();
-    for group in api["groups"].as_array().cloned().unwrap_or_default() {
-        for (key, estimate) in group["indicators"].as_object().cloned().unwrap_or_default() {
+    for group in field_array(&api, "groups") {
+        for (key, estimate) in field_object(group, "indicators") {
             expected.insert(
                 (
-                    group["region_code"].as_str().unwrap_or_default().to_owned(),
-                    group["year"].as_i64().unwrap_or_default(),
-                    key,
+                    field_str(group, "region_code").to_owned(),
+                    field_i64(group, "year"),
+                    key.clone(),
                 ),
                 (
                     estimate["rate"].as_f64(),
@@ -721,9 +714,9 @@ async fn indicator_exports_carry_the_figures_of_the_indicators_endpoint(
     assert_eq!(lines.len(), expected.len());
     for line in &lines {
         let key = (
-            line["region_code"].as_str().unwrap_or_default().to_owned(),
-            line["year"].as_i64().unwrap_or_default(),
-            line["indicator"].as_str().unwrap_or_default().to_owned(),
+            field_str(line, "region_code").to_owned(),
+            field_i64(line, "year"),
+            field_str(line, "indicator").to_owned(),
         );
         assert_eq!(
             expected.get(&key).map(|e| e.0),

@@ -7,7 +7,10 @@ use std::io::Read;
 use agriwaste_analytics::api::{DashboardRequest, FactSet};
 use agriwaste_analytics::indicators::Indicator;
 use anyhow::{Context, Result, bail};
-use e2e::{Backend, TestApp, client_with, json_of, on_both_backends, synthetic_surveys};
+use e2e::{
+    Backend, TestApp, client_with, field_array, field_str, json_of, on_both_backends,
+    synthetic_surveys,
+};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -112,7 +115,7 @@ async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<
         &json!({"filter": {"region": "542500", "year": 2025}, "state": "approved"}),
     )
     .await?;
-    let rejected = surveys[0]["id"].as_str().unwrap_or_default();
+    let rejected = field_str(&surveys[0], "id");
     let (status, _) = app
         .post(
             &format!("/api/v1/surveys/{rejected}/review"),
@@ -186,7 +189,7 @@ async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<
         .iter()
         .zip(api["groups"].as_array().context("groups")?)
     {
-        assert_eq!(bar.code, group["region_code"].as_str().unwrap_or_default());
+        assert_eq!(bar.code, field_str(group, "region_code"));
         let rate = group["indicators"]["film_recovery_rate"]["rate"].as_f64();
         let same = match (bar.value.rate, rate) {
             (Some(a), Some(b)) => close(a, b),
@@ -219,12 +222,16 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
             &json!({"name": "qh", "scope_code": "630000"}),
         )
         .await?;
-    let consumer = client_with(&[("x-api-key", key["secret"].as_str().unwrap_or_default())])?;
+    let consumer = client_with(&[("x-api-key", field_str(&key, "secret"))])?;
     let body: Value = serde_json::from_str(&facts_text(&consumer, &app, "").await?)?;
-    let counties: Vec<&str> = body["facts"]["counties"]
-        .as_array()
-        .map(|c| c.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let counties: Vec<&str> = field_array(&body, "facts.counties")
+        .iter()
+        .map(|county| {
+            county
+                .as_str()
+                .with_context(|| format!("county {county} in {body}"))
+        })
+        .collect::<Result<_>>()?;
     assert!(
         !counties.is_empty() && counties.iter().all(|c| c.starts_with("63")),
         "{counties:?}"

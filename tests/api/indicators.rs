@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, client_with, json_of, on_both_backends, synthetic_surveys};
+use anyhow::{Context, Result};
+use e2e::{
+    Backend, TestApp, client_with, field_array, field_object, field_str, json_of, on_both_backends,
+    straw_crops, synthetic_surveys,
+};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -65,7 +68,7 @@ fn household(s: &Value) -> Ratios {
         }
     }
     let mut straw: Option<(f64, f64)> = None;
-    for crop in s["straw"].as_array().cloned().unwrap_or_default() {
+    for crop in straw_crops(s) {
         let collectable = match num(&crop["straw_kg"]) {
             Some(kg) => Some(kg),
             None => num(&crop["yield_kg"])
@@ -176,10 +179,10 @@ async fn indicators_match_an_independent_computation(backend: Backend) -> Result
             .or_default()
             .push(s);
     }
-    let api_groups = body["groups"].as_array().cloned().unwrap_or_default();
+    let api_groups = field_array(&body, "groups");
     assert_eq!(api_groups.len(), groups.len());
     let mut checked = 0;
-    for g in &api_groups {
+    for g in api_groups {
         let key = (
             g["region_code"].as_str().unwrap_or("").to_owned(),
             g["year"].as_i64().unwrap_or(0),
@@ -194,7 +197,7 @@ async fn indicators_match_an_independent_computation(backend: Backend) -> Result
             .iter()
             .map(|s| (num(&s["weight"]).unwrap_or(1.0), household(s)))
             .collect();
-        for (indicator, estimate) in g["indicators"].as_object().cloned().unwrap_or_default() {
+        for (indicator, estimate) in field_object(g, "indicators") {
             let obs: Vec<(f64, (f64, f64))> = facts
                 .iter()
                 .filter_map(|(w, f)| f.get(indicator.as_str()).map(|r| (*w, *r)))
@@ -317,7 +320,7 @@ async fn indicators_follow_review_scope_and_writes(backend: Backend) -> Result<(
             &json!({"name": "qh", "scope_code": "630000"}),
         )
         .await?;
-    let consumer = client_with(&[("x-api-key", key["secret"].as_str().unwrap_or_default())])?;
+    let consumer = client_with(&[("x-api-key", field_str(&key, "secret"))])?;
     let (status, scoped) = json_of(
         consumer
             .get(app.url("/api/v1/indicators?level=prefecture"))
@@ -326,10 +329,10 @@ async fn indicators_follow_review_scope_and_writes(backend: Backend) -> Result<(
     )
     .await?;
     assert_eq!(status, 200);
-    let codes: Vec<&str> = scoped["groups"]
-        .as_array()
-        .map(|g| g.iter().filter_map(|x| x["region_code"].as_str()).collect())
-        .unwrap_or_default();
+    let codes: Vec<&str> = field_array(&scoped, "groups")
+        .iter()
+        .map(|group| field_str(group, "region_code"))
+        .collect();
     assert!(
         !codes.is_empty() && codes.iter().all(|c| c.starts_with("63")),
         "{codes:?}"
@@ -595,10 +598,10 @@ async fn annual_report_compares_with_the_previous_year(backend: Backend) -> Resu
             })
             .and_then(|g| g["indicators"][key]["rate"].as_f64())
     };
-    let regions = report["regions"].as_array().cloned().unwrap_or_default();
+    let regions = field_array(&report, "regions");
     assert_eq!(regions.len(), 4, "the four prefectures");
-    for region in &regions {
-        let code = region["region_code"].as_str().unwrap_or_default();
+    for region in regions {
+        let code = field_str(region, "region_code");
         let dung = &region["indicators"]["yak_dung_utilization_rate"];
         let (now, before) = (
             rate(code, 2025, "yak_dung_utilization_rate"),
@@ -617,8 +620,7 @@ async fn annual_report_compares_with_the_previous_year(backend: Backend) -> Resu
     let ali = regions
         .iter()
         .find(|r| r["region_code"] == "542500")
-        .cloned()
-        .unwrap_or_default();
+        .with_context(|| format!("no 阿里 (542500) in {report}"))?;
     assert_eq!(ali["indicators"]["film_recovery_rate"]["target"], 0.9);
     assert_eq!(ali["indicators"]["film_recovery_rate"]["target_year"], 2030);
     assert_eq!(

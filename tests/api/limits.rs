@@ -74,6 +74,7 @@ async fn stalled_and_trickled_headers_are_cut_off(backend: Backend) -> Result<()
             loop {
                 tokio::select! {
                     read = stream.read(&mut buf) => if matches!(read, Ok(0) | Err(_)) { return },
+                    // The trickle is the slow-loris behaviour under test, not synchronisation.
                     () = tokio::time::sleep(std::time::Duration::from_millis(200)), if trickle => {
                         if stream.write_all(b"X-Slow: 1\r\n").await.is_err() { return }
                     }

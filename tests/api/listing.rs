@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
-use e2e::{Backend, TestApp, on_both_backends, synthetic_surveys};
+use e2e::{Backend, TestApp, field_array, field_str, on_both_backends, synthetic_surveys};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -49,10 +49,7 @@ async fn filters_select_by_region_year_and_technician(backend: Backend) -> Resul
             .is_some_and(|d| d.starts_with("2024"))
     });
     assert_eq!(ids(&app.all_surveys("&year=2024").await?), in_2024);
-    let technician = surveys[0]["technician"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let technician = field_str(&surveys[0], "technician").to_owned();
     let theirs = expect(&|s| s["technician"] == technician.as_str());
     assert_eq!(
         ids(&app
@@ -98,7 +95,7 @@ async fn filters_select_by_region_year_and_technician(backend: Backend) -> Resul
                 "/api/v1/surveys?order=newest&limit=70&cursor={cursor}"
             ))
             .await?;
-        newest.extend(page["items"].as_array().cloned().unwrap_or_default());
+        newest.extend(field_array(&page, "items").clone());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = next.to_owned(),
             None => break,
@@ -152,7 +149,7 @@ async fn pages_have_no_gaps_or_repeats_under_writes(backend: Backend) -> Result<
                 if let Some(survey) = to_correct.get(n) {
                     let mut fixed = survey.clone();
                     fixed["household"] = json!(format!("HH-FIXED-{n}"));
-                    let id = fixed["id"].as_str().unwrap_or_default().to_owned();
+                    let id = field_str(&fixed, "id").to_owned();
                     let _ = client
                         .put(format!("{base}/api/v1/surveys/{id}"))
                         .json(&json!({ "survey": fixed, "base_version": 1 }))
@@ -171,7 +168,7 @@ async fn pages_have_no_gaps_or_repeats_under_writes(backend: Backend) -> Result<
         }
         let (status, page) = app.get(&path).await?;
         assert_eq!(status, 200);
-        for item in page["items"].as_array().cloned().unwrap_or_default() {
+        for item in field_array(&page, "items") {
             if let Some(id) = item["survey"]["id"].as_str() {
                 *seen.entry(id.to_owned()).or_default() += 1;
             }

@@ -1,7 +1,7 @@
 //! Operations: health probes, API document and docs page, landing page, the common error
 //! shape for unknown routes, regions, graceful shutdown.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use e2e::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(
@@ -65,13 +65,14 @@ async fn regions_are_seeded(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let (status, regions) = app.get("/api/v1/regions").await?;
     assert_eq!(status, 200);
-    let regions = regions.as_array().cloned().unwrap_or_default();
+    let regions = regions
+        .as_array()
+        .with_context(|| format!("the regions are not an array: {regions}"))?;
     assert_eq!(regions.len(), 33);
     let ali = regions
         .iter()
         .find(|r| r["code"] == "542500")
-        .cloned()
-        .unwrap_or_default();
+        .with_context(|| format!("no 阿里 (542500) in {regions:?}"))?;
     assert_eq!(ali["name_zh"], "阿里地区");
     assert_eq!(ali["level"], "prefecture");
     assert_eq!(ali["children"].as_array().map(Vec::len), Some(7));

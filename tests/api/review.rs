@@ -1,8 +1,11 @@
 //! The review workflow, scoped to regions, and its audit trail with before/after.
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends, synthetic_surveys};
-use serde_json::{Value, json};
+use anyhow::{Context, Result};
+use e2e::{
+    Backend, TestApp, example_survey, field_array, field_str, json_of, on_both_backends,
+    synthetic_surveys,
+};
+use serde_json::json;
 
 on_both_backends!(
     review_states_follow_the_workflow_and_are_audited,
@@ -27,7 +30,7 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
         .await?;
 
     let survey = example_survey();
-    let id = survey["id"].as_str().unwrap_or_default().to_owned();
+    let id = field_str(&survey, "id").to_owned();
     let (status, created) = json_of(
         tech.post(app.url("/api/v1/surveys"))
             .json(&survey)
@@ -140,11 +143,11 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
         .get(&format!("/api/v1/audit?entity_type=survey&entity_id={id}"))
         .await?;
     assert_eq!(status, 200);
-    let items: Vec<Value> = audit["items"].as_array().cloned().unwrap_or_default();
+    let items = field_array(&audit, "items");
     let actions: Vec<&str> = items
         .iter()
         .rev()
-        .filter_map(|e| e["action"].as_str())
+        .map(|entry| field_str(entry, "action"))
         .collect();
     assert_eq!(
         actions,
@@ -160,16 +163,15 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
             .iter()
             .rev()
             .find(|e| e["action"] == action)
-            .cloned()
-            .unwrap_or_default()
+            .with_context(|| format!("no {action} in {audit}"))
     };
-    let first_review = find("survey.review");
+    let first_review = find("survey.review")?;
     assert_eq!(first_review["actor"], "reviewer-ali");
     assert_eq!(first_review["before"]["state"], "received");
     assert_eq!(first_review["after"]["state"], "has_issues");
     assert_eq!(first_review["address"], "127.0.0.1");
     assert!(first_review["request_id"].is_string());
-    let correction = find("survey.correct");
+    let correction = find("survey.correct")?;
     assert_eq!(correction["actor"], "tech-a");
     assert_eq!(correction["before"]["survey"]["film"]["recovered_kg"], 36.5);
     assert_eq!(
@@ -312,19 +314,12 @@ async fn technicians_see_only_their_own(backend: Backend) -> Result<()> {
     );
 
     let (_, page) = json_of(tech_a.get(app.url("/api/v1/surveys")).send().await?).await?;
-    let ids: Vec<&str> = page["items"]
-        .as_array()
-        .map(|i| {
-            i.iter()
-                .filter_map(|s| s["survey"]["id"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(ids, [mine["id"].as_str().unwrap_or_default()]);
-    let other = app.url(&format!(
-        "/api/v1/surveys/{}",
-        theirs["id"].as_str().unwrap_or_default()
-    ));
+    let ids: Vec<&str> = field_array(&page, "items")
+        .iter()
+        .map(|item| field_str(item, "survey.id"))
+        .collect();
+    assert_eq!(ids, [field_str(&mine, "id")]);
+    let other = app.url(&format!("/api/v1/surveys/{}", field_str(&theirs, "id")));
     assert_eq!(tech_a.get(&other).send().await?.status().as_u16(), 404);
     let correction = json!({"survey": theirs, "base_version": 1});
     assert_eq!(
@@ -366,19 +361,14 @@ async fn reviewers_decide_on_what_they_saw(backend: Backend) -> Result<()> {
         )
         .await?;
         assert_eq!(status, 201);
-        ids.push(survey["id"].as_str().unwrap_or_default().to_owned());
+        ids.push(field_str(&survey, "id").to_owned());
     }
     let state_of = |id: &str| {
         let url = app.url(&format!("/api/v1/surveys/{id}"));
         let reviewer = reviewer.clone();
         async move {
             let (_, body) = json_of(reviewer.get(url).send().await?).await?;
-            anyhow::Ok(
-                body["review"]["state"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
+            anyhow::Ok(field_str(&body, "review.state").to_owned())
         }
     };
     let review_url = |id: &str| app.url(&format!("/api/v1/surveys/{id}/review"));
@@ -388,15 +378,10 @@ async fn reviewers_decide_on_what_they_saw(backend: Backend) -> Result<()> {
         async move {
             let (status, body) = json_of(reviewer.get(url).send().await?).await?;
             assert_eq!(status, 200, "{body}");
-            let ids: Vec<String> = body["items"]
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|i| i["survey"]["id"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let ids: Vec<String> = field_array(&body, "items")
+                .iter()
+                .map(|item| field_str(item, "survey.id").to_owned())
+                .collect();
             anyhow::Ok(ids)
         }
     };

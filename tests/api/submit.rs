@@ -1,7 +1,7 @@
 //! Submitting one survey: created, idempotent retry, conflicting retry.
 
-use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, on_both_backends};
+use anyhow::{Context, Result};
+use e2e::{Backend, TestApp, example_survey, field_str, on_both_backends};
 
 on_both_backends!(
     create_then_read,
@@ -12,7 +12,7 @@ on_both_backends!(
 async fn create_then_read(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let survey = example_survey();
-    let id = survey["id"].as_str().unwrap_or_default().to_owned();
+    let id = field_str(&survey, "id").to_owned();
 
     let response = app
         .client
@@ -54,8 +54,8 @@ async fn retry_with_same_content_is_a_duplicate(backend: Backend) -> Result<()> 
     // A phone on a bad connection resends, with keys in another order.
     let reordered: serde_json::Map<String, serde_json::Value> = survey
         .as_object()
-        .cloned()
-        .unwrap_or_default()
+        .context("the example survey is an object")?
+        .clone()
         .into_iter()
         .rev()
         .collect();
@@ -71,7 +71,7 @@ async fn retry_with_same_content_is_a_duplicate(backend: Backend) -> Result<()> 
 async fn retry_with_other_content_is_a_conflict(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let survey = example_survey();
-    let id = survey["id"].as_str().unwrap_or_default().to_owned();
+    let id = field_str(&survey, "id").to_owned();
     assert_eq!(app.post("/api/v1/surveys", &survey).await?.0, 201);
     let mut changed = survey.clone();
     changed["film"]["recovered_kg"] = serde_json::json!(30.0);

@@ -2,7 +2,7 @@
 //! and English; nothing stored.
 
 use anyhow::Result;
-use e2e::{Backend, TestApp, example_survey, on_both_backends};
+use e2e::{Backend, TestApp, example_survey, field_array, on_both_backends};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -140,7 +140,7 @@ async fn invalid_surveys_are_refused_with_field_errors(backend: Backend) -> Resu
         let (status, body) = app.post("/api/v1/surveys", &survey).await?;
         assert_eq!(status, 422, "{}: {body}", case.name);
         assert_eq!(body["code"], "validation_failed", "{}", case.name);
-        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        let errors = field_array(&body, "errors");
         let found = errors
             .iter()
             .find(|e| e["path"] == case.path && e["code"] == case.code);

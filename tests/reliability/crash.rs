@@ -41,6 +41,7 @@ async fn acknowledged_surveys_survive_repeated_sigkill(backend: Backend) -> Resu
         // acknowledged something, at a random time within `crash_seconds`.
         net.ledger.acknowledgements.notified().await;
         let millis = rng.between(0, (sizes.crash_seconds * 1000.0) as u64);
+        // The pause is the randomness of the kill's moment, not synchronisation.
         tokio::time::sleep(Duration::from_millis(millis)).await;
         app.kill()?;
         server.send_replace(None);

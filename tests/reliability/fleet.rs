@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use agriwaste_analytics::Survey;
 use anyhow::{Context, Result, bail, ensure};
-use e2e::{Backend, SyntheticSpec, TestApp, client_with};
+use e2e::{Backend, SyntheticSpec, TestApp, client_with, field_array, field_str};
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
 use uuid::Uuid;
@@ -351,7 +351,7 @@ async fn sync(phone: &Phone, net: &mut Network, rng: &mut Rng, batch: Vec<Value>
             return;
         }
         let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let results = answer["results"].as_array().cloned().unwrap_or_default();
+        let results = field_array(&answer, "results");
         if results.len() != batch.len() {
             net.stats
                 .fail(format!(
@@ -433,7 +433,7 @@ pub async fn verify(app: &TestApp, ledger: &Ledger, exact: bool) -> Result<usize
     let listed = app.all_surveys("").await?;
     let mut by_api: HashMap<Uuid, Value> = HashMap::with_capacity(listed.len());
     for item in listed {
-        let id = Uuid::parse_str(item["survey"]["id"].as_str().unwrap_or_default())?;
+        let id = Uuid::parse_str(field_str(&item, "survey.id"))?;
         ensure!(
             by_api.insert(id, item["survey"].clone()).is_none(),
             "survey {id} listed twice"

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use e2e::{Backend, TestApp, example_survey, json_of, on_both_backends};
+use e2e::{Backend, TestApp, example_survey, field_array, field_str, json_of, on_both_backends};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -67,9 +67,9 @@ fn items_refused(what: &str, (status, body): &(u16, Value)) -> Result<()> {
         *status == 200,
         "{what}: expected 200 with per-item results, got {status} {body}"
     );
-    let results = body["results"].as_array().cloned().unwrap_or_default();
+    let results = field_array(body, "results");
     ensure!(!results.is_empty(), "{what}: no results: {body}");
-    for result in &results {
+    for result in results {
         ensure!(
             result["status"] == "invalid",
             "{what}: item not refused: {result}"
@@ -257,7 +257,7 @@ async fn sql_meta_characters_are_stored_verbatim(backend: Backend) -> Result<()>
         }
         let (status, body) = app.post("/api/v1/surveys", &survey).await?;
         ensure!(status == 201, "{meta:?}: {status} {body}");
-        let id = survey["id"].as_str().unwrap_or_default().to_owned();
+        let id = field_str(&survey, "id").to_owned();
         let (status, got) = app.get(&format!("/api/v1/surveys/{id}")).await?;
         ensure!(status == 200, "{status} {got}");
         for field in ["township", "village", "household", "technician"] {
@@ -355,7 +355,7 @@ async fn path_traversal_finds_nothing(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
     let survey = example_survey();
     assert_eq!(app.post("/api/v1/surveys", &survey).await?.0, 201);
-    let id = survey["id"].as_str().unwrap_or_default();
+    let id = field_str(&survey, "id");
     let attempts = [
         "..%2F..%2F..%2F..%2Fetc%2Fpasswd",
         "..%2F..%2Fagriwaste.db",
@@ -452,6 +452,7 @@ async fn slow_loris_clients_are_dropped(backend: Backend) -> Result<()> {
                             Ok(0) | Err(_) => return,
                             Ok(_) => {}
                         },
+                        // The trickle is the behaviour under test, not synchronisation.
                         () = tokio::time::sleep(Duration::from_millis(500)), if trickle => {
                             if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
                                 return;

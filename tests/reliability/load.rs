@@ -33,6 +33,7 @@ async fn phones_sync_concurrently_without_loss_or_duplicates(backend: Backend) -
         .into_iter()
         .map(|phone| tokio::spawn(fleet::run_phone(phone, net.clone(), seeds.next_u64())))
         .collect();
+    // How long the load lasts is the behaviour under test, not synchronisation.
     tokio::time::sleep(Duration::from_secs_f64(sizes.load_seconds)).await;
     net.stop.store(true, Ordering::Relaxed);
     for task in tasks {

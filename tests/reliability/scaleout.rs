@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
-use e2e::{Backend, TestApp, json_of};
+use e2e::{Backend, TestApp, field_array, field_str, json_of};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -60,15 +60,15 @@ async fn replicas_store_each_survey_once() -> Result<()> {
                 }
                 let mut statuses: HashMap<String, Vec<String>> = HashMap::new();
                 for answer in [&a.1, &b.1] {
-                    for result in answer["results"].as_array().cloned().unwrap_or_default() {
+                    for result in field_array(answer, "results") {
                         statuses
-                            .entry(result["id"].as_str().unwrap_or_default().to_owned())
+                            .entry(field_str(result, "id").to_owned())
                             .or_default()
                             .push(result["status"].as_str().unwrap_or("?").to_owned());
                     }
                 }
                 for survey in &batch {
-                    let id = survey["id"].as_str().unwrap_or_default();
+                    let id = field_str(survey, "id");
                     let mut got = statuses.remove(id).unwrap_or_default();
                     got.sort();
                     if got != ["created", "duplicate"] {
@@ -143,7 +143,7 @@ async fn concurrent_corrections_through_two_replicas_one_wins() -> Result<()> {
     );
     let mut wins = [0usize; 2];
     for (n, survey) in surveys.iter().enumerate() {
-        let id = survey["id"].as_str().unwrap_or_default();
+        let id = field_str(survey, "id");
         let correction = |household: &str, header: bool| {
             let mut fixed = survey.clone();
             fixed["household"] = json!(household);

@@ -74,6 +74,15 @@ fn server_binary() -> Result<PathBuf> {
     Ok(candidate)
 }
 
+/// How [`TestApp::advance_clock`] runs the server's clock ahead, in seconds: the
+/// server's `storage::clock::TEST_CLOCK_OFFSET_VARIABLE` (this crate runs the binary
+/// and does not link the server).
+const TEST_CLOCK_OFFSET_VARIABLE: &str = "AGRIWASTE_TEST_CLOCK_OFFSET_SECS";
+
+/// What the server logs when it runs its clock ahead: its
+/// `storage::clock::TEST_CLOCK_LOG_MESSAGE`.
+const TEST_CLOCK_LOG_MESSAGE: &str = "clock offset for tests";
+
 fn admin_pg_url() -> String {
     std::env::var("AGRIWASTE_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
@@ -124,6 +133,7 @@ pub struct TestApp {
     pg_database: Option<String>,
     extra_args: Vec<String>,
     starts: usize,
+    clock_ahead_by: chrono::TimeDelta,
 }
 
 impl TestApp {
@@ -164,6 +174,7 @@ impl TestApp {
             pg_database,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             starts: 0,
+            clock_ahead_by: chrono::TimeDelta::zero(),
         };
         app.add_admin().await?;
         app.start().await?;
@@ -218,7 +229,7 @@ impl TestApp {
         if status != 200 {
             bail!("sign-in as {username} failed: {status} {body}");
         }
-        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+        Ok(field_str(&body, "token").to_owned())
     }
 
     /// Creates a user through the API (as admin); returns their id and password.
@@ -242,10 +253,7 @@ impl TestApp {
         if status != 201 {
             bail!("creating {username} failed: {status} {body}");
         }
-        Ok((
-            body["user"]["id"].as_str().unwrap_or_default().to_owned(),
-            password,
-        ))
+        Ok((field_str(&body, "user.id").to_owned(), password))
     }
 
     /// A client that signs in as a new user of this role and scope.
@@ -270,6 +278,25 @@ impl TestApp {
         Ok(())
     }
 
+    /// Lets `by` pass for the server: restarts it on the same database with its clock
+    /// that much further ahead (`AGRIWASTE_TEST_CLOCK_OFFSET_SECS`, which only a debug
+    /// build honours; see the server's `storage::clock`), so that whatever expires
+    /// within `by` has expired, without the test waiting. Sessions, keys and tokens stay
+    /// valid across the restart, as they do across a real one. Fails if the server did
+    /// not log that it moved its clock (a release build ignores the offset).
+    pub async fn advance_clock(&mut self, by: chrono::TimeDelta) -> Result<()> {
+        self.clock_ahead_by += by;
+        self.kill()?;
+        self.start().await?;
+        let log = std::fs::read_to_string(self.log_path(self.starts))?;
+        if !log.contains(TEST_CLOCK_LOG_MESSAGE) {
+            bail!(
+                "the server did not move its clock (is AGRIWASTE_BIN a release build?); log:\n{log}"
+            );
+        }
+        Ok(())
+    }
+
     /// Starts another server process on the same database (a replica behind a load
     /// balancer), logging beside this app's own logs.
     pub async fn start_replica(&mut self) -> Result<Replica> {
@@ -284,7 +311,18 @@ impl TestApp {
     /// Spawns `agriwaste serve` on this app's database and returns it with its address.
     async fn launch(&self, log_path: PathBuf) -> Result<(Child, String)> {
         let log = std::fs::File::create(log_path)?;
-        let mut child = Command::new(server_binary()?)
+        let mut command = Command::new(server_binary()?);
+        // Unset, not 0, unless a test moved the clock: nothing but that test's restarts
+        // runs on a moved clock, whatever the environment of `cargo test` holds.
+        if self.clock_ahead_by.is_zero() {
+            command.env_remove(TEST_CLOCK_OFFSET_VARIABLE);
+        } else {
+            command.env(
+                TEST_CLOCK_OFFSET_VARIABLE,
+                self.clock_ahead_by.num_seconds().to_string(),
+            );
+        }
+        let mut child = command
             .arg("serve")
             .args(["--bind", "127.0.0.1:0"])
             .arg("--data-dir")
@@ -361,11 +399,9 @@ impl TestApp {
         let Some(mut child) = self.child.take() else {
             return Ok(true);
         };
-        let pid = child.id() as libc::pid_t;
-        // SAFETY: sending a signal to a child process we own and have not reaped.
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
+        // A child we own and have not reaped, so the pid is still ours.
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id())?);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)?;
         let status = tokio::task::spawn_blocking(move || child.wait()).await??;
         Ok(status.success())
     }
@@ -448,7 +484,7 @@ impl TestApp {
             if status != 200 {
                 bail!("listing failed: {status} {page}");
             }
-            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            items.extend(field_array(&page, "items").clone());
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
                 None => return Ok(items),
@@ -523,6 +559,82 @@ impl Drop for TestApp {
     }
 }
 
+/// The value at `path` in a JSON answer: a field name, or a dotted path through nested
+/// objects and arrays (`credential.id`, `surveys.0.id`). A missing field fails the test
+/// with the path and the whole body, where `body["x"]` would quietly give `null`.
+#[track_caller]
+pub fn field<'a>(json: &'a Value, path: &str) -> &'a Value {
+    let mut value = json;
+    for segment in path.split('.') {
+        let next = match value {
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            Value::Object(fields) => fields.get(segment),
+            _ => None,
+        };
+        match next {
+            Some(next) => value = next,
+            None => panic!("no field `{path}` in {json}"),
+        }
+    }
+    value
+}
+
+/// [`field`], read as `kind` by `read`; a value of another type fails the test with the
+/// path, the value and the whole body.
+#[track_caller]
+fn typed_field<'a, T>(
+    json: &'a Value,
+    path: &str,
+    kind: &str,
+    read: impl FnOnce(&'a Value) -> Option<T>,
+) -> T {
+    let value = field(json, path);
+    match read(value) {
+        Some(typed) => typed,
+        None => panic!("field `{path}` is {value}, not {kind}, in {json}"),
+    }
+}
+
+/// The string at `path` (see [`field`]); anything else fails the test.
+#[track_caller]
+pub fn field_str<'a>(json: &'a Value, path: &str) -> &'a str {
+    typed_field(json, path, "a string", Value::as_str)
+}
+
+/// The integer at `path` (see [`field`]); anything else fails the test.
+#[track_caller]
+pub fn field_i64(json: &Value, path: &str) -> i64 {
+    typed_field(json, path, "an integer", Value::as_i64)
+}
+
+/// The number at `path` (see [`field`]); anything else fails the test.
+#[track_caller]
+pub fn field_f64(json: &Value, path: &str) -> f64 {
+    typed_field(json, path, "a number", Value::as_f64)
+}
+
+/// The array at `path` (see [`field`]); anything else fails the test.
+#[track_caller]
+pub fn field_array<'a>(json: &'a Value, path: &str) -> &'a Vec<Value> {
+    typed_field(json, path, "an array", Value::as_array)
+}
+
+/// The object at `path` (see [`field`]); anything else fails the test.
+#[track_caller]
+pub fn field_object<'a>(json: &'a Value, path: &str) -> &'a serde_json::Map<String, Value> {
+    typed_field(json, path, "an object", Value::as_object)
+}
+
+/// A survey's crops (`straw`): the wire format leaves the field out when there are none,
+/// so absent is empty, while anything but an array fails the test.
+#[track_caller]
+pub fn straw_crops(survey: &Value) -> &[Value] {
+    match survey.get("straw") {
+        None => &[],
+        Some(_) => field_array(survey, "straw"),
+    }
+}
+
 /// The example survey of the wire-format documentation, with a fresh id.
 pub fn example_survey() -> Value {
     let text = include_str!("../../analytics-wasm/data/example-survey.json");
@@ -534,15 +646,41 @@ pub fn example_survey() -> Value {
 /// `count` valid synthetic surveys (as JSON) with ids no other test uses.
 pub fn synthetic_surveys(count: usize) -> Vec<Value> {
     let spec = SyntheticSpec {
-        seed: u64::from_le_bytes(
-            Uuid::new_v4().as_bytes()[..8]
-                .try_into()
-                .unwrap_or_default(),
-        ),
+        seed: Uuid::new_v4().as_u64_pair().0,
         ..SyntheticSpec::default()
     };
     spec.surveys(count)
         .into_iter()
-        .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
+        .map(|s| serde_json::json!(s))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Value {
+        serde_json::json!({"credential": {"id": "c-1"}, "surveys": [{"id": "s-1", "year": 2025}]})
+    }
+
+    #[test]
+    fn fields_are_read_through_objects_and_arrays() {
+        let answer = answer();
+        assert_eq!(field_str(&answer, "credential.id"), "c-1");
+        assert_eq!(field_str(&answer, "surveys.0.id"), "s-1");
+        assert_eq!(field_i64(&answer, "surveys.0.year"), 2025);
+        assert_eq!(field_array(&answer, "surveys").len(), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = r#"no field `surveys.1.id` in {"credential":{"id":"c-1"}"#)]
+    fn a_missing_field_fails_naming_it_and_the_body() {
+        field_str(&answer(), "surveys.1.id");
+    }
+
+    #[test]
+    #[should_panic(expected = "field `surveys.0.year` is 2025, not a string, in {")]
+    fn a_field_of_another_type_fails_naming_it_and_the_body() {
+        field_str(&answer(), "surveys.0.year");
+    }
 }

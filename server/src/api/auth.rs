@@ -117,7 +117,7 @@ impl AuthApi {
         let storage = &self.state.storage;
         let address = ctx.address.clone().unwrap_or_else(|| "unknown".to_owned());
         let username = body.0.username.trim().to_owned();
-        let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        let since = storage.now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
         let (by_account, by_address) = storage
             .recent_login_failures(&username, &address, since)
             .await?;
@@ -159,7 +159,7 @@ impl AuthApi {
             }
         };
         let token = new_token(TokenKind::Session);
-        let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+        let expires_at = storage.now() + Duration::hours(SESSION_HOURS);
         let actor = Actor {
             name: user.username.clone(),
             kind: "user",

@@ -256,7 +256,10 @@ impl CredentialsApi {
         require_admin(principal)?;
         let request = body.0;
         checked_scope(&self.state, None, Some(&request.scope_code), &[])?;
-        if request.expires_at.is_some_and(|e| e <= Utc::now()) {
+        if request
+            .expires_at
+            .is_some_and(|e| e <= self.state.storage.now())
+        {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ExpiryInPast,

@@ -590,15 +590,17 @@ mod tests {
     #[test]
     fn document_types_round_trip_a_full_survey() {
         let json = include_str!("../../../analytics-wasm/data/example-survey.json");
-        let survey: Survey = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
-        let value = serde_json::to_value(&survey).unwrap_or_default();
+        let survey: Survey = serde_json::from_str(json).expect("the example survey decodes");
+        let value = serde_json::to_value(&survey).expect("a survey serialises");
         let doc = SurveyDoc::parse_from_json(Some(value.clone()))
-            .unwrap_or_else(|e| panic!("{}", e.into_message()));
-        let back = doc.to_json().unwrap_or_default();
-        let reparsed: Survey = serde_json::from_value(back).unwrap_or_else(|e| panic!("{e}"));
+            .map_err(|e| e.into_message())
+            .expect("the document type accepts the example survey");
+        let back = doc.to_json().expect("the document type serialises");
+        let reparsed: Survey =
+            serde_json::from_value(back).expect("the document type's JSON decodes as a survey");
         assert_eq!(reparsed, survey);
         for survey in agriwaste_analytics::synthetic::SyntheticSpec::default().surveys(200) {
-            let value = serde_json::to_value(&survey).unwrap_or_default();
+            let value = serde_json::to_value(&survey).expect("a survey serialises");
             assert!(
                 SurveyDoc::parse_from_json(Some(value)).is_ok(),
                 "{survey:?}"

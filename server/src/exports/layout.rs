@@ -821,7 +821,7 @@ mod tests {
             .surveys(500)
             .into_iter()
             .find(|s| s.straw.len() >= 2)
-            .unwrap_or_else(|| panic!("no survey with two crops"));
+            .expect("a synthetic survey with two crops");
         survey.straw.reverse();
         assert_eq!(through_text(&survey), Ok(survey.clone()));
     }
@@ -832,7 +832,7 @@ mod tests {
             .surveys(500)
             .into_iter()
             .find(|s| !s.straw.is_empty())
-            .unwrap_or_else(|| panic!("no survey with straw"));
+            .expect("a synthetic survey with straw");
         let columns = wide_columns();
         let cells = wide_cells(&survey);
         let get = |key: &str| match key {

@@ -456,17 +456,16 @@ mod tests {
         max_rows: u32,
         surveys: &[Survey],
     ) -> (Vec<ParsedRow>, Vec<String>) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("surveys.xlsx");
-        let mut encoder =
-            XlsxEncoder::with_max_rows(lang, max_rows).unwrap_or_else(|e| panic!("{e}"));
+        let mut encoder = XlsxEncoder::with_max_rows(lang, max_rows).expect("an encoder");
         for survey in surveys {
-            encoder.survey(survey).unwrap_or_else(|e| panic!("{e}"));
+            encoder.survey(survey).expect("the survey is written");
         }
-        encoder.save(&path).unwrap_or_else(|e| panic!("{e}"));
-        let book: Xlsx<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{e}"));
+        encoder.save(&path).expect("the workbook is saved");
+        let book: Xlsx<_> = open_workbook(&path).expect("the saved workbook opens");
         let names = book.sheet_names();
-        (read(&path).unwrap_or_else(|e| panic!("{e}")), names)
+        (read(&path).expect("the saved workbook reads"), names)
     }
 
     #[test]
@@ -501,13 +500,13 @@ mod tests {
     fn two_workbooks_of_the_same_surveys_are_identical() {
         let surveys = SyntheticSpec::default().surveys(50);
         let write = || {
-            let file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
-            let mut encoder = XlsxEncoder::new(Lang::Zh).unwrap_or_else(|e| panic!("{e}"));
+            let file = tempfile::NamedTempFile::new().expect("a temporary file");
+            let mut encoder = XlsxEncoder::new(Lang::Zh).expect("an encoder");
             for survey in &surveys {
-                encoder.survey(survey).unwrap_or_else(|e| panic!("{e}"));
+                encoder.survey(survey).expect("the survey is written");
             }
-            encoder.save(file.path()).unwrap_or_else(|e| panic!("{e}"));
-            std::fs::read(file.path()).unwrap_or_else(|e| panic!("{e}"))
+            encoder.save(file.path()).expect("the workbook is saved");
+            std::fs::read(file.path()).expect("the saved workbook reads")
         };
         assert!(write() == write(), "fixed properties and zip times");
     }

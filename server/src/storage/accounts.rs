@@ -3,7 +3,7 @@
 //! Secrets never reach this module's rows or the audit log: passwords arrive hashed,
 //! tokens as their SHA-256, and audit entries carry ids and names only.
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
@@ -140,10 +140,6 @@ pub enum CreateUserOutcome {
     UsernameTaken,
 }
 
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
 fn user_from_row(row: users::Model) -> Result<User, StorageError> {
     let id = Uuid::parse_str(&row.id)
         .map_err(|e| StorageError::Corrupt(format!("user {}", row.id), e.to_string()))?;
@@ -202,7 +198,7 @@ impl Storage {
     ) -> Result<CreateUserOutcome, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
-        let at = now();
+        let at = self.now();
         let id = Uuid::new_v4();
         let inserted = users::Entity::insert(users::ActiveModel {
             id: Set(id.to_string()),
@@ -263,7 +259,7 @@ impl Storage {
             return Ok(None);
         };
         let before = user_from_row(row.clone())?;
-        let at = now();
+        let at = self.now();
         let mut model: users::ActiveModel = row.into();
         if let Some(v) = changes.display_name {
             model.display_name = Set(v);
@@ -356,7 +352,7 @@ impl Storage {
     ) -> Result<Credential, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
-        let at = now();
+        let at = self.now();
         let credential = Credential {
             id: Uuid::new_v4(),
             kind,
@@ -427,7 +423,7 @@ impl Storage {
         if before.revoked_at.is_some() {
             return Ok(Some(before));
         }
-        let at = now();
+        let at = self.now();
         let mut model: credentials::ActiveModel = row.into();
         model.revoked_at = Set(Some(at));
         let after = credential_from_row(credentials::Entity::update(model).exec(&txn).await?)?;
@@ -483,7 +479,7 @@ impl Storage {
             return Ok(Err(CredentialProblem::Unknown));
         };
         let credential = credential_from_row(row)?;
-        let at = Utc::now();
+        let at = self.now();
         if credential.revoked_at.is_some() {
             return Ok(Err(CredentialProblem::Revoked));
         }
@@ -510,7 +506,7 @@ impl Storage {
             // then fails at once with "database is locked" (a 500 under concurrent sync).
             let _writer = self.write_guard().await;
             credentials::Entity::update_many()
-                .col_expr(credentials::Column::LastUsedAt, Expr::value(now()))
+                .col_expr(credentials::Column::LastUsedAt, Expr::value(self.now()))
                 .filter(credentials::Column::Id.eq(credential.id.to_string()))
                 .exec(&self.db)
                 .await?;
@@ -527,7 +523,7 @@ impl Storage {
         address: &str,
     ) -> Result<(), StorageError> {
         let _writer = self.write_guard().await;
-        let at = now();
+        let at = self.now();
         login_failures::Entity::insert(login_failures::ActiveModel {
             username: Set(username.chars().take(64).collect()),
             address: Set(address.chars().take(64).collect()),
@@ -573,14 +569,51 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::clock::Clock;
+
+    #[tokio::test]
+    async fn a_credential_expires_by_the_storage_clock() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+        let storage = Storage::open(&url, dir.path().join("attachments"), 1).await?;
+        let actor = Actor {
+            name: "admin".to_owned(),
+            kind: "user",
+            address: None,
+            request_id: None,
+        };
+        let expires_at = storage.now() + Duration::hours(1);
+        let key = "awk_test-key";
+        storage
+            .issue_credential(
+                TokenKind::ApiKey,
+                key,
+                None,
+                "expiring",
+                Some("540000".to_owned()),
+                Some(expires_at),
+                &actor,
+            )
+            .await?;
+        assert!(storage.authenticate(key).await?.is_ok());
+        let storage = storage.with_clock(Clock::ahead_by(Duration::minutes(59)));
+        assert!(storage.authenticate(key).await?.is_ok(), "a minute left");
+        let storage = storage.with_clock(Clock::ahead_by(Duration::hours(1)));
+        assert_eq!(
+            storage.authenticate(key).await?.err(),
+            Some(CredentialProblem::Expired),
+            "expired at its expiry time"
+        );
+        Ok(())
+    }
 
     #[tokio::test]
     async fn old_login_failures_are_forgotten_when_a_new_one_is_recorded() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
         let storage = Storage::open(&url, dir.path().join("attachments"), 1).await?;
-        let long_ago = now() - LOGIN_FAILURE_RETENTION - chrono::TimeDelta::minutes(1);
-        for at in [long_ago, now()] {
+        let long_ago = storage.now() - LOGIN_FAILURE_RETENTION - chrono::TimeDelta::minutes(1);
+        for at in [long_ago, storage.now()] {
             login_failures::Entity::insert(login_failures::ActiveModel {
                 username: Set("someone".to_owned()),
                 address: Set("10.0.0.1".to_owned()),
@@ -598,7 +631,7 @@ mod tests {
             .recent_login_failures(
                 "someone",
                 "10.0.0.1",
-                now() - chrono::TimeDelta::minutes(15),
+                storage.now() - chrono::TimeDelta::minutes(15),
             )
             .await?;
         assert_eq!((by_user, by_address), (2, 2));

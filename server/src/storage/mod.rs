@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod clock;
 pub mod coefficients;
 pub mod entities;
 pub mod facts;
@@ -61,6 +62,8 @@ pub struct Storage {
     /// transaction tries to upgrade; PostgreSQL needs no such lock (and many replicas
     /// share one database, so it could not help there anyway).
     sqlite_writer: Option<Mutex<()>>,
+    /// The time accounts run on: sessions, expiry, sign-in throttling.
+    clock: clock::Clock,
 }
 
 impl Storage {
@@ -105,6 +108,7 @@ impl Storage {
             regions,
             coefficient_cache: Mutex::new(None),
             attachments_dir,
+            clock: clock::Clock::system(),
         };
         let backfilled = storage
             .backfill_facts()
@@ -117,6 +121,17 @@ impl Storage {
             );
         }
         Ok(storage)
+    }
+
+    /// This storage, with its accounts on `clock` instead of the system clock.
+    pub fn with_clock(self, clock: clock::Clock) -> Storage {
+        Storage { clock, ..self }
+    }
+
+    /// Now, by the clock accounts run on: what a handler compares an expiry with or
+    /// computes one from, so that it agrees with [`Storage::authenticate`].
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// The region hierarchy as stored.
