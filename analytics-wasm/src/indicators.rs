@@ -59,6 +59,11 @@ pub enum Indicator {
     DegradableFilmShare,
 }
 
+/// The indicator a chart or the dashboard shows when the request names none.
+pub(crate) fn default_shown() -> Indicator {
+    Indicator::FilmRecovery
+}
+
 impl Indicator {
     /// Every indicator, in display order.
     pub const ALL: [Indicator; 7] = [

@@ -14,7 +14,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use agriwaste_analytics::api::GroupReport;
+use agriwaste_analytics::report::GroupReport;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use poem::{Body, IntoResponse, Response};

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::storage::facts::DataVersion;
 use agriwaste_analytics::RegionLevel;
-use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::report::GroupReport;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
