@@ -467,15 +467,7 @@ impl CategoryLabels {
                 &self.names[i],
             );
         } else {
-            overlay.text(
-                (px, py + 17),
-                12.0,
-                Align::Middle,
-                palette::INK,
-                false,
-                0,
-                &self.names[i],
-            );
+            overlay.axis_label((px, py + 17), &self.names[i]);
             overlay.households((px, py + 32), n);
         }
     }
@@ -686,6 +678,11 @@ impl Overlay {
     /// A rate written next to (or inside) its mark, to one decimal of a percent.
     pub(crate) fn rate(&mut self, at: (i32, i32), color: (u8, u8, u8), rate: f64) {
         self.text(at, 11.0, Align::Middle, color, true, 0, &percent(rate, 1));
+    }
+
+    /// A category's name under the x axis (a region, a year).
+    pub(crate) fn axis_label(&mut self, at: (i32, i32), name: &str) {
+        self.text(at, 12.0, Align::Middle, palette::INK, false, 0, name);
     }
 
     /// The household count behind a mark, `n=12`.

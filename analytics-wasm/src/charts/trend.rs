@@ -193,15 +193,7 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
         let label_step = ((last - first) / 12 + 1) as usize;
         for year in (first..=last).step_by(label_step) {
             let (px, py) = chart.backend_coord(&(f64::from(year), 0.0));
-            overlay.text(
-                (px, py + 17),
-                12.0,
-                Align::Middle,
-                palette::INK,
-                false,
-                0,
-                &year.to_string(),
-            );
+            overlay.axis_label((px, py + 17), &year.to_string());
         }
         let (px, py) = chart.backend_coord(&(f64::from(first) - 0.5, 0.0));
         let (qx, _) = chart.backend_coord(&(f64::from(last) + 0.5, 0.0));
