@@ -317,6 +317,7 @@ fn region_label(group: &GroupIndicators) -> Label {
         en: group.region_name_en.clone().unwrap_or(code),
     }
 }
+
 /// The plot area every chart draws in: fixed room above for the heading, to the right
 /// and below; `margin_left` and `x_label_area` (px) vary with the names under the axis.
 pub(crate) fn plot_area<'a, 'b>(
@@ -384,8 +385,8 @@ pub(crate) fn rate_axis_top(rates: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// How many labelled ticks a rate axis up to `y_max` gets: every 20 %, or every 10 %
-/// beyond 100 %.
+/// How many labelled ticks a rate axis up to `y_max` gets: six up to 100 %, twelve on a
+/// taller axis, so that its labels stay as far apart.
 pub(crate) fn rate_axis_labels(y_max: f64) -> usize {
     if y_max > 1.0 { 12 } else { 6 }
 }
@@ -453,8 +454,8 @@ pub(crate) fn category_labels(names: Vec<String>, counts: &[usize], width: u32) 
 }
 
 impl CategoryLabels {
-    /// Writes the `i`th name under its slot, whose centre on the axis is `foot`: rotated
-    /// (the count is in the name), or level with the household count `n` below it.
+    /// Writes the `i`th name under its slot, whose centre on the axis is at `(px, py)`:
+    /// rotated (the count is in the name), or level with the household count `n` below.
     pub(crate) fn draw(&self, overlay: &mut Overlay, i: usize, (px, py): (i32, i32), n: usize) {
         if self.rotate {
             overlay.text(
