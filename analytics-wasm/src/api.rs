@@ -1,5 +1,7 @@
 //! The crate's JSON-in, JSON-out entry points: what the WASM module exports, callable
-//! natively too.
+//! natively too. Each parses its arguments, calls the domain (indicators, [`crate::report`],
+//! [`crate::dashboard`], [`crate::charts`], validation, coefficients) and serializes the
+//! answer; the computing is done there.
 //!
 //! `crate::wasm` (wasm32 only) is a thin `#[wasm_bindgen]` shell over these functions,
 //! so the native test fixtures and benchmarks run exactly the code the browser runs,
@@ -10,16 +12,17 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::charts::{self, Chart, ChartOptions};
 use crate::coefficients::{Amount, CannotEstimate, Coefficients};
-use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator};
+use crate::dashboard::{DashboardRequest, FactSet};
+use crate::indicators::{self, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
 use crate::regions::{RegionLevel, RegionTable};
+use crate::report::{IndicatorReport, Rejected, compute_facts};
 use crate::survey::{StrawCrop, Survey, YakDungSection, parse_json, survey_from_value};
-use crate::targets::{Progress, TargetTable};
-use crate::validation::{ValidationContext, has_errors, validate};
+use crate::targets::{Target, TargetTable};
+use crate::validation::{ValidationContext, validate};
 
 /// Options of [`compute_indicators`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,33 +43,19 @@ pub struct IndicatorOptions {
     pub today: Option<NaiveDate>,
 }
 
-/// A survey left out of the computation, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rejected {
-    /// Position in the input array.
-    pub index: usize,
-    /// The problems (errors only).
-    pub issues: Vec<Issue>,
-}
+impl IndicatorOptions {
+    /// How the options group households.
+    fn grouping(&self) -> Grouping {
+        Grouping {
+            level: self.level,
+            by_year: self.by_year,
+        }
+    }
 
-/// One group with its progress against the applicable targets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupReport {
-    /// The group's indicators.
-    #[serde(flatten)]
-    pub group: GroupIndicators,
-    /// Progress per indicator that has a rate and a target (grouped by region and year
-    /// only: a target applies to a region in a year).
-    pub progress: BTreeMap<Indicator, Progress>,
-}
-
-/// What [`compute_indicators`] returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndicatorReport {
-    /// Every group, by region code then year.
-    pub groups: Vec<GroupReport>,
-    /// Surveys left out.
-    pub rejected: Vec<Rejected>,
+    /// What surveys are validated against, when `today` is given.
+    fn validation_context<'a>(&self, regions: &'a RegionTable) -> Option<ValidationContext<'a>> {
+        self.today.map(|today| ValidationContext { regions, today })
+    }
 }
 
 fn issue(code: IssueCode, zh: String, en: String) -> Issue {
@@ -118,14 +107,9 @@ fn parse_indexed(
     let ctx = ValidationContext { regions, today };
     let mut surveys = Vec::with_capacity(decoded.len());
     for (index, survey) in decoded {
-        let issues = validate(&survey, &ctx);
-        if has_errors(&issues) {
-            rejected.push(Rejected {
-                index,
-                issues: issues.into_iter().filter(Issue::is_error).collect(),
-            });
-        } else {
-            surveys.push((index, survey));
+        match Rejected::for_errors(index, validate(&survey, &ctx)) {
+            Some(errors) => rejected.push(errors),
+            None => surveys.push((index, survey)),
         }
     }
     rejected.sort_by_key(|r| r.index);
@@ -133,13 +117,15 @@ fn parse_indexed(
 }
 
 fn serialize<T: Serialize>(value: &T) -> Result<String, Issue> {
-    serde_json::to_string(value).map_err(|e| {
-        issue(
-            IssueCode::InvalidValue,
-            format!("结果无法序列化:{e}"),
-            format!("the result could not be serialized: {e}"),
-        )
-    })
+    serde_json::to_string(value).map_err(not_serializable)
+}
+
+fn not_serializable(e: serde_json::Error) -> Issue {
+    issue(
+        IssueCode::InvalidValue,
+        format!("结果无法序列化:{e}"),
+        format!("the result could not be serialized: {e}"),
+    )
 }
 
 /// Facts of the surveys: the per-household form [`compute_facts`] groups.
@@ -147,11 +133,8 @@ pub fn facts(surveys_json: &str, options_json: &str) -> Result<Vec<HouseholdFact
     let options: IndicatorOptions = parse_json(options_json)?;
     let regions = RegionTable::builtin();
     let (surveys, _) = parse_surveys(surveys_json, options.today, &regions)?;
+    let ctx = options.validation_context(&regions);
     let coefficients = options.coefficients.unwrap_or_default();
-    let ctx = options.today.map(|today| ValidationContext {
-        regions: &regions,
-        today,
-    });
     Ok(indicators::facts_from_surveys(
         &surveys,
         &coefficients,
@@ -171,13 +154,9 @@ pub fn household_facts(surveys_json: &str, options_json: &str) -> Result<String,
 pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String, Issue> {
     let options: IndicatorOptions = parse_json(options_json)?;
     let facts: Vec<HouseholdFacts> = parse_json(facts_json)?;
-    let grouping = Grouping {
-        level: options.level,
-        by_year: options.by_year,
-    };
     let groups = compute_facts(
         &facts,
-        grouping,
+        options.grouping(),
         &RegionTable::builtin(),
         &TargetTable::builtin(),
     );
@@ -185,43 +164,6 @@ pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String
         groups,
         rejected: Vec::new(),
     })
-}
-
-/// Groups already-made facts and finishes every indicator, with target progress.
-pub fn compute_facts<F: std::borrow::Borrow<HouseholdFacts>>(
-    facts: &[F],
-    grouping: Grouping,
-    regions: &RegionTable,
-    targets: &TargetTable,
-) -> Vec<GroupReport> {
-    indicators::compute(facts, grouping, regions)
-        .into_iter()
-        .map(|group| GroupReport::new(group, regions, targets))
-        .collect()
-}
-
-impl GroupReport {
-    /// A group with its progress against the targets that apply to it (only groups of one
-    /// region in one year have targets).
-    pub fn new(
-        group: GroupIndicators,
-        regions: &RegionTable,
-        targets: &TargetTable,
-    ) -> GroupReport {
-        let progress = match (&group.key.region_code, group.key.year) {
-            (Some(code), Some(year)) => group
-                .indicators
-                .iter()
-                .filter_map(|(indicator, estimate)| {
-                    targets
-                        .progress(regions, code, *indicator, year, estimate.rate)
-                        .map(|p| (*indicator, p))
-                })
-                .collect(),
-            _ => BTreeMap::new(),
-        };
-        GroupReport { group, progress }
-    }
 }
 
 /// `computeIndicators(surveysJson, optionsJson)`: every indicator of every group, as JSON
@@ -271,20 +213,13 @@ impl SurveySet {
         let options: IndicatorOptions = parse_json(options_json)?;
         let regions = RegionTable::builtin();
         let coefficients = options.coefficients.clone().unwrap_or_default();
-        let ctx = options.today.map(|today| ValidationContext {
-            regions: &regions,
-            today,
-        });
+        let ctx = options.validation_context(&regions);
         let mut rejected = self.rejected.clone();
         let mut facts = Vec::with_capacity(self.surveys.len());
         for (index, survey) in &self.surveys {
             if let Some(ctx) = &ctx {
-                let issues = validate(survey, ctx);
-                if has_errors(&issues) {
-                    rejected.push(Rejected {
-                        index: *index,
-                        issues: issues.into_iter().filter(Issue::is_error).collect(),
-                    });
+                if let Some(errors) = Rejected::for_errors(*index, validate(survey, ctx)) {
+                    rejected.push(errors);
                     continue;
                 }
             }
@@ -295,79 +230,14 @@ impl SurveySet {
             ));
         }
         rejected.sort_by_key(|r| r.index);
-        let grouping = Grouping {
-            level: options.level,
-            by_year: options.by_year,
-        };
-        let groups = compute_facts(&facts, grouping, &regions, &TargetTable::builtin());
+        let groups = compute_facts(
+            &facts,
+            options.grouping(),
+            &regions,
+            &TargetTable::builtin(),
+        );
         serialize(&IndicatorReport { groups, rejected })
     }
-}
-
-/// What the dashboard shows: the filters of one recompute ([`FactSet::dashboard`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DashboardRequest {
-    /// Only households within this region (any level); also the trend's region.
-    #[serde(default)]
-    pub within: Option<String>,
-    /// From this year, inclusive.
-    #[serde(default)]
-    pub from: Option<i32>,
-    /// To this year, inclusive.
-    #[serde(default)]
-    pub to: Option<i32>,
-    /// Approved surveys only (otherwise every survey held: the server never sends
-    /// rejected ones).
-    #[serde(default)]
-    pub approved_only: bool,
-    /// The indicator of the bars, the trend and the points.
-    #[serde(default = "default_indicator")]
-    pub indicator: Indicator,
-    /// Most households drawn on the points chart (default 5 000): a sample, in
-    /// survey-id order (which is random), of those with a GPS fix.
-    #[serde(default)]
-    pub map_points: Option<usize>,
-}
-
-/// Every figure of the dashboard for one set of filters: the data of the four charts
-/// (for `renderChart` and the tables) and the target progress board.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dashboard {
-    /// Households matching the filters.
-    pub households: usize,
-    /// The years with data in the region and review filter (for the year pickers).
-    pub years: Vec<i32>,
-    /// Chart (1): the indicator by county, the years of the range pooled (a single
-    /// year when `from` = `to`), with the target of the range's last year.
-    pub by_region: charts::IndicatorByRegionData,
-    /// Chart (2): the indicator of `within` over every year (the year range does not
-    /// apply: a trend shows the plan's phases); none without `within`.
-    pub trend: Option<charts::TrendData>,
-    /// Chart (3): straw by use per county over the range.
-    pub straw_uses: charts::StrawUsesData,
-    /// Chart (4): a sample of the households with a GPS fix in the range.
-    pub map: charts::MapData,
-    /// Households with a GPS fix in the range (the map draws at most `map_points`).
-    pub located: usize,
-    /// The year of the board: the last year of the range that has data.
-    pub board_year: Option<i32>,
-    /// The target progress board: every county in `board_year`, every indicator, with
-    /// progress against the applicable targets.
-    pub board: Vec<GroupReport>,
-}
-
-/// Household facts (from `GET /api/v1/facts`) held in memory, with the targets, so that
-/// a page recomputes every figure for new filters without asking the server again.
-#[derive(Debug, Clone, Default)]
-pub struct FactSet {
-    facts: Vec<HouseholdFacts>,
-    approved: Vec<bool>,
-    targets: TargetTable,
-    as_of: Option<String>,
-    /// The last trend's groups (every year of a region), by region and review filter: a
-    /// change of years or indicator does not regroup every year again.
-    trend_memo: std::cell::RefCell<Option<(String, bool, Vec<GroupIndicators>)>>,
 }
 
 /// The body of `GET /api/v1/facts`, as far as [`FactSet::from_json`] reads it.
@@ -378,8 +248,8 @@ struct FactsBody {
     facts: crate::columns::FactColumns,
 }
 
-const DEFAULT_MAP_POINTS: usize = 5_000;
-
+/// The JSON side of [`FactSet`], what the WASM `FactSet` calls; the figures are computed
+/// in [`crate::dashboard`].
 impl FactSet {
     /// Reads the body of `GET /api/v1/facts` as sent (`as_of` and `facts`, a
     /// [`crate::columns::FactColumns`]); the targets are the shipped table until
@@ -387,176 +257,22 @@ impl FactSet {
     pub fn from_json(body_json: &str) -> Result<FactSet, Issue> {
         let body: FactsBody = parse_json(body_json)?;
         let (facts, approved) = body.facts.into_facts()?.into_iter().unzip();
-        Ok(FactSet {
-            facts,
-            approved,
-            targets: TargetTable::builtin(),
-            as_of: body.as_of,
-            trend_memo: std::cell::RefCell::new(None),
-        })
-    }
-
-    /// When the server computed the facts (`as_of` of the body), if it said.
-    pub fn as_of(&self) -> Option<&str> {
-        self.as_of.as_deref()
-    }
-
-    /// Households held.
-    pub fn len(&self) -> usize {
-        self.facts.len()
-    }
-
-    /// Whether no household is held.
-    pub fn is_empty(&self) -> bool {
-        self.facts.is_empty()
+        Ok(FactSet::new(facts, approved, body.as_of))
     }
 
     /// Replaces the targets with a JSON array of targets (what `GET /api/v1/targets`
     /// answers; members other than those of a target are ignored).
     pub fn set_targets(&mut self, targets_json: &str) -> Result<(), Issue> {
-        let targets: Vec<crate::targets::Target> = parse_json(targets_json)?;
-        self.targets = TargetTable { targets };
-        self.trend_memo.replace(None);
+        let targets: Vec<Target> = parse_json(targets_json)?;
+        self.replace_targets(TargetTable { targets });
         Ok(())
     }
 
     /// Every figure of the dashboard for the filters of `request_json` (a
-    /// [`DashboardRequest`]), as JSON ([`Dashboard`]).
+    /// [`DashboardRequest`]), as JSON ([`crate::dashboard::Dashboard`]).
     pub fn dashboard(&self, request_json: &str) -> Result<String, Issue> {
         let request: DashboardRequest = parse_json(request_json)?;
         serialize(&self.dashboard_of(&request)?)
-    }
-
-    /// [`FactSet::dashboard`] without the JSON.
-    pub fn dashboard_of(&self, request: &DashboardRequest) -> Result<Dashboard, Issue> {
-        let regions = RegionTable::builtin();
-        if let Some(code) = &request.within {
-            if regions.get(code).is_none() {
-                return Err(Issue::error(
-                    "within",
-                    IssueCode::InvalidValue,
-                    format!("区划代码 {code} 不存在"),
-                    format!("region {code:?} is not known"),
-                ));
-            }
-        }
-        // Whether each county is within the region, decided once per county.
-        let mut inside: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
-        let mut in_region_and_review: Vec<&HouseholdFacts> = Vec::with_capacity(self.facts.len());
-        for (f, approved) in self.facts.iter().zip(&self.approved) {
-            if request.approved_only && !approved {
-                continue;
-            }
-            let ok = match &request.within {
-                None => true,
-                Some(w) => *inside
-                    .entry(f.county_code.as_str())
-                    .or_insert_with(|| regions.is_within(&f.county_code, w)),
-            };
-            if ok {
-                in_region_and_review.push(f);
-            }
-        }
-        let in_range = |f: &&HouseholdFacts| {
-            request.from.is_none_or(|y| f.year >= y) && request.to.is_none_or(|y| f.year <= y)
-        };
-        let selected: Vec<&HouseholdFacts> = in_region_and_review
-            .iter()
-            .copied()
-            .filter(in_range)
-            .collect();
-        let single_year = match (request.from, request.to) {
-            (Some(f), Some(t)) if f == t => Some(f),
-            _ => None,
-        };
-        let county = Some(RegionLevel::County);
-        let by_county = indicators::compute(
-            &selected,
-            Grouping {
-                level: county,
-                by_year: single_year.is_some(),
-            },
-            &regions,
-        );
-        let last_year = selected.iter().map(|f| f.year).max();
-        let by_region = charts::indicator_by_region_data(
-            &by_county,
-            request.indicator,
-            single_year,
-            single_year.or(last_year).unwrap_or_default(),
-            &self.targets,
-            &regions,
-        );
-        let straw_uses = charts::straw_uses_data(&by_county, single_year);
-        let trend = match &request.within {
-            None => None,
-            Some(code) => {
-                let mut memo = self.trend_memo.borrow_mut();
-                let fresh = memo
-                    .as_ref()
-                    .is_none_or(|(c, a, _)| c != code || *a != request.approved_only);
-                if fresh {
-                    let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
-                    let groups = indicators::compute(
-                        &in_region_and_review,
-                        Grouping {
-                            level: Some(level),
-                            by_year: true,
-                        },
-                        &regions,
-                    );
-                    *memo = Some((code.clone(), request.approved_only, groups));
-                }
-                memo.as_ref().map(|(_, _, groups)| {
-                    charts::trend_data(groups, request.indicator, code, &self.targets, &regions)
-                })
-            }
-        };
-        let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
-        let is_located = |f: &&&HouseholdFacts| f.lat.is_some() && f.lon.is_some();
-        let located = selected.iter().filter(is_located).count();
-        let sample: Vec<HouseholdFacts> = selected
-            .iter()
-            .filter(is_located)
-            .take(limit)
-            .map(|f| (*f).clone())
-            .collect();
-        let map = charts::map_data(&sample, request.indicator, single_year, &regions);
-        let board_groups = if single_year.is_some() {
-            by_county
-        } else {
-            let in_last: Vec<&HouseholdFacts> = selected
-                .iter()
-                .copied()
-                .filter(|f| Some(f.year) == last_year)
-                .collect();
-            indicators::compute(
-                &in_last,
-                Grouping {
-                    level: county,
-                    by_year: true,
-                },
-                &regions,
-            )
-        };
-        let board = board_groups
-            .into_iter()
-            .map(|g| GroupReport::new(g, &regions, &self.targets))
-            .collect();
-        let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
-        years.sort_unstable();
-        years.dedup();
-        Ok(Dashboard {
-            households: selected.len(),
-            years,
-            by_region,
-            trend,
-            straw_uses,
-            map,
-            located,
-            board_year: single_year.or(last_year),
-            board,
-        })
     }
 
     /// As [`compute_indicators`], on the held facts that match `filter` (region, years,
@@ -567,28 +283,8 @@ impl FactSet {
         options_json: &str,
     ) -> Result<String, Issue> {
         let options: IndicatorOptions = parse_json(options_json)?;
-        let regions = RegionTable::builtin();
-        let selected: Vec<&HouseholdFacts> = self
-            .facts
-            .iter()
-            .zip(&self.approved)
-            .filter(|(f, approved)| {
-                (!filter.approved_only || **approved)
-                    && filter.from.is_none_or(|y| f.year >= y)
-                    && filter.to.is_none_or(|y| f.year <= y)
-                    && filter
-                        .within
-                        .as_deref()
-                        .is_none_or(|w| regions.is_within(&f.county_code, w))
-            })
-            .map(|(f, _)| f)
-            .collect();
-        let grouping = Grouping {
-            level: options.level,
-            by_year: options.by_year,
-        };
         serialize(&IndicatorReport {
-            groups: compute_facts(&selected, grouping, &regions, &self.targets),
+            groups: self.reports_of(filter, options.grouping()),
             rejected: Vec::new(),
         })
     }
@@ -601,7 +297,7 @@ pub struct ChartRequest {
     /// `indicator_by_region`, `trend`, `straw_uses` or `map`.
     pub kind: String,
     /// The indicator (ignored by `straw_uses`).
-    #[serde(default = "default_indicator")]
+    #[serde(default = "indicators::default_shown")]
     pub indicator: Indicator,
     /// Region level of the bars (`indicator_by_region`, `straw_uses`); county by default.
     #[serde(default)]
@@ -618,10 +314,6 @@ pub struct ChartRequest {
     /// Coefficients; the shipped table when absent.
     #[serde(default)]
     pub coefficients: Option<Coefficients>,
-}
-
-fn default_indicator() -> Indicator {
-    Indicator::FilmRecovery
 }
 
 /// `chartData(surveysJson, requestJson)`: the data of one chart, computed from surveys,
@@ -713,14 +405,7 @@ pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issu
         }
     };
     // The kind tag is implied by the request; the data alone is what renderChart takes.
-    let value = serde_json::to_value(&chart).map_err(|e| {
-        issue(
-            IssueCode::InvalidValue,
-            format!("结果无法序列化:{e}"),
-            format!("the result could not be serialized: {e}"),
-        )
-    })?;
-    let mut value = value;
+    let mut value = serde_json::to_value(&chart).map_err(not_serializable)?;
     if let Some(object) = value.as_object_mut() {
         object.remove("kind");
     }
@@ -823,6 +508,7 @@ pub fn default_coefficients() -> Result<String, Issue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::GroupReport;
     use crate::synthetic::SyntheticSpec;
 
     fn surveys_json(n: usize) -> String {
@@ -891,7 +577,7 @@ mod tests {
         let request: DashboardRequest = serde_json::from_str(
             r#"{"within": "542500", "from": 2025, "to": 2025, "indicator": "yak_dung_utilization_rate"}"#,
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let dashboard = set.dashboard_of(&request);
         let Ok(dashboard) = dashboard else {
             panic!("{dashboard:?}")
@@ -901,7 +587,7 @@ mod tests {
             &compute_indicators(&surveys, r#"{"level":"county","by_year":true}"#)
                 .unwrap_or_default(),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let expected: Vec<&GroupReport> = report
             .groups
             .iter()
@@ -919,9 +605,7 @@ mod tests {
         assert_eq!(dashboard.board_year, Some(2025));
         assert_eq!(dashboard.years, vec![2023, 2024, 2025]);
         assert_eq!(dashboard.by_region.bars.len(), expected.len());
-        let trend = dashboard
-            .trend
-            .unwrap_or_else(|| panic!("a trend for 542500"));
+        let trend = dashboard.trend.expect("a trend for 542500");
         assert_eq!(trend.points.len(), 3, "every year, whatever the range");
         assert!(dashboard.map.points.len() <= 5_000);
         assert_eq!(
@@ -935,7 +619,7 @@ mod tests {
                 approved_only: true,
                 ..request.clone()
             })
-            .unwrap_or_else(|e| panic!("{e:?}"));
+            .unwrap();
         assert!(approved.households < dashboard.households && approved.households > 0);
         let bad = set.dashboard(r#"{"within": "999999"}"#);
         assert!(bad.is_err_and(|e| e.path == "within"));
@@ -958,7 +642,7 @@ mod tests {
                 indicator: Indicator::FilmRecovery,
                 map_points: Some(10),
             })
-            .unwrap_or_else(|e| panic!("{e:?}"));
+            .unwrap();
         assert!(
             dashboard
                 .by_region

@@ -64,6 +64,24 @@ pub struct Amount {
     pub source: Source,
 }
 
+impl Amount {
+    /// An amount the technician measured.
+    fn measured(kg: f64) -> Amount {
+        Amount {
+            kg,
+            source: Source::Measured,
+        }
+    }
+
+    /// An amount computed from coefficients.
+    fn estimated(kg: f64) -> Amount {
+        Amount {
+            kg,
+            source: Source::Estimated,
+        }
+    }
+}
+
 /// Why an amount could not be had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,10 +159,7 @@ impl Coefficients {
     /// `yield × 草谷比 × 收集系数`.
     pub fn collectable_straw(&self, crop: &StrawCrop) -> Result<Amount, CannotEstimate> {
         if let Some(kg) = crop.straw_kg {
-            return Ok(Amount {
-                kg,
-                source: Source::Measured,
-            });
+            return Ok(Amount::measured(kg));
         }
         let yield_kg = crop.yield_kg.ok_or(CannotEstimate::NoInput)?;
         let ratio = self
@@ -153,30 +168,23 @@ impl Coefficients {
         let collectable = self
             .collectable_coefficient()
             .ok_or(CannotEstimate::UnconfirmedCoefficient)?;
-        Ok(Amount {
-            kg: yield_kg * ratio * collectable,
-            source: Source::Estimated,
-        })
+        Ok(Amount::estimated(yield_kg * ratio * collectable))
     }
 
     /// Dung produced by the household: the measured `produced_kg`, or else
     /// `heads × days × kg per head per day`.
     pub fn dung_produced(&self, dung: &YakDungSection) -> Result<Amount, CannotEstimate> {
         if let Some(kg) = dung.produced_kg {
-            return Ok(Amount {
-                kg,
-                source: Source::Measured,
-            });
+            return Ok(Amount::measured(kg));
         }
         let heads = dung.yak_head.ok_or(CannotEstimate::NoInput)?;
         let per_day = self
             .yak_dung_kg_per_head_day
             .filter(|v| v.is_finite() && *v >= 0.0)
             .ok_or(CannotEstimate::UnconfirmedCoefficient)?;
-        Ok(Amount {
-            kg: heads as f64 * self.days_per_year * per_day,
-            source: Source::Estimated,
-        })
+        Ok(Amount::estimated(
+            heads as f64 * self.days_per_year * per_day,
+        ))
     }
 }
 

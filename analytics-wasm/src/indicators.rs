@@ -59,6 +59,11 @@ pub enum Indicator {
     DegradableFilmShare,
 }
 
+/// The indicator a chart or the dashboard shows when the request names none.
+pub(crate) fn default_shown() -> Indicator {
+    Indicator::FilmRecovery
+}
+
 impl Indicator {
     /// Every indicator, in display order.
     pub const ALL: [Indicator; 7] = [
@@ -631,28 +636,26 @@ mod tests {
         }
     }
 
+    fn packaging(used_count: i64, returned_count: i64) -> PesticidePackagingSection {
+        PesticidePackagingSection {
+            used_count,
+            used_kg: None,
+            returned_count,
+            returned_kg: None,
+            return_channel: None,
+        }
+    }
+
     /// The three households of REFERENCE.md's worked example, as surveys.
     fn reference_households() -> Vec<Survey> {
         let mut h1 = survey(1, "542523", 2025, 10.0);
         h1.film = Some(film(40.0, 30.0));
-        h1.pesticide_packaging = Some(PesticidePackagingSection {
-            used_count: 20,
-            used_kg: None,
-            returned_count: 15,
-            returned_kg: None,
-            return_channel: None,
-        });
+        h1.pesticide_packaging = Some(packaging(20, 15));
         h1.straw = vec![straw(Crop::SpringWheat, Some(1000.0), None, 800.0)];
         h1.yak_dung = Some(dung(10000.0, 8000.0));
         let mut h2 = survey(2, "542523", 2025, 30.0);
         h2.film = Some(film(10.0, 10.0));
-        h2.pesticide_packaging = Some(PesticidePackagingSection {
-            used_count: 10,
-            used_kg: None,
-            returned_count: 12,
-            returned_kg: None,
-            return_channel: None,
-        });
+        h2.pesticide_packaging = Some(packaging(10, 12));
         h2.straw = vec![straw(Crop::SpringWheat, Some(500.0), None, 450.0)];
         h2.yak_dung = Some(dung(5000.0, 5000.0));
         let mut h3 = survey(3, "542523", 2025, 20.0);

@@ -6,19 +6,29 @@
 //! same numbers with the same code. What it needs from the outside world (today's date,
 //! the region table, coefficients) is passed in.
 //!
-//! Map of the modules:
+//! Map of the modules, one line each:
 //!
-//! - [`survey`], [`issue`], [`validation`], [`regions`]: the wire format and its rules.
+//! - [`survey`]: the wire format of one household's survey, units in the field names.
+//! - [`issue`]: a problem with one field: path, machine code, severity, zh/en message.
+//! - [`validation`]: every rule a survey must meet, the same on phone and server.
+//! - [`review`]: a survey's review state and the rules for changing it.
+//! - [`regions`]: the division codes, their names and hierarchy.
 //! - [`coefficients`]: straw and dung estimates from yield and herd size (data, not code).
-//! - [`indicators`]: surveys → per-household facts → groups (region level × year) →
-//!   the six indicators as ratios of totals, with [`estimate`] (weighted ratio, Taylor
-//!   SE, t interval) and [`quality`] (flags per group).
+//! - [`indicators`]: surveys → per-household facts → groups (region level × year) → rates.
+//! - [`estimate`]: the weighted ratio estimator, Taylor SE and Student-t interval.
+//! - [`aggregate`]: finishing a group from its sums, whether from households or SQL.
+//! - [`quality`]: the data-quality flags of a group.
 //! - [`targets`]: applicable target, gap in points, plan phase.
-//! - [`charts`]: the four charts as SVG (every target) and PNG (feature `png`).
+//! - [`report`]: a group with its target progress, and the surveys left out.
+//! - [`dashboard`]: the dashboard's charts and progress board, from facts held in memory.
+//! - [`charts`]: the four charts' data and drawing, as SVG (every target) and PNG
+//!   (feature `png`).
 //! - [`columns`]: household facts by column, the form the server sends the dashboard.
-//! - [`api`]: JSON in, JSON out; what `wasm` (wasm32 only, the one `#[wasm_bindgen]`
-//!   module) exports, callable natively so both run the same code.
-//! - [`synthetic`], [`csv`]: deterministic test data; the shipped tables' reader.
+//! - [`api`]: JSON in, JSON out; what `wasm` exports, callable natively so both run the
+//!   same code.
+//! - `wasm` (wasm32 only): the one `#[wasm_bindgen]` module, a thin shell over [`api`].
+//! - [`synthetic`]: deterministic realistic surveys for demo data, tests and benchmarks.
+//! - [`csv`]: the reader of the shipped data tables.
 
 pub mod aggregate;
 pub mod api;
@@ -26,11 +36,13 @@ pub mod charts;
 pub mod coefficients;
 pub mod columns;
 pub mod csv;
+pub mod dashboard;
 pub mod estimate;
 pub mod indicators;
 pub mod issue;
 pub mod quality;
 pub mod regions;
+pub mod report;
 pub mod review;
 pub mod survey;
 pub mod synthetic;

@@ -9,6 +9,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::api;
+use crate::dashboard;
 use crate::issue::Issue;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -251,7 +252,7 @@ impl SurveySet {
 /// the targets: the dashboard recomputes every figure from them on each filter change.
 #[wasm_bindgen]
 pub struct FactSet {
-    inner: api::FactSet,
+    inner: dashboard::FactSet,
 }
 
 #[wasm_bindgen]
@@ -259,7 +260,7 @@ impl FactSet {
     /// Parses the body of `GET /api/v1/facts` as received (text).
     #[wasm_bindgen(constructor)]
     pub fn new(body_json: &str) -> Result<FactSet, JsValue> {
-        api::FactSet::from_json(body_json)
+        dashboard::FactSet::from_json(body_json)
             .map(|inner| FactSet { inner })
             .map_err(to_js)
     }
@@ -295,7 +296,7 @@ impl FactSet {
         filter_json: &str,
         options_json: &str,
     ) -> Result<String, JsValue> {
-        let filter: api::DashboardRequest =
+        let filter: dashboard::DashboardRequest =
             crate::survey::parse_json(filter_json).map_err(to_js)?;
         self.inner
             .compute_indicators(&filter, options_json)

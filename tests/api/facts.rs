@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use agriwaste_analytics::api::{DashboardRequest, FactSet};
+use agriwaste_analytics::dashboard::{DashboardRequest, FactSet};
 use agriwaste_analytics::indicators::Indicator;
 use anyhow::{Context, Result, bail};
 use e2e::{

@@ -1,13 +1,95 @@
 //! Chart (1): one indicator by region, with 95 % intervals and each region's target.
 
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::svg::SvgBackend;
 use super::{
-    Align, ChartError, ChartOptions, IndicatorByRegionData, Overlay, Swatch, category_labels,
-    color, indicator_name, palette, percent,
+    ChartError, ChartOptions, Label, Lang, Overlay, Swatch, TargetLine, Value, category_labels,
+    color, draw_rate_axes, indicator_name, palette, percent, plot_area, rate_axis_labels,
+    rate_axis_top, region_label,
 };
 use crate::estimate::SMALL_N;
+use crate::indicators::{GroupIndicators, Indicator};
+use crate::regions::RegionTable;
+use crate::targets::TargetTable;
+
+/// Chart (1): one indicator across regions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorByRegionData {
+    /// The indicator.
+    pub indicator: Indicator,
+    /// The year shown, if one.
+    pub year: Option<i32>,
+    /// One bar per region.
+    pub bars: Vec<RegionBar>,
+}
+
+/// One region's bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionBar {
+    /// Region code.
+    pub code: String,
+    /// Region name.
+    pub name: Label,
+    /// The rate.
+    pub value: Value,
+    /// The region's applicable target.
+    pub target: Option<TargetLine>,
+}
+
+impl IndicatorByRegionData {
+    /// The bars with non-finite numbers dropped and target years kept within any plan.
+    fn sanitized(&self) -> IndicatorByRegionData {
+        IndicatorByRegionData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| RegionBar {
+                    value: b.value.sanitized(),
+                    target: b.target.and_then(TargetLine::sanitized),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Chart (1) data from groups computed by region (for one `year`, or all years pooled
+/// when none): every group that has a region becomes a bar, with the target that
+/// applies to it in `target_year` (the year shown, or for pooled years the latest).
+pub fn indicator_by_region_data(
+    groups: &[GroupIndicators],
+    indicator: Indicator,
+    year: Option<i32>,
+    target_year: i32,
+    targets: &TargetTable,
+    regions: &RegionTable,
+) -> IndicatorByRegionData {
+    let bars = groups
+        .iter()
+        .filter(|g| year.is_none() || g.key.year == year)
+        .filter_map(|g| {
+            let code = g.key.region_code.clone()?;
+            let estimate = g.indicators.get(&indicator)?;
+            let target = targets
+                .applicable(regions, &code, indicator, target_year)
+                .map(TargetLine::from);
+            Some(RegionBar {
+                name: region_label(g),
+                code,
+                value: Value::from(estimate),
+                target,
+            })
+        })
+        .collect();
+    IndicatorByRegionData {
+        indicator,
+        year,
+        bars,
+    }
+}
 
 /// Draws chart (1) as SVG.
 pub fn indicator_by_region(
@@ -27,46 +109,30 @@ pub fn indicator_by_region(
         &counts,
         width,
     );
-    let top = data
-        .bars
-        .iter()
-        .flat_map(|b| [b.value.rate, b.target.map(|t| t.rate)])
-        .flatten()
-        .fold(1.0_f64, f64::max)
-        // Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
-        .min(10.0);
-    let y_max = if top > 1.0 {
-        (top * 1.1 * 10.0).ceil() / 10.0
-    } else {
-        1.0
-    };
+    let y_max = rate_axis_top(
+        data.bars
+            .iter()
+            .flat_map(|b| [b.value.rate, b.target.map(|t| t.rate)])
+            .flatten(),
+    );
 
     let mut out = String::new();
     let mut overlay = Overlay::default();
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(84)
-            .margin_left(labels.margin_left)
-            .margin_right(28)
-            .margin_bottom(8)
-            .x_label_area_size(labels.area)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..count as f64, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(if y_max > 1.0 { 12 } else { 6 })
-            .y_label_formatter(&|v| percent(*v, 0))
-            .y_desc(format!("{} (%)", indicator_name(data.indicator, lang)))
-            .axis_desc_style(("sans-serif", 13).into_font().color(&color(palette::INK)))
-            .label_style(("sans-serif", 12).into_font().color(&color(palette::INK)))
-            .bold_line_style(color(palette::GREY).mix(0.25))
-            .light_line_style(TRANSPARENT)
-            .axis_style(color(palette::GREY))
-            .draw()?;
+        let mut chart = plot_area(
+            &root,
+            labels.margin_left,
+            labels.area,
+            0.0..count as f64,
+            0.0..y_max,
+        )?;
+        draw_rate_axes(
+            &mut chart,
+            rate_axis_labels(y_max),
+            &format!("{} (%)", indicator_name(data.indicator, lang)),
+        )?;
 
         let clamp = |v: f64| v.clamp(0.0, y_max);
         for (i, bar) in data.bars.iter().enumerate() {
@@ -96,137 +162,31 @@ pub fn indicator_by_region(
                 let (px, base) = chart.backend_coord(&(x + 0.5, 0.0));
                 let (_, top_px) = chart.backend_coord(&(x + 0.5, clamp(rate)));
                 if base - top_px >= 26 {
-                    overlay.text(
-                        (px, base - 9),
-                        11.0,
-                        Align::Middle,
-                        (0xFF, 0xFF, 0xFF),
-                        true,
-                        0,
-                        &percent(rate, 1),
-                    );
+                    overlay.rate((px, base - 9), (0xFF, 0xFF, 0xFF), rate);
                 } else {
                     let above = bar.value.ci_high.map_or(rate, |h| h.max(rate));
                     let (_, py) = chart.backend_coord(&(x + 0.5, clamp(above)));
-                    overlay.text(
-                        (px, py - 6),
-                        11.0,
-                        Align::Middle,
-                        palette::INK,
-                        true,
-                        0,
-                        &percent(rate, 1),
-                    );
+                    overlay.rate((px, py - 6), palette::INK, rate);
                 }
             } else {
                 let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
-                overlay.text(
-                    (px, py - 8),
-                    11.0,
-                    Align::Middle,
-                    palette::GREY,
-                    false,
-                    0,
-                    lang.pick("无数据", "no data"),
-                );
+                overlay.no_data((px, py - 8), lang);
             }
             if let Some(target) = bar.target {
                 let from = chart.backend_coord(&(x, clamp(target.rate)));
                 let to = chart.backend_coord(&(x + 1.0, clamp(target.rate)));
                 overlay.line(from, to, palette::VERMILLION, 2, true);
             }
-            let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
-            let n_text = format!("n={}", bar.value.n);
-            if labels.rotate {
-                overlay.text(
-                    (px + 4, py + 14),
-                    12.0,
-                    Align::End,
-                    palette::INK,
-                    false,
-                    -35,
-                    &labels.names[i],
-                );
-            } else {
-                overlay.text(
-                    (px, py + 17),
-                    12.0,
-                    Align::Middle,
-                    palette::INK,
-                    false,
-                    0,
-                    &labels.names[i],
-                );
-                overlay.text(
-                    (px, py + 32),
-                    10.0,
-                    Align::Middle,
-                    palette::GREY,
-                    false,
-                    0,
-                    &n_text,
-                );
-            }
+            let foot = chart.backend_coord(&(x + 0.5, 0.0));
+            labels.draw(&mut overlay, i, foot, bar.value.n);
         }
         if data.bars.is_empty() {
-            let (px, py) = chart.backend_coord(&(0.5, y_max / 2.0));
-            overlay.text(
-                (px, py),
-                14.0,
-                Align::Middle,
-                palette::GREY,
-                false,
-                0,
-                lang.pick("无数据", "no data"),
-            );
+            let centre = chart.backend_coord(&(0.5, y_max / 2.0));
+            overlay.empty_chart(centre, lang.pick("无数据", "no data"));
         }
         root.present()?;
     }
 
-    let title = options.title.clone().unwrap_or_else(|| {
-        let name = indicator_name(data.indicator, lang);
-        match (data.year, lang) {
-            (Some(y), super::Lang::Zh) => format!("{y}年各地区{name}"),
-            (Some(y), super::Lang::En) => format!("{name} by region, {y}"),
-            (None, super::Lang::Zh) => format!("各地区{name}"),
-            (None, super::Lang::En) => format!("{name} by region"),
-        }
-    });
-    let centre = (width / 2) as i32;
-    overlay.text(
-        (centre, 28),
-        18.0,
-        Align::Middle,
-        palette::INK,
-        true,
-        0,
-        &title,
-    );
-    overlay.text(
-        (centre, 48),
-        12.0,
-        Align::Middle,
-        palette::GREY,
-        false,
-        0,
-        lang.pick(
-            "加权比率估计,误差线为95%置信区间",
-            "Weighted ratio estimates; whiskers show 95% confidence intervals",
-        ),
-    );
-    let mut x = 76;
-    x = overlay.legend_item(
-        (x, 72),
-        Swatch::Box,
-        palette::BLUE,
-        lang.pick("比率", "rate"),
-    );
-    x = overlay.legend_item(
-        (x, 72),
-        Swatch::Faded,
-        palette::BLUE,
-        lang.pick("样本量 n < 30", "small sample, n < 30"),
-    );
     // When every bar has the same target, the legend names it; otherwise each bar's own
     // dashed segment shows its level.
     let targets: Vec<_> = data.bars.iter().map(|b| b.target).collect();
@@ -243,6 +203,30 @@ pub fn indicator_by_region(
         ),
         None => lang.pick("适用目标", "applicable target").to_owned(),
     };
-    overlay.legend_item((x, 72), Swatch::Dash, palette::VERMILLION, &target_label);
+    overlay.heading(
+        options,
+        || {
+            let name = indicator_name(data.indicator, lang);
+            match (data.year, lang) {
+                (Some(y), Lang::Zh) => format!("{y}年各地区{name}"),
+                (Some(y), Lang::En) => format!("{name} by region, {y}"),
+                (None, Lang::Zh) => format!("各地区{name}"),
+                (None, Lang::En) => format!("{name} by region"),
+            }
+        },
+        lang.pick(
+            "加权比率估计,误差线为95%置信区间",
+            "Weighted ratio estimates; whiskers show 95% confidence intervals",
+        ),
+        &[
+            (Swatch::Box, palette::BLUE, lang.pick("比率", "rate")),
+            (
+                Swatch::Faded,
+                palette::BLUE,
+                lang.pick("样本量 n < 30", "small sample, n < 30"),
+            ),
+            (Swatch::Dash, palette::VERMILLION, &target_label),
+        ],
+    );
     Ok(overlay.finish(out))
 }

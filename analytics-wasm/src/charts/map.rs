@@ -3,11 +3,122 @@
 //! scaling of the axes keeps distances honest.
 
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::svg::{self, SvgBackend};
 use super::{
-    Align, ChartError, ChartOptions, Lang, MapData, Overlay, Swatch, color, indicator_name, palette,
+    ChartError, ChartOptions, Label, Lang, Overlay, Swatch, color, finite, house_style,
+    indicator_name, palette, plot_area,
 };
+use crate::estimate::ratio;
+use crate::indicators::{HouseholdFacts, Indicator};
+use crate::regions::RegionTable;
+
+/// Chart (4): survey points coloured by a household's rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapData {
+    /// The indicator.
+    pub indicator: Indicator,
+    /// The year shown, if one.
+    pub year: Option<i32>,
+    /// One point per household with a GPS fix.
+    pub points: Vec<MapPoint>,
+    /// Place names to write on the map (e.g. each county at the centre of its points).
+    #[serde(default)]
+    pub labels: Vec<MapLabel>,
+}
+
+/// A name written on the map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapLabel {
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// The name.
+    pub name: Label,
+}
+
+/// A household on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MapPoint {
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// The household's own rate (y / x); none when it lacks the section.
+    pub rate: Option<f64>,
+}
+
+impl MapData {
+    /// The points and names on the globe, with non-finite rates dropped.
+    fn sanitized(&self) -> MapData {
+        MapData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| p.lat.abs() <= 90.0 && p.lon.abs() <= 180.0)
+                .map(|p| MapPoint {
+                    rate: finite(p.rate),
+                    ..*p
+                })
+                .collect(),
+            labels: self
+                .labels
+                .iter()
+                .filter(|l| l.lat.abs() <= 90.0 && l.lon.abs() <= 180.0)
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Chart (4) data from household facts: every household with a GPS fix, and each
+/// county's name at the centre of its points.
+pub fn map_data(
+    facts: &[HouseholdFacts],
+    indicator: Indicator,
+    year: Option<i32>,
+    regions: &RegionTable,
+) -> MapData {
+    let located: Vec<(&HouseholdFacts, f64, f64)> = facts
+        .iter()
+        .filter(|f| year.is_none_or(|y| f.year == y))
+        .filter_map(|f| Some((f, f.lat?, f.lon?)))
+        .collect();
+    let mut centres: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
+    for (f, lat, lon) in &located {
+        let centre = centres.entry(f.county_code.as_str()).or_default();
+        centre.0 += lat;
+        centre.1 += lon;
+        centre.2 += 1;
+    }
+    MapData {
+        indicator,
+        year,
+        points: located
+            .iter()
+            .map(|(f, lat, lon)| MapPoint {
+                lat: *lat,
+                lon: *lon,
+                rate: f.get(indicator).and_then(|r| ratio(r.y, r.x)),
+            })
+            .collect(),
+        labels: centres
+            .into_iter()
+            .filter_map(|(code, (lat, lon, count))| {
+                let region = regions.get(code)?;
+                Some(MapLabel {
+                    lat: lat / count as f64,
+                    lon: lon / count as f64,
+                    name: Label::from(region),
+                })
+            })
+            .collect(),
+    }
+}
 
 /// Rate bins and their colours: a sequential, colour-blind-safe ramp (viridis stops).
 const BINS: [(f64, (u8, u8, u8), &str); 5] = [
@@ -71,28 +182,19 @@ pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError>
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(84)
-            .margin_left(12)
-            .margin_right(28)
-            .margin_bottom(8)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lon0..lon1, lat0..lat1)?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|v| format!("{v:.1}°E"))
-            .y_label_formatter(&|v| format!("{v:.1}°N"))
-            .x_desc(lang.pick("经度", "longitude"))
-            .y_desc(lang.pick("纬度", "latitude"))
-            .axis_desc_style(("sans-serif", 13).into_font().color(&color(palette::INK)))
-            .label_style(("sans-serif", 12).into_font().color(&color(palette::INK)))
-            .bold_line_style(color(palette::GREY).mix(0.2))
-            .light_line_style(TRANSPARENT)
-            .axis_style(color(palette::GREY))
-            .draw()?;
+        let mut chart = plot_area(&root, 12, 44, lon0..lon1, lat0..lat1)?;
+        house_style(
+            chart
+                .configure_mesh()
+                .x_labels(8)
+                .y_labels(6)
+                .x_label_formatter(&|v| format!("{v:.1}°E"))
+                .y_label_formatter(&|v| format!("{v:.1}°N"))
+                .x_desc(lang.pick("经度", "longitude"))
+                .y_desc(lang.pick("纬度", "latitude")),
+            0.2,
+        )
+        .draw()?;
         // Households without the section first, so coloured points stay on top.
         chart.draw_series(
             points
@@ -137,65 +239,43 @@ pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError>
             }
         }
         if points.is_empty() {
-            let (px, py) = chart.backend_coord(&((lon0 + lon1) / 2.0, (lat0 + lat1) / 2.0));
-            overlay.text(
-                (px, py),
-                14.0,
-                Align::Middle,
-                palette::GREY,
-                false,
-                0,
-                lang.pick("无GPS数据", "no GPS points"),
-            );
+            let centre = chart.backend_coord(&((lon0 + lon1) / 2.0, (lat0 + lat1) / 2.0));
+            overlay.empty_chart(centre, lang.pick("无GPS数据", "no GPS points"));
         }
         root.present()?;
     }
 
     let name = indicator_name(data.indicator, lang);
-    let title = options
-        .title
-        .clone()
-        .unwrap_or_else(|| match (data.year, lang) {
+    let with_rate = points.iter().filter(|p| p.rate.is_some()).count();
+    let subtitle = match lang {
+        Lang::Zh => format!(
+            "每点一户,颜色为该户比率;{with_rate} 户有该项数据,共 {} 个点位",
+            points.len()
+        ),
+        Lang::En => format!(
+            "One dot per household, coloured by its own rate; {with_rate} of {} points have the section",
+            points.len()
+        ),
+    };
+    let mut legend: Vec<_> = BINS
+        .iter()
+        .map(|&(_, tint, label)| (Swatch::Dot, tint, label))
+        .collect();
+    legend.push((
+        Swatch::Dot,
+        palette::GREY,
+        lang.pick("无该项", "no section"),
+    ));
+    overlay.heading(
+        options,
+        || match (data.year, lang) {
             (Some(y), Lang::Zh) => format!("{y}年调查点位:{name}"),
             (Some(y), Lang::En) => format!("Survey points by {}, {y}", name.to_lowercase()),
             (None, Lang::Zh) => format!("调查点位:{name}"),
             (None, Lang::En) => format!("Survey points by {}", name.to_lowercase()),
-        });
-    let centre = (width / 2) as i32;
-    overlay.text(
-        (centre, 28),
-        18.0,
-        Align::Middle,
-        palette::INK,
-        true,
-        0,
-        &title,
-    );
-    let with_rate = points.iter().filter(|p| p.rate.is_some()).count();
-    overlay.text(
-        (centre, 48),
-        12.0,
-        Align::Middle,
-        palette::GREY,
-        false,
-        0,
-        &match lang {
-            Lang::Zh => format!("每点一户,颜色为该户比率;{with_rate} 户有该项数据,共 {} 个点位", points.len()),
-            Lang::En => format!(
-                "One dot per household, coloured by its own rate; {with_rate} of {} points have the section",
-                points.len()
-            ),
         },
-    );
-    let mut x = 76;
-    for (_, tint, label) in BINS {
-        x = overlay.legend_item((x, 72), Swatch::Dot, tint, label);
-    }
-    overlay.legend_item(
-        (x, 72),
-        Swatch::Dot,
-        palette::GREY,
-        lang.pick("无该项", "no section"),
+        &subtitle,
+        &legend,
     );
     Ok(overlay.finish(out))
 }

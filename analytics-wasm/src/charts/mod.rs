@@ -7,6 +7,11 @@
 //! is byte-identical natively and in WASM, and plotters' font code (which panics in
 //! Node) is never reached. Colours are the Okabe–Ito palette, which stays distinct for
 //! the common forms of colour blindness.
+//!
+//! Each chart's module holds its data type, the builder of that data from groups or
+//! facts, and its draw function, so a chart is read in one file. This module holds what
+//! they share (options, values and targets, the plot area and axes, the heading, the
+//! region names under a category axis, the overlay) and the dispatch by kind.
 
 mod bars;
 mod map;
@@ -16,20 +21,28 @@ mod straw;
 pub mod svg;
 mod trend;
 
+use plotters::chart::{ChartBuilder, ChartContext, MeshStyle};
+use plotters::coord::Shift;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
+use plotters::drawing::DrawingArea;
+use plotters::style::{Color, IntoFont, TRANSPARENT};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
+use std::ops::Range;
 
 use crate::estimate::RatioEstimate;
-use crate::indicators::{GroupIndicators, HouseholdFacts, Indicator, StrawUse};
-use crate::regions::RegionTable;
-use crate::targets::TargetTable;
+use crate::indicators::{GroupIndicators, Indicator};
+use crate::regions::Region;
+use crate::targets::ApplicableTarget;
+use svg::SvgBackend;
 
-pub use bars::indicator_by_region;
-pub use map::map;
+pub use bars::{IndicatorByRegionData, RegionBar, indicator_by_region, indicator_by_region_data};
+pub use map::{MapData, MapLabel, MapPoint, map, map_data};
 #[cfg(feature = "png")]
 pub use png::svg_to_png;
-pub use straw::straw_uses;
-pub use trend::trend;
+pub use straw::{StrawBar, StrawUsesData, straw_uses, straw_uses_data};
+pub use trend::{TrendData, YearPoint, trend, trend_data};
 
 /// Okabe–Ito colours, as RGB.
 pub mod palette {
@@ -155,6 +168,15 @@ impl Label {
     }
 }
 
+impl From<&Region> for Label {
+    fn from(region: &Region) -> Self {
+        Label {
+            zh: region.name_zh.clone(),
+            en: region.name_en.clone(),
+        }
+    }
+}
+
 /// A rate with its interval and household count, as charts need it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Value {
@@ -188,109 +210,13 @@ pub struct TargetLine {
     pub year: i32,
 }
 
-/// Chart (1): one indicator across regions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndicatorByRegionData {
-    /// The indicator.
-    pub indicator: Indicator,
-    /// The year shown, if one.
-    pub year: Option<i32>,
-    /// One bar per region.
-    pub bars: Vec<RegionBar>,
-}
-
-/// One region's bar.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegionBar {
-    /// Region code.
-    pub code: String,
-    /// Region name.
-    pub name: Label,
-    /// The rate.
-    pub value: Value,
-    /// The region's applicable target.
-    pub target: Option<TargetLine>,
-}
-
-/// Chart (2): one indicator over the years of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrendData {
-    /// The indicator.
-    pub indicator: Indicator,
-    /// The region shown.
-    pub region: Label,
-    /// One point per year with data.
-    pub points: Vec<YearPoint>,
-    /// The applicable target.
-    pub target: Option<TargetLine>,
-}
-
-/// One year of a trend.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct YearPoint {
-    /// The year.
-    pub year: i32,
-    /// The rate.
-    pub value: Value,
-}
-
-/// Chart (3): straw by use, one stacked bar per region.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StrawUsesData {
-    /// The year shown, if one.
-    pub year: Option<i32>,
-    /// One bar per region.
-    pub bars: Vec<StrawBar>,
-}
-
-/// One region's straw uses, as shares of its collectable straw in
-/// [`StrawUse::ALL`] order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StrawBar {
-    /// Region code.
-    pub code: String,
-    /// Region name.
-    pub name: Label,
-    /// Share of collectable straw by use, 0–1; none without collectable straw.
-    pub shares: [Option<f64>; 5],
-    /// Households with straw.
-    pub n: usize,
-}
-
-/// Chart (4): survey points coloured by a household's rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MapData {
-    /// The indicator.
-    pub indicator: Indicator,
-    /// The year shown, if one.
-    pub year: Option<i32>,
-    /// One point per household with a GPS fix.
-    pub points: Vec<MapPoint>,
-    /// Place names to write on the map (e.g. each county at the centre of its points).
-    #[serde(default)]
-    pub labels: Vec<MapLabel>,
-}
-
-/// A name written on the map.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MapLabel {
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// The name.
-    pub name: Label,
-}
-
-/// A household on the map.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MapPoint {
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// The household's own rate (y / x); none when it lacks the section.
-    pub rate: Option<f64>,
+impl From<ApplicableTarget> for TargetLine {
+    fn from(applicable: ApplicableTarget) -> Self {
+        TargetLine {
+            rate: applicable.target.target,
+            year: applicable.target.year,
+        }
+    }
 }
 
 /// Any chart, tagged by kind (the form `renderChart` takes from JavaScript).
@@ -307,6 +233,10 @@ pub enum Chart {
     Map(MapData),
 }
 
+// Every chart first drops what cannot be drawn (non-finite numbers, years beyond any
+// plan), so that no bad input reaches plotters' integer pixel arithmetic.
+
+/// The number, if it is one (not NaN, not infinite).
 fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|v| v.is_finite())
 }
@@ -324,87 +254,12 @@ impl Value {
 }
 
 impl TargetLine {
+    /// The line, if its rate is finite, with its year kept within any plan.
     fn sanitized(self) -> Option<TargetLine> {
         self.rate.is_finite().then_some(TargetLine {
             rate: self.rate,
             year: self.year.clamp(1900, 2200),
         })
-    }
-}
-
-// Every chart first drops what cannot be drawn (non-finite numbers, years beyond any
-// plan), so that no bad input reaches plotters' integer pixel arithmetic.
-impl IndicatorByRegionData {
-    pub(crate) fn sanitized(&self) -> IndicatorByRegionData {
-        IndicatorByRegionData {
-            bars: self
-                .bars
-                .iter()
-                .map(|b| RegionBar {
-                    value: b.value.sanitized(),
-                    target: b.target.and_then(TargetLine::sanitized),
-                    ..b.clone()
-                })
-                .collect(),
-            ..self.clone()
-        }
-    }
-}
-
-impl TrendData {
-    pub(crate) fn sanitized(&self) -> TrendData {
-        TrendData {
-            points: self
-                .points
-                .iter()
-                .filter(|p| (1900..=2200).contains(&p.year))
-                .map(|p| YearPoint {
-                    year: p.year,
-                    value: p.value.sanitized(),
-                })
-                .collect(),
-            target: self.target.and_then(TargetLine::sanitized),
-            ..self.clone()
-        }
-    }
-}
-
-impl StrawUsesData {
-    pub(crate) fn sanitized(&self) -> StrawUsesData {
-        StrawUsesData {
-            bars: self
-                .bars
-                .iter()
-                .map(|b| StrawBar {
-                    shares: b.shares.map(|s| finite(s).map(|v| v.clamp(0.0, 1.0))),
-                    ..b.clone()
-                })
-                .collect(),
-            ..self.clone()
-        }
-    }
-}
-
-impl MapData {
-    pub(crate) fn sanitized(&self) -> MapData {
-        MapData {
-            points: self
-                .points
-                .iter()
-                .filter(|p| p.lat.abs() <= 90.0 && p.lon.abs() <= 180.0)
-                .map(|p| MapPoint {
-                    rate: finite(p.rate),
-                    ..*p
-                })
-                .collect(),
-            labels: self
-                .labels
-                .iter()
-                .filter(|l| l.lat.abs() <= 90.0 && l.lon.abs() <= 180.0)
-                .cloned()
-                .collect(),
-            ..self.clone()
-        }
     }
 }
 
@@ -454,6 +309,7 @@ pub fn render_svg_json(
     render_svg(&chart, options)
 }
 
+/// A group's region name, or its code where the group has no name.
 fn region_label(group: &GroupIndicators) -> Label {
     let code = group.key.region_code.clone().unwrap_or_default();
     Label {
@@ -462,158 +318,77 @@ fn region_label(group: &GroupIndicators) -> Label {
     }
 }
 
-/// Chart (1) data from groups computed by region (for one `year`, or all years pooled
-/// when none): every group that has a region becomes a bar, with the target that
-/// applies to it in `target_year` (the year shown, or for pooled years the latest).
-pub fn indicator_by_region_data(
-    groups: &[GroupIndicators],
-    indicator: Indicator,
-    year: Option<i32>,
-    target_year: i32,
-    targets: &TargetTable,
-    regions: &RegionTable,
-) -> IndicatorByRegionData {
-    let bars = groups
-        .iter()
-        .filter(|g| year.is_none() || g.key.year == year)
-        .filter_map(|g| {
-            let code = g.key.region_code.clone()?;
-            let estimate = g.indicators.get(&indicator)?;
-            let target = targets
-                .applicable(regions, &code, indicator, target_year)
-                .map(|t| TargetLine {
-                    rate: t.target.target,
-                    year: t.target.year,
-                });
-            Some(RegionBar {
-                name: region_label(g),
-                code,
-                value: Value::from(estimate),
-                target,
-            })
-        })
-        .collect();
-    IndicatorByRegionData {
-        indicator,
-        year,
-        bars,
+/// The plot area every chart draws in: fixed room above for the heading, to the right
+/// and below; `margin_left` and `x_label_area` (px) vary with the names under the axis.
+pub(crate) fn plot_area<'a, 'b>(
+    root: &'a DrawingArea<SvgBackend<'b>, Shift>,
+    margin_left: u32,
+    x_label_area: u32,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<PlotArea<'a, 'b>, ChartError> {
+    Ok(ChartBuilder::on(root)
+        .margin_top(84)
+        .margin_left(margin_left)
+        .margin_right(28)
+        .margin_bottom(8)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// What [`plot_area`] returns: plotters' chart over two `f64` axes.
+pub(crate) type PlotArea<'a, 'b> =
+    ChartContext<'a, SvgBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The look of every chart's axes: ink text, grey axes, a faint grid of `grid_alpha`.
+pub(crate) fn house_style<'m, 'a, 'b, 'c>(
+    mesh: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, SvgBackend<'c>>,
+    grid_alpha: f64,
+) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, SvgBackend<'c>> {
+    mesh.axis_desc_style(("sans-serif", 13).into_font().color(&color(palette::INK)))
+        .label_style(("sans-serif", 12).into_font().color(&color(palette::INK)))
+        .bold_line_style(color(palette::GREY).mix(grid_alpha))
+        .light_line_style(TRANSPARENT)
+        .axis_style(color(palette::GREY))
+}
+
+/// Draws the axes of a chart whose x axis holds categories (regions or years, labelled
+/// by the overlay) and whose y axis is a rate in percent, named `y_desc`.
+pub(crate) fn draw_rate_axes(
+    chart: &mut PlotArea<'_, '_>,
+    y_labels: usize,
+    y_desc: &str,
+) -> Result<(), ChartError> {
+    house_style(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(y_labels)
+            .y_label_formatter(&|v| percent(*v, 0))
+            .y_desc(y_desc),
+        0.25,
+    )
+    .draw()?;
+    Ok(())
+}
+
+/// The top of a rate axis: 100 %, or a little above the highest of `rates` when one
+/// exceeds it. Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
+pub(crate) fn rate_axis_top(rates: impl Iterator<Item = f64>) -> f64 {
+    let top = rates.fold(1.0_f64, f64::max).min(10.0);
+    if top > 1.0 {
+        (top * 1.1 * 10.0).ceil() / 10.0
+    } else {
+        1.0
     }
 }
 
-/// Chart (2) data from one region's groups by year.
-pub fn trend_data(
-    groups: &[GroupIndicators],
-    indicator: Indicator,
-    region_code: &str,
-    targets: &TargetTable,
-    regions: &RegionTable,
-) -> TrendData {
-    let mine: Vec<&GroupIndicators> = groups
-        .iter()
-        .filter(|g| g.key.region_code.as_deref() == Some(region_code) && g.key.year.is_some())
-        .collect();
-    let region = regions
-        .get(region_code)
-        .map(|r| Label {
-            zh: r.name_zh.clone(),
-            en: r.name_en.clone(),
-        })
-        .unwrap_or_else(|| Label {
-            zh: region_code.to_owned(),
-            en: region_code.to_owned(),
-        });
-    // The target that applies in the latest year with data; without data, none.
-    let last_year = mine.iter().filter_map(|g| g.key.year).max();
-    TrendData {
-        indicator,
-        region,
-        points: mine
-            .iter()
-            .filter_map(|g| {
-                Some(YearPoint {
-                    year: g.key.year?,
-                    value: Value::from(g.indicators.get(&indicator)?),
-                })
-            })
-            .collect(),
-        target: last_year
-            .and_then(|year| targets.applicable(regions, region_code, indicator, year))
-            .map(|t| TargetLine {
-                rate: t.target.target,
-                year: t.target.year,
-            }),
-    }
-}
-
-/// Chart (3) data from groups computed by region.
-pub fn straw_uses_data(groups: &[GroupIndicators], year: Option<i32>) -> StrawUsesData {
-    StrawUsesData {
-        year,
-        bars: groups
-            .iter()
-            .filter(|g| year.is_none() || g.key.year == year)
-            .filter(|g| g.key.region_code.is_some())
-            .map(|g| StrawBar {
-                code: g.key.region_code.clone().unwrap_or_default(),
-                name: region_label(g),
-                shares: StrawUse::ALL.map(|u| g.straw_uses.get(&u).and_then(|s| s.share)),
-                n: g.indicators
-                    .get(&Indicator::StrawUtilization)
-                    .map_or(0, |e| e.n),
-            })
-            .collect(),
-    }
-}
-
-/// Chart (4) data from household facts: every household with a GPS fix, and each
-/// county's name at the centre of its points.
-pub fn map_data(
-    facts: &[HouseholdFacts],
-    indicator: Indicator,
-    year: Option<i32>,
-    regions: &RegionTable,
-) -> MapData {
-    let located: Vec<(&HouseholdFacts, f64, f64)> = facts
-        .iter()
-        .filter(|f| year.is_none_or(|y| f.year == y))
-        .filter_map(|f| Some((f, f.lat?, f.lon?)))
-        .collect();
-    let mut centres: std::collections::BTreeMap<&str, (f64, f64, usize)> =
-        std::collections::BTreeMap::new();
-    for (f, lat, lon) in &located {
-        let centre = centres.entry(f.county_code.as_str()).or_default();
-        centre.0 += lat;
-        centre.1 += lon;
-        centre.2 += 1;
-    }
-    MapData {
-        indicator,
-        year,
-        points: located
-            .iter()
-            .map(|(f, lat, lon)| MapPoint {
-                lat: *lat,
-                lon: *lon,
-                rate: f
-                    .get(indicator)
-                    .and_then(|r| crate::estimate::ratio(r.y, r.x)),
-            })
-            .collect(),
-        labels: centres
-            .into_iter()
-            .filter_map(|(code, (lat, lon, count))| {
-                let region = regions.get(code)?;
-                Some(MapLabel {
-                    lat: lat / count as f64,
-                    lon: lon / count as f64,
-                    name: Label {
-                        zh: region.name_zh.clone(),
-                        en: region.name_en.clone(),
-                    },
-                })
-            })
-            .collect(),
-    }
+/// How many labelled ticks a rate axis up to `y_max` gets: six up to 100 %, twelve on a
+/// taller axis, so that its labels stay as far apart.
+pub(crate) fn rate_axis_labels(y_max: f64) -> usize {
+    if y_max > 1.0 { 12 } else { 6 }
 }
 
 /// How region names fit under a category axis.
@@ -675,6 +450,27 @@ pub(crate) fn category_labels(names: Vec<String>, counts: &[usize], width: u32) 
         area: (widest * 0.58 + 24.0).ceil() as u32,
         margin_left: needed.clamp(12.0, 160.0).ceil() as u32,
         names,
+    }
+}
+
+impl CategoryLabels {
+    /// Writes the `i`th name under its slot, whose centre on the axis is at `(px, py)`:
+    /// rotated (the count is in the name), or level with the household count `n` below.
+    pub(crate) fn draw(&self, overlay: &mut Overlay, i: usize, (px, py): (i32, i32), n: usize) {
+        if self.rotate {
+            overlay.text(
+                (px + 4, py + 14),
+                12.0,
+                Align::End,
+                palette::INK,
+                false,
+                -35,
+                &self.names[i],
+            );
+        } else {
+            overlay.axis_label((px, py + 17), &self.names[i]);
+            overlay.households((px, py + 32), n);
+        }
     }
 }
 
@@ -838,6 +634,87 @@ impl Overlay {
             svg.insert_str(end, &self.markup);
         }
         svg
+    }
+}
+
+/// One legend entry: how it is drawn, its colour and its text.
+pub(crate) type LegendEntry<'a> = (Swatch, (u8, u8, u8), &'a str);
+
+impl Overlay {
+    /// The block every chart opens with: its title (the caller's, else `default_title`),
+    /// a grey line saying how to read it, and the legend row under them.
+    pub(crate) fn heading(
+        &mut self,
+        options: &ChartOptions,
+        default_title: impl FnOnce() -> String,
+        subtitle: &str,
+        legend: &[LegendEntry<'_>],
+    ) {
+        let title = options.title.clone().unwrap_or_else(default_title);
+        let centre = (options.size().0 / 2) as i32;
+        self.text(
+            (centre, 28),
+            18.0,
+            Align::Middle,
+            palette::INK,
+            true,
+            0,
+            &title,
+        );
+        self.text(
+            (centre, 48),
+            12.0,
+            Align::Middle,
+            palette::GREY,
+            false,
+            0,
+            subtitle,
+        );
+        let mut x = 76;
+        for &(swatch, color, label) in legend {
+            x = self.legend_item((x, 72), swatch, color, label);
+        }
+    }
+
+    /// A rate written next to (or inside) its mark, to one decimal of a percent.
+    pub(crate) fn rate(&mut self, at: (i32, i32), color: (u8, u8, u8), rate: f64) {
+        self.text(at, 11.0, Align::Middle, color, true, 0, &percent(rate, 1));
+    }
+
+    /// A category's name under the x axis (a region, a year).
+    pub(crate) fn axis_label(&mut self, at: (i32, i32), name: &str) {
+        self.text(at, 12.0, Align::Middle, palette::INK, false, 0, name);
+    }
+
+    /// The household count behind a mark, `n=12`.
+    pub(crate) fn households(&mut self, at: (i32, i32), n: usize) {
+        self.text(
+            at,
+            10.0,
+            Align::Middle,
+            palette::GREY,
+            false,
+            0,
+            &format!("n={n}"),
+        );
+    }
+
+    /// "No data" where a mark would be.
+    pub(crate) fn no_data(&mut self, at: (i32, i32), lang: Lang) {
+        self.text(
+            at,
+            11.0,
+            Align::Middle,
+            palette::GREY,
+            false,
+            0,
+            lang.pick("无数据", "no data"),
+        );
+    }
+
+    /// A message in the middle of a chart with nothing to draw.
+    pub(crate) fn empty_chart(&mut self, at: (i32, i32), message: &str) {
+        self.text(at, 14.0, Align::Middle, palette::GREY, false, 0, message);
     }
 }
 

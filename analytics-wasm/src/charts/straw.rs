@@ -1,13 +1,74 @@
 //! Chart (3): how each region's collectable straw is used, stacked by the five uses.
 
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::svg::SvgBackend;
 use super::{
-    Align, ChartError, ChartOptions, Lang, Overlay, StrawUsesData, Swatch, category_labels, color,
-    palette, percent,
+    ChartError, ChartOptions, Label, Lang, Overlay, Swatch, category_labels, color, draw_rate_axes,
+    finite, palette, plot_area, region_label,
 };
-use crate::indicators::StrawUse;
+use crate::indicators::{GroupIndicators, Indicator, StrawUse};
+
+/// Chart (3): straw by use, one stacked bar per region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrawUsesData {
+    /// The year shown, if one.
+    pub year: Option<i32>,
+    /// One bar per region.
+    pub bars: Vec<StrawBar>,
+}
+
+/// One region's straw uses, as shares of its collectable straw in
+/// [`StrawUse::ALL`] order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrawBar {
+    /// Region code.
+    pub code: String,
+    /// Region name.
+    pub name: Label,
+    /// Share of collectable straw by use, 0–1; none without collectable straw.
+    pub shares: [Option<f64>; 5],
+    /// Households with straw.
+    pub n: usize,
+}
+
+impl StrawUsesData {
+    /// The shares with non-finite numbers dropped and the rest kept within 0–1.
+    fn sanitized(&self) -> StrawUsesData {
+        StrawUsesData {
+            bars: self
+                .bars
+                .iter()
+                .map(|b| StrawBar {
+                    shares: b.shares.map(|s| finite(s).map(|v| v.clamp(0.0, 1.0))),
+                    ..b.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Chart (3) data from groups computed by region.
+pub fn straw_uses_data(groups: &[GroupIndicators], year: Option<i32>) -> StrawUsesData {
+    StrawUsesData {
+        year,
+        bars: groups
+            .iter()
+            .filter(|g| year.is_none() || g.key.year == year)
+            .filter(|g| g.key.region_code.is_some())
+            .map(|g| StrawBar {
+                code: g.key.region_code.clone().unwrap_or_default(),
+                name: region_label(g),
+                shares: StrawUse::ALL.map(|u| g.straw_uses.get(&u).and_then(|s| s.share)),
+                n: g.indicators
+                    .get(&Indicator::StrawUtilization)
+                    .map_or(0, |e| e.n),
+            })
+            .collect(),
+    }
+}
 
 /// One colour per use, in [`StrawUse::ALL`] order.
 const USE_COLOURS: [(u8, u8, u8); 5] = [
@@ -38,27 +99,18 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(84)
-            .margin_left(labels.margin_left)
-            .margin_right(28)
-            .margin_bottom(8)
-            .x_label_area_size(labels.area)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(6)
-            .y_label_formatter(&|v| percent(*v, 0))
-            .y_desc(lang.pick("占可收集秸秆量 (%)", "share of collectable straw (%)"))
-            .axis_desc_style(("sans-serif", 13).into_font().color(&color(palette::INK)))
-            .label_style(("sans-serif", 12).into_font().color(&color(palette::INK)))
-            .bold_line_style(color(palette::GREY).mix(0.25))
-            .light_line_style(TRANSPARENT)
-            .axis_style(color(palette::GREY))
-            .draw()?;
+        let mut chart = plot_area(
+            &root,
+            labels.margin_left,
+            labels.area,
+            0.0..count as f64,
+            0.0..1.0,
+        )?;
+        draw_rate_axes(
+            &mut chart,
+            6,
+            lang.pick("占可收集秸秆量 (%)", "share of collectable straw (%)"),
+        )?;
         for (i, bar) in data.bars.iter().enumerate() {
             let x = i as f64;
             let mut base = 0.0;
@@ -77,101 +129,34 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
             let (px, py) = chart.backend_coord(&(x + 0.5, base));
             if known {
                 // The stack's height is the straw utilization rate.
-                overlay.text(
-                    (px, py - 6),
-                    11.0,
-                    Align::Middle,
-                    palette::INK,
-                    true,
-                    0,
-                    &percent(base, 1),
-                );
+                overlay.rate((px, py - 6), palette::INK, base);
             } else {
-                overlay.text(
-                    (px, py - 8),
-                    11.0,
-                    Align::Middle,
-                    palette::GREY,
-                    false,
-                    0,
-                    lang.pick("无数据", "no data"),
-                );
+                overlay.no_data((px, py - 8), lang);
             }
-            let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
-            let n_text = format!("n={}", bar.n);
-            if labels.rotate {
-                overlay.text(
-                    (px + 4, py + 14),
-                    12.0,
-                    Align::End,
-                    palette::INK,
-                    false,
-                    -35,
-                    &labels.names[i],
-                );
-            } else {
-                overlay.text(
-                    (px, py + 17),
-                    12.0,
-                    Align::Middle,
-                    palette::INK,
-                    false,
-                    0,
-                    &labels.names[i],
-                );
-                overlay.text(
-                    (px, py + 32),
-                    10.0,
-                    Align::Middle,
-                    palette::GREY,
-                    false,
-                    0,
-                    &n_text,
-                );
-            }
+            let foot = chart.backend_coord(&(x + 0.5, 0.0));
+            labels.draw(&mut overlay, i, foot, bar.n);
         }
         root.present()?;
     }
 
-    let title = options
-        .title
-        .clone()
-        .unwrap_or_else(|| match (data.year, lang) {
+    let legend: Vec<_> = StrawUse::ALL
+        .into_iter()
+        .zip(USE_COLOURS)
+        .map(|(use_, tint)| (Swatch::Box, tint, lang.pick(use_.name_zh(), use_.name_en())))
+        .collect();
+    overlay.heading(
+        options,
+        || match (data.year, lang) {
             (Some(y), Lang::Zh) => format!("{y}年各地区秸秆利用方式构成"),
             (Some(y), Lang::En) => format!("Straw use by region, {y}"),
             (None, Lang::Zh) => "各地区秸秆利用方式构成".to_owned(),
             (None, Lang::En) => "Straw use by region".to_owned(),
-        });
-    let centre = (width / 2) as i32;
-    overlay.text(
-        (centre, 28),
-        18.0,
-        Align::Middle,
-        palette::INK,
-        true,
-        0,
-        &title,
-    );
-    overlay.text(
-        (centre, 48),
-        12.0,
-        Align::Middle,
-        palette::GREY,
-        false,
-        0,
+        },
         lang.pick(
             "五料化利用量占可收集量的比例(加权);柱高即秸秆综合利用率",
             "Weighted share of collectable straw by use; bar height is the utilization rate",
         ),
+        &legend,
     );
-    let mut x = 76;
-    for (use_, tint) in StrawUse::ALL.into_iter().zip(USE_COLOURS) {
-        x = overlay.legend_item(
-            (x, 72),
-            Swatch::Box,
-            tint,
-            lang.pick(use_.name_zh(), use_.name_en()),
-        );
-    }
     Ok(overlay.finish(out))
 }

@@ -117,6 +117,29 @@ fn opacity(name: &str, color: BackendColor) -> String {
     }
 }
 
+/// The fill and stroke attributes of a shape: filled with `color`, or outlined with it
+/// `stroke_width` px wide.
+fn paint(color: BackendColor, fill: bool, stroke_width: u32) -> String {
+    if fill {
+        format!("fill=\"{}\"{}", hex(color), opacity("fill-opacity", color))
+    } else {
+        format!(
+            "fill=\"none\" stroke=\"{}\"{} stroke-width=\"{stroke_width}\"",
+            hex(color),
+            opacity("stroke-opacity", color),
+        )
+    }
+}
+
+/// Coordinates as an SVG `points` list: `x,y` pairs separated by spaces.
+fn point_list(coords: impl IntoIterator<Item = BackendCoord>) -> String {
+    let points: Vec<String> = coords
+        .into_iter()
+        .map(|(x, y)| format!("{x},{y}"))
+        .collect();
+    points.join(" ")
+}
+
 impl DrawingBackend for SvgBackend<'_> {
     type ErrorType = SvgError;
 
@@ -206,16 +229,7 @@ impl DrawingBackend for SvgBackend<'_> {
             upper_left.1.min(bottom_right.1),
             upper_left.1.max(bottom_right.1),
         );
-        let paint = if fill {
-            format!("fill=\"{}\"{}", hex(color), opacity("fill-opacity", color))
-        } else {
-            format!(
-                "fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\"",
-                hex(color),
-                opacity("stroke-opacity", color),
-                style.stroke_width()
-            )
-        };
+        let paint = paint(color, fill, style.stroke_width());
         let _ = writeln!(
             self.body,
             "<rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" {paint}/>",
@@ -234,14 +248,14 @@ impl DrawingBackend for SvgBackend<'_> {
         if color.alpha == 0.0 {
             return Ok(());
         }
-        let points: Vec<String> = path.into_iter().map(|(x, y)| format!("{x},{y}")).collect();
+        let points = point_list(path);
         let _ = writeln!(
             self.body,
             "<polyline fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\" stroke-linejoin=\"round\" points=\"{}\"/>",
             hex(color),
             opacity("stroke-opacity", color),
             style.stroke_width(),
-            points.join(" ")
+            points
         );
         Ok(())
     }
@@ -257,16 +271,7 @@ impl DrawingBackend for SvgBackend<'_> {
         if color.alpha == 0.0 {
             return Ok(());
         }
-        let paint = if fill {
-            format!("fill=\"{}\"{}", hex(color), opacity("fill-opacity", color))
-        } else {
-            format!(
-                "fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\"",
-                hex(color),
-                opacity("stroke-opacity", color),
-                style.stroke_width()
-            )
-        };
+        let paint = paint(color, fill, style.stroke_width());
         let _ = writeln!(
             self.body,
             "<circle cx=\"{}\" cy=\"{}\" r=\"{radius}\" {paint}/>",
@@ -284,11 +289,11 @@ impl DrawingBackend for SvgBackend<'_> {
         if color.alpha == 0.0 {
             return Ok(());
         }
-        let points: Vec<String> = vert.into_iter().map(|(x, y)| format!("{x},{y}")).collect();
+        let points = point_list(vert);
         let _ = writeln!(
             self.body,
             "<polygon points=\"{}\" fill=\"{}\"{}/>",
-            points.join(" "),
+            points,
             hex(color),
             opacity("fill-opacity", color)
         );

@@ -1,8 +1,9 @@
 use super::*;
 use crate::coefficients::Coefficients;
 use crate::indicators::{Grouping, compute, facts_from_surveys};
-use crate::regions::RegionLevel;
+use crate::regions::{RegionLevel, RegionTable};
 use crate::synthetic::SyntheticSpec;
+use crate::targets::TargetTable;
 
 /// Every chart kind drawn from the same synthetic data, as the server or page would.
 pub(crate) fn sample_charts() -> Vec<Chart> {

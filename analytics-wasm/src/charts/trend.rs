@@ -2,13 +2,96 @@
 //! target line.
 
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::svg::SvgBackend;
 use super::{
-    Align, ChartError, ChartOptions, Lang, Overlay, Swatch, TrendData, color, indicator_name,
-    palette, percent,
+    Align, ChartError, ChartOptions, Label, Lang, Overlay, Swatch, TargetLine, Value, color,
+    draw_rate_axes, indicator_name, palette, percent, plot_area, rate_axis_labels, rate_axis_top,
 };
-use crate::targets::PlanPhase;
+use crate::indicators::{GroupIndicators, Indicator};
+use crate::regions::RegionTable;
+use crate::targets::{PlanPhase, TargetTable};
+
+/// Chart (2): one indicator over the years of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendData {
+    /// The indicator.
+    pub indicator: Indicator,
+    /// The region shown.
+    pub region: Label,
+    /// One point per year with data.
+    pub points: Vec<YearPoint>,
+    /// The applicable target.
+    pub target: Option<TargetLine>,
+}
+
+/// One year of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct YearPoint {
+    /// The year.
+    pub year: i32,
+    /// The rate.
+    pub value: Value,
+}
+
+impl TrendData {
+    /// The points with non-finite numbers and years beyond any plan dropped.
+    fn sanitized(&self) -> TrendData {
+        TrendData {
+            points: self
+                .points
+                .iter()
+                .filter(|p| (1900..=2200).contains(&p.year))
+                .map(|p| YearPoint {
+                    year: p.year,
+                    value: p.value.sanitized(),
+                })
+                .collect(),
+            target: self.target.and_then(TargetLine::sanitized),
+            ..self.clone()
+        }
+    }
+}
+
+/// Chart (2) data from one region's groups by year.
+pub fn trend_data(
+    groups: &[GroupIndicators],
+    indicator: Indicator,
+    region_code: &str,
+    targets: &TargetTable,
+    regions: &RegionTable,
+) -> TrendData {
+    let mine: Vec<&GroupIndicators> = groups
+        .iter()
+        .filter(|g| g.key.region_code.as_deref() == Some(region_code) && g.key.year.is_some())
+        .collect();
+    let region = regions
+        .get(region_code)
+        .map(Label::from)
+        .unwrap_or_else(|| Label {
+            zh: region_code.to_owned(),
+            en: region_code.to_owned(),
+        });
+    // The target that applies in the latest year with data; without data, none.
+    let last_year = mine.iter().filter_map(|g| g.key.year).max();
+    TrendData {
+        indicator,
+        region,
+        points: mine
+            .iter()
+            .filter_map(|g| {
+                Some(YearPoint {
+                    year: g.key.year?,
+                    value: Value::from(g.indicators.get(&indicator)?),
+                })
+            })
+            .collect(),
+        target: last_year
+            .and_then(|year| targets.applicable(regions, region_code, indicator, year))
+            .map(TargetLine::from),
+    }
+}
 
 /// Band colours per phase: light tints of the palette, distinct but quiet.
 fn band(phase: PlanPhase) -> ((u8, u8, u8), f64) {
@@ -39,18 +122,12 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
         .max(plan_end)
         .max(data.target.map_or(plan_end, |t| t.year.clamp(1900, 2200)));
     points.retain(|p| (first..=last).contains(&p.year));
-    let top = points
-        .iter()
-        .filter_map(|p| p.value.rate)
-        .chain(data.target.map(|t| t.rate))
-        .fold(1.0_f64, f64::max)
-        // Rates beyond 1000 % are errors; the axis stops there and the bar is cut.
-        .min(10.0);
-    let y_max = if top > 1.0 {
-        (top * 1.1 * 10.0).ceil() / 10.0
-    } else {
-        1.0
-    };
+    let y_max = rate_axis_top(
+        points
+            .iter()
+            .filter_map(|p| p.value.rate)
+            .chain(data.target.map(|t| t.rate)),
+    );
     let clamp = |v: f64| v.clamp(0.0, y_max);
     let x_range = (f64::from(first) - 0.5)..(f64::from(last) + 0.5);
 
@@ -59,14 +136,7 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(84)
-            .margin_left(12)
-            .margin_right(28)
-            .margin_bottom(8)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_range, 0.0..y_max)?;
+        let mut chart = plot_area(&root, 12, 44, x_range, 0.0..y_max)?;
         for phase in PlanPhase::ALL {
             let (from, to) = phase.years();
             if to < first || from > last {
@@ -114,32 +184,16 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
                 &span,
             );
         }
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(if y_max > 1.0 { 12 } else { 6 })
-            .y_label_formatter(&|v| percent(*v, 0))
-            .y_desc(format!("{} (%)", indicator_name(data.indicator, lang)))
-            .axis_desc_style(("sans-serif", 13).into_font().color(&color(palette::INK)))
-            .label_style(("sans-serif", 12).into_font().color(&color(palette::INK)))
-            .bold_line_style(color(palette::GREY).mix(0.25))
-            .light_line_style(TRANSPARENT)
-            .axis_style(color(palette::GREY))
-            .draw()?;
+        draw_rate_axes(
+            &mut chart,
+            rate_axis_labels(y_max),
+            &format!("{} (%)", indicator_name(data.indicator, lang)),
+        )?;
         // Every year while they fit, else every second, fifth, ... year.
         let label_step = ((last - first) / 12 + 1) as usize;
         for year in (first..=last).step_by(label_step) {
             let (px, py) = chart.backend_coord(&(f64::from(year), 0.0));
-            overlay.text(
-                (px, py + 17),
-                12.0,
-                Align::Middle,
-                palette::INK,
-                false,
-                0,
-                &year.to_string(),
-            );
+            overlay.axis_label((px, py + 17), &year.to_string());
         }
         let (px, py) = chart.backend_coord(&(f64::from(first) - 0.5, 0.0));
         let (qx, _) = chart.backend_coord(&(f64::from(last) + 0.5, 0.0));
@@ -216,76 +270,39 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
         for p in &points {
             if let Some(rate) = p.value.rate {
                 let (px, py) = chart.backend_coord(&(f64::from(p.year), clamp(rate)));
-                overlay.text(
-                    (px, py + 18),
-                    11.0,
-                    Align::Middle,
-                    palette::INK,
-                    true,
-                    0,
-                    &percent(rate, 1),
-                );
-                overlay.text(
-                    (px, py + 30),
-                    10.0,
-                    Align::Middle,
-                    palette::GREY,
-                    false,
-                    0,
-                    &format!("n={}", p.value.n),
-                );
+                overlay.rate((px, py + 18), palette::INK, rate);
+                overlay.households((px, py + 30), p.value.n);
             }
         }
         root.present()?;
     }
 
-    let title = options.title.clone().unwrap_or_else(|| {
-        let name = indicator_name(data.indicator, lang);
-        match lang {
-            Lang::Zh => format!("{}{}变化趋势", data.region.zh, name),
-            Lang::En => format!("{name}, {}: trend", data.region.en),
-        }
-    });
-    let centre = (width / 2) as i32;
-    overlay.text(
-        (centre, 28),
-        18.0,
-        Align::Middle,
-        palette::INK,
-        true,
-        0,
-        &title,
-    );
-    overlay.text(
-        (centre, 48),
-        12.0,
-        Align::Middle,
-        palette::GREY,
-        false,
-        0,
+    overlay.heading(
+        options,
+        || {
+            let name = indicator_name(data.indicator, lang);
+            match lang {
+                Lang::Zh => format!("{}{}变化趋势", data.region.zh, name),
+                Lang::En => format!("{name}, {}: trend", data.region.en),
+            }
+        },
         lang.pick(
             "底色为阿里地区规划阶段:基准年2023,近期2024–2025,中期2026–2027,远期2028–2030",
             "Bands: plan phases (baseline 2023, near 2024–25, mid 2026–27, long 2028–30)",
         ),
-    );
-    let mut x = 76;
-    x = overlay.legend_item(
-        (x, 72),
-        Swatch::Dot,
-        palette::BLUE,
-        lang.pick("比率", "rate"),
-    );
-    x = overlay.legend_item(
-        (x, 72),
-        Swatch::Faded,
-        palette::SKY_BLUE,
-        lang.pick("95%置信区间", "95% confidence interval"),
-    );
-    overlay.legend_item(
-        (x, 72),
-        Swatch::Dash,
-        palette::VERMILLION,
-        lang.pick("适用目标", "applicable target"),
+        &[
+            (Swatch::Dot, palette::BLUE, lang.pick("比率", "rate")),
+            (
+                Swatch::Faded,
+                palette::SKY_BLUE,
+                lang.pick("95%置信区间", "95% confidence interval"),
+            ),
+            (
+                Swatch::Dash,
+                palette::VERMILLION,
+                lang.pick("适用目标", "applicable target"),
+            ),
+        ],
     );
     Ok(overlay.finish(out))
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use agriwaste_analytics::api::GroupReport;
+use agriwaste_analytics::report::GroupReport;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use agriwaste_analytics::RegionLevel;
-use agriwaste_analytics::api::GroupReport;
+use agriwaste_analytics::report::GroupReport;
 use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
 use agriwaste_analytics::targets::NATIONAL;
 use poem::endpoint::BoxEndpoint;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::report::GroupReport;
 use chrono::{DateTime, Utc};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;

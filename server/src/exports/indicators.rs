@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::StrawUse;
+use agriwaste_analytics::report::GroupReport;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::layout::{Cell, Column, Kind, Lang};
