@@ -9,10 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root (this crate lives in `server/`).
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("server/ has a parent")
-        .to_path_buf()
+    let server = Path::new(env!("CARGO_MANIFEST_DIR"));
+    server.parent().unwrap_or(server).to_path_buf()
 }
 
 /// Every file below `dir` whose name ends with `ext`, sorted.
@@ -22,8 +20,8 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     while let Some(dir) = stack.pop() {
         let entries =
             fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
+        for entry in entries.flatten() {
+            let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.to_string_lossy().ends_with(ext) {

@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 
 use agriwaste_analytics::RegionLevel;
-use agriwaste_analytics::report::GroupReport;
 use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
+use agriwaste_analytics::report::GroupReport;
 use agriwaste_analytics::targets::NATIONAL;
 use poem::endpoint::BoxEndpoint;
 use poem::http::{Method, StatusCode};
