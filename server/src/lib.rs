@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod demo;
 pub mod exports;
+pub mod ingest;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
