@@ -16,9 +16,9 @@
 
 use agriwaste_analytics::RegionTable;
 use agriwaste_analytics::synthetic::SyntheticSpec;
+use agriwaste_server::auth::Actor;
 use agriwaste_server::ingest::{self, ValidatedSurvey};
 use agriwaste_server::storage::Storage;
-use agriwaste_server::storage::audit::Actor;
 use anyhow::{Context, ensure};
 use uuid::Uuid;
 

@@ -4,12 +4,12 @@
 use agriwaste_analytics::RegionTable;
 use anyhow::{Context, bail};
 
+use crate::auth::Actor;
 use crate::auth::account::{NewPassword, Username};
 use crate::auth::secrets::{TokenKind, hash_password, new_password, new_token};
 use crate::auth::{Role, check_scope};
 use crate::storage::Storage;
 use crate::storage::accounts::{CreateUserOutcome, NewUser, User, UserChanges};
-use crate::storage::audit::Actor;
 
 /// Creates a user from the command line, under the API's rules for usernames and
 /// passwords; returns the user and the password to show (generated when none was given).

@@ -4,9 +4,9 @@
 
 use agriwaste_analytics::synthetic::SyntheticSpec;
 
+use crate::auth::Actor;
 use crate::ingest::{self, ValidatedSurvey, today_in_china};
 use crate::storage::Storage;
-use crate::storage::audit::Actor;
 
 /// How many demo surveys: about a hundred per county over three years.
 pub const DEMO_SURVEYS: usize = 3_000;

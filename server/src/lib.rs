@@ -5,10 +5,12 @@
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod exports;
 pub mod ingest;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;

@@ -1,4 +1,5 @@
-//! Building and running the application: storage, routes, middleware, listener.
+//! Building and running the application: opening storage, the routes with their
+//! middleware, and the listener. The state the handlers share is `crate::state`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -20,21 +21,8 @@ use tokio::net::TcpListener;
 use crate::api::{self, middleware};
 use crate::config::Settings;
 use crate::demo;
+use crate::state::AppState;
 use crate::storage::{Storage, redact};
-
-/// What every request handler shares.
-pub struct AppState {
-    /// Database and attachment store.
-    pub storage: Storage,
-    /// The resolved settings.
-    pub settings: Settings,
-    /// Computed indicator responses, by query and data version.
-    pub indicator_cache: crate::api::indicators::IndicatorCache,
-    /// Recent `/api/v1/facts` bodies, by query and data version.
-    pub facts_cache: crate::api::facts::FactsCache,
-    /// The bytes of the chart font, read once; PNG charts are unavailable without it.
-    pub chart_font: Option<Vec<u8>>,
-}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -75,13 +63,7 @@ impl Application {
                 None
             }
         };
-        let state = Arc::new(AppState {
-            storage,
-            settings,
-            indicator_cache: Default::default(),
-            facts_cache: Default::default(),
-            chart_font,
-        });
+        let state = Arc::new(AppState::new(storage, settings, chart_font));
         Ok(Application {
             listener,
             local_addr,

@@ -16,11 +16,11 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use uuid::Uuid;
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::model::AttachmentBody;
 use super::security::{Auth, PersonAuth, denied};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::attachments::{ImageKind, NewAttachment, is_sha256_hex};
 
 /// Attachment endpoints.
@@ -134,7 +134,7 @@ impl AttachmentsApi {
         let kind = ImageKind::sniff(&head[..read]).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_image",
+                ErrorCode::UnsupportedImage,
                 "只接受 JPEG、PNG 或 WebP 格式的照片(按文件内容识别)",
                 "only JPEG, PNG or WebP photos are accepted (recognised by content)",
             )

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::charts::{self, Chart, ChartOptions, Lang};
-use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
+use agriwaste_analytics::indicators::Indicator;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Path, Query};
@@ -16,10 +15,10 @@ use poem_openapi::registry::{
 use poem_openapi::{ApiResponse, Enum, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
-use super::indicators::{LevelParam, ReviewFilter};
+use super::error::{ApiError, ErrorCode};
+use super::params::{LevelParam, ReviewFilter, group_indicators, region_filter, scoped_query};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
 /// Most points drawn on the map chart.
@@ -79,7 +78,7 @@ impl ApiResponse for ChartImage {
     fn register(_registry: &mut Registry) {}
 }
 
-fn bad(code: &str, zh: String, en: String, path: &str) -> ApiError {
+fn bad(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
     ApiError::bad_request(code, zh, en).at(path)
 }
 
@@ -129,69 +128,37 @@ impl ChartsApi {
             None => Indicator::FilmRecovery,
             Some(key) => Indicator::from_key(&key).ok_or_else(|| {
                 bad(
-                    "unknown_indicator",
+                    ErrorCode::UnknownIndicator,
                     format!("指标 {key} 不存在"),
                     format!("indicator {key:?} is not known"),
                     "indicator",
                 )
             })?,
         };
-        let region = match region.0 {
-            None => None,
-            Some(code) => Some(
-                regions
-                    .get(&code)
-                    .map(|r| (r.code.clone(), r.level))
-                    .ok_or_else(|| {
-                        bad(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                            "region",
-                        )
-                    })?,
-            ),
-        };
-        let level = match level.0.unwrap_or(LevelParam::County) {
-            LevelParam::County => RegionLevel::County,
-            LevelParam::Prefecture => RegionLevel::Prefecture,
-            LevelParam::Province | LevelParam::All => RegionLevel::Province,
-        };
+        let region = region_filter(&self.state, region.0)?;
+        let level = level.0.unwrap_or(LevelParam::County).per_region();
         let mut query = IndicatorQuery {
             level: Some(level),
             by_year: year.0.is_some(),
-            region: region.clone(),
-            scope: auth.principal().survey_scope(regions),
             from_year: year.0,
             to_year: year.0,
-            approved_only: review.0 == Some(ReviewFilter::Approved),
-        };
-        let targets = storage.target_table().await?;
-        let groups = |query: IndicatorQuery| async move {
-            let sums = storage.indicator_sums(&query).await?;
-            Ok::<Vec<GroupIndicators>, ApiError>(
-                sums.into_iter()
-                    .map(|s| s.into_indicators(regions))
-                    .collect(),
+            ..scoped_query(
+                &self.state,
+                auth.principal(),
+                region.clone(),
+                review.0.unwrap_or(ReviewFilter::Counted),
             )
         };
+        let targets = storage.target_table().await?;
         let chart = match kind {
             "indicator_by_region" => {
+                // All years pooled are compared with the targets of the latest year.
                 let target_year = match year.0 {
                     Some(y) => y,
-                    None => groups(IndicatorQuery {
-                        level: None,
-                        by_year: true,
-                        ..query.clone()
-                    })
-                    .await?
-                    .iter()
-                    .filter_map(|g| g.key.year)
-                    .max()
-                    .unwrap_or_default(),
+                    None => storage.latest_year(&query).await?.unwrap_or_default(),
                 };
                 Chart::IndicatorByRegion(charts::indicator_by_region_data(
-                    &groups(query).await?,
+                    &group_indicators(&self.state, &query).await?,
                     indicator,
                     year.0,
                     target_year,
@@ -199,13 +166,14 @@ impl ChartsApi {
                     regions,
                 ))
             }
-            "straw_uses" => {
-                Chart::StrawUses(charts::straw_uses_data(&groups(query).await?, year.0))
-            }
+            "straw_uses" => Chart::StrawUses(charts::straw_uses_data(
+                &group_indicators(&self.state, &query).await?,
+                year.0,
+            )),
             "trend" => {
                 let (code, level) = region.ok_or_else(|| {
                     bad(
-                        "region_required",
+                        ErrorCode::RegionRequired,
                         "趋势图需要指定区域 region".to_owned(),
                         "a trend chart needs region".to_owned(),
                         "region",
@@ -216,7 +184,7 @@ impl ChartsApi {
                 query.from_year = None;
                 query.to_year = None;
                 Chart::Trend(charts::trend_data(
-                    &groups(query).await?,
+                    &group_indicators(&self.state, &query).await?,
                     indicator,
                     &code,
                     &targets,
@@ -250,7 +218,7 @@ impl ChartsApi {
         let font = self.state.chart_font.as_deref().ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "png_unavailable",
+                ErrorCode::PngUnavailable,
                 "服务器未安装中文字体,暂不能生成 PNG;请使用 SVG",
                 "no Chinese font is installed on the server, so PNG is unavailable; use SVG",
             )

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use agriwaste_analytics::coefficients::{AppliedCoefficient, CoefficientEntry, CoefficientKind};
-use agriwaste_analytics::targets::NATIONAL;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -16,10 +15,11 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
+use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::coefficients::{CoefficientEdit, CoefficientKey, StoredCoefficient};
 
 /// Endpoint.
@@ -195,13 +195,13 @@ enum DeleteResponse {
     Removed(Json<CoefficientEditBody>),
 }
 
-fn invalid(code: &str, zh: String, en: String, path: &str) -> ApiError {
+fn invalid(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en).at(path)
 }
 
 fn too_long(path: &str, max: usize) -> ApiError {
     invalid(
-        "too_long",
+        ErrorCode::TooLong,
         format!("{path} 最多 {max} 个字符"),
         format!("{path} is longer than {max} characters"),
         path,
@@ -210,22 +210,14 @@ fn too_long(path: &str, max: usize) -> ApiError {
 
 impl CoefficientsApi {
     fn check_region(&self, region_code: &str, path: &str) -> Result<(), ApiError> {
-        if region_code != NATIONAL && self.state.storage.regions().get(region_code).is_none() {
-            return Err(invalid(
-                "unknown_region",
-                format!("区划代码 {region_code} 不存在"),
-                format!("region {region_code:?} is not known (or use national)"),
-                path,
-            ));
-        }
-        Ok(())
+        check_region_or_national(&self.state, region_code, path)
     }
 
     fn parse_kind(kind: &str) -> Result<CoefficientKind, ApiError> {
         CoefficientKind::from_key(kind).ok_or_else(|| {
             let kinds: Vec<&str> = CoefficientKind::ALL.map(CoefficientKind::key).to_vec();
             invalid(
-                "invalid_value",
+                ErrorCode::InvalidValue,
                 format!("系数类别 {kind} 不存在,可用:{}", kinds.join(", ")),
                 format!(
                     "kind {kind:?} is not known; use one of: {}",
@@ -310,7 +302,7 @@ impl CoefficientsApi {
         let value = match request.value {
             MaybeUndefined::Undefined => {
                 return Err(invalid(
-                    "required",
+                    ErrorCode::Required,
                     "请填写系数值(未确认的系数填 null)".to_owned(),
                     "value is required (null marks the coefficient unconfirmed)".to_owned(),
                     "value",
@@ -322,7 +314,7 @@ impl CoefficientsApi {
         let source = request.source.trim().to_owned();
         if source.is_empty() {
             return Err(invalid(
-                "required",
+                ErrorCode::Required,
                 "请注明系数来源(文献、测定、文件)".to_owned(),
                 "source is required (publication, measurement, document)".to_owned(),
                 "source",

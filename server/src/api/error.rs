@@ -13,7 +13,140 @@ use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Enum, Object};
+
+/// The machine code of an error response, the same snake_case string on the wire
+/// whichever operation answers: clients switch on it, people read the messages.
+///
+/// Problems with a survey's content are listed in `errors`, with the domain's
+/// `IssueCode`s; this enum names what the API itself refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The record breaks the validation rules; `errors` lists every problem.
+    ValidationFailed,
+    /// No such record or path, or not visible to the caller.
+    NotFound,
+    /// The method is not allowed on this path.
+    MethodNotAllowed,
+    /// The request body exceeds the limit.
+    PayloadTooLarge,
+    /// The content type is not accepted.
+    UnsupportedMediaType,
+    /// An uploaded photo is not JPEG, PNG or WebP by its content.
+    UnsupportedImage,
+    /// Unexpected failure; report the request id.
+    InternalError,
+    /// No credential was sent.
+    Unauthorized,
+    /// The token, key or password is wrong.
+    InvalidCredentials,
+    /// The token or key has been revoked.
+    CredentialRevoked,
+    /// The token or key has expired.
+    CredentialExpired,
+    /// The account is disabled.
+    AccountDisabled,
+    /// Too many failed sign-ins; wait and retry.
+    TooManyAttempts,
+    /// The caller's role does not allow the operation.
+    Forbidden,
+    /// A technician submitting in a county they are not assigned to.
+    CountyNotAssigned,
+    /// A query or path parameter is malformed or out of range.
+    InvalidParameter,
+    /// The request body cannot be read.
+    InvalidBody,
+    /// The multipart form cannot be read.
+    InvalidMultipart,
+    /// Text carries U+0000, which cannot be stored.
+    InvalidText,
+    /// A paging cursor is not one the server gave out.
+    InvalidCursor,
+    /// `If-Match` is not a survey version's ETag.
+    InvalidIfMatch,
+    /// A region code is not known.
+    UnknownRegion,
+    /// An indicator key is not known.
+    UnknownIndicator,
+    /// `from` is after `to`.
+    InvalidRange,
+    /// The chart needs a region.
+    RegionRequired,
+    /// PNG charts are unavailable: the server has no Chinese font.
+    PngUnavailable,
+    /// The survey id is stored with other content.
+    IdConflict,
+    /// The survey id in the body differs from the one in the path.
+    IdMismatch,
+    /// The record changed since the version named; `current_version` says which it is.
+    VersionConflict,
+    /// `If-Match` and `base_version` name different versions.
+    VersionMismatch,
+    /// A correction must name the version it replaces.
+    VersionRequired,
+    /// More items than one request may carry.
+    TooManyItems,
+    /// A review sets approved, has_issues or rejected only.
+    NotADecision,
+    /// has_issues and rejected need a comment.
+    CommentRequired,
+    /// The username is not 3–64 letters, digits, `-`, `_` or `.`.
+    InvalidUsername,
+    /// The password is too short.
+    WeakPassword,
+    /// The username is taken.
+    UsernameTaken,
+    /// A role's region or counties are missing or unknown.
+    InvalidScope,
+    /// An admin cannot disable their own account.
+    CannotDisableSelf,
+    /// A label is empty or too long.
+    InvalidName,
+    /// An expiry is not in the future.
+    ExpiryInPast,
+    /// A required field is missing.
+    Required,
+    /// A text field is too long.
+    TooLong,
+    /// A number is outside its range.
+    OutOfRange,
+    /// A value is not acceptable for the field.
+    InvalidValue,
+    /// Any other malformed request the HTTP layer refuses.
+    BadRequest,
+    /// A static file's precondition (`If-Match`, `If-Unmodified-Since`) failed.
+    PreconditionFailed,
+    /// A static file's requested range lies outside it.
+    RangeNotSatisfiable,
+}
+
+impl ErrorCode {
+    /// The code as sent on the wire.
+    pub fn wire_name(self) -> String {
+        match self.to_json() {
+            Some(serde_json::Value::String(code)) => code,
+            _ => String::new(),
+        }
+    }
+
+    /// The code of an error the HTTP layer raised with only a status: the status's name
+    /// for those it raises in this server (static files: 400, 403, 404, 405, 412, 416;
+    /// reading a body: 400, 413), and `bad_request` for any other client error.
+    fn of_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::PRECONDITION_FAILED => ErrorCode::PreconditionFailed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::RANGE_NOT_SATISFIABLE => ErrorCode::RangeNotSatisfiable,
+            _ => ErrorCode::BadRequest,
+        }
+    }
+}
 
 /// One problem with one field of a request.
 #[derive(Debug, Clone, Object)]
@@ -51,7 +184,7 @@ impl From<Issue> for FieldIssue {
 pub struct ErrorBody {
     /// Machine code clients can switch on, e.g. `validation_failed`, `not_found`,
     /// `version_conflict`, `payload_too_large`.
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong, in Chinese.
     pub message_zh: String,
     /// What went wrong, in English.
@@ -87,7 +220,7 @@ impl std::fmt::Display for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.body.code,
+            self.body.code.wire_name(),
             self.body.message_en
         )
     }
@@ -99,14 +232,14 @@ impl ApiError {
     /// An error with a status, a code and a message.
     pub fn new(
         status: StatusCode,
-        code: &str,
+        code: ErrorCode,
         zh: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
         ApiError {
             status,
             body: Box::new(ErrorBody {
-                code: code.to_owned(),
+                code,
                 message_zh: zh.into(),
                 message_en: en.into(),
                 path: None,
@@ -135,7 +268,7 @@ impl ApiError {
         let count = issues.iter().filter(|i| i.is_error()).count();
         let mut err = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             format!("提交的数据有 {count} 处错误,未保存"),
             format!("the submission has {count} error(s) and was not stored"),
         );
@@ -150,14 +283,14 @@ impl ApiError {
     pub fn not_found(what_zh: &str, what_en: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what_zh}不存在"),
             format!("{what_en} not found"),
         )
     }
 
     /// 400 for a malformed request that is not a validation failure.
-    pub fn bad_request(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, zh, en)
     }
 
@@ -165,7 +298,7 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> Self {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("请求内容超过 {limit} 字节的上限"),
             format!("the request body exceeds the limit of {limit} bytes"),
         )
@@ -175,7 +308,7 @@ impl ApiError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut err = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "服务器内部错误,请稍后重试并报告请求编号",
             "internal server error; retry later and report the request id",
         );
@@ -189,8 +322,8 @@ impl ApiError {
     }
 
     /// The machine code.
-    pub fn code(&self) -> &str {
-        &self.body.code
+    pub fn code(&self) -> ErrorCode {
+        self.body.code
     }
 
     /// The body sent to the client.
@@ -304,34 +437,34 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
     } else if err.is::<poem_openapi::error::AuthorizationError>() {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "需要登录:请提供 Authorization: Bearer 令牌或 X-API-Key 密钥",
             "authentication required: send Authorization: Bearer <token> or X-API-Key <key>",
         )
     } else if err.is::<NotFoundError>() {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "没有这个地址",
             "no such path",
         )
     } else if err.is::<MethodNotAllowedError>() {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "该地址不支持此请求方法",
             "this method is not allowed on this path",
         )
     } else if let Some(e) = err.downcast_ref::<ParseParamError>() {
         ApiError::bad_request(
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             format!("参数 {} 无效:{}", e.name, e.reason),
             format!("parameter {} is invalid: {}", e.name, e.reason),
         )
         .at(e.name)
     } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
         ApiError::bad_request(
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             format!("路径参数 {} 无效:{}", e.name, e.reason),
             format!("path parameter {} is invalid: {}", e.name, e.reason),
         )
@@ -347,26 +480,26 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
         };
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             zh,
             e.to_string(),
         )
     } else if let Some(e) = err.downcast_ref::<ParseMultipartError>() {
         ApiError::bad_request(
-            "invalid_multipart",
+            ErrorCode::InvalidMultipart,
             format!("multipart 表单无效:{}", e.reason),
             e.to_string(),
         )
     } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
         ApiError::bad_request(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             format!("请求内容无效:{}", e.reason),
             e.to_string(),
         )
     } else if let Some(ReadBodyError::PayloadTooLarge) = err.downcast_ref::<ReadBodyError>() {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "请求内容过大",
             "the request body is too large",
         )
@@ -375,14 +508,9 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
         ApiError::internal(anyhow::anyhow!("{err}"))
     } else {
         let status = err.status();
-        let reason = status
-            .canonical_reason()
-            .unwrap_or("error")
-            .to_lowercase()
-            .replace(' ', "_");
         ApiError::new(
             status,
-            &reason,
+            ErrorCode::of_status(status),
             format!("请求无法处理:{err}"),
             err.to_string(),
         )

@@ -14,7 +14,6 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use agriwaste_analytics::api::GroupReport;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use poem::{Body, IntoResponse, Response};
@@ -27,14 +26,20 @@ use tokio_util::io::ReaderStream;
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::{IndicatorParams, LevelParam, ReviewFilter};
+use super::model::ReviewStateParam;
+use super::params::IndicatorParams;
 use super::security::Auth;
-use super::surveys::{ReviewStateParam, filter};
+use super::surveys::filter;
 use crate::exports::{self, ExportOptions, Format, Lang};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-/// Export endpoints.
+/// Survey export endpoints.
 pub struct ExportsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// Indicator export endpoints: each takes the parameters of `/indicators`.
+pub struct IndicatorExportsApi {
     pub(crate) state: Arc<AppState>,
 }
 
@@ -223,14 +228,6 @@ impl<K: ExportKind> ExportFile<K> {
 }
 
 impl ExportsApi {
-    async fn indicator_groups(
-        &self,
-        auth: &Auth,
-        params: IndicatorParams,
-    ) -> Result<Vec<GroupReport>, ApiError> {
-        params.parse(&self.state, auth)?.groups(&self.state).await
-    }
-
     fn start<K: ExportKind>(
         &self,
         auth: &Auth,
@@ -450,7 +447,10 @@ impl ExportsApi {
             },
         )
     }
+}
 
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Exports")]
+impl IndicatorExportsApi {
     /// Export indicators as CSV
     ///
     /// The figures of `GET /indicators` for the same parameters, one row per group
@@ -461,43 +461,16 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportIndicatorsCsv"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn indicators_csv(
         &self,
         auth: Auth,
-        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
-        level: Query<Option<LevelParam>>,
-        /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
-        /// Only this year.
-        year: Query<Option<i32>>,
-        /// From this year (inclusive).
-        from: Query<Option<i32>>,
-        /// To this year (inclusive).
-        to: Query<Option<i32>>,
-        /// Split groups by year (default true).
-        by_year: Query<Option<bool>>,
-        /// Only this indicator (by key); all by default.
-        indicator: Query<Option<String>>,
-        /// `counted` (every state but rejected, default) or `approved`.
-        review: Query<Option<ReviewFilter>>,
+        params: IndicatorParams,
         /// Header language: `zh` (default) or `en`.
         lang: Query<Option<LangParam>>,
     ) -> Result<ExportFile<IndicatorsCsv>, ApiError> {
-        let groups = self
-            .indicator_groups(
-                &auth,
-                IndicatorParams {
-                    level: level.0,
-                    region: region.0,
-                    year: year.0,
-                    from: from.0,
-                    to: to.0,
-                    by_year: by_year.0,
-                    indicator: indicator.0,
-                    review: review.0,
-                },
-            )
+        let groups = params
+            .parse(&self.state, &auth)?
+            .reports(&self.state)
             .await?;
         let lang = lang_of(lang.0);
         Ok(ExportFile::whole(
@@ -515,43 +488,16 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportIndicatorsXlsx"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn indicators_xlsx(
         &self,
         auth: Auth,
-        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
-        level: Query<Option<LevelParam>>,
-        /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
-        /// Only this year.
-        year: Query<Option<i32>>,
-        /// From this year (inclusive).
-        from: Query<Option<i32>>,
-        /// To this year (inclusive).
-        to: Query<Option<i32>>,
-        /// Split groups by year (default true).
-        by_year: Query<Option<bool>>,
-        /// Only this indicator (by key); all by default.
-        indicator: Query<Option<String>>,
-        /// `counted` (every state but rejected, default) or `approved`.
-        review: Query<Option<ReviewFilter>>,
+        params: IndicatorParams,
         /// Header and sheet-name language: `zh` (default) or `en`.
         lang: Query<Option<LangParam>>,
     ) -> Result<ExportFile<IndicatorsXlsx>, ApiError> {
-        let groups = self
-            .indicator_groups(
-                &auth,
-                IndicatorParams {
-                    level: level.0,
-                    region: region.0,
-                    year: year.0,
-                    from: from.0,
-                    to: to.0,
-                    by_year: by_year.0,
-                    indicator: indicator.0,
-                    review: review.0,
-                },
-            )
+        let groups = params
+            .parse(&self.state, &auth)?
+            .reports(&self.state)
             .await?;
         let lang = lang_of(lang.0);
         let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
@@ -573,41 +519,14 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportIndicatorsNdjson"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn indicators_ndjson(
         &self,
         auth: Auth,
-        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
-        level: Query<Option<LevelParam>>,
-        /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
-        /// Only this year.
-        year: Query<Option<i32>>,
-        /// From this year (inclusive).
-        from: Query<Option<i32>>,
-        /// To this year (inclusive).
-        to: Query<Option<i32>>,
-        /// Split groups by year (default true).
-        by_year: Query<Option<bool>>,
-        /// Only this indicator (by key); all by default.
-        indicator: Query<Option<String>>,
-        /// `counted` (every state but rejected, default) or `approved`.
-        review: Query<Option<ReviewFilter>>,
+        params: IndicatorParams,
     ) -> Result<ExportFile<IndicatorsNdjson>, ApiError> {
-        let groups = self
-            .indicator_groups(
-                &auth,
-                IndicatorParams {
-                    level: level.0,
-                    region: region.0,
-                    year: year.0,
-                    from: from.0,
-                    to: to.0,
-                    by_year: by_year.0,
-                    indicator: indicator.0,
-                    review: review.0,
-                },
-            )
+        let groups = params
+            .parse(&self.state, &auth)?
+            .reports(&self.state)
             .await?;
         Ok(ExportFile::whole(exports::indicators::ndjson(&groups)))
     }

@@ -10,9 +10,8 @@
 //! the facts; the last few bodies are kept, compressed.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::storage::facts::DataVersion;
 use agriwaste_analytics::columns::FactColumns;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
@@ -26,51 +25,16 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::{ReviewFilter, check_year_range, etag_header, region_filter};
+use super::indicators::etag_header;
+use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::cache::CachedBody;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
-
-/// Bodies kept (each can be megabytes: a handful of scopes and filters).
-const CACHE_ENTRIES: usize = 4;
 
 /// Endpoint.
 pub struct FactsApi {
     pub(crate) state: Arc<AppState>,
-}
-
-/// Recent facts bodies by query, with the data version they were read at.
-#[derive(Default)]
-pub struct FactsCache {
-    entries: Mutex<Vec<(String, Arc<FactsEntry>)>>,
-}
-
-/// One body, plain and gzip-compressed.
-pub struct FactsEntry {
-    version: DataVersion,
-    etag: String,
-    json: Vec<u8>,
-    gzip: Vec<u8>,
-}
-
-impl FactsCache {
-    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<FactsEntry>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .iter()
-            .find(|(k, e)| k == key && e.version == *version)
-            .map(|(_, e)| e.clone())
-    }
-
-    fn put(&self, key: String, entry: Arc<FactsEntry>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(k, _)| *k != key);
-            if entries.len() >= CACHE_ENTRIES {
-                entries.remove(0);
-            }
-            entries.push((key, entry));
-        }
-    }
 }
 
 /// The household facts by column; every array has one entry per household, in
@@ -146,7 +110,7 @@ pub enum FactsResponse {
     /// The body.
     Ok {
         /// The body and its ETag.
-        entry: Arc<FactsEntry>,
+        entry: Arc<CachedBody>,
         /// Send the gzip form.
         gzip: bool,
     },
@@ -163,12 +127,11 @@ impl IntoResponse for FactsResponse {
                     .header("ETag", entry.etag.clone())
                     .header("Cache-Control", "private, no-cache")
                     .header("Vary", "Accept-Encoding");
-                if gzip {
-                    builder
+                match entry.gzip.as_ref().filter(|_| gzip) {
+                    Some(compressed) => builder
                         .header("Content-Encoding", "gzip")
-                        .body(entry.gzip.clone())
-                } else {
-                    builder.body(entry.json.clone())
+                        .body(compressed.clone()),
+                    None => builder.body(entry.json.clone()),
                 }
             }
             FactsResponse::NotModified(etag) => Response::builder()
@@ -271,13 +234,9 @@ impl FactsApi {
         check_year_range(from.0, to.0)?;
         let review = review.0.unwrap_or(ReviewFilter::Counted);
         let query = IndicatorQuery {
-            level: None,
-            by_year: false,
-            region,
-            scope: auth.principal().survey_scope(storage.regions()),
             from_year: from.0,
             to_year: to.0,
-            approved_only: review == ReviewFilter::Approved,
+            ..scoped_query(&self.state, auth.principal(), region, review)
         };
         let key = format!("{query:?}");
         let version = storage.data_version().await?;
@@ -302,10 +261,7 @@ impl FactsApi {
         let facts = storage.fact_columns(&query).await?;
         let body = FactsBody {
             as_of: Utc::now(),
-            review: match review {
-                ReviewFilter::Counted => "counted",
-                ReviewFilter::Approved => "approved",
-            },
+            review: review.key(),
             households: facts.len(),
             facts,
         };
@@ -314,13 +270,15 @@ impl FactsApi {
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)?;
-        let entry = Arc::new(FactsEntry {
+        let entry = self.state.facts_cache.put(
+            key,
             version,
-            etag,
-            json: compressed.0,
-            gzip: compressed.1,
-        });
-        self.state.facts_cache.put(key, entry.clone());
+            Arc::new(CachedBody {
+                etag,
+                json: compressed.0,
+                gzip: Some(compressed.1),
+            }),
+        );
         Ok(FactsResponse::Ok {
             entry,
             gzip: gzip_wanted,

@@ -9,7 +9,7 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness: 200 whenever the process can answer.
 #[handler]

@@ -7,73 +7,30 @@
 //! repeated request costs one indexed lookup and the next request after any write counts
 //! it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::storage::facts::DataVersion;
-use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
-use agriwaste_analytics::indicators::Indicator;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::param::{Header, Query};
+use poem_openapi::param::Header;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
+use super::params::IndicatorParams;
 use super::security::Auth;
-use crate::startup::AppState;
-use crate::storage::facts::IndicatorQuery;
-
-/// Most cached results kept; past this the cache starts afresh (results are cheap to
-/// recompute, memory is not unbounded).
-const CACHE_ENTRIES: usize = 256;
-
-/// Computed indicator responses by query, with the data version they were computed at.
-#[derive(Default)]
-pub struct IndicatorCache {
-    entries: Mutex<HashMap<String, Arc<CachedResponse>>>,
-}
-
-/// One cached response.
-pub struct CachedResponse {
-    version: DataVersion,
-    etag: String,
-    body: String,
-}
+use crate::cache::CachedBody;
+use crate::state::AppState;
 
 /// Endpoint.
 pub struct IndicatorsApi {
     pub(crate) state: Arc<AppState>,
-}
-
-/// Region level to group by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum LevelParam {
-    /// 县.
-    County,
-    /// 地区/市/州.
-    Prefecture,
-    /// 省/自治区.
-    Province,
-    /// Every region together.
-    All,
-}
-
-/// Which review states count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ReviewFilter {
-    /// Every state but `rejected` (the default).
-    Counted,
-    /// `approved` only.
-    Approved,
 }
 
 /// One indicator of one group.
@@ -187,7 +144,7 @@ struct IndicatorsBody<'a> {
 /// A pre-serialized JSON body with its ETag, or 304.
 pub enum CachedJson {
     /// The body.
-    Ok(Arc<CachedResponse>),
+    Ok(Arc<CachedBody>),
     /// The client's copy is current.
     NotModified(String),
 }
@@ -199,7 +156,7 @@ impl IntoResponse for CachedJson {
                 .content_type("application/json; charset=utf-8")
                 .header("ETag", cached.etag.clone())
                 .header("Cache-Control", "private, no-cache")
-                .body(cached.body.clone()),
+                .body(cached.json.clone()),
             CachedJson::NotModified(etag) => Response::builder()
                 .status(StatusCode::NOT_MODIFIED)
                 .header("ETag", etag)
@@ -263,44 +220,15 @@ impl IndicatorsApi {
     /// target with the plan phase. Limited to the caller's region. Rejected surveys never
     /// count; `review=approved` counts approved ones only.
     #[oai(path = "/indicators", method = "get", operation_id = "indicators")]
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one parameter per filter, as the API documents them"
-    )]
     async fn indicators(
         &self,
         auth: Auth,
-        /// Group by `county` (default), `prefecture`, `province`, or `all` regions together.
-        level: Query<Option<LevelParam>>,
-        /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
-        /// Only this year.
-        year: Query<Option<i32>>,
-        /// From this year (inclusive).
-        from: Query<Option<i32>>,
-        /// To this year (inclusive).
-        to: Query<Option<i32>>,
-        /// Split groups by year (default true).
-        by_year: Query<Option<bool>>,
-        /// Only this indicator (by key); all by default.
-        indicator: Query<Option<String>>,
-        /// `counted` (every state but rejected, default) or `approved`.
-        review: Query<Option<ReviewFilter>>,
+        params: IndicatorParams,
         /// The ETag of a previous response.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> Result<CachedJson, ApiError> {
-        let request = IndicatorParams {
-            level: level.0,
-            region: region.0,
-            year: year.0,
-            from: from.0,
-            to: to.0,
-            by_year: by_year.0,
-            indicator: indicator.0,
-            review: review.0,
-        }
-        .parse(&self.state, &auth)?;
+        let request = params.parse(&self.state, &auth)?;
         let storage = &self.state.storage;
         let key = format!("{:?}|{:?}", request.query, request.indicator);
         let version = storage.data_version().await?;
@@ -310,10 +238,10 @@ impl IndicatorsApi {
             None => {
                 let body = IndicatorsBody {
                     as_of: Utc::now(),
-                    level: request.level_key,
+                    level: request.level.key(),
                     by_year: request.query.by_year,
-                    review: request.review_key,
-                    groups: request.groups(&self.state).await?,
+                    review: request.review.key(),
+                    groups: request.reports(&self.state).await?,
                 };
                 let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
                 let etag = format!(
@@ -322,10 +250,11 @@ impl IndicatorsApi {
                 );
                 self.state.indicator_cache.put(
                     key,
-                    Arc::new(CachedResponse {
-                        version,
+                    version,
+                    Arc::new(CachedBody {
                         etag,
-                        body: text,
+                        json: text.into_bytes(),
+                        gzip: None,
                     }),
                 )
             }
@@ -338,163 +267,5 @@ impl IndicatorsApi {
             return Ok(CachedJson::NotModified(response.etag.clone()));
         }
         Ok(CachedJson::Ok(response))
-    }
-}
-
-/// The `region` parameter as a filter: the region's code and level, or a 400 naming it.
-pub(crate) fn region_filter(
-    state: &AppState,
-    region: Option<String>,
-) -> Result<Option<(String, RegionLevel)>, ApiError> {
-    let Some(code) = region else {
-        return Ok(None);
-    };
-    state
-        .storage
-        .regions()
-        .get(&code)
-        .map(|r| Some((r.code.clone(), r.level)))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "unknown_region",
-                format!("区划代码 {code} 不存在"),
-                format!("region {code:?} is not known"),
-            )
-            .at("region")
-        })
-}
-
-/// A 400 naming `from` when the year range is reversed.
-pub(crate) fn check_year_range(from: Option<i32>, to: Option<i32>) -> Result<(), ApiError> {
-    match (from, to) {
-        (Some(f), Some(t)) if f > t => Err(ApiError::bad_request(
-            "invalid_range",
-            format!("起始年份 from({f})晚于结束年份 to({t})"),
-            format!("from ({f}) is after to ({t})"),
-        )
-        .at("from")),
-        _ => Ok(()),
-    }
-}
-
-/// The query parameters an indicator request (JSON or file) shares.
-pub(crate) struct IndicatorParams {
-    pub level: Option<LevelParam>,
-    pub region: Option<String>,
-    pub year: Option<i32>,
-    pub from: Option<i32>,
-    pub to: Option<i32>,
-    pub by_year: Option<bool>,
-    pub indicator: Option<String>,
-    pub review: Option<ReviewFilter>,
-}
-
-/// An indicator request, checked and limited to the caller's scope.
-pub(crate) struct IndicatorRequest {
-    /// What the database sums.
-    pub query: IndicatorQuery,
-    /// Only this indicator, if one was asked for.
-    pub indicator: Option<Indicator>,
-    /// The grouping level's key.
-    pub level_key: &'static str,
-    /// The review filter's key.
-    pub review_key: &'static str,
-}
-
-impl IndicatorParams {
-    /// Checks the parameters (unknown region or indicator, reversed years: 400 naming
-    /// the parameter) and adds the caller's scope.
-    pub(crate) fn parse(self, state: &AppState, auth: &Auth) -> Result<IndicatorRequest, ApiError> {
-        let storage = &state.storage;
-        let level = self.level.unwrap_or(LevelParam::County);
-        let region_level = match level {
-            LevelParam::County => Some(RegionLevel::County),
-            LevelParam::Prefecture => Some(RegionLevel::Prefecture),
-            LevelParam::Province => Some(RegionLevel::Province),
-            LevelParam::All => None,
-        };
-        let region = region_filter(state, self.region)?;
-        let indicator = match self.indicator {
-            None => None,
-            Some(key) => Some(Indicator::from_key(&key).ok_or_else(|| {
-                let keys: Vec<&str> = Indicator::ALL.iter().map(|i| i.key()).collect();
-                ApiError::bad_request(
-                    "unknown_indicator",
-                    format!("指标 {key} 不存在,可选:{}", keys.join(", ")),
-                    format!("indicator {key:?} is not known; one of {}", keys.join(", ")),
-                )
-                .at("indicator")
-            })?),
-        };
-        let (from_year, to_year) = match self.year {
-            Some(y) => (Some(y), Some(y)),
-            None => (self.from, self.to),
-        };
-        check_year_range(from_year, to_year)?;
-        let review = self.review.unwrap_or(ReviewFilter::Counted);
-        Ok(IndicatorRequest {
-            query: IndicatorQuery {
-                level: region_level,
-                by_year: self.by_year.unwrap_or(true),
-                region,
-                scope: auth.principal().survey_scope(storage.regions()),
-                from_year,
-                to_year,
-                approved_only: review == ReviewFilter::Approved,
-            },
-            indicator,
-            level_key: match level {
-                LevelParam::County => "county",
-                LevelParam::Prefecture => "prefecture",
-                LevelParam::Province => "province",
-                LevelParam::All => "all",
-            },
-            review_key: match review {
-                ReviewFilter::Counted => "counted",
-                ReviewFilter::Approved => "approved",
-            },
-        })
-    }
-}
-
-impl IndicatorRequest {
-    /// The groups: sums from the database, finished by the analytics crate, with
-    /// progress against the targets.
-    pub(crate) async fn groups(&self, state: &AppState) -> Result<Vec<GroupReport>, ApiError> {
-        let storage = &state.storage;
-        let sums = storage.indicator_sums(&self.query).await?;
-        let targets = storage.target_table().await?;
-        Ok(sums
-            .into_iter()
-            .map(|sums| {
-                let mut report = GroupReport::new(
-                    sums.into_indicators(storage.regions()),
-                    storage.regions(),
-                    &targets,
-                );
-                if let Some(only) = self.indicator {
-                    report.group.indicators.retain(|i, _| *i == only);
-                    report.progress.retain(|i, _| *i == only);
-                }
-                report
-            })
-            .collect())
-    }
-}
-
-impl IndicatorCache {
-    fn get(&self, key: &str, version: &DataVersion) -> Option<Arc<CachedResponse>> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|c| c.version == *version).cloned()
-    }
-
-    fn put(&self, key: String, response: Arc<CachedResponse>) -> Arc<CachedResponse> {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, response.clone());
-        }
-        response
     }
 }

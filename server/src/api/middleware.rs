@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
-use super::error::{ApiError, to_response};
+use super::error::{ApiError, ErrorCode, to_response};
 use crate::config::Settings;
 
 /// Size limits per kind of endpoint.
@@ -177,7 +177,7 @@ fn nul_error(status: StatusCode, field: &str) -> ApiError {
     };
     ApiError::new(
         status,
-        "invalid_text",
+        ErrorCode::InvalidText,
         format!("{shown} 含有 NUL 字符(U+0000),无法保存"),
         format!("{shown_en} contains a NUL character (U+0000), which cannot be stored"),
     )

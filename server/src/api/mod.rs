@@ -1,10 +1,12 @@
 //! The HTTP API: one module per resource, assembled into one OpenAPI service.
 
-pub mod accounts;
 pub mod attachments;
+pub mod audit;
+pub mod auth;
 pub mod body;
 pub mod charts;
 pub mod coefficients;
+pub mod credentials;
 pub mod error;
 pub mod exports;
 pub mod facts;
@@ -12,17 +14,22 @@ pub mod health;
 pub mod indicators;
 pub mod middleware;
 pub mod model;
+pub mod params;
 pub mod regions;
 pub mod reports;
+pub mod review;
 pub mod security;
 pub mod surveys;
 pub mod targets;
+pub mod users;
 
 use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::startup::AppState;
+use self::params::WithIndicatorParams;
+
+use crate::state::AppState;
 
 /// Groups of operations in the API documentation.
 #[derive(Tags)]
@@ -46,16 +53,20 @@ pub enum ApiTags {
 /// Every API, combined.
 pub type Apis = (
     surveys::SurveysApi,
-    surveys::ReviewApi,
+    review::ReviewApi,
     attachments::AttachmentsApi,
     regions::RegionsApi,
-    indicators::IndicatorsApi,
+    WithIndicatorParams<indicators::IndicatorsApi>,
     charts::ChartsApi,
     targets::TargetsApi,
     coefficients::CoefficientsApi,
     reports::ReportsApi,
-    accounts::AccountsApi,
+    auth::AuthApi,
+    users::UsersApi,
+    credentials::CredentialsApi,
+    audit::AuditApi,
     exports::ExportsApi,
+    WithIndicatorParams<exports::IndicatorExportsApi>,
     facts::FactsApi,
 );
 
@@ -65,7 +76,7 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         surveys::SurveysApi {
             state: state.clone(),
         },
-        surveys::ReviewApi {
+        review::ReviewApi {
             state: state.clone(),
         },
         attachments::AttachmentsApi {
@@ -74,9 +85,9 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         regions::RegionsApi {
             state: state.clone(),
         },
-        indicators::IndicatorsApi {
+        WithIndicatorParams(indicators::IndicatorsApi {
             state: state.clone(),
-        },
+        }),
         charts::ChartsApi {
             state: state.clone(),
         },
@@ -89,12 +100,24 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         reports::ReportsApi {
             state: state.clone(),
         },
-        accounts::AccountsApi {
+        auth::AuthApi {
+            state: state.clone(),
+        },
+        users::UsersApi {
+            state: state.clone(),
+        },
+        credentials::CredentialsApi {
+            state: state.clone(),
+        },
+        audit::AuditApi {
             state: state.clone(),
         },
         exports::ExportsApi {
             state: state.clone(),
         },
+        WithIndicatorParams(exports::IndicatorExportsApi {
+            state: state.clone(),
+        }),
         facts::FactsApi { state },
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use agriwaste_analytics::Survey;
+use agriwaste_analytics::review::ReviewState;
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
@@ -282,12 +283,52 @@ pub struct StoredSurveyBody {
     pub review: ReviewBody,
 }
 
+/// A review state, as a query parameter or in a review request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename = "ReviewState", rename_all = "snake_case")]
+pub enum ReviewStateParam {
+    /// Submitted, not yet reviewed.
+    Received,
+    /// Corrected since; to be reviewed again.
+    Edited,
+    /// Checked and accepted.
+    Approved,
+    /// Sent back to the technician with a comment.
+    HasIssues,
+    /// Not counted.
+    Rejected,
+}
+
+impl ReviewStateParam {
+    /// The domain state.
+    pub fn state(self) -> ReviewState {
+        match self {
+            ReviewStateParam::Received => ReviewState::Received,
+            ReviewStateParam::Edited => ReviewState::Edited,
+            ReviewStateParam::Approved => ReviewState::Approved,
+            ReviewStateParam::HasIssues => ReviewState::HasIssues,
+            ReviewStateParam::Rejected => ReviewState::Rejected,
+        }
+    }
+
+    /// The API form of a domain state.
+    pub fn from_state(state: ReviewState) -> Self {
+        match state {
+            ReviewState::Received => ReviewStateParam::Received,
+            ReviewState::Edited => ReviewStateParam::Edited,
+            ReviewState::Approved => ReviewStateParam::Approved,
+            ReviewState::HasIssues => ReviewStateParam::HasIssues,
+            ReviewState::Rejected => ReviewStateParam::Rejected,
+        }
+    }
+}
+
 /// A survey's review state.
 #[derive(Debug, Object)]
 #[oai(rename = "Review")]
 pub struct ReviewBody {
     /// `received`, `edited`, `approved`, `has_issues` or `rejected`.
-    pub state: super::surveys::ReviewStateParam,
+    pub state: ReviewStateParam,
     /// The reviewer's comment to the technician.
     #[oai(skip_serializing_if_is_none)]
     pub comment: Option<String>,
@@ -322,7 +363,7 @@ impl From<StoredSurvey> for StoredSurveyBody {
             updated_at: stored.updated_at,
             updated_by: stored.updated_by,
             review: ReviewBody {
-                state: super::surveys::ReviewStateParam::from_state(stored.review.state),
+                state: ReviewStateParam::from_state(stored.review.state),
                 comment: stored.review.comment,
                 reviewed_by: stored.review.reviewed_by,
                 reviewed_at: stored.review.reviewed_at,
@@ -512,6 +553,14 @@ impl From<Attachment> for AttachmentBody {
             uploaded_at: a.uploaded_at,
         }
     }
+}
+
+/// The answer of an operation that has nothing to send back (sign-out, revocations).
+#[derive(poem_openapi::ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
 }
 
 /// An administrative region.

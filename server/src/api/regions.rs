@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::ApiTags;
 use super::error::ApiError;
 use super::model::RegionBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Region endpoints.
 pub struct RegionsApi {

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::api::GroupReport;
 use agriwaste_analytics::indicators::Indicator;
 use chrono::{DateTime, Utc};
@@ -15,9 +14,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::{LevelParam, ReviewFilter};
+use super::params::{LevelParam, ReviewFilter, group_reports, region_filter, scoped_query};
 use super::security::Auth;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
 /// Endpoint.
@@ -128,46 +127,22 @@ impl ReportsApi {
         /// `counted` (default) or `approved`.
         review: Query<Option<ReviewFilter>>,
     ) -> Result<ReportResponse, ApiError> {
-        let storage = &self.state.storage;
-        let regions = storage.regions();
-        let level = match level.0.unwrap_or(LevelParam::Prefecture) {
-            LevelParam::County => RegionLevel::County,
-            LevelParam::Prefecture => RegionLevel::Prefecture,
-            LevelParam::Province | LevelParam::All => RegionLevel::Province,
-        };
-        let region = match region.0 {
-            None => None,
-            Some(code) => Some(
-                regions
-                    .get(&code)
-                    .map(|r| (r.code.clone(), r.level))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "unknown_region",
-                            format!("区划代码 {code} 不存在"),
-                            format!("region {code:?} is not known"),
-                        )
-                        .at("region")
-                    })?,
-            ),
-        };
+        let level = level.0.unwrap_or(LevelParam::Prefecture).per_region();
+        let region = region_filter(&self.state, region.0)?;
         let query = IndicatorQuery {
             level: Some(level),
             by_year: true,
-            region,
-            scope: auth.principal().survey_scope(regions),
             from_year: Some(year.0 - 1),
             to_year: Some(year.0),
-            approved_only: review.0 == Some(ReviewFilter::Approved),
+            ..scoped_query(
+                &self.state,
+                auth.principal(),
+                region,
+                review.0.unwrap_or(ReviewFilter::Counted),
+            )
         };
-        let targets = storage.target_table().await?;
         let as_of = Utc::now();
-        let groups: Vec<GroupReport> = storage
-            .indicator_sums(&query)
-            .await?
-            .into_iter()
-            .map(|sums| GroupReport::new(sums.into_indicators(regions), regions, &targets))
-            .collect();
+        let groups = group_reports(&self.state, &query).await?;
         let mut by_region: BTreeMap<String, (Option<&GroupReport>, Option<&GroupReport>)> =
             BTreeMap::new();
         for group in &groups {
@@ -224,14 +199,9 @@ impl ReportsApi {
                     .map_err(ApiError::internal)?,
             });
         }
-        let level_key = match level {
-            RegionLevel::County => "county",
-            RegionLevel::Prefecture => "prefecture",
-            RegionLevel::Province => "province",
-        };
         Ok(ReportResponse::Ok(Json(AnnualReport {
             year: year.0,
-            level: level_key.to_owned(),
+            level: level.key().to_owned(),
             as_of,
             regions: out,
         })))

@@ -14,10 +14,10 @@ use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use crate::auth::secrets::TokenKind;
 use crate::auth::{Denied, Principal};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::accounts::CredentialProblem;
 
 /// A person: a session token from sign-in, or a technician's device token.
@@ -107,7 +107,7 @@ impl PersonAuth {
     }
 }
 
-fn unauthorized(code: &str, zh: &str, en: &str) -> poem::Error {
+fn unauthorized(code: ErrorCode, zh: &str, en: &str) -> poem::Error {
     ApiError::new(StatusCode::UNAUTHORIZED, code, zh, en).into()
 }
 
@@ -124,28 +124,28 @@ async fn resolve(req: &Request, secret: &str, allowed: &[TokenKind]) -> poem::Re
         Ok(found) => found,
         Err(CredentialProblem::Revoked) => {
             return Err(unauthorized(
-                "credential_revoked",
+                ErrorCode::CredentialRevoked,
                 "令牌或密钥已被撤销",
                 "the token or key has been revoked",
             ));
         }
         Err(CredentialProblem::Expired) => {
             return Err(unauthorized(
-                "credential_expired",
+                ErrorCode::CredentialExpired,
                 "令牌或密钥已过期,请重新登录",
                 "the token or key has expired",
             ));
         }
         Err(CredentialProblem::UserDisabled) => {
             return Err(unauthorized(
-                "account_disabled",
+                ErrorCode::AccountDisabled,
                 "账户已停用",
                 "the account is disabled",
             ));
         }
         Err(CredentialProblem::Unknown) => {
             return Err(unauthorized(
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
                 "令牌或密钥无效",
                 "the token or key is not valid",
             ));
@@ -153,7 +153,7 @@ async fn resolve(req: &Request, secret: &str, allowed: &[TokenKind]) -> poem::Re
     };
     if !allowed.contains(&credential.kind) {
         return Err(unauthorized(
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "令牌或密钥无效",
             "the token or key is not valid",
         ));
@@ -192,17 +192,22 @@ pub fn denied(denied: Denied, what_zh: &str, what_en: &str) -> ApiError {
     match denied {
         Denied::Role => ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             "当前账户的角色无权执行此操作",
             "your role does not allow this operation",
         ),
         Denied::County(county) => ApiError::new(
             StatusCode::FORBIDDEN,
-            "county_not_assigned",
+            ErrorCode::CountyNotAssigned,
             format!("您未被分配到县 {county},不能提交该县的调查"),
             format!("you are not assigned to county {county}"),
         )
         .at("county_code"),
         Denied::OutOfScope => ApiError::not_found(what_zh, what_en),
     }
+}
+
+/// Refuses anyone but an admin (403).
+pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+    principal.may_administer().map_err(|d| denied(d, "", ""))
 }

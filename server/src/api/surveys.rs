@@ -1,4 +1,5 @@
-//! `/api/v1/surveys`: submit (one or a batch), read, list, correct, history.
+//! `/api/v1/surveys`: submit (one or a batch), read, list, correct, history. Review
+//! decisions are `api::review`.
 //!
 //! Handlers parse into the domain, validate with the analytics crate (the same rules the
 //! phone runs), call storage, and map the outcome to a response.
@@ -19,21 +20,19 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::DomainJson;
-use super::error::{ApiError, FieldIssue};
+use super::error::{ApiError, ErrorCode, FieldIssue};
 use super::middleware::RequestContext;
 use super::model::*;
+use super::params::region_filter;
 use super::security::{Auth, PersonAuth, denied};
 use crate::auth::{Denied, Principal};
 use crate::ingest::{self, ValidatedSurvey, today_in_china};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::surveys::Correction;
-use crate::storage::{CorrectOutcome, CreateOutcome, ReviewOutcome, StoredSurvey, SurveyFilter};
-use agriwaste_analytics::review::ReviewState;
+use crate::storage::{CorrectOutcome, CreateOutcome, StoredSurvey, SurveyFilter};
 
 /// Most surveys one batch may carry.
 pub const MAX_BATCH: usize = 500;
-/// Most surveys a bulk review may name by id (a page of the listing at its largest).
-const BULK_IDS_MAX: usize = 1000;
 /// Default and largest page size.
 const PAGE_DEFAULT: u32 = 100;
 const PAGE_MAX: u32 = 1000;
@@ -146,25 +145,7 @@ pub(crate) fn filter(
     technician: Option<String>,
     review_state: Option<ReviewStateParam>,
 ) -> Result<SurveyFilter, ApiError> {
-    let region = match region {
-        None => None,
-        Some(code) => {
-            let level = state
-                .storage
-                .regions()
-                .get(&code)
-                .map(|r| r.level)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "unknown_region",
-                        format!("区划代码 {code} 不存在"),
-                        format!("region {code:?} is not known"),
-                    )
-                    .at("region")
-                })?;
-            Some((code, level))
-        }
-    };
+    let region = region_filter(state, region)?;
     Ok(SurveyFilter {
         scope: principal.survey_scope(state.storage.regions()),
         review_state: review_state.map(ReviewStateParam::state),
@@ -181,7 +162,7 @@ fn denied_issue(err: &ApiError) -> FieldIssue {
     let body = err.body();
     FieldIssue {
         path: body.path.clone().unwrap_or_default(),
-        code: err.code().to_owned(),
+        code: err.code().wire_name(),
         severity: "error".to_owned(),
         message_zh: body.message_zh.clone(),
         message_en: body.message_en.clone(),
@@ -191,7 +172,7 @@ fn denied_issue(err: &ApiError) -> FieldIssue {
 fn conflict(existing_version: i32, id: Uuid) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "id_conflict",
+        ErrorCode::IdConflict,
         format!("编号 {id} 的调查已用不同内容保存;如需修改请提交更正(PUT)"),
         format!("survey {id} is already stored with different content; send a correction (PUT) to change it"),
     )
@@ -200,12 +181,12 @@ fn conflict(existing_version: i32, id: Uuid) -> ApiError {
 }
 
 /// The version an `If-Match` header names, if one was sent.
-fn if_match_version(header: Option<&str>) -> Result<Option<i32>, ApiError> {
+pub(crate) fn if_match_version(header: Option<&str>) -> Result<Option<i32>, ApiError> {
     header
         .map(|value| {
             version_from_etag(value).ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_if_match",
+                    ErrorCode::InvalidIfMatch,
                     "If-Match 不是有效的 ETag",
                     "If-Match is not a valid ETag",
                 )
@@ -297,7 +278,7 @@ impl SurveysApi {
         if items.len() > MAX_BATCH {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "too_many_items",
+                ErrorCode::TooManyItems,
                 format!("一次最多同步 {MAX_BATCH} 份调查,收到 {} 份", items.len()),
                 format!(
                     "a batch may carry at most {MAX_BATCH} surveys; got {}",
@@ -374,7 +355,7 @@ impl SurveysApi {
                 let err = conflict(stored.version, stored.survey.id);
                 result.errors.push(FieldIssue {
                     path: "id".to_owned(),
-                    code: err.code().to_owned(),
+                    code: err.code().wire_name(),
                     severity: "error".to_owned(),
                     message_zh: format!("编号 {} 的调查已用不同内容保存", stored.survey.id),
                     message_en: format!(
@@ -437,14 +418,18 @@ impl SurveysApi {
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
             Some(text) => Some(decode_cursor(text).ok_or_else(|| {
-                ApiError::bad_request("invalid_cursor", "分页游标无效", "the cursor is not valid")
-                    .at("cursor")
+                ApiError::bad_request(
+                    ErrorCode::InvalidCursor,
+                    "分页游标无效",
+                    "the cursor is not valid",
+                )
+                .at("cursor")
             })?),
         };
         let limit = limit.0.unwrap_or(PAGE_DEFAULT);
         if !(1..=PAGE_MAX).contains(&limit) {
             return Err(ApiError::bad_request(
-                "invalid_parameter",
+                ErrorCode::InvalidParameter,
                 format!("limit 必须在 1 到 {PAGE_MAX} 之间"),
                 format!("limit must be between 1 and {PAGE_MAX}"),
             )
@@ -505,7 +490,7 @@ impl SurveysApi {
         if request.survey.id != id.0 {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "id_mismatch",
+                ErrorCode::IdMismatch,
                 "请求体中的调查编号与地址中的不一致",
                 "the survey id in the body differs from the one in the path",
             )
@@ -515,7 +500,7 @@ impl SurveysApi {
         let base_version = match (header_version, request.base_version) {
             (Some(a), Some(b)) if a != b => {
                 return Err(ApiError::bad_request(
-                    "version_mismatch",
+                    ErrorCode::VersionMismatch,
                     "If-Match 与 base_version 指向不同版本",
                     "If-Match and base_version name different versions",
                 )
@@ -525,7 +510,7 @@ impl SurveysApi {
             (None, None) => {
                 return Err(ApiError::new(
                     StatusCode::PRECONDITION_REQUIRED,
-                    "version_required",
+                    ErrorCode::VersionRequired,
                     "更正必须指明所替换的版本(If-Match 或 base_version)",
                     "a correction must name the version it replaces (If-Match or base_version)",
                 )
@@ -554,7 +539,7 @@ impl SurveysApi {
             }
             CorrectOutcome::Stale(current) => Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "version_conflict",
+                ErrorCode::VersionConflict,
                 format!("该调查已被更正为第 {} 版;请基于最新版本重新更正", current.version),
                 format!(
                     "the survey was corrected meanwhile and is now at version {}; reapply your change to it",
@@ -588,148 +573,6 @@ impl SurveysApi {
     }
 }
 
-/// A review state, as a query parameter or in a review request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
-#[oai(rename = "ReviewState", rename_all = "snake_case")]
-pub enum ReviewStateParam {
-    /// Submitted, not yet reviewed.
-    Received,
-    /// Corrected since; to be reviewed again.
-    Edited,
-    /// Checked and accepted.
-    Approved,
-    /// Sent back to the technician with a comment.
-    HasIssues,
-    /// Not counted.
-    Rejected,
-}
-
-impl ReviewStateParam {
-    /// The domain state.
-    pub fn state(self) -> ReviewState {
-        match self {
-            ReviewStateParam::Received => ReviewState::Received,
-            ReviewStateParam::Edited => ReviewState::Edited,
-            ReviewStateParam::Approved => ReviewState::Approved,
-            ReviewStateParam::HasIssues => ReviewState::HasIssues,
-            ReviewStateParam::Rejected => ReviewState::Rejected,
-        }
-    }
-
-    /// The API form of a domain state.
-    pub fn from_state(state: ReviewState) -> Self {
-        match state {
-            ReviewState::Received => ReviewStateParam::Received,
-            ReviewState::Edited => ReviewStateParam::Edited,
-            ReviewState::Approved => ReviewStateParam::Approved,
-            ReviewState::HasIssues => ReviewStateParam::HasIssues,
-            ReviewState::Rejected => ReviewStateParam::Rejected,
-        }
-    }
-}
-
-/// A review decision on one survey.
-#[derive(Debug, poem_openapi::Object)]
-#[oai(deny_unknown_fields)]
-pub struct ReviewRequest {
-    /// `approved`, `has_issues` or `rejected`.
-    pub state: ReviewStateParam,
-    /// What the technician should fix, or why the survey is rejected (required with
-    /// `has_issues` and `rejected`).
-    #[oai(nullable)]
-    pub comment: Option<String>,
-}
-
-/// Which surveys a bulk review covers; filters combine with AND and stay within the
-/// reviewer's scope.
-#[derive(Debug, poem_openapi::Object)]
-#[oai(deny_unknown_fields)]
-pub struct BulkReviewFilter {
-    /// A region code at any level.
-    #[oai(nullable)]
-    pub region: Option<String>,
-    /// Survey year.
-    #[oai(nullable)]
-    pub year: Option<i32>,
-    /// Technician.
-    #[oai(nullable)]
-    pub technician: Option<String>,
-    /// Current review state (e.g. `received` to approve everything not yet reviewed).
-    #[oai(nullable)]
-    pub review_state: Option<ReviewStateParam>,
-    /// Only these surveys (at most 1000), e.g. the rows a reviewer selected; ids outside
-    /// the reviewer's scope match nothing.
-    #[oai(nullable)]
-    pub ids: Option<Vec<Uuid>>,
-}
-
-/// A review decision on every survey matching a filter.
-#[derive(Debug, poem_openapi::Object)]
-#[oai(deny_unknown_fields)]
-pub struct BulkReviewRequest {
-    /// Which surveys.
-    pub filter: BulkReviewFilter,
-    /// `approved`, `has_issues` or `rejected`.
-    pub state: ReviewStateParam,
-    /// Comment to the technicians (required with `has_issues` and `rejected`).
-    #[oai(nullable)]
-    pub comment: Option<String>,
-}
-
-/// How many surveys a bulk review changed.
-#[derive(Debug, poem_openapi::Object)]
-pub struct BulkReviewResult {
-    /// Surveys whose state changed (those already in the state are left alone).
-    pub updated: u64,
-}
-
-#[derive(ApiResponse)]
-enum ReviewResponse {
-    /// The survey with its new review state.
-    #[oai(status = 200)]
-    Ok(Json<StoredSurveyBody>),
-}
-
-#[derive(ApiResponse)]
-enum BulkReviewResponse {
-    /// The number of surveys changed.
-    #[oai(status = 200)]
-    Ok(Json<BulkReviewResult>),
-}
-
-/// Checks a reviewer's decision: a state a reviewer may set, with a comment when the
-/// technician must act.
-fn check_decision(
-    state: ReviewStateParam,
-    comment: &Option<String>,
-) -> Result<(ReviewState, Option<String>), ApiError> {
-    let state = state.state();
-    if !state.is_decision() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_decision",
-            "审核只能设为 approved、has_issues 或 rejected",
-            "a review sets approved, has_issues or rejected",
-        )
-        .at("state"));
-    }
-    let comment = comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned);
-    if state.needs_comment() && comment.is_none() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "comment_required",
-            "标记“有问题”或退回时必须填写说明(需要修改什么或退回原因)",
-            "has_issues and rejected need a comment: what to fix, or why the survey is rejected",
-        )
-        .at("comment"));
-    }
-    Ok((state, comment))
-}
-
 /// The order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "snake_case")]
@@ -738,120 +581,6 @@ pub enum ListOrder {
     Oldest,
     /// Most recently stored first.
     Newest,
-}
-
-/// Review endpoints.
-pub struct ReviewApi {
-    pub(crate) state: Arc<AppState>,
-}
-
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Review")]
-impl ReviewApi {
-    /// Review a survey
-    ///
-    /// Reviewers and admins, within their region: `approved`, `has_issues` (with a
-    /// comment to the technician) or `rejected` (with the reason). A later correction by
-    /// the technician moves the survey to `edited`. Send the ETag of the version you
-    /// reviewed as `If-Match`: if the survey was corrected since, the answer is 409 with
-    /// the current version and nothing changes.
-    #[oai(
-        path = "/surveys/:id/review",
-        method = "post",
-        operation_id = "reviewSurvey"
-    )]
-    async fn review(
-        &self,
-        auth: PersonAuth,
-        ctx: Data<&RequestContext>,
-        id: Path<Uuid>,
-        /// The ETag of the version reviewed.
-        #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<ReviewRequest>,
-    ) -> Result<ReviewResponse, ApiError> {
-        let principal = auth.principal();
-        principal
-            .may_review()
-            .map_err(|d| denied(d, "调查", "survey"))?;
-        visible(&self.state, principal, id.0).await?;
-        let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
-        let base_version = if_match_version(if_match.0.as_deref())?;
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        match self
-            .state
-            .storage
-            .review_survey(id.0, state, comment, base_version, &actor)
-            .await?
-        {
-            ReviewOutcome::Reviewed(stored) => Ok(ReviewResponse::Ok(Json(stored.into()))),
-            ReviewOutcome::Stale(current) => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "version_conflict",
-                format!(
-                    "该调查已被更正为第 {} 版,审核未保存;请查看最新版本后重新审核",
-                    current.version
-                ),
-                format!(
-                    "the survey was corrected meanwhile and is now at version {}; the review was not stored, review the current version",
-                    current.version
-                ),
-            )
-            .at("If-Match")
-            .with_current_version(current.version)),
-            ReviewOutcome::NotFound => Err(ApiError::not_found("调查", "survey")),
-        }
-    }
-
-    /// Review every survey matching a filter
-    ///
-    /// Sets the state of all surveys matching the filter within the reviewer's region in
-    /// one request (for example: approve every `received` survey of a county and year,
-    /// or the rows a reviewer selected, by `ids`). Each change is recorded in the audit
-    /// log.
-    #[oai(
-        path = "/surveys/bulk-review",
-        method = "post",
-        operation_id = "bulkReviewSurveys"
-    )]
-    async fn bulk_review(
-        &self,
-        auth: PersonAuth,
-        ctx: Data<&RequestContext>,
-        body: Json<BulkReviewRequest>,
-    ) -> Result<BulkReviewResponse, ApiError> {
-        let principal = auth.principal();
-        principal
-            .may_review()
-            .map_err(|d| denied(d, "调查", "survey"))?;
-        let request = body.0;
-        let (state, comment) = check_decision(request.state, &request.comment)?;
-        let f = request.filter;
-        if f.ids.as_ref().is_some_and(|ids| ids.len() > BULK_IDS_MAX) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "too_many_items",
-                format!("一次最多按编号审核 {BULK_IDS_MAX} 份调查"),
-                format!("a bulk review may name at most {BULK_IDS_MAX} surveys by id"),
-            )
-            .at("filter.ids"));
-        }
-        let mut filter = filter(
-            &self.state,
-            principal,
-            f.region,
-            f.year,
-            f.technician,
-            f.review_state,
-        )?;
-        filter.ids = f.ids;
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let updated = self
-            .state
-            .storage
-            .bulk_review(&filter, state, comment, &actor)
-            .await?;
-        Ok(BulkReviewResponse::Ok(Json(BulkReviewResult { updated })))
-    }
 }
 
 /// The batch body as decoded: items stay raw JSON text so that each is decoded, and

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use agriwaste_analytics::indicators::Indicator;
-use agriwaste_analytics::targets::{Comparison, MANURE_KEY, NATIONAL, Target};
+use agriwaste_analytics::targets::{Comparison, MANURE_KEY, Target};
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -14,10 +14,11 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
+use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::targets::StoredTarget;
 
 /// Endpoint.
@@ -113,23 +114,16 @@ enum DeleteResponse {
     Removed,
 }
 
-fn invalid(code: &str, zh: String, en: String, path: &str) -> ApiError {
+fn invalid(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en).at(path)
 }
 
 impl TargetsApi {
     fn check_key(&self, region_code: &str, indicator: &str, year: i32) -> Result<(), ApiError> {
-        if region_code != NATIONAL && self.state.storage.regions().get(region_code).is_none() {
-            return Err(invalid(
-                "unknown_region",
-                format!("区划代码 {region_code} 不存在"),
-                format!("region {region_code:?} is not known (or use national)"),
-                "region_code",
-            ));
-        }
+        check_region_or_national(&self.state, region_code, "region_code")?;
         if Indicator::from_key(indicator).is_none() && indicator != MANURE_KEY {
             return Err(invalid(
-                "unknown_indicator",
+                ErrorCode::UnknownIndicator,
                 format!("指标 {indicator} 不存在"),
                 format!("indicator {indicator:?} is not known"),
                 "indicator",
@@ -137,7 +131,7 @@ impl TargetsApi {
         }
         if !(2000..=2100).contains(&year) {
             return Err(invalid(
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 format!("目标年份 {year} 不在 2000–2100 之间"),
                 format!("year {year} is outside 2000–2100"),
                 "year",
@@ -183,7 +177,7 @@ impl TargetsApi {
         let request = body.0;
         if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
             return Err(invalid(
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "目标值须在 0 到 1 之间(如 0.9 表示 90%)".to_owned(),
                 "target must lie between 0 and 1 (0.9 for 90 %)".to_owned(),
                 "target",
@@ -191,7 +185,7 @@ impl TargetsApi {
         }
         if request.source.trim().is_empty() {
             return Err(invalid(
-                "required",
+                ErrorCode::Required,
                 "请注明目标来源(文件、任务编号)".to_owned(),
                 "source is required (document, task number)".to_owned(),
                 "source",

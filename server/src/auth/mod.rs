@@ -4,14 +4,51 @@
 //! security schemes in `api::security` turn it into a [`Principal`], and handlers ask
 //! the principal, never a role name directly. Reads outside the caller's scope are
 //! answered 404, like ids that do not exist, so scope never leaks which ids exist.
+//!
+//! What a decision yields, the author of a write ([`Actor`]) and the surveys a caller
+//! may see ([`SurveyScope`]), are this module's own types, which storage takes as
+//! arguments: access rules depend on no storage type.
 
 pub mod account;
 pub mod secrets;
 
 use agriwaste_analytics::{RegionLevel, RegionTable};
 
-use crate::storage::audit::Actor;
-use crate::storage::surveys::SurveyScope;
+/// Who performs a write, and from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Username, or `api-key:NAME`, or `system`.
+    pub name: String,
+    /// `user`, `api_key` or `system`.
+    pub kind: &'static str,
+    /// The client's address.
+    pub address: Option<String>,
+    /// The request's id, to find the matching log lines.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// Writes done by the server itself (demo data, command line).
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            name: name.to_owned(),
+            kind: "system",
+            address: None,
+            request_id: None,
+        }
+    }
+}
+
+/// What a caller may see at all, whatever they ask for (see [`Principal::survey_scope`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyScope {
+    /// Only surveys in this region.
+    pub region: Option<(String, RegionLevel)>,
+    /// Only surveys in these counties.
+    pub counties: Option<Vec<String>>,
+    /// Only surveys by this technician.
+    pub technician: Option<String>,
+}
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

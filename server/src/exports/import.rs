@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use super::layout::{self, Input, RowReader};
 use super::text::{BOM, write_csv_record};
 use super::xlsx::{self, ParsedRow};
+use crate::auth::Actor;
 use crate::ingest::{self, ValidatedSurvey};
-use crate::storage::audit::Actor;
 use crate::storage::{CreateOutcome, Storage, StorageError};
 
 /// Surveys per `create_surveys` call: one transaction, one disk sync.

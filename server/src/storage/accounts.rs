@@ -12,9 +12,10 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{Actor, Change, append};
+use super::audit::{Change, append};
 use super::entities::{credentials, login_failures, users};
 use super::{Storage, StorageError};
+use crate::auth::Actor;
 use crate::auth::Role;
 use crate::auth::secrets::TokenKind;
 

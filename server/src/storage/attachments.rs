@@ -15,9 +15,10 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
-use super::audit::{Actor, Change, append};
+use super::audit::{Change, append};
 use super::entities::survey_attachments;
 use super::{Storage, StorageError};
+use crate::auth::Actor;
 
 /// Image formats accepted as attachments, recognised by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,31 +10,7 @@ use serde_json::Value;
 
 use super::entities::audit_log;
 use super::{Storage, StorageError, insert_all};
-
-/// Who performs a write, and from where.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// Username, or `api-key:NAME`, or `system`.
-    pub name: String,
-    /// `user`, `api_key` or `system`.
-    pub kind: &'static str,
-    /// The client's address.
-    pub address: Option<String>,
-    /// The request's id, to find the matching log lines.
-    pub request_id: Option<String>,
-}
-
-impl Actor {
-    /// Writes done by the server itself (demo data, command line).
-    pub fn system(name: &str) -> Actor {
-        Actor {
-            name: name.to_owned(),
-            kind: "system",
-            address: None,
-            request_id: None,
-        }
-    }
-}
+use crate::auth::Actor;
 
 /// One audited change.
 #[derive(Debug, Clone)]

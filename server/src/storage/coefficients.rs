@@ -20,9 +20,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, TransactionTrait};
 
-use super::audit::{Actor, Change, append};
+use super::audit::{Change, append};
 use super::facts::write_facts;
 use super::{Storage, StorageError};
+use crate::auth::Actor;
 
 /// The advisory lock that orders coefficient edits against survey writes, in the
 /// two-key space ("agri", 1), which does not overlap the one-key space the batch writes

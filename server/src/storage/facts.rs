@@ -17,8 +17,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::coefficients::survey_rows_for_facts;
-use super::surveys::SurveyScope;
 use super::{Storage, StorageError, rows_per_statement};
+use crate::auth::SurveyScope;
 
 const TABLE: &str = "survey_facts";
 
@@ -294,6 +294,19 @@ fn count(row: &QueryResult, name: &str) -> Result<u64, DbErr> {
 }
 
 impl Storage {
+    /// The latest survey year among the surveys matching `query` (its grouping aside),
+    /// or `None` when none match: what a chart pooling every year compares with that
+    /// year's targets, found without summing anything.
+    pub async fn latest_year(&self, query: &IndicatorQuery) -> Result<Option<i32>, StorageError> {
+        let mut select = filtered(query);
+        select.expr_as(Expr::cust("MAX(survey_year)"), col("latest"));
+        let row = self.db.query_one(&select).await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i32>>("", "latest")?,
+            None => None,
+        })
+    }
+
     /// The grouped sums of the surveys matching `query`, one database round trip for the
     /// sums and one for the film-per-mu values the outlier flags need.
     pub async fn indicator_sums(

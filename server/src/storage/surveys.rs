@@ -15,10 +15,11 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::{Actor, Change, append, append_all};
+use super::audit::{Change, append, append_all};
 use super::entities::{survey_versions, surveys};
 use super::facts::{self, FactsRow};
 use super::{Storage, StorageError, insert_all, rows_per_statement};
+use crate::auth::{Actor, SurveyScope};
 use crate::ingest::ValidatedSurvey;
 
 /// A survey as stored: the content plus its version and provenance.
@@ -137,17 +138,6 @@ pub enum ReviewOutcome {
     Stale(StoredSurvey),
     /// No survey with that id.
     NotFound,
-}
-
-/// What a caller may see at all, whatever they ask for (see `auth::Principal`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SurveyScope {
-    /// Only surveys in this region.
-    pub region: Option<(String, RegionLevel)>,
-    /// Only surveys in these counties.
-    pub counties: Option<Vec<String>>,
-    /// Only surveys by this technician.
-    pub technician: Option<String>,
 }
 
 /// Which surveys to list.

@@ -7,8 +7,9 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use serde_json::json;
 
-use super::audit::{Actor, Change, append};
+use super::audit::{Change, append};
 use super::{Storage, StorageError};
+use crate::auth::Actor;
 
 /// A target with who set it and when.
 #[derive(Debug, Clone)]

@@ -1,0 +1,312 @@
+//! `/api/v1/users/{id}/device-tokens` and `/api/v1/api-keys`: the long-lived credentials
+//! an admin issues and revokes: device tokens for technicians' phones, API keys for API
+//! consumers.
+//!
+//! A secret appears in a response exactly once, when it is issued, and is stored as its
+//! SHA-256 only.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::error::{ApiError, ErrorCode};
+use super::middleware::RequestContext;
+use super::model::NoContent;
+use super::security::{PersonAuth, require_admin};
+use super::users::{checked_scope, user_or_404};
+use crate::auth::secrets::{TokenKind, new_token};
+use crate::state::AppState;
+use crate::storage::accounts::Credential;
+
+/// Device token and API key endpoints.
+pub struct CredentialsApi {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// A new device token or API key.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewDeviceTokenRequest {
+    /// A label, e.g. the phone.
+    pub name: String,
+}
+
+/// A new API key.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewApiKeyRequest {
+    /// What the key is for.
+    pub name: String,
+    /// The region it may read (any level).
+    pub scope_code: String,
+    /// When it stops working (optional).
+    #[oai(nullable)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A device token or API key (never its secret).
+#[derive(Debug, Object)]
+#[oai(rename = "Credential")]
+pub struct CredentialBody {
+    /// Id, for revoking.
+    pub id: Uuid,
+    /// `device` or `api_key`.
+    pub kind: String,
+    /// Label.
+    pub name: String,
+    /// Owner (device tokens).
+    #[oai(skip_serializing_if_is_none)]
+    pub user_id: Option<Uuid>,
+    /// Region (API keys).
+    #[oai(skip_serializing_if_is_none)]
+    pub scope_code: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// By whom.
+    pub created_by: String,
+    /// Expiry.
+    #[oai(skip_serializing_if_is_none)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Revocation.
+    #[oai(skip_serializing_if_is_none)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Last seen in use.
+    #[oai(skip_serializing_if_is_none)]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<Credential> for CredentialBody {
+    fn from(c: Credential) -> Self {
+        CredentialBody {
+            id: c.id,
+            kind: c.kind.key().to_owned(),
+            name: c.name,
+            user_id: c.user_id,
+            scope_code: c.scope_code,
+            created_at: c.created_at,
+            created_by: c.created_by,
+            expires_at: c.expires_at,
+            revoked_at: c.revoked_at,
+            last_used_at: c.last_used_at,
+        }
+    }
+}
+
+/// A credential with its secret, at creation.
+#[derive(Debug, Object)]
+pub struct IssuedCredentialBody {
+    /// The credential.
+    pub credential: CredentialBody,
+    /// The secret; shown only now. Device tokens go in `Authorization: Bearer`, API keys
+    /// in `X-API-Key`.
+    pub secret: String,
+}
+
+#[derive(ApiResponse)]
+enum CredentialsResponse {
+    /// Credentials, newest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<CredentialBody>>),
+}
+
+#[derive(ApiResponse)]
+enum IssuedResponse {
+    /// Created; the secret is in the body, this once.
+    #[oai(status = 201)]
+    Created(Json<IssuedCredentialBody>),
+}
+
+fn label(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidName,
+            "名称不能为空,且不超过 100 个字符",
+            "name must be 1–100 characters",
+        )
+        .at("name"));
+    }
+    Ok(name.to_owned())
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Accounts")]
+impl CredentialsApi {
+    /// List a technician's device tokens
+    #[oai(
+        path = "/users/:id/device-tokens",
+        method = "get",
+        operation_id = "listDeviceTokens"
+    )]
+    async fn list_device_tokens(
+        &self,
+        auth: PersonAuth,
+        id: Path<Uuid>,
+    ) -> Result<CredentialsResponse, ApiError> {
+        require_admin(auth.principal())?;
+        user_or_404(&self.state, id.0).await?;
+        let list = self
+            .state
+            .storage
+            .list_credentials(TokenKind::Device, Some(id.0))
+            .await?;
+        Ok(CredentialsResponse::Ok(Json(
+            list.into_iter().map(CredentialBody::from).collect(),
+        )))
+    }
+
+    /// Issue a device token
+    ///
+    /// A long-lived token for a technician's phone (`Authorization: Bearer`), shown once;
+    /// revoke it when the phone is lost.
+    #[oai(
+        path = "/users/:id/device-tokens",
+        method = "post",
+        operation_id = "issueDeviceToken"
+    )]
+    async fn issue_device_token(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        id: Path<Uuid>,
+        body: Json<NewDeviceTokenRequest>,
+    ) -> Result<IssuedResponse, ApiError> {
+        let principal = auth.principal();
+        require_admin(principal)?;
+        let user = user_or_404(&self.state, id.0).await?;
+        let token = new_token(TokenKind::Device);
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let name = label(&body.0.name)?;
+        let credential = self
+            .state
+            .storage
+            .issue_credential(
+                TokenKind::Device,
+                &token,
+                Some(user.id),
+                &name,
+                None,
+                None,
+                &actor,
+            )
+            .await?;
+        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
+            credential: credential.into(),
+            secret: token,
+        })))
+    }
+
+    /// Revoke a device token
+    #[oai(
+        path = "/users/:id/device-tokens/:token_id",
+        method = "delete",
+        operation_id = "revokeDeviceToken"
+    )]
+    async fn revoke_device_token(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        id: Path<Uuid>,
+        token_id: Path<Uuid>,
+    ) -> Result<NoContent, ApiError> {
+        let principal = auth.principal();
+        require_admin(principal)?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        self.state
+            .storage
+            .revoke_credential(token_id.0, TokenKind::Device, Some(id.0), &actor)
+            .await?
+            .ok_or_else(|| ApiError::not_found("令牌", "device token"))?;
+        Ok(NoContent::Done)
+    }
+
+    /// List API keys
+    #[oai(path = "/api-keys", method = "get", operation_id = "listApiKeys")]
+    async fn list_api_keys(&self, auth: PersonAuth) -> Result<CredentialsResponse, ApiError> {
+        require_admin(auth.principal())?;
+        let list = self
+            .state
+            .storage
+            .list_credentials(TokenKind::ApiKey, None)
+            .await?;
+        Ok(CredentialsResponse::Ok(Json(
+            list.into_iter().map(CredentialBody::from).collect(),
+        )))
+    }
+
+    /// Create an API key
+    ///
+    /// For API consumers: reads surveys, aggregates and exports within `scope_code`. The
+    /// key is shown once and stored hashed; send it as `X-API-Key`.
+    #[oai(path = "/api-keys", method = "post", operation_id = "createApiKey")]
+    async fn create_api_key(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        body: Json<NewApiKeyRequest>,
+    ) -> Result<IssuedResponse, ApiError> {
+        let principal = auth.principal();
+        require_admin(principal)?;
+        let request = body.0;
+        checked_scope(&self.state, None, Some(&request.scope_code), &[])?;
+        if request.expires_at.is_some_and(|e| e <= Utc::now()) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ExpiryInPast,
+                "到期时间必须晚于现在",
+                "expires_at must be in the future",
+            )
+            .at("expires_at"));
+        }
+        let name = label(&request.name)?;
+        let key = new_token(TokenKind::ApiKey);
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        let credential = self
+            .state
+            .storage
+            .issue_credential(
+                TokenKind::ApiKey,
+                &key,
+                None,
+                &name,
+                Some(request.scope_code),
+                request.expires_at,
+                &actor,
+            )
+            .await?;
+        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
+            credential: credential.into(),
+            secret: key,
+        })))
+    }
+
+    /// Revoke an API key
+    #[oai(
+        path = "/api-keys/:id",
+        method = "delete",
+        operation_id = "revokeApiKey"
+    )]
+    async fn revoke_api_key(
+        &self,
+        auth: PersonAuth,
+        ctx: Data<&RequestContext>,
+        id: Path<Uuid>,
+    ) -> Result<NoContent, ApiError> {
+        let principal = auth.principal();
+        require_admin(principal)?;
+        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
+        self.state
+            .storage
+            .revoke_credential(id.0, TokenKind::ApiKey, None, &actor)
+            .await?
+            .ok_or_else(|| ApiError::not_found("密钥", "API key"))?;
+        Ok(NoContent::Done)
+    }
+}
