@@ -14,24 +14,16 @@
 //! An existing database with at least COUNT surveys is kept as it is; one with fewer
 //! (an interrupted seed) is refused: delete it (scripts/bench-api.sh does).
 
+use agriwaste_analytics::RegionTable;
 use agriwaste_analytics::synthetic::SyntheticSpec;
-use agriwaste_analytics::validation::{self, ValidationContext};
-use agriwaste_analytics::{RegionTable, Survey};
 use agriwaste_server::auth::Actor;
-use agriwaste_server::storage::{NewSurvey, Storage};
+use agriwaste_server::ingest::{self, ValidatedSurvey};
+use agriwaste_server::storage::Storage;
 use anyhow::{Context, ensure};
 use uuid::Uuid;
 
 /// Surveys per transaction.
 const BATCH: usize = 5_000;
-
-fn validated(survey: Survey, ctx: &ValidationContext<'_>) -> NewSurvey {
-    let warnings = validation::validate(&survey, ctx)
-        .into_iter()
-        .filter(|i| !i.is_error())
-        .collect();
-    NewSurvey { survey, warnings }
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -80,25 +72,26 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewSurvey>>(2);
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<ValidatedSurvey>>(2);
     let generator = {
         let regions: RegionTable = storage.regions().clone();
         let spec = spec.clone();
-        std::thread::spawn(move || {
+        std::thread::spawn(move || -> anyhow::Result<()> {
             let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-            let ctx = ValidationContext {
-                regions: &regions,
-                today,
-            };
             for chunk in order.chunks(BATCH) {
                 let batch = chunk
                     .iter()
-                    .map(|&(_, i)| validated(spec.survey(i), &ctx))
-                    .collect();
+                    .map(|&(id, i)| {
+                        ingest::validate(spec.survey(i), &regions, today).map_err(|issues| {
+                            anyhow::anyhow!("synthetic survey {id} is invalid: {issues:?}")
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?;
                 if send.send(batch).is_err() {
-                    return;
+                    return Ok(());
                 }
             }
+            Ok(())
         })
     };
     let actor = Actor::system("bench-seed");
@@ -115,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
     }
     generator
         .join()
-        .map_err(|_| anyhow::anyhow!("the generator thread panicked"))?;
+        .map_err(|_| anyhow::anyhow!("the generator thread panicked"))??;
     let total = storage.count_surveys().await?;
     ensure!(total == count, "stored {total} of {count} surveys");
     println!(

@@ -5,13 +5,14 @@ use agriwaste_analytics::RegionTable;
 use anyhow::{Context, bail};
 
 use crate::auth::Actor;
+use crate::auth::account::{NewPassword, Username};
 use crate::auth::secrets::{TokenKind, hash_password, new_password, new_token};
 use crate::auth::{Role, check_scope};
 use crate::storage::Storage;
 use crate::storage::accounts::{CreateUserOutcome, NewUser, User, UserChanges};
 
-/// Creates a user from the command line; returns the user and the password to show
-/// (generated when none was given).
+/// Creates a user from the command line, under the API's rules for usernames and
+/// passwords; returns the user and the password to show (generated when none was given).
 pub async fn add_user(
     storage: &Storage,
     username: &str,
@@ -20,6 +21,9 @@ pub async fn add_user(
     counties: Vec<String>,
     password: Option<String>,
 ) -> anyhow::Result<(User, String)> {
+    let username = Username::parse(username)
+        .map_err(|err| anyhow::anyhow!("username {username:?}: {err}"))?
+        .into_string();
     check_scope(
         Some(role),
         scope_code.as_deref(),
@@ -27,15 +31,16 @@ pub async fn add_user(
         storage.regions(),
     )
     .map_err(|(field, _, en)| anyhow::anyhow!("{field}: {en}"))?;
-    let password = password.unwrap_or_else(new_password);
-    if password.chars().count() < 10 {
-        bail!("the password needs at least 10 characters");
-    }
-    let hash =
-        hash_password(&password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let password = match password {
+        Some(password) => NewPassword::parse(password)?,
+        None => NewPassword::generate(),
+    };
+    let hash = password
+        .hash()
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
     let new = NewUser {
-        username: username.to_owned(),
-        display_name: username.to_owned(),
+        username: username.clone(),
+        display_name: username.clone(),
         role,
         scope_code,
         counties,
@@ -45,7 +50,7 @@ pub async fn add_user(
         .create_user(new, &Actor::system("command-line"))
         .await?
     {
-        CreateUserOutcome::Created(user) => Ok((user, password)),
+        CreateUserOutcome::Created(user) => Ok((user, password.reveal().to_owned())),
         CreateUserOutcome::UsernameTaken => bail!("the username {username} is taken"),
     }
 }
@@ -140,4 +145,39 @@ pub async fn demo_accounts(storage: &Storage) -> anyhow::Result<Vec<String>> {
         "api client"
     ));
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn storage(dir: &tempfile::TempDir) -> anyhow::Result<Storage> {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+        Storage::open(&url, dir.path().join("attachments"), 1).await
+    }
+
+    #[tokio::test]
+    async fn the_command_line_refuses_what_the_api_refuses() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let storage = storage(&dir).await?;
+        let add = |username: &'static str, password: &'static str| {
+            add_user(
+                &storage,
+                username,
+                Role::Admin,
+                None,
+                Vec::new(),
+                Some(password.to_owned()),
+            )
+        };
+        let refused = add("not a name", "long enough password").await;
+        assert!(refused.is_err_and(|e| e.to_string().contains("a username is 3–64 letters")));
+        let refused = add("admin", "short").await;
+        assert!(refused.is_err_and(|e| e.to_string().contains("at least 10 characters")));
+        assert!(storage.list_users().await?.is_empty());
+        let (user, password) = add(" admin ", "long enough password").await?;
+        assert_eq!(user.username, "admin");
+        assert_eq!(password, "long enough password");
+        Ok(())
+    }
 }

@@ -3,11 +3,10 @@
 //! empty page.
 
 use agriwaste_analytics::synthetic::SyntheticSpec;
-use agriwaste_analytics::validation::{self, ValidationContext};
 
-use crate::api::surveys::today_in_china;
 use crate::auth::Actor;
-use crate::storage::{NewSurvey, Storage};
+use crate::ingest::{self, ValidatedSurvey, today_in_china};
+use crate::storage::Storage;
 
 /// How many demo surveys: about a hundred per county over three years.
 pub const DEMO_SURVEYS: usize = 3_000;
@@ -20,21 +19,11 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
     }
     let spec = SyntheticSpec::default();
     let today = today_in_china();
-    let ctx = ValidationContext {
-        regions: storage.regions(),
-        today,
-    };
     let mut stored = 0;
     for chunk in spec.surveys(DEMO_SURVEYS).chunks(500) {
-        let batch: Vec<NewSurvey> = chunk
+        let batch: Vec<ValidatedSurvey> = chunk
             .iter()
-            .filter_map(|survey| {
-                let issues = validation::validate(survey, &ctx);
-                (!validation::has_errors(&issues)).then(|| NewSurvey {
-                    survey: survey.clone(),
-                    warnings: issues,
-                })
-            })
+            .filter_map(|survey| ingest::validate(survey.clone(), storage.regions(), today).ok())
             .collect();
         stored += storage
             .create_surveys(&batch, &Actor::system("demo-data"))

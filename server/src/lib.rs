@@ -9,6 +9,7 @@ pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod exports;
+pub mod ingest;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use agriwaste_analytics::review::ReviewState;
-use agriwaste_server::api::surveys::today_in_china;
 use agriwaste_server::auth::Role;
 use agriwaste_server::config::SettingsArgs;
 use agriwaste_server::exports::progress::Progress;
 use agriwaste_server::exports::{self, Format, Lang};
+use agriwaste_server::ingest::today_in_china;
 use agriwaste_server::startup::Application;
 use agriwaste_server::storage::SurveyFilter;
 use agriwaste_server::storage::{Storage, redact};

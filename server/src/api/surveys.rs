@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::validation;
 use agriwaste_analytics::{Issue, Survey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,10 +25,11 @@ use super::middleware::RequestContext;
 use super::model::*;
 use super::params::region_filter;
 use super::security::{Auth, PersonAuth, denied};
-use crate::auth::{Denied, Principal, Role};
+use crate::auth::{Denied, Principal};
+use crate::ingest::{self, ValidatedSurvey, today_in_china};
 use crate::state::AppState;
 use crate::storage::surveys::Correction;
-use crate::storage::{CorrectOutcome, CreateOutcome, NewSurvey, StoredSurvey, SurveyFilter};
+use crate::storage::{CorrectOutcome, CreateOutcome, StoredSurvey, SurveyFilter};
 
 /// Most surveys one batch may carry.
 pub const MAX_BATCH: usize = 500;
@@ -91,18 +92,9 @@ enum HistoryResponse {
 }
 
 impl SurveysApi {
-    /// Runs the shared validation rules; errors reject, warnings are returned to store.
-    fn check(&self, survey: &Survey) -> Result<Vec<Issue>, Vec<Issue>> {
-        let ctx = ValidationContext {
-            regions: self.state.storage.regions(),
-            today: today_in_china(),
-        };
-        let issues = validation::validate(survey, &ctx);
-        if validation::has_errors(&issues) {
-            Err(issues)
-        } else {
-            Ok(issues)
-        }
+    /// Runs the shared validation rules; errors reject, warnings are stored with it.
+    fn check(&self, survey: Survey) -> Result<ValidatedSurvey, Vec<Issue>> {
+        ingest::validate(survey, self.state.storage.regions(), today_in_china())
     }
 }
 
@@ -110,7 +102,7 @@ impl SurveysApi {
     /// A technician's surveys carry their username: the authenticated principal is the
     /// author, whatever the phone typed.
     fn as_author(principal: &Principal, mut survey: Survey) -> Survey {
-        if principal.role == Some(Role::Technician) {
+        if principal.authors_own_surveys() {
             survey.technician = principal.name.clone();
         }
         survey
@@ -162,12 +154,6 @@ pub(crate) fn filter(
         technician,
         ..SurveyFilter::default()
     })
-}
-
-/// Today's date in China Standard Time (UTC+8, no daylight saving), which Tibet and
-/// Qinghai keep: the date a technician writes on a survey.
-pub fn today_in_china() -> chrono::NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// A refusal of one batch item, reported as that item's error (e.g. a county the
@@ -249,12 +235,11 @@ impl SurveysApi {
     ) -> Result<CreateResponse, ApiError> {
         let principal = auth.principal();
         let survey = Self::as_author(principal, body.0);
-        let warnings = self.check(&survey).map_err(ApiError::invalid)?;
+        let new = self.check(survey).map_err(ApiError::invalid)?;
         principal
-            .may_submit(&survey.county_code)
+            .may_submit(&new.survey().county_code)
             .map_err(|d| denied(d, "调查", "survey"))?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let new = NewSurvey { survey, warnings };
         match self.state.storage.create_survey(&new, &actor).await? {
             CreateOutcome::Created(stored) => {
                 let location = format!("/api/v1/surveys/{}", stored.survey.id);
@@ -314,9 +299,9 @@ impl SurveysApi {
             let parsed = agriwaste_analytics::survey::parse_survey(raw.get())
                 .map(|survey| Self::as_author(principal, survey))
                 .map_err(|issue| vec![issue]);
-            let checked =
-                parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
-            if let Ok((survey, _)) = &checked {
+            let checked = parsed.and_then(|survey| self.check(survey));
+            if let Ok(survey) = &checked {
+                let survey = survey.survey();
                 if let Err(d) = principal.may_submit(&survey.county_code) {
                     results.push(BatchItemResult {
                         index: index as u32,
@@ -330,17 +315,17 @@ impl SurveysApi {
                 }
             }
             match checked {
-                Ok((survey, warnings)) => {
+                Ok(survey) => {
                     store_index.push(results.len());
                     results.push(BatchItemResult {
                         index: index as u32,
-                        id: Some(survey.id),
+                        id: Some(survey.survey().id),
                         status: BatchItemStatus::Created,
                         version: None,
                         errors: Vec::new(),
                         warnings: Vec::new(),
                     });
-                    to_store.push(NewSurvey { survey, warnings });
+                    to_store.push(survey);
                 }
                 Err(issues) => {
                     let (errors, warnings) = validation::split(issues);
@@ -538,13 +523,12 @@ impl SurveysApi {
                 .may_submit(&survey.county_code)
                 .map_err(|d| denied(d, "调查", "survey"))?;
         }
-        let warnings = self.check(&survey).map_err(|issues| {
+        let survey = self.check(survey).map_err(|issues| {
             ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
         })?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         let correction = Correction {
             survey,
-            warnings,
             base_version,
             note: request.note,
         };

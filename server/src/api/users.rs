@@ -18,13 +18,10 @@ use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::security::{PersonAuth, require_admin};
-use crate::auth::secrets::hash_password;
+use crate::auth::account::{InvalidUsername, NewPassword, Username, WeakPassword};
 use crate::auth::{Role, check_scope};
 use crate::state::AppState;
 use crate::storage::accounts::{CreateUserOutcome, NewUser, User, UserChanges};
-
-/// Shortest password accepted.
-const MIN_PASSWORD_CHARS: usize = 10;
 
 /// User endpoints.
 pub struct UsersApi {
@@ -188,28 +185,32 @@ enum UserResponse {
     Ok(Json<UserBody>),
 }
 
-fn valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+fn invalid_username(err: InvalidUsername) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidUsername,
+        err.message_zh(),
+        err.to_string(),
+    )
+    .at("username")
 }
 
-fn check_password(password: &str, path: &str) -> Result<(), ApiError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::WeakPassword,
-            format!("密码至少需要 {MIN_PASSWORD_CHARS} 个字符"),
-            format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
-        )
-        .at(path));
-    }
-    Ok(())
+fn weak_password(err: WeakPassword) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::WeakPassword,
+        err.message_zh(),
+        err.to_string(),
+    )
+    .at("password")
 }
 
-fn hashed(password: &str) -> Result<String, ApiError> {
-    hash_password(password)
+/// The password's hash, computed off the async workers (Argon2 takes tens of
+/// milliseconds of CPU).
+async fn hashed(password: NewPassword) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
@@ -266,39 +267,26 @@ impl UsersApi {
         let principal = auth.principal();
         require_admin(principal)?;
         let request = body.0;
-        let username = request.username.trim().to_owned();
-        if !valid_username(&username) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidUsername,
-                "用户名须为 3–64 个字母、数字或 - _ .",
-                "a username is 3–64 letters, digits, '-', '_' or '.'",
-            )
-            .at("username"));
-        }
+        let username = Username::parse(&request.username)
+            .map_err(invalid_username)?
+            .into_string();
         let role: Role = request.role.into();
         let counties = request.counties.unwrap_or_default();
-        let scope_code = if matches!(role, Role::Viewer | Role::Reviewer) {
+        let scope_code = if role.keeps_region_scope() {
             request.scope_code
         } else {
             None
         };
         checked_scope(&self.state, Some(role), scope_code.as_deref(), &counties)?;
         let (password, generated) = match request.password {
-            Some(password) => {
-                check_password(&password, "password")?;
-                (password, None)
-            }
+            Some(password) => (NewPassword::parse(password).map_err(weak_password)?, None),
             None => {
-                let password = crate::auth::secrets::new_password();
-                (password.clone(), Some(password))
+                let password = NewPassword::generate();
+                let shown = password.reveal().to_owned();
+                (password, Some(shown))
             }
         };
-        let password_hash = Some(
-            tokio::task::spawn_blocking(move || hashed(&password))
-                .await
-                .map_err(ApiError::internal)??,
-        );
+        let password_hash = Some(hashed(password).await?);
         let new = NewUser {
             display_name: request
                 .display_name
@@ -307,7 +295,7 @@ impl UsersApi {
             username,
             role,
             scope_code,
-            counties: if role == Role::Technician {
+            counties: if role.keeps_counties() {
                 counties
             } else {
                 Vec::new()
@@ -366,7 +354,7 @@ impl UsersApi {
             .scope_code
             .clone()
             .or_else(|| current.scope_code.clone());
-        let scope = if matches!(role, Role::Viewer | Role::Reviewer) {
+        let scope = if role.keeps_region_scope() {
             scope
         } else {
             None
@@ -383,12 +371,7 @@ impl UsersApi {
         }
         let password_hash = match patch.password {
             Some(password) => {
-                check_password(&password, "password")?;
-                Some(
-                    tokio::task::spawn_blocking(move || hashed(&password))
-                        .await
-                        .map_err(ApiError::internal)??,
-                )
+                Some(hashed(NewPassword::parse(password).map_err(weak_password)?).await?)
             }
             None => None,
         };
@@ -396,7 +379,7 @@ impl UsersApi {
             display_name: patch.display_name,
             role: patch.role.map(Role::from),
             scope_code: Some(scope),
-            counties: Some(if role == Role::Technician {
+            counties: Some(if role.keeps_counties() {
                 counties
             } else {
                 Vec::new()

@@ -9,6 +9,7 @@
 //! may see ([`SurveyScope`]), are this module's own types, which storage takes as
 //! arguments: access rules depend on no storage type.
 
+pub mod account;
 pub mod secrets;
 
 use agriwaste_analytics::{RegionLevel, RegionTable};
@@ -80,6 +81,18 @@ impl Role {
     pub fn from_key(key: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.key() == key)
     }
+
+    /// Whether a user of this role keeps a region scope (`scope_code`): viewers and
+    /// reviewers read within one; a scope given to anyone else is dropped.
+    pub fn keeps_region_scope(self) -> bool {
+        matches!(self, Role::Viewer | Role::Reviewer)
+    }
+
+    /// Whether a user of this role keeps assigned counties: technicians submit in them;
+    /// counties given to anyone else are dropped.
+    pub fn keeps_counties(self) -> bool {
+        self == Role::Technician
+    }
 }
 
 /// The authenticated caller of a request.
@@ -119,6 +132,13 @@ impl Principal {
     /// Whether the caller authenticated with an API key.
     pub fn is_api_key(&self) -> bool {
         self.role.is_none()
+    }
+
+    /// Whether the caller's surveys are recorded under the caller's name, whatever the
+    /// phone typed as technician: a technician files only their own surveys, while an
+    /// admin may file one on a technician's behalf.
+    pub fn authors_own_surveys(&self) -> bool {
+        self.role == Some(Role::Technician)
     }
 
     /// The author recorded on writes.
@@ -289,7 +309,27 @@ mod tests {
         );
         assert_eq!(reviewer.may_submit("542523"), Err(Denied::Role));
         assert!(reviewer.may_review().is_ok() && reviewer.may_correct().is_err());
+        assert!(tech.authors_own_surveys());
+        assert!(!reviewer.authors_own_surveys());
+        assert!(!principal(Some(Role::Admin), None, &[]).authors_own_surveys());
         assert!(principal(Some(Role::Admin), None, &[]).can_see("630102", "x", &regions));
+    }
+
+    #[test]
+    fn only_the_roles_that_use_them_keep_a_scope_or_counties() {
+        let kept: Vec<(Role, bool, bool)> = Role::ALL
+            .into_iter()
+            .map(|r| (r, r.keeps_region_scope(), r.keeps_counties()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (Role::Technician, false, true),
+                (Role::Viewer, true, false),
+                (Role::Reviewer, true, false),
+                (Role::Admin, false, false),
+            ]
+        );
     }
 
     #[test]

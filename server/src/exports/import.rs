@@ -1,7 +1,7 @@
 //! Importing surveys from a file in an export format (CSV or XLSX as exported, or
 //! NDJSON), row by row.
 //!
-//! Each row is decoded, checked with the same `validate` as the API, and stored in
+//! Each row is decoded, checked with the same `ingest::validate` as the API, and stored in
 //! batches through `Storage::create_surveys`, so an import is idempotent exactly like a
 //! phone's retries: a survey id already stored with the same content is a duplicate,
 //! with other content a conflict, and nothing is written for either. Bad rows do not
@@ -11,15 +11,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use agriwaste_analytics::validation::{self, ValidationContext};
-use agriwaste_analytics::{Issue, IssueCode, RegionTable, Severity};
+use agriwaste_analytics::{Issue, IssueCode, RegionTable};
 use chrono::NaiveDate;
 
 use super::layout::{self, Input, RowReader};
 use super::text::{BOM, write_csv_record};
 use super::xlsx::{self, ParsedRow};
 use crate::auth::Actor;
-use crate::storage::{CreateOutcome, NewSurvey, Storage, StorageError};
+use crate::ingest::{self, ValidatedSurvey};
+use crate::storage::{CreateOutcome, Storage, StorageError};
 
 /// Surveys per `create_surveys` call: one transaction, one disk sync.
 const BATCH: usize = 500;
@@ -319,7 +319,7 @@ impl Report {
 /// A row waiting in the batch, with where it came from.
 struct Pending {
     row: String,
-    new: NewSurvey,
+    survey: ValidatedSurvey,
 }
 
 /// Imports `path` into `storage`, writing problems to [`report_path`]. `today` is the
@@ -347,24 +347,18 @@ pub async fn import(
                     report.issue(&row.row, &row.id, issue)?;
                 }
             }
-            Ok(survey) => {
-                let ctx = ValidationContext { regions, today };
-                let issues = validation::validate(&survey, &ctx);
-                if validation::has_errors(&issues) {
+            Ok(survey) => match ingest::validate(survey, regions, today) {
+                Ok(survey) => batch.push(Pending {
+                    row: row.row,
+                    survey,
+                }),
+                Err(issues) => {
                     summary.invalid += 1;
-                    for issue in issues.iter().filter(|i| i.severity == Severity::Error) {
+                    for issue in issues.iter().filter(|i| i.is_error()) {
                         report.issue(&row.row, &row.id, issue)?;
                     }
-                } else {
-                    batch.push(Pending {
-                        row: row.row,
-                        new: NewSurvey {
-                            survey,
-                            warnings: issues,
-                        },
-                    });
                 }
-            }
+            },
         }
         if batch.len() >= BATCH {
             store(storage, &mut batch, &actor, &mut summary, &mut report).await?;
@@ -387,7 +381,7 @@ async fn store(
     if batch.is_empty() {
         return Ok(());
     }
-    let items: Vec<NewSurvey> = batch.iter().map(|p| p.new.clone()).collect();
+    let items: Vec<ValidatedSurvey> = batch.iter().map(|p| p.survey.clone()).collect();
     let outcomes = storage.create_surveys(&items, actor).await?;
     for (pending, outcome) in batch.iter().zip(outcomes) {
         match outcome {

@@ -32,8 +32,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use surveys::{
-    CorrectOutcome, CreateOutcome, NewSurvey, ReviewOutcome, StoredSurvey, SurveyFilter,
-    SurveyVersion,
+    CorrectOutcome, CreateOutcome, ReviewOutcome, StoredSurvey, SurveyFilter, SurveyVersion,
 };
 
 /// A storage failure the caller cannot fix: the database or the disk failed.

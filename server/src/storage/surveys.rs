@@ -20,6 +20,7 @@ use super::entities::{survey_versions, surveys};
 use super::facts::{self, FactsRow};
 use super::{Storage, StorageError, insert_all, rows_per_statement};
 use crate::auth::{Actor, SurveyScope};
+use crate::ingest::ValidatedSurvey;
 
 /// A survey as stored: the content plus its version and provenance.
 #[derive(Debug, Clone)]
@@ -92,15 +93,6 @@ pub struct SurveyVersion {
     pub note: Option<String>,
 }
 
-/// A validated survey to store.
-#[derive(Debug, Clone)]
-pub struct NewSurvey {
-    /// The content.
-    pub survey: Survey,
-    /// Its validation warnings (errors never reach storage).
-    pub warnings: Vec<Issue>,
-}
-
 /// What happened to a submission.
 #[derive(Debug, Clone)]
 pub enum CreateOutcome {
@@ -115,10 +107,8 @@ pub enum CreateOutcome {
 /// A correction of a stored survey.
 #[derive(Debug, Clone)]
 pub struct Correction {
-    /// The corrected content; its id is the survey's.
-    pub survey: Survey,
-    /// Warnings of the corrected content.
-    pub warnings: Vec<Issue>,
+    /// The corrected content, validated; its id is the survey's.
+    pub survey: ValidatedSurvey,
     /// The version the corrector started from.
     pub base_version: i32,
     /// Why, if given.
@@ -211,14 +201,14 @@ impl Storage {
     /// Stores one survey unless its id is already taken.
     pub async fn create_survey(
         &self,
-        new: &NewSurvey,
+        new: &ValidatedSurvey,
         actor: &Actor,
     ) -> Result<CreateOutcome, StorageError> {
         let mut outcomes = self
             .create_surveys(std::slice::from_ref(new), actor)
             .await?;
         outcomes.pop().ok_or_else(|| {
-            StorageError::Corrupt(new.survey.id.to_string(), "no outcome".to_owned())
+            StorageError::Corrupt(new.survey().id.to_string(), "no outcome".to_owned())
         })
     }
 
@@ -247,7 +237,7 @@ impl Storage {
     /// each one copies every page it changes to the statement journal.
     pub async fn create_surveys(
         &self,
-        items: &[NewSurvey],
+        items: &[ValidatedSurvey],
         actor: &Actor,
     ) -> Result<Vec<CreateOutcome>, StorageError> {
         if items.is_empty() {
@@ -272,7 +262,7 @@ impl Storage {
             resolved.push(match outcome {
                 Some(outcome) => outcome,
                 None => {
-                    let row = find_row(&self.db, item.new.survey.id)
+                    let row = find_row(&self.db, item.new.survey().id)
                         .await?
                         .ok_or_else(|| {
                             StorageError::Corrupt(item.id.clone(), "vanished".to_owned())
@@ -339,7 +329,8 @@ impl Storage {
         correction: &Correction,
         actor: &Actor,
     ) -> Result<CorrectOutcome, StorageError> {
-        let id = correction.survey.id;
+        let corrected = correction.survey.survey();
+        let id = corrected.id;
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let coefficients = self.coefficient_table_for_write(&txn).await?;
@@ -349,17 +340,17 @@ impl Storage {
         if row.version != correction.base_version {
             return Ok(CorrectOutcome::Stale(stored_from_row(row)?));
         }
-        let hash = content_hash(&correction.survey);
+        let hash = content_hash(corrected);
         if hash == row.content_hash {
             return Ok(CorrectOutcome::Unchanged(stored_from_row(row)?));
         }
-        let survey = &correction.survey;
+        let survey = corrected;
         let (prefecture, province) = ancestors(&self.regions, &survey.county_code);
         let (prefecture_code, province_code) = (prefecture.clone(), province.clone());
         let next_version = row.version + 1;
         let at = now();
         let payload = survey.canonical_json();
-        let warnings = warnings_json(&correction.warnings);
+        let warnings = warnings_json(correction.survey.warnings());
         // The version condition makes this safe across server processes: of two
         // corrections from the same base, exactly one updates a row.
         let updated = surveys::Entity::update_many()
@@ -401,7 +392,7 @@ impl Storage {
             .col_expr(surveys::Column::Warnings, Expr::value(warnings.clone()))
             .col_expr(
                 surveys::Column::WarningCount,
-                Expr::value(correction.warnings.len() as i32),
+                Expr::value(correction.survey.warnings().len() as i32),
             )
             .col_expr(surveys::Column::Version, Expr::value(next_version))
             .col_expr(surveys::Column::UpdatedAt, Expr::value(at))
@@ -436,23 +427,19 @@ impl Storage {
         .await?;
         facts::write_facts(
             &txn,
-            &correction.survey,
-            correction.warnings.len(),
+            survey,
+            correction.survey.warnings().len(),
             ReviewState::Edited,
             &prefecture_code,
             &province_code,
-            &coefficients.resolve(
-                &self.regions,
-                &correction.survey.county_code,
-                correction.survey.year(),
-            ),
+            &coefficients.resolve(&self.regions, &survey.county_code, survey.year()),
         )
         .await?;
         let before = stored_from_row(row)?;
         let after = StoredSurvey {
-            survey: correction.survey.clone(),
+            survey: survey.clone(),
             version: next_version,
-            warnings: correction.warnings.clone(),
+            warnings: correction.survey.warnings().to_vec(),
             created_at: before.created_at,
             created_by: before.created_by.clone(),
             updated_at: at,
@@ -685,7 +672,7 @@ fn ancestors(regions: &RegionTable, county_code: &str) -> (String, String) {
 
 /// A survey to store with what is computed from it before its transaction.
 struct Prepared<'a> {
-    new: &'a NewSurvey,
+    new: &'a ValidatedSurvey,
     /// The id as stored.
     id: String,
     /// The canonical JSON, stored as the payload.
@@ -695,11 +682,11 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
-    fn of(new: &NewSurvey) -> Prepared<'_> {
-        let payload = new.survey.canonical_json();
+    fn of(new: &ValidatedSurvey) -> Prepared<'_> {
+        let payload = new.survey().canonical_json();
         Prepared {
             new,
-            id: new.survey.id.to_string(),
+            id: new.survey().id.to_string(),
             hash: hash_of(&payload),
             payload,
         }
@@ -714,7 +701,7 @@ async fn lock_survey_ids(conn: &impl ConnectionTrait, items: &[Prepared<'_>]) ->
     }
     let mut keys: Vec<i64> = items
         .iter()
-        .map(|i| advisory_key(i.new.survey.id))
+        .map(|i| advisory_key(i.new.survey().id))
         .collect();
     keys.sort_unstable();
     keys.dedup();
@@ -797,7 +784,8 @@ impl Write<'_> {
                 retry_outcome(*hash == item.hash, stored.clone())
             } else {
                 let stored = self.stored(item);
-                let (prefecture, province) = ancestors(self.regions, &item.new.survey.county_code);
+                let (prefecture, province) =
+                    ancestors(self.regions, &item.new.survey().county_code);
                 fact_rows.push(self.facts(item, &prefecture, &province));
                 survey_rows.push(self.survey_row(item, prefecture, province));
                 version_rows.push(version_row(
@@ -805,7 +793,7 @@ impl Write<'_> {
                     1,
                     item.payload.clone(),
                     item.hash.clone(),
-                    warnings_json(&item.new.warnings),
+                    warnings_json(item.new.warnings()),
                     "created",
                     &self.actor.name,
                     self.at,
@@ -834,9 +822,9 @@ impl Write<'_> {
     /// A new survey as it is stored: version 1, received.
     fn stored(&self, item: &Prepared<'_>) -> StoredSurvey {
         StoredSurvey {
-            survey: item.new.survey.clone(),
+            survey: item.new.survey().clone(),
             version: 1,
-            warnings: item.new.warnings.clone(),
+            warnings: item.new.warnings().to_vec(),
             created_at: self.at,
             created_by: self.actor.name.clone(),
             updated_at: self.at,
@@ -846,10 +834,10 @@ impl Write<'_> {
     }
 
     fn facts(&self, item: &Prepared<'_>, prefecture: &str, province: &str) -> FactsRow {
-        let survey = &item.new.survey;
+        let survey = item.new.survey();
         FactsRow::of(
             survey,
-            item.new.warnings.len(),
+            item.new.warnings().len(),
             ReviewState::Received,
             prefecture,
             province,
@@ -865,7 +853,7 @@ impl Write<'_> {
         prefecture: String,
         province: String,
     ) -> surveys::ActiveModel {
-        let survey = &item.new.survey;
+        let survey = item.new.survey();
         surveys::ActiveModel {
             id: Set(item.id.clone()),
             county_code: Set(survey.county_code.clone()),
@@ -883,8 +871,8 @@ impl Write<'_> {
             payload: Set(item.payload.clone()),
             content_hash: Set(item.hash.clone()),
             created_hash: Set(item.hash.clone()),
-            warnings: Set(warnings_json(&item.new.warnings)),
-            warning_count: Set(item.new.warnings.len() as i32),
+            warnings: Set(warnings_json(item.new.warnings())),
+            warning_count: Set(item.new.warnings().len() as i32),
             version: Set(1),
             created_at: Set(self.at),
             created_by: Set(self.actor.name.clone()),
