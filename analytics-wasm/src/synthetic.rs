@@ -347,6 +347,8 @@ pub fn uuid_for(seed: u64) -> Uuid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coefficients::Coefficients;
+    use crate::issue::IssueCode;
     use crate::regions::RegionTable;
     use crate::validation::{ValidationContext, has_errors, validate};
 
@@ -364,14 +366,43 @@ mod tests {
     #[test]
     fn every_synthetic_survey_is_valid() {
         let regions = RegionTable::builtin();
+        let coefficients = Coefficients::builtin();
         let ctx = ValidationContext {
             regions: &regions,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            coefficients: &coefficients,
         };
         for survey in SyntheticSpec::default().surveys(2_000) {
             let issues = validate(&survey, &ctx);
             assert!(!has_errors(&issues), "{survey:?}\n{issues:?}");
         }
+    }
+
+    /// The demo data are realistic: a plausibility warning marks a few surveys, never
+    /// most of them. Dung is generated at 1.8–2.5 kg per head and day and never used
+    /// beyond what was produced, so no survey uses twice the 2.15 kg estimate; packages
+    /// returned beyond those used are generated on purpose for a few households.
+    #[test]
+    fn plausibility_warnings_mark_few_synthetic_surveys() {
+        let regions = RegionTable::builtin();
+        let coefficients = Coefficients::builtin();
+        let ctx = ValidationContext {
+            regions: &regions,
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            coefficients: &coefficients,
+        };
+        let surveys = SyntheticSpec::default().surveys(3_000);
+        let share = |code: IssueCode| {
+            let marked = surveys
+                .iter()
+                .filter(|s| validate(s, &ctx).iter().any(|i| i.code == code))
+                .count();
+            marked as f64 / surveys.len() as f64
+        };
+        let dung = share(IssueCode::DungUsedBeyondHerd);
+        let returned = share(IssueCode::ReturnedExceedsUsed);
+        assert_eq!(dung, 0.0);
+        assert!(returned > 0.0 && returned < 0.05, "{returned}");
     }
 
     #[test]

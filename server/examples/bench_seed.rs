@@ -15,8 +15,10 @@
 //! (an interrupted seed) is refused: delete it (scripts/bench-api.sh does).
 
 use agriwaste_analytics::synthetic::SyntheticSpec;
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::coefficients::CoefficientTable;
+use agriwaste_analytics::validation;
 use agriwaste_analytics::{RegionTable, Survey};
+use chrono::NaiveDate;
 use agriwaste_server::storage::audit::Actor;
 use agriwaste_server::storage::{NewSurvey, Storage};
 use anyhow::{Context, ensure};
@@ -25,8 +27,13 @@ use uuid::Uuid;
 /// Surveys per transaction.
 const BATCH: usize = 5_000;
 
-fn validated(survey: Survey, ctx: &ValidationContext<'_>) -> NewSurvey {
-    let warnings = validation::validate(&survey, ctx)
+fn validated(
+    survey: Survey,
+    regions: &RegionTable,
+    coefficients: &CoefficientTable,
+    today: NaiveDate,
+) -> NewSurvey {
+    let warnings = validation::validate_with_table(&survey, regions, coefficients, today)
         .into_iter()
         .filter(|i| !i.is_error())
         .collect();
@@ -83,17 +90,14 @@ async fn main() -> anyhow::Result<()> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewSurvey>>(2);
     let generator = {
         let regions: RegionTable = storage.regions().clone();
+        let coefficients = storage.coefficient_table().await?;
         let spec = spec.clone();
         std::thread::spawn(move || {
-            let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-            let ctx = ValidationContext {
-                regions: &regions,
-                today,
-            };
+            let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
             for chunk in order.chunks(BATCH) {
                 let batch = chunk
                     .iter()
-                    .map(|&(_, i)| validated(spec.survey(i), &ctx))
+                    .map(|&(_, i)| validated(spec.survey(i), &regions, &coefficients, today))
                     .collect();
                 if send.send(batch).is_err() {
                     return;

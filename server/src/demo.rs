@@ -3,7 +3,7 @@
 //! empty page.
 
 use agriwaste_analytics::synthetic::SyntheticSpec;
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::validation;
 
 use crate::api::surveys::today_in_china;
 use crate::storage::audit::Actor;
@@ -20,16 +20,13 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
     }
     let spec = SyntheticSpec::default();
     let today = today_in_china();
-    let ctx = ValidationContext {
-        regions: storage.regions(),
-        today,
-    };
+    let coefficients = storage.coefficient_table().await?;
     let mut stored = 0;
     for chunk in spec.surveys(DEMO_SURVEYS).chunks(500) {
         let batch: Vec<NewSurvey> = chunk
             .iter()
             .filter_map(|survey| {
-                let issues = validation::validate(survey, &ctx);
+                let issues = validation::validate_with_table(survey, storage.regions(), &coefficients, today);
                 (!validation::has_errors(&issues)).then(|| NewSurvey {
                     survey: survey.clone(),
                     warnings: issues,

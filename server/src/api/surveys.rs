@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::coefficients::CoefficientTable;
+use agriwaste_analytics::validation;
 use agriwaste_analytics::{Issue, Survey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -94,13 +95,19 @@ enum HistoryResponse {
 }
 
 impl SurveysApi {
-    /// Runs the shared validation rules; errors reject, warnings are returned to store.
-    fn check(&self, survey: &Survey) -> Result<Vec<Issue>, Vec<Issue>> {
-        let ctx = ValidationContext {
-            regions: self.state.storage.regions(),
-            today: today_in_china(),
-        };
-        let issues = validation::validate(survey, &ctx);
+    /// Runs the shared validation rules with the coefficient table `coefficients` (read
+    /// once per request); errors reject, warnings are returned to store.
+    fn check(
+        &self,
+        survey: &Survey,
+        coefficients: &CoefficientTable,
+    ) -> Result<Vec<Issue>, Vec<Issue>> {
+        let issues = validation::validate_with_table(
+            survey,
+            self.state.storage.regions(),
+            coefficients,
+            today_in_china(),
+        );
         if validation::has_errors(&issues) {
             Err(issues)
         } else {
@@ -270,7 +277,10 @@ impl SurveysApi {
     ) -> Result<CreateResponse, ApiError> {
         let principal = auth.principal();
         let survey = Self::as_author(principal, body.0);
-        let warnings = self.check(&survey).map_err(ApiError::invalid)?;
+        let coefficients = self.state.storage.coefficient_table().await?;
+        let warnings = self
+            .check(&survey, &coefficients)
+            .map_err(ApiError::invalid)?;
         principal
             .may_submit(&survey.county_code)
             .map_err(|d| denied(d, "调查", "survey"))?;
@@ -323,6 +333,7 @@ impl SurveysApi {
             )
             .at("surveys"));
         }
+        let coefficients = self.state.storage.coefficient_table().await?;
         let mut results: Vec<BatchItemResult> = Vec::with_capacity(items.len());
         let mut to_store = Vec::new();
         let mut store_index = Vec::new();
@@ -335,8 +346,10 @@ impl SurveysApi {
             let parsed = agriwaste_analytics::survey::parse_survey(raw.get())
                 .map(|survey| Self::as_author(principal, survey))
                 .map_err(|issue| vec![issue]);
-            let checked =
-                parsed.and_then(|survey| self.check(&survey).map(|warnings| (survey, warnings)));
+            let checked = parsed.and_then(|survey| {
+                self.check(&survey, &coefficients)
+                    .map(|warnings| (survey, warnings))
+            });
             if let Ok((survey, _)) = &checked {
                 if let Err(d) = principal.may_submit(&survey.county_code) {
                     results.push(BatchItemResult {
@@ -555,7 +568,8 @@ impl SurveysApi {
                 .may_submit(&survey.county_code)
                 .map_err(|d| denied(d, "调查", "survey"))?;
         }
-        let warnings = self.check(&survey).map_err(|issues| {
+        let coefficients = self.state.storage.coefficient_table().await?;
+        let warnings = self.check(&survey, &coefficients).map_err(|issues| {
             ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
         })?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::validation;
 use agriwaste_analytics::{Issue, IssueCode, RegionTable, Severity};
 use chrono::NaiveDate;
 
@@ -335,6 +335,7 @@ pub async fn import(
     let mut report = Report::create(&report_path(path))?;
     let actor = Actor::system("import");
     let regions: &RegionTable = storage.regions();
+    let coefficients = storage.coefficient_table().await?;
     let mut summary = ImportSummary::default();
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     while let Some(row) = rows.next_row(path) {
@@ -348,8 +349,7 @@ pub async fn import(
                 }
             }
             Ok(survey) => {
-                let ctx = ValidationContext { regions, today };
-                let issues = validation::validate(&survey, &ctx);
+                let issues = validation::validate_with_table(&survey, regions, &coefficients, today);
                 if validation::has_errors(&issues) {
                     summary.invalid += 1;
                     for issue in issues.iter().filter(|i| i.severity == Severity::Error) {
