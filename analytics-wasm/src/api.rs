@@ -1074,9 +1074,10 @@ mod tests {
     fn the_applicable_coefficients_are_what_the_table_resolves() {
         let national = coefficients_of_applicable(&applicable_with_dung(2.15));
         assert_eq!(national, default_coefficients());
-        let own: Coefficients =
-            serde_json::from_str(&coefficients_of_applicable(&applicable_with_dung(3.0)).unwrap_or_default())
-                .unwrap_or_else(|_| Coefficients::empty());
+        let own: Coefficients = serde_json::from_str(
+            &coefficients_of_applicable(&applicable_with_dung(3.0)).unwrap_or_default(),
+        )
+        .unwrap_or_else(|_| Coefficients::empty());
         assert_eq!(own.yak_dung_kg_per_head_day, Some(3.0));
         assert_eq!(own.collectable_coefficient(), Some(0.81));
         assert!(coefficients_of_applicable(r#"{"coefficients": 3}"#).is_err());

@@ -70,7 +70,11 @@ pub fn quality_flags_from(
         .into_iter()
         .filter(|&i| rate(i).is_some_and(exceeds_one))
         .collect();
-    let rates_above_one = implausible.iter().copied().filter(|i| i.bounded()).collect();
+    let rates_above_one = implausible
+        .iter()
+        .copied()
+        .filter(|i| i.bounded())
+        .collect();
     let (median_value, film_kg_per_mu_outliers) = film_outliers(film_kg_per_mu);
     QualityFlags {
         surveys,

@@ -647,7 +647,10 @@ mod tests {
         // words and units, never a wire path.
         for text in [&warning.message_zh, &warning.message_en] {
             assert!(text.contains("25") && text.contains("19619"), "{text}");
-            assert!(!text.contains("yak_dung") && !text.contains("_kg"), "{text}");
+            assert!(
+                !text.contains("yak_dung") && !text.contains("_kg"),
+                "{text}"
+            );
         }
         assert!(warning.message_zh.contains("牦牛存栏") && warning.message_zh.contains("公斤"));
         assert!(warning.message_en.contains("yaks kept") && warning.message_en.contains("kg"));
@@ -661,20 +664,41 @@ mod tests {
             dung(v, 25, far_above);
             v["yak_dung"]["produced_kg"] = serde_json::json!(far_above + 100.0);
         });
-        assert!(codes(&found, IssueCode::DungUsedBeyondHerd).is_empty(), "{found:?}");
-        assert!(!found.iter().any(|(_, c)| *c == IssueCode::ExceedsWhole), "{found:?}");
+        assert!(
+            codes(&found, IssueCode::DungUsedBeyondHerd).is_empty(),
+            "{found:?}"
+        );
+        assert!(
+            !found.iter().any(|(_, c)| *c == IssueCode::ExceedsWhole),
+            "{found:?}"
+        );
         // No confirmed coefficient: no estimate to compare with.
         let unconfirmed = Coefficients::empty();
         let issues = issues_with(&unconfirmed, |v| dung(v, 25, far_above));
-        assert!(issues.iter().all(|i| i.code != IssueCode::DungUsedBeyondHerd), "{issues:?}");
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.code != IssueCode::DungUsedBeyondHerd),
+            "{issues:?}"
+        );
         // The coefficient passed in is the one used: a bureau's higher per-head value
         // makes the same amounts plausible.
         let mut generous = Coefficients::builtin();
         generous.yak_dung_kg_per_head_day = Some(2.15 * 5.0);
         let issues = issues_with(&generous, |v| dung(v, 25, far_above));
-        assert!(issues.iter().all(|i| i.code != IssueCode::DungUsedBeyondHerd), "{issues:?}");
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.code != IssueCode::DungUsedBeyondHerd),
+            "{issues:?}"
+        );
         let issues = issues_with(&Coefficients::builtin(), |v| dung(v, 25, far_above));
-        assert!(issues.iter().any(|i| i.code == IssueCode::DungUsedBeyondHerd), "{issues:?}");
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.code == IssueCode::DungUsedBeyondHerd),
+            "{issues:?}"
+        );
     }
 
     #[test]
@@ -685,7 +709,10 @@ mod tests {
             v["pesticide_packaging"]["returned_count"] = json!(30);
             v["pesticide_packaging"]["returned_kg"] = json!(3.2);
         });
-        assert!(codes(&found, IssueCode::ReturnedExceedsUsed).is_empty(), "{found:?}");
+        assert!(
+            codes(&found, IssueCode::ReturnedExceedsUsed).is_empty(),
+            "{found:?}"
+        );
         // One more: a warning at each, the record valid.
         let issues = issues_with(&Coefficients::builtin(), |v| {
             v["pesticide_packaging"]["returned_count"] = json!(31);
@@ -699,12 +726,21 @@ mod tests {
         let paths: Vec<&str> = warned.iter().map(|i| i.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["pesticide_packaging.returned_count", "pesticide_packaging.returned_kg"]
+            [
+                "pesticide_packaging.returned_count",
+                "pesticide_packaging.returned_kg"
+            ]
         );
         for warning in warned {
             assert!(!warning.is_error());
-            assert!(warning.message_zh.contains("往年"), "{}", warning.message_zh);
-            assert!(warning.message_en.contains("earlier years") && warning.message_en.contains('?'));
+            assert!(
+                warning.message_zh.contains("往年"),
+                "{}",
+                warning.message_zh
+            );
+            assert!(
+                warning.message_en.contains("earlier years") && warning.message_en.contains('?')
+            );
             for text in [&warning.message_zh, &warning.message_en] {
                 assert!(!text.contains("pesticide_packaging"), "{text}");
             }

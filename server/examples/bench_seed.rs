@@ -14,14 +14,14 @@
 //! An existing database with at least COUNT surveys is kept as it is; one with fewer
 //! (an interrupted seed) is refused: delete it (scripts/bench-api.sh does).
 
-use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::coefficients::CoefficientTable;
+use agriwaste_analytics::synthetic::SyntheticSpec;
 use agriwaste_analytics::validation;
 use agriwaste_analytics::{RegionTable, Survey};
-use chrono::NaiveDate;
 use agriwaste_server::storage::audit::Actor;
 use agriwaste_server::storage::{NewSurvey, Storage};
 use anyhow::{Context, ensure};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 /// Surveys per transaction.

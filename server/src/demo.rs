@@ -26,7 +26,12 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
         let batch: Vec<NewSurvey> = chunk
             .iter()
             .filter_map(|survey| {
-                let issues = validation::validate_with_table(survey, storage.regions(), &coefficients, today);
+                let issues = validation::validate_with_table(
+                    survey,
+                    storage.regions(),
+                    &coefficients,
+                    today,
+                );
                 (!validation::has_errors(&issues)).then(|| NewSurvey {
                     survey: survey.clone(),
                     warnings: issues,

@@ -339,7 +339,11 @@ fn dung_survey(county: &str) -> Value {
 fn warning_codes(stored: &Value) -> Vec<String> {
     stored["warnings"]
         .as_array()
-        .map(|w| w.iter().filter_map(|i| i["code"].as_str().map(str::to_owned)).collect())
+        .map(|w| {
+            w.iter()
+                .filter_map(|i| i["code"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -352,7 +356,10 @@ async fn dung_used_is_checked_against_the_herd_with_the_countys_coefficient(
     // 15 000 kg used is within twice that.
     let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542523")).await?;
     assert_eq!(status, 201, "{stored}");
-    assert!(!warning_codes(&stored).contains(&beyond.to_owned()), "{stored}");
+    assert!(
+        !warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
 
     // 噶尔县 measures its own yaks at 0.25 kg: twice the estimate is then 4 562.5 kg.
     let (status, edit) = app
@@ -365,9 +372,15 @@ async fn dung_used_is_checked_against_the_herd_with_the_countys_coefficient(
     assert_eq!(status, 201, "{edit}");
     let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542523")).await?;
     assert_eq!(status, 201, "a warning keeps the survey: {stored}");
-    assert!(warning_codes(&stored).contains(&beyond.to_owned()), "{stored}");
+    assert!(
+        warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
     let (status, batch) = app
-        .post("/api/v1/surveys/batch", &json!({"surveys": [dung_survey("542523")]}))
+        .post(
+            "/api/v1/surveys/batch",
+            &json!({"surveys": [dung_survey("542523")]}),
+        )
         .await?;
     assert_eq!(status, 200, "{batch}");
     let codes: Vec<&str> = batch["results"][0]["warnings"]
@@ -378,7 +391,10 @@ async fn dung_used_is_checked_against_the_herd_with_the_countys_coefficient(
     // Another county keeps the national value.
     let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542521")).await?;
     assert_eq!(status, 201, "{stored}");
-    assert!(!warning_codes(&stored).contains(&beyond.to_owned()), "{stored}");
+    assert!(
+        !warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
 
     // The estimate undershoots what the households used: 噶尔县's 2025 dung rate is
     // above 100 %, reported, flagged and never counted as meeting the 93 % target.

@@ -791,7 +791,9 @@ async fn formula_like_text_is_neutralised_in_csv_kept_a_string_in_xlsx_and_round
     }
     for record in &records {
         for name in ["township", "village", "household", "technician"] {
-            let text = column(name).and_then(|at| record.get(at)).unwrap_or_default();
+            let text = column(name)
+                .and_then(|at| record.get(at))
+                .unwrap_or_default();
             assert!(
                 !text.starts_with(['=', '+', '-', '@', '\t', '\r']),
                 "{name} {text:?} would run as a formula"

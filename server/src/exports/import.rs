@@ -368,7 +368,8 @@ pub async fn import(
                 }
             }
             Ok(survey) => {
-                let issues = validation::validate_with_table(&survey, regions, &coefficients, today);
+                let issues =
+                    validation::validate_with_table(&survey, regions, &coefficients, today);
                 if validation::has_errors(&issues) {
                     summary.invalid += 1;
                     for issue in issues.iter().filter(|i| i.severity == Severity::Error) {
@@ -465,7 +466,10 @@ mod tests {
         encoder.start(&mut bytes);
         encoder.survey(&survey, &mut bytes);
         let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains(",'+1,\"'=HYPERLINK(") && text.contains(",''-x,"), "{text}");
+        assert!(
+            text.contains(",'+1,\"'=HYPERLINK(") && text.contains(",''-x,"),
+            "{text}"
+        );
         let rows = parse_rows(ImportFormat::Csv, &bytes).unwrap_or_default();
         let [row] = rows.as_slice() else {
             panic!("{} rows", rows.len())

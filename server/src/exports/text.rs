@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn text_that_looks_like_a_formula_is_neutralised_and_numbers_are_not() {
         for (text, written) in [
-            ("=HYPERLINK(\"http://x\",\"点击\")", "'=HYPERLINK(\"http://x\",\"点击\")"),
+            (
+                "=HYPERLINK(\"http://x\",\"点击\")",
+                "'=HYPERLINK(\"http://x\",\"点击\")",
+            ),
             ("+1", "'+1"),
             ("-x", "'-x"),
             ("@a", "'@a"),
