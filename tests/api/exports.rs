@@ -72,6 +72,48 @@ fn arg(text: &str) -> &OsStr {
     OsStr::new(text)
 }
 
+/// Downloads `app`'s survey export in `format` and `lang` and imports the file into an
+/// empty database on `backend`, checking that each of its `n` rows was created: the
+/// exported bytes, the file, and the new database's server.
+async fn import_into_an_empty_database(
+    app: &TestApp,
+    backend: Backend,
+    (format, lang): (&str, &str),
+    n: usize,
+) -> Result<(Vec<u8>, std::path::PathBuf, TestApp)> {
+    let (_, first) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/surveys.{format}?lang={lang}")),
+    )
+    .await?;
+    let exported = app.dir().join(format!("first.{format}"));
+    std::fs::write(&exported, &first)?;
+    let empty = TestApp::spawn(backend).await?;
+    let summary = empty.cli(&[arg("import"), exported.as_os_str()])?;
+    assert!(
+        summary.contains(&format!(
+            "{n} rows: {n} created, 0 duplicate, 0 conflict, 0 invalid"
+        )),
+        "{format}: {summary}"
+    );
+    Ok((first, exported, empty))
+}
+
+/// `app`'s survey export in `format` and `lang`, made by the command line.
+fn export_by_command_line(app: &TestApp, (format, lang): (&str, &str)) -> Result<Vec<u8>> {
+    let second = app.dir().join(format!("second.{format}"));
+    app.cli(&[
+        arg("export"),
+        arg("--format"),
+        arg(format),
+        arg("--lang"),
+        arg(lang),
+        arg("--out"),
+        second.as_os_str(),
+    ])?;
+    Ok(std::fs::read(&second)?)
+}
+
 async fn round_trip_through_an_empty_database_gives_identical_files(
     backend: Backend,
 ) -> Result<()> {
@@ -81,22 +123,8 @@ async fn round_trip_through_an_empty_database_gives_identical_files(
     store(&app, &surveys).await?;
     let n = surveys.len();
     for (format, lang) in [("csv", "zh"), ("xlsx", "en"), ("ndjson", "en")] {
-        let (_, first) = download(
-            &app.client,
-            &app.url(&format!("/api/v1/exports/surveys.{format}?lang={lang}")),
-        )
-        .await?;
-        let exported = app.dir().join(format!("first.{format}"));
-        std::fs::write(&exported, &first)?;
-
-        let empty = TestApp::spawn(backend).await?;
-        let summary = empty.cli(&[arg("import"), exported.as_os_str()])?;
-        assert!(
-            summary.contains(&format!(
-                "{n} rows: {n} created, 0 duplicate, 0 conflict, 0 invalid"
-            )),
-            "{format}: {summary}"
-        );
+        let (first, exported, empty) =
+            import_into_an_empty_database(&app, backend, (format, lang), n).await?;
         let again = empty.cli(&[arg("import"), exported.as_os_str()])?;
         assert!(
             again.contains(&format!(
@@ -106,17 +134,7 @@ async fn round_trip_through_an_empty_database_gives_identical_files(
         );
         assert_eq!(empty.all_surveys("").await?.len(), n, "{format}");
 
-        let second = empty.dir().join(format!("second.{format}"));
-        empty.cli(&[
-            arg("export"),
-            arg("--format"),
-            arg(format),
-            arg("--lang"),
-            arg(lang),
-            arg("--out"),
-            second.as_os_str(),
-        ])?;
-        let second = std::fs::read(&second)?;
+        let second = export_by_command_line(&empty, (format, lang))?;
         assert!(
             first == second,
             "{format}: the export of the imported surveys differs ({} vs {} bytes)",
@@ -828,22 +846,8 @@ async fn formula_like_text_is_neutralised_in_csv_kept_a_string_in_xlsx_and_round
     // Export → import into an empty database → export: the same bytes, and the stored
     // text without the guard.
     for format in ["csv", "xlsx"] {
-        let (_, first) = download(
-            &app.client,
-            &app.url(&format!("/api/v1/exports/surveys.{format}?lang=en")),
-        )
-        .await?;
-        let exported = app.dir().join(format!("formulas.{format}"));
-        std::fs::write(&exported, &first)?;
-        let empty = TestApp::spawn(backend).await?;
-        let n = surveys.len();
-        let summary = empty.cli(&[arg("import"), exported.as_os_str()])?;
-        assert!(
-            summary.contains(&format!(
-                "{n} rows: {n} created, 0 duplicate, 0 conflict, 0 invalid"
-            )),
-            "{format}: {summary}"
-        );
+        let (first, _, empty) =
+            import_into_an_empty_database(&app, backend, (format, "en"), surveys.len()).await?;
         let stored = empty.all_surveys("").await?;
         for (index, (field, value, _)) in FORMULA_LIKE.iter().enumerate() {
             let id = &surveys[index / 4]["id"];
@@ -853,18 +857,8 @@ async fn formula_like_text_is_neutralised_in_csv_kept_a_string_in_xlsx_and_round
                 .with_context(|| format!("{format}: survey {id} not imported"))?;
             assert_eq!(item["survey"][*field], json!(value), "{format}: {field}");
         }
-        let second = empty.dir().join(format!("second.{format}"));
-        empty.cli(&[
-            arg("export"),
-            arg("--format"),
-            arg(format),
-            arg("--lang"),
-            arg("en"),
-            arg("--out"),
-            second.as_os_str(),
-        ])?;
         assert!(
-            first == std::fs::read(&second)?,
+            first == export_by_command_line(&empty, (format, "en"))?,
             "{format}: the export of the imported surveys differs"
         );
     }
