@@ -125,10 +125,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         case(
             &format!("validateSurvey {today}"),
             "validateSurvey",
-            vec![example, today],
-            api::validate_survey(example, today),
+            vec![example, today, ""],
+            api::validate_survey(example, today, ""),
         );
     }
+    // A bureau's own dung coefficient, low enough that the example's dung use is more
+    // than twice the herd-size estimate: a warning in both builds.
+    let mut applicable: serde_json::Value = serde_json::json!({
+        "region_code": "542523", "year": 2025,
+        "coefficients": agriwaste_analytics::coefficients::CoefficientTable::builtin()
+            .applicable(&agriwaste_analytics::RegionTable::builtin(), "542523", 2025)
+            .into_iter()
+            .map(|a| a.entry)
+            .collect::<Vec<_>>(),
+    });
+    if let Some(entries) = applicable["coefficients"].as_array_mut() {
+        for entry in entries {
+            if entry["kind"] == "yak_dung_per_head_day" {
+                entry["value"] = 0.25.into();
+            }
+        }
+    }
+    let applicable = applicable.to_string();
+    let coefficients = api::coefficients_of_applicable(&applicable);
+    case(
+        "coefficientsOfApplicable",
+        "coefficientsOfApplicable",
+        vec![&applicable],
+        coefficients.clone(),
+    );
+    let coefficients = coefficients.map_err(|e| e.message_en)?;
+    case(
+        "validateSurvey with a county's coefficients",
+        "validateSurvey",
+        vec![example, "2026-01-01", &coefficients],
+        api::validate_survey(example, "2026-01-01", &coefficients),
+    );
     for crop in [
         r#"{"crop":"rapeseed","yield_kg":812.5}"#,
         r#"{"crop":"highland_barley","yield_kg":1000}"#,

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::charts::{self, Chart, ChartOptions};
-use crate::coefficients::{Amount, CannotEstimate, Coefficients};
+use crate::coefficients::{Amount, CannotEstimate, CoefficientKind, Coefficients};
 use crate::dashboard::{DashboardRequest, FactSet};
 use crate::indicators::{self, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
@@ -53,8 +53,16 @@ impl IndicatorOptions {
     }
 
     /// What surveys are validated against, when `today` is given.
-    fn validation_context<'a>(&self, regions: &'a RegionTable) -> Option<ValidationContext<'a>> {
-        self.today.map(|today| ValidationContext { regions, today })
+    fn validation_context<'a>(
+        &self,
+        regions: &'a RegionTable,
+        coefficients: &'a Coefficients,
+    ) -> Option<ValidationContext<'a>> {
+        self.today.map(|today| ValidationContext {
+            regions,
+            today,
+            coefficients,
+        })
     }
 }
 
@@ -62,13 +70,13 @@ fn issue(code: IssueCode, zh: String, en: String) -> Issue {
     Issue::error("", code, zh, en)
 }
 
-/// Parses a JSON array of surveys, keeping the good ones and listing the rest.
+/// Parses a JSON array of surveys, keeping the good ones and listing the rest; with a
+/// validation context, surveys with errors are listed too.
 pub fn parse_surveys(
     surveys_json: &str,
-    today: Option<NaiveDate>,
-    regions: &RegionTable,
+    validation: Option<&ValidationContext<'_>>,
 ) -> Result<(Vec<Survey>, Vec<Rejected>), Issue> {
-    let (indexed, rejected) = parse_indexed(surveys_json, today, regions)?;
+    let (indexed, rejected) = parse_indexed(surveys_json, validation)?;
     Ok((indexed.into_iter().map(|(_, s)| s).collect(), rejected))
 }
 
@@ -78,8 +86,7 @@ type Parsed = (Vec<(usize, Survey)>, Vec<Rejected>);
 /// As [`parse_surveys`], keeping each survey's position in the input.
 fn parse_indexed(
     surveys_json: &str,
-    today: Option<NaiveDate>,
-    regions: &RegionTable,
+    validation: Option<&ValidationContext<'_>>,
 ) -> Result<Parsed, Issue> {
     // Fast path: a clean batch decodes straight into surveys. Only when some item does
     // not decode is the array taken apart, to name each bad item and keep the rest.
@@ -101,13 +108,12 @@ fn parse_indexed(
         }
         decoded = good;
     }
-    let Some(today) = today else {
+    let Some(ctx) = validation else {
         return Ok((decoded, rejected));
     };
-    let ctx = ValidationContext { regions, today };
     let mut surveys = Vec::with_capacity(decoded.len());
     for (index, survey) in decoded {
-        match Rejected::for_errors(index, validate(&survey, &ctx)) {
+        match Rejected::for_errors(index, validate(&survey, ctx)) {
             Some(errors) => rejected.push(errors),
             None => surveys.push((index, survey)),
         }
@@ -132,9 +138,9 @@ fn not_serializable(e: serde_json::Error) -> Issue {
 pub fn facts(surveys_json: &str, options_json: &str) -> Result<Vec<HouseholdFacts>, Issue> {
     let options: IndicatorOptions = parse_json(options_json)?;
     let regions = RegionTable::builtin();
-    let (surveys, _) = parse_surveys(surveys_json, options.today, &regions)?;
-    let ctx = options.validation_context(&regions);
-    let coefficients = options.coefficients.unwrap_or_default();
+    let coefficients = options.coefficients.clone().unwrap_or_default();
+    let ctx = options.validation_context(&regions, &coefficients);
+    let (surveys, _) = parse_surveys(surveys_json, ctx.as_ref())?;
     Ok(indicators::facts_from_surveys(
         &surveys,
         &coefficients,
@@ -186,7 +192,7 @@ pub struct SurveySet {
 impl SurveySet {
     /// Parses a JSON array of surveys; items that do not decode are kept as rejected.
     pub fn from_json(surveys_json: &str) -> Result<SurveySet, Issue> {
-        let (surveys, rejected) = parse_indexed(surveys_json, None, &RegionTable::builtin())?;
+        let (surveys, rejected) = parse_indexed(surveys_json, None)?;
         Ok(SurveySet { surveys, rejected })
     }
 
@@ -213,7 +219,7 @@ impl SurveySet {
         let options: IndicatorOptions = parse_json(options_json)?;
         let regions = RegionTable::builtin();
         let coefficients = options.coefficients.clone().unwrap_or_default();
-        let ctx = options.validation_context(&regions);
+        let ctx = options.validation_context(&regions, &coefficients);
         let mut rejected = self.rejected.clone();
         let mut facts = Vec::with_capacity(self.surveys.len());
         for (index, survey) in &self.surveys {
@@ -322,7 +328,7 @@ pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, Issu
     let request: ChartRequest = parse_json(request_json)?;
     let regions = RegionTable::builtin();
     let targets = TargetTable::builtin();
-    let (surveys, _) = parse_surveys(surveys_json, None, &regions)?;
+    let (surveys, _) = parse_surveys(surveys_json, None)?;
     let coefficients = request.coefficients.clone().unwrap_or_default();
     let facts: Vec<HouseholdFacts> = indicators::facts_from_surveys(&surveys, &coefficients, None)
         .into_iter()
@@ -429,9 +435,16 @@ pub fn render_chart(kind: &str, data_json: &str, options_json: &str) -> Result<S
     })
 }
 
-/// `validateSurvey(json, todayIso)`: every issue of one survey (decoding problems or
-/// validation errors and warnings), as a JSON array; empty when the survey is clean.
-pub fn validate_survey(survey_json: &str, today_iso: &str) -> Result<String, Issue> {
+/// `validateSurvey(json, todayIso, coefficientsJson)`: every issue of one survey
+/// (decoding problems or validation errors and warnings), as a JSON array; empty when the
+/// survey is clean. The coefficients are those that apply to the survey's county and year
+/// ([`coefficients_of_applicable`] makes them from what the server says applies); empty
+/// means the shipped table, as for the estimates.
+pub fn validate_survey(
+    survey_json: &str,
+    today_iso: &str,
+    coefficients_json: &str,
+) -> Result<String, Issue> {
     let today = NaiveDate::parse_from_str(today_iso.trim(), "%Y-%m-%d").map_err(|_| {
         Issue::error(
             "today",
@@ -441,12 +454,14 @@ pub fn validate_survey(survey_json: &str, today_iso: &str) -> Result<String, Iss
         )
     })?;
     let regions = RegionTable::builtin();
+    let coefficients = coefficients_from(coefficients_json)?;
     let issues = match crate::survey::parse_survey(survey_json) {
         Ok(survey) => validate(
             &survey,
             &ValidationContext {
                 regions: &regions,
                 today,
+                coefficients: &coefficients,
             },
         ),
         Err(problem) => vec![problem],
@@ -498,6 +513,38 @@ pub fn estimate_dung(dung_json: &str, coefficients_json: &str) -> Result<String,
     let dung: YakDungSection = parse_json(dung_json)?;
     let coefficients = coefficients_from(coefficients_json)?;
     serialize(&form_estimate(coefficients.dung_produced(&dung)))
+}
+
+/// One coefficient as `GET /api/v1/coefficients/applicable` lists it; the members that
+/// say where it comes from are not needed to estimate with it.
+#[derive(Deserialize)]
+struct AppliedValue {
+    kind: String,
+    key: String,
+    value: Option<f64>,
+}
+
+/// The body of `GET /api/v1/coefficients/applicable`, as far as
+/// [`coefficients_of_applicable`] reads it.
+#[derive(Deserialize)]
+struct ApplicableBody {
+    coefficients: Vec<AppliedValue>,
+}
+
+/// `coefficientsOfApplicable(applicableJson)`: the coefficients of one county and year
+/// (the body of `GET /api/v1/coefficients/applicable`) as the `Coefficients` JSON that
+/// [`validate_survey`] and the estimates take, so that the form checks and estimates with
+/// the values the server stores the survey's facts with. Kinds this build does not know
+/// are skipped, as in `coefficients.csv`.
+pub fn coefficients_of_applicable(applicable_json: &str) -> Result<String, Issue> {
+    let body: ApplicableBody = parse_json(applicable_json)?;
+    let mut coefficients = Coefficients::empty();
+    for applied in body.coefficients {
+        if let Some(kind) = CoefficientKind::from_key(&applied.kind) {
+            coefficients.set(kind, &applied.key, applied.value);
+        }
+    }
+    serialize(&coefficients)
 }
 
 /// `defaultCoefficients()`: the shipped coefficient table, for a page to show or edit.
@@ -690,13 +737,96 @@ mod tests {
         assert!(chart_data(&surveys, r#"{"kind":"trend"}"#).is_err());
     }
 
+    /// The body of `GET /api/v1/coefficients/applicable` for a county whose bureau set
+    /// its own dung coefficient (the other coefficients national).
+    fn applicable_with_dung(per_head_day: f64) -> String {
+        let mut entries: Vec<serde_json::Value> = crate::coefficients::CoefficientTable::builtin()
+            .applicable(&RegionTable::builtin(), "542523", 2025)
+            .into_iter()
+            .map(|a| {
+                let mut value = serde_json::to_value(&a.entry).unwrap_or_default();
+                value["inherited"] = a.inherited.into();
+                value
+            })
+            .collect();
+        for entry in &mut entries {
+            if entry["kind"] == "yak_dung_per_head_day" {
+                entry["value"] = per_head_day.into();
+                entry["region_code"] = "542523".into();
+                entry["inherited"] = false.into();
+            }
+        }
+        serde_json::json!({"region_code": "542523", "year": 2025, "coefficients": entries})
+            .to_string()
+    }
+
+    #[test]
+    fn the_applicable_coefficients_are_what_the_table_resolves() {
+        let national = coefficients_of_applicable(&applicable_with_dung(2.15));
+        assert_eq!(national, default_coefficients());
+        let own: Coefficients = serde_json::from_str(
+            &coefficients_of_applicable(&applicable_with_dung(3.0)).unwrap_or_default(),
+        )
+        .unwrap_or_else(|_| Coefficients::empty());
+        assert_eq!(own.yak_dung_kg_per_head_day, Some(3.0));
+        assert_eq!(own.collectable_coefficient(), Some(0.81));
+        assert!(coefficients_of_applicable(r#"{"coefficients": 3}"#).is_err());
+    }
+
+    #[test]
+    fn the_form_validates_with_the_coefficients_it_is_given() {
+        let example = include_str!("../data/example-survey.json");
+        // 25 yaks, 15 000 kg used: within twice the shipped estimate (19 618.75 kg a
+        // year), beyond twice an estimate at 0.25 kg per head and day (2 281.25 kg).
+        let shipped = validate_survey(example, "2026-01-01", "").unwrap_or_default();
+        assert!(!shipped.contains("dung_used_beyond_herd"), "{shipped}");
+        let low = coefficients_of_applicable(&applicable_with_dung(0.25)).unwrap_or_default();
+        let warned = validate_survey(example, "2026-01-01", &low).unwrap_or_default();
+        assert!(warned.contains("dung_used_beyond_herd"), "{warned}");
+        assert!(validate_survey(example, "2026-01-01", "{").is_err());
+    }
+
+    #[test]
+    fn an_implausible_group_rate_is_reported_flagged_and_never_met() {
+        // Estimated dung that undershoots what the households used: each survey valid,
+        // the group's rate above 100 %.
+        let mut facts = facts(&surveys_json(400), "{}").unwrap_or_default();
+        facts.retain(|f| f.county_code == "542523" && f.year == 2025);
+        for f in &mut facts {
+            f.yak_dung_utilization = Some(indicators::Ratio { y: 105.0, x: 100.0 });
+        }
+        assert!(!facts.is_empty());
+        let grouping = Grouping {
+            level: Some(RegionLevel::County),
+            by_year: true,
+        };
+        let reports = compute_facts(
+            &facts,
+            grouping,
+            &RegionTable::builtin(),
+            &TargetTable::builtin(),
+        );
+        let [report] = reports.as_slice() else {
+            panic!("{reports:?}")
+        };
+        let dung = Indicator::YakDungUtilization;
+        assert_eq!(report.group.indicators[&dung].rate, Some(1.05));
+        assert!(report.group.quality.implausible.contains(&dung));
+        let progress = &report.progress[&dung];
+        assert!(progress.implausible && !progress.met, "{progress:?}");
+        assert!((progress.gap_pp - 12.0).abs() < 1e-9, "{progress:?}");
+    }
+
     #[test]
     fn validate_and_estimate_for_the_form() {
         let example = include_str!("../data/example-survey.json");
-        assert_eq!(validate_survey(example, "2026-01-01").as_deref(), Ok("[]"));
-        let future = validate_survey(example, "2025-01-01").unwrap_or_default();
+        assert_eq!(
+            validate_survey(example, "2026-01-01", "").as_deref(),
+            Ok("[]")
+        );
+        let future = validate_survey(example, "2025-01-01", "").unwrap_or_default();
         assert!(future.contains("future_date"));
-        assert!(validate_survey(example, "yesterday").is_err());
+        assert!(validate_survey(example, "yesterday", "").is_err());
         let straw = estimate_straw(r#"{"crop":"potato","yield_kg":1000}"#, "");
         assert_eq!(
             straw.as_deref(),

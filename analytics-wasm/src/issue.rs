@@ -54,6 +54,9 @@ pub enum IssueCode {
     CannotEstimate,
     /// More packages returned than used (returns of earlier years): accepted, flagged.
     ReturnedExceedsUsed,
+    /// Yak dung used is more than twice what the herd produces by the herd-size
+    /// estimate (the produced amount not measured).
+    DungUsedBeyondHerd,
     /// Film use per mu far outside 2–10 kg/mu.
     ImplausibleFilmPerMu,
     /// Film thickness below 0.005 mm or above 0.2 mm.
@@ -87,6 +90,7 @@ impl IssueCode {
             IssueCode::DuplicateCrop => "duplicate_crop",
             IssueCode::CannotEstimate => "cannot_estimate",
             IssueCode::ReturnedExceedsUsed => "returned_exceeds_used",
+            IssueCode::DungUsedBeyondHerd => "dung_used_beyond_herd",
             IssueCode::ImplausibleFilmPerMu => "implausible_film_per_mu",
             IssueCode::ImplausibleThickness => "implausible_thickness",
             IssueCode::OutsideCounty => "outside_county",

@@ -34,6 +34,12 @@ pub struct QualityFlags {
     /// measured amounts; it means an estimated denominator (straw from yield, dung from
     /// herd size) undershoots what households reported using.
     pub rates_above_one: Vec<Indicator>,
+    /// Indicators whose group rate exceeds 100 %, which no group's can in principle:
+    /// every rate is a share of a whole. That includes pesticide packaging, where one
+    /// household may return more than it used (earlier years' stock) but a whole group
+    /// returning more than it used means the use is underestimated (REFERENCE.md). The
+    /// rate is still reported; its progress is `implausible` and never counts as met.
+    pub implausible: Vec<Indicator>,
     /// Median film use per mu in the group, kg/mu.
     pub film_kg_per_mu_median: Option<f64>,
     /// Surveys whose film use per mu lies more than [`OUTLIER_MADS`] scaled MADs from
@@ -41,6 +47,13 @@ pub struct QualityFlags {
     pub film_kg_per_mu_outliers: Vec<Uuid>,
     /// Fewer than 30 surveys: intervals are wide.
     pub small_n: bool,
+}
+
+/// Whether a group rate lies above 100 %, which a share of a whole cannot. A rounding
+/// hair above 1 is not a finding: a rate of exactly 1 summed in another order must not
+/// flip the flag.
+pub fn exceeds_one(rate: f64) -> bool {
+    rate > 1.0 + 1e-9
 }
 
 /// The quality flags of a group, from its counts, its estimates and its households'
@@ -53,11 +66,14 @@ pub fn quality_flags_from(
     film_kg_per_mu: &[(f64, Uuid)],
 ) -> QualityFlags {
     let rate = |indicator| estimates.get(&indicator).and_then(|e| e.rate);
-    let rates_above_one = Indicator::ALL
+    let implausible: Vec<Indicator> = Indicator::ALL
         .into_iter()
+        .filter(|&i| rate(i).is_some_and(exceeds_one))
+        .collect();
+    let rates_above_one = implausible
+        .iter()
+        .copied()
         .filter(|i| i.bounded())
-        // A rounding hair above 1 is not a finding.
-        .filter(|&i| rate(i).is_some_and(|r| r > 1.0 + 1e-9))
         .collect();
     let (median_value, film_kg_per_mu_outliers) = film_outliers(film_kg_per_mu);
     QualityFlags {
@@ -68,6 +84,7 @@ pub fn quality_flags_from(
             .is_some_and(|r| r > 1.0),
         households_returned_exceeds_used,
         rates_above_one,
+        implausible,
         film_kg_per_mu_median: median_value,
         film_kg_per_mu_outliers,
         small_n: surveys < SMALL_N,
@@ -187,5 +204,41 @@ mod tests {
         a.straw_utilization = Some(Ratio { y: 120.0, x: 100.0 });
         let flags = quality_flags(&[&a]);
         assert!(flags.rates_above_one.contains(&Indicator::StrawUtilization));
+        assert!(flags.implausible.contains(&Indicator::StrawUtilization));
+    }
+
+    #[test]
+    fn a_group_rate_above_100_percent_is_implausible_and_exactly_100_is_not() {
+        let with = |film: Ratio, packages: Ratio, dung: Ratio| {
+            let mut f = facts(4);
+            f.weight = 1.0;
+            f.film_recovery = Some(film);
+            f.pesticide_recovery_count = Some(packages);
+            f.yak_dung_utilization = Some(dung);
+            f.straw_utilization = Some(Ratio { y: 50.0, x: 100.0 });
+            quality_flags(&[&f])
+        };
+        // Exactly 1.0 (everything recovered, returned, used) is plausible.
+        let whole = Ratio { y: 10.0, x: 10.0 };
+        let flags = with(whole, whole, whole);
+        assert_eq!(flags.implausible, Vec::<Indicator>::new());
+        // Just above, for film, pesticide packaging and yak dung alike: pesticide returns
+        // beyond use are fine for one household, not for a group's rate.
+        let above = Ratio { y: 10.01, x: 10.0 };
+        let flags = with(above, Ratio { y: 11.0, x: 10.0 }, above);
+        assert_eq!(
+            flags.implausible,
+            vec![
+                Indicator::FilmRecovery,
+                Indicator::PesticidePackagingRecovery,
+                Indicator::YakDungUtilization
+            ]
+        );
+        // The older flag keeps its meaning (bounded once validated: pesticide apart).
+        assert_eq!(
+            flags.rates_above_one,
+            vec![Indicator::FilmRecovery, Indicator::YakDungUtilization]
+        );
+        assert!(exceeds_one(1.0 + 1e-6) && !exceeds_one(1.0) && !exceeds_one(1.0 + 1e-12));
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::csv;
 use crate::indicators::Indicator;
+use crate::quality::exceeds_one;
 use crate::regions::RegionTable;
 
 /// The target table shipped with the product.
@@ -80,8 +81,11 @@ pub struct Progress {
     pub rate: f64,
     /// `rate − target` in percentage points; negative means behind for a floor.
     pub gap_pp: f64,
-    /// Whether the target is met.
+    /// Whether the target is met; never when the rate is implausible.
     pub met: bool,
+    /// The rate exceeds 100 %, which a share of a whole cannot (REFERENCE.md, status
+    /// 数据异常): the data need checking before the rate says anything about the target.
+    pub implausible: bool,
     /// Plan phase of the data year.
     pub phase: Option<PlanPhase>,
 }
@@ -260,16 +264,20 @@ impl TargetTable {
     }
 }
 
-/// Where `rate` (in data year `year`) stands against `target`.
+/// Where `rate` (in data year `year`) stands against `target`. A rate above 100 % is
+/// implausible and never meets a target, however far above a floor it lies.
 pub fn progress(target: ApplicableTarget, rate: f64, year: i32) -> Progress {
     let goal = target.target.target;
-    let met = match target.target.comparison {
-        Comparison::AtLeast => rate >= goal,
-        Comparison::AtMost => rate <= goal,
-    };
+    let implausible = exceeds_one(rate);
+    let met = !implausible
+        && match target.target.comparison {
+            Comparison::AtLeast => rate >= goal,
+            Comparison::AtMost => rate <= goal,
+        };
     Progress {
         gap_pp: (rate - goal) * 100.0,
         met,
+        implausible,
         rate,
         phase: PlanPhase::of_year(year),
         target,
@@ -360,5 +368,32 @@ mod tests {
             table.progress(&regions, "542523", Indicator::FilmRecovery, 2026, None),
             None
         );
+    }
+
+    #[test]
+    fn a_rate_above_100_percent_is_implausible_and_never_meets_its_target() {
+        let table = TargetTable::builtin();
+        let regions = RegionTable::builtin();
+        let at = |indicator, rate| {
+            table
+                .progress(&regions, "542523", indicator, 2025, Some(rate))
+                .unwrap_or_else(|| panic!("no target for {indicator:?}"))
+        };
+        // Exactly 100 % meets the 90 % film target and is plausible.
+        let whole = at(Indicator::FilmRecovery, 1.0);
+        assert!(whole.met && !whole.implausible);
+        // Just above: flagged, not met, though far above the floor; the gap is reported.
+        for indicator in [
+            Indicator::FilmRecovery,
+            Indicator::PesticidePackagingRecovery,
+            Indicator::YakDungUtilization,
+        ] {
+            let above = at(indicator, 1.02);
+            assert!(above.implausible && !above.met, "{indicator:?}: {above:?}");
+            assert!(above.gap_pp > 0.0);
+        }
+        // A rate below the target is plausible and not met, as before.
+        let behind = at(Indicator::FilmRecovery, 0.5);
+        assert!(!behind.implausible && !behind.met);
     }
 }

@@ -8,10 +8,12 @@
 //! unknown county, a date in the future, missing identity. Warnings are stored with it:
 //! implausible film use per mu or thickness, a GPS point outside the county's rough box
 //! or outside China, pesticide packages returned beyond those used (returns of earlier
-//! years happen, REFERENCE.md).
+//! years happen, REFERENCE.md), yak dung used beyond twice what the herd produces by the
+//! herd-size estimate.
 
 use chrono::NaiveDate;
 
+use crate::coefficients::{CoefficientTable, Coefficients};
 use crate::issue::{Issue, IssueCode};
 use crate::regions::{CHINA, RegionLevel, RegionTable};
 use crate::survey::{
@@ -24,6 +26,10 @@ pub const FILM_PER_MU_RANGE_KG: (f64, f64) = (2.0, 10.0);
 pub const THICKNESS_RANGE_MM: (f64, f64) = (0.005, 0.2);
 /// Surveys dated before this are taken as typing mistakes.
 pub const EARLIEST_SURVEY_DATE: (i32, u32, u32) = (2000, 1, 1);
+/// How many times the herd-size estimate of dung produced the dung used may reach before
+/// it is flagged: the estimate is a mean per head, so a household's real output may lie
+/// well above it, but more than twice that is more likely a wrong herd size or amount.
+pub const DUNG_USED_PER_ESTIMATE_MAX: f64 = 2.0;
 
 /// What the rules need to know beyond the survey itself.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +39,9 @@ pub struct ValidationContext<'a> {
     /// Today's date where the survey is taken (China Standard Time); later dates are
     /// rejected.
     pub today: NaiveDate,
+    /// The coefficients that apply to the survey's county and year (those its facts are
+    /// estimated with), for the rules that compare what was recorded with an estimate.
+    pub coefficients: &'a Coefficients,
 }
 
 /// Checks a survey and returns every problem found, errors and warnings alike.
@@ -62,9 +71,28 @@ pub fn validate(survey: &Survey, ctx: &ValidationContext<'_>) -> Vec<Issue> {
         check.straw(index, crop, earlier);
     }
     if let Some(dung) = &survey.yak_dung {
-        check.yak_dung(dung);
+        check.yak_dung(dung, ctx.coefficients);
     }
     check.issues
+}
+
+/// Checks a survey with the coefficients `table` gives its county and year: the ones its
+/// facts are estimated with, so that a rule comparing a record with an estimate (dung
+/// used against the herd) speaks of the estimate the indicators use. What the server's
+/// API, import and demo data validate with.
+pub fn validate_with_table(
+    survey: &Survey,
+    regions: &RegionTable,
+    table: &CoefficientTable,
+    today: NaiveDate,
+) -> Vec<Issue> {
+    let coefficients = table.resolve(regions, &survey.county_code, survey.year());
+    let ctx = ValidationContext {
+        regions,
+        today,
+        coefficients: &coefficients,
+    };
+    validate(survey, &ctx)
 }
 
 /// Whether any of the issues rejects the survey.
@@ -361,16 +389,15 @@ impl Checker {
         let returned_kg =
             self.optional_amount("pesticide_packaging.returned_kg", packaging.returned_kg);
         if used && returned && packaging.returned_count > packaging.used_count {
+            let (returned, used) = (packaging.returned_count, packaging.used_count);
             self.warning(
                 "pesticide_packaging.returned_count",
                 IssueCode::ReturnedExceedsUsed,
                 format!(
-                    "回收包装 {} 个多于使用的 {} 个(可能含往年包装),已接受并标记",
-                    packaging.returned_count, packaging.used_count
+                    "回收包装数({returned} 个)多于使用包装数({used} 个):是否把往年存下的包装也交回了?记录有效,已保存并标记"
                 ),
                 format!(
-                    "{} packages returned but {} used (returns of earlier years?): accepted and flagged",
-                    packaging.returned_count, packaging.used_count
+                    "Packages returned ({returned} pcs) are more than packages used ({used} pcs): were packages kept from earlier years returned too? The record is valid; it is kept and flagged"
                 ),
             );
         }
@@ -384,8 +411,12 @@ impl Checker {
                 self.warning(
                     "pesticide_packaging.returned_kg",
                     IssueCode::ReturnedExceedsUsed,
-                    format!("回收包装 {returned_kg} kg 多于使用的 {used_kg} kg,已接受并标记"),
-                    format!("{returned_kg} kg of packaging returned but {used_kg} kg used: accepted and flagged"),
+                    format!(
+                        "回收包装重量({returned_kg} 公斤)多于使用包装重量({used_kg} 公斤):是否把往年存下的包装也交回了?记录有效,已保存并标记"
+                    ),
+                    format!(
+                        "{returned_kg} kg of packaging returned is more than the {used_kg} kg used: were packages kept from earlier years returned too? The record is valid; it is kept and flagged"
+                    ),
                 );
             }
         }
@@ -458,7 +489,7 @@ impl Checker {
         }
     }
 
-    fn yak_dung(&mut self, dung: &YakDungSection) {
+    fn yak_dung(&mut self, dung: &YakDungSection, coefficients: &Coefficients) {
         let mut sound = true;
         if let Some(head) = dung.yak_head {
             sound &= self.count("yak_dung.yak_head", head);
@@ -487,7 +518,7 @@ impl Checker {
                     );
                 }
             }
-            (None, Some(head)) if head > 0 => {}
+            (None, Some(head)) if head > 0 => self.dung_within_herd(dung, head, coefficients),
             (None, Some(0)) if dung.accounted_kg() == 0.0 => {}
             (None, _) => self.error(
                 "yak_dung.produced_kg",
@@ -495,6 +526,29 @@ impl Checker {
                 "请填写牛粪产生量 produced_kg 或牦牛头数 yak_head(用于估算)".to_owned(),
                 "give produced_kg, or yak_head to estimate it from".to_owned(),
             ),
+        }
+    }
+
+    /// Dung used against what `head` yaks produce in a year by the herd-size estimate
+    /// (the one the facts use; called only when the produced amount is not measured).
+    /// Without a confirmed coefficient there is no estimate and nothing to compare.
+    fn dung_within_herd(&mut self, dung: &YakDungSection, head: i64, coefficients: &Coefficients) {
+        let Ok(estimate) = coefficients.dung_produced(dung) else {
+            return;
+        };
+        let used = dung.utilized_kg();
+        let estimate_kg = estimate.kg;
+        if exceeds(used, DUNG_USED_PER_ESTIMATE_MAX * estimate_kg) {
+            self.warning(
+                "yak_dung.yak_head",
+                IssueCode::DungUsedBeyondHerd,
+                format!(
+                    "燃料利用、肥料利用和其他利用合计 {used} 公斤,超过牦牛存栏 {head} 头按估算一年产粪约 {estimate_kg:.0} 公斤的两倍:请核实存栏头数和各项利用量,或填写实测的牛粪产生量"
+                ),
+                format!(
+                    "Dung used as fuel, as fertilizer and for other uses adds up to {used} kg, more than twice the {estimate_kg:.0} kg a year that {head} yaks kept produce by the estimate: please check the number of yaks and the amounts used, or give the measured dung produced"
+                ),
+            );
         }
     }
 }
@@ -506,26 +560,180 @@ mod tests {
 
     const EXAMPLE: &str = include_str!("../data/example-survey.json");
 
-    fn ctx(regions: &RegionTable) -> ValidationContext<'_> {
+    fn ctx<'a>(regions: &'a RegionTable, coefficients: &'a Coefficients) -> ValidationContext<'a> {
         ValidationContext {
             regions,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            coefficients,
         }
     }
 
-    /// Applies `edit` to the example survey's JSON and returns the codes found at each path.
-    fn check(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<(String, IssueCode)> {
+    /// Applies `edit` to the example survey's JSON and returns every issue found with
+    /// `coefficients`.
+    fn issues_with(
+        coefficients: &Coefficients,
+        edit: impl FnOnce(&mut serde_json::Value),
+    ) -> Vec<Issue> {
         let mut value: serde_json::Value = serde_json::from_str(EXAMPLE).unwrap_or_default();
         edit(&mut value);
         let survey = match parse_survey(&value.to_string()) {
             Ok(survey) => survey,
-            Err(issue) => return vec![(issue.path, issue.code)],
+            Err(issue) => return vec![issue],
         };
         let regions = RegionTable::builtin();
-        validate(&survey, &ctx(&regions))
+        validate(&survey, &ctx(&regions, coefficients))
+    }
+
+    /// Applies `edit` to the example survey's JSON and returns the codes found at each path.
+    fn check(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<(String, IssueCode)> {
+        issues_with(&Coefficients::builtin(), edit)
             .into_iter()
             .map(|i| (i.path, i.code))
             .collect()
+    }
+
+    /// The paths of the issues with `code`.
+    fn codes(found: &[(String, IssueCode)], code: IssueCode) -> Vec<&str> {
+        found
+            .iter()
+            .filter(|(_, c)| *c == code)
+            .map(|(p, _)| p.as_str())
+            .collect()
+    }
+
+    /// Sets the example's dung section to `head` yaks, nothing measured, and `used_kg`
+    /// used (split between fuel and fertilizer, as sums are where rounding bites).
+    fn dung(v: &mut serde_json::Value, head: i64, used_kg: f64) {
+        v["yak_dung"] = serde_json::json!({
+            "yak_head": head, "fuel_kg": used_kg * 0.75, "fertilizer_kg": used_kg * 0.25,
+            "other_kg": 0.0, "discarded_kg": 100.0
+        });
+    }
+
+    /// What `head` yaks produce in a year by the shipped coefficient, computed as the
+    /// facts compute it.
+    fn herd_estimate_kg(head: i64) -> f64 {
+        head as f64 * crate::coefficients::DAYS_PER_YEAR * 2.15
+    }
+
+    #[test]
+    fn dung_used_up_to_twice_the_herd_estimate_is_not_flagged() {
+        for head in [1, 25, 300] {
+            let at_limit = 2.0 * herd_estimate_kg(head);
+            let found = check(|v| dung(v, head, at_limit));
+            assert!(
+                codes(&found, IssueCode::DungUsedBeyondHerd).is_empty(),
+                "{head} yaks, exactly twice: {found:?}"
+            );
+        }
+        // The reference example (25 yaks, 15 000 kg used of about 19 619 kg) is clean.
+        assert!(codes(&check(|_| {}), IssueCode::DungUsedBeyondHerd).is_empty());
+    }
+
+    #[test]
+    fn dung_used_just_beyond_twice_the_herd_estimate_is_a_warning_naming_herd_and_estimate() {
+        let just_above = 2.0 * herd_estimate_kg(25) + 1.0;
+        let issues = issues_with(&Coefficients::builtin(), |v| dung(v, 25, just_above));
+        let warned: Vec<&Issue> = issues
+            .iter()
+            .filter(|i| i.code == IssueCode::DungUsedBeyondHerd)
+            .collect();
+        assert_eq!(warned.len(), 1, "{issues:?}");
+        let warning = warned[0];
+        assert!(!warning.is_error(), "a warning: the survey is kept");
+        assert!(!has_errors(&issues), "{issues:?}");
+        assert_eq!(warning.path, "yak_dung.yak_head");
+        // The herd size and the estimate (25 × 365 × 2.15 = 19 618.75 kg), in the form's
+        // words and units, never a wire path.
+        for text in [&warning.message_zh, &warning.message_en] {
+            assert!(text.contains("25") && text.contains("19619"), "{text}");
+            assert!(
+                !text.contains("yak_dung") && !text.contains("_kg"),
+                "{text}"
+            );
+        }
+        assert!(warning.message_zh.contains("牦牛存栏") && warning.message_zh.contains("公斤"));
+        assert!(warning.message_en.contains("yaks kept") && warning.message_en.contains("kg"));
+    }
+
+    #[test]
+    fn dung_measured_or_without_a_coefficient_is_not_compared_with_the_herd() {
+        let far_above = 10.0 * herd_estimate_kg(25);
+        // Measured: the measurement is the whole, and uses within it are fine.
+        let found = check(|v| {
+            dung(v, 25, far_above);
+            v["yak_dung"]["produced_kg"] = serde_json::json!(far_above + 100.0);
+        });
+        assert!(
+            codes(&found, IssueCode::DungUsedBeyondHerd).is_empty(),
+            "{found:?}"
+        );
+        assert!(
+            !found.iter().any(|(_, c)| *c == IssueCode::ExceedsWhole),
+            "{found:?}"
+        );
+        // No confirmed coefficient: no estimate to compare with.
+        let warned = |coefficients: &Coefficients| {
+            issues_with(coefficients, |v| dung(v, 25, far_above))
+                .iter()
+                .any(|i| i.code == IssueCode::DungUsedBeyondHerd)
+        };
+        assert!(!warned(&Coefficients::empty()));
+        // The coefficient passed in is the one used: a bureau's higher per-head value
+        // makes the same amounts plausible.
+        let mut generous = Coefficients::builtin();
+        generous.yak_dung_kg_per_head_day = Some(2.15 * 5.0);
+        assert!(!warned(&generous));
+        assert!(warned(&Coefficients::builtin()));
+    }
+
+    #[test]
+    fn packages_returned_beyond_used_are_a_warning_asking_about_earlier_years() {
+        use serde_json::json;
+        // Returned = used, in count and in kg: nothing to ask.
+        let found = check(|v| {
+            v["pesticide_packaging"]["returned_count"] = json!(30);
+            v["pesticide_packaging"]["returned_kg"] = json!(3.2);
+        });
+        assert!(
+            codes(&found, IssueCode::ReturnedExceedsUsed).is_empty(),
+            "{found:?}"
+        );
+        // One more: a warning at each, the record valid.
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            v["pesticide_packaging"]["returned_count"] = json!(31);
+            v["pesticide_packaging"]["returned_kg"] = json!(3.3);
+        });
+        assert!(!has_errors(&issues), "{issues:?}");
+        let warned: Vec<&Issue> = issues
+            .iter()
+            .filter(|i| i.code == IssueCode::ReturnedExceedsUsed)
+            .collect();
+        let paths: Vec<&str> = warned.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "pesticide_packaging.returned_count",
+                "pesticide_packaging.returned_kg"
+            ]
+        );
+        for warning in warned {
+            assert!(!warning.is_error());
+            assert!(
+                warning.message_zh.contains("往年"),
+                "{}",
+                warning.message_zh
+            );
+            assert!(
+                warning.message_en.contains("earlier years") && warning.message_en.contains('?')
+            );
+            for text in [&warning.message_zh, &warning.message_en] {
+                assert!(!text.contains("pesticide_packaging"), "{text}");
+            }
+        }
+        // Unlike the other sections, where a part beyond its whole rejects the survey.
+        let found = check(|v| v["film"]["recovered_kg"] = json!(42.5));
+        assert!(found.contains(&("film.recovered_kg".to_owned(), IssueCode::ExceedsWhole)));
     }
 
     fn expect(edit: impl FnOnce(&mut serde_json::Value), path: &str, code: IssueCode) {

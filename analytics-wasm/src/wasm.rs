@@ -72,13 +72,13 @@ export interface GroupReport {
   quality: {
     surveys: number; surveys_with_warnings: number; warning_share: number | null;
     pesticide_recovery_over_100: boolean; households_returned_exceeds_used: number;
-    rates_above_one: Indicator[]; film_kg_per_mu_median: number | null;
+    rates_above_one: Indicator[]; implausible: Indicator[]; film_kg_per_mu_median: number | null;
     film_kg_per_mu_outliers: string[]; small_n: boolean;
   };
   progress: Partial<Record<Indicator, {
     target: { target: { region_code: string; indicator: string; year: number; target: number;
       comparison: "at_least" | "at_most"; source: string }; inherited: boolean; proxy: string | null };
-    rate: number; gap_pp: number; met: boolean;
+    rate: number; gap_pp: number; met: boolean; implausible: boolean;
     phase: "baseline" | "near" | "mid" | "long" | null;
   }>>;
 }
@@ -192,10 +192,28 @@ pub fn render_chart(kind: &str, data_json: &str, options_json: &str) -> Result<S
 }
 
 /// Every issue of one survey as a JSON array of `Issue` (empty when clean);
-/// `todayIso` is the phone's date, YYYY-MM-DD.
+/// `todayIso` is the phone's date, YYYY-MM-DD; `coefficientsJson` the `Coefficients` of
+/// the survey's county and year (`coefficientsOfApplicable`), absent or empty for the
+/// shipped table.
 #[wasm_bindgen(js_name = validateSurvey)]
-pub fn validate_survey(survey_json: &str, today_iso: &str) -> Result<String, JsValue> {
-    api::validate_survey(survey_json, today_iso).map_err(to_js)
+pub fn validate_survey(
+    survey_json: &str,
+    today_iso: &str,
+    coefficients_json: Option<String>,
+) -> Result<String, JsValue> {
+    api::validate_survey(
+        survey_json,
+        today_iso,
+        coefficients_json.as_deref().unwrap_or_default(),
+    )
+    .map_err(to_js)
+}
+
+/// The `Coefficients` JSON of the body of `GET /api/v1/coefficients/applicable`, for
+/// `validateSurvey`, `estimateStraw` and `estimateDung`.
+#[wasm_bindgen(js_name = coefficientsOfApplicable)]
+pub fn coefficients_of_applicable(applicable_json: &str) -> Result<String, JsValue> {
+    api::coefficients_of_applicable(applicable_json).map_err(to_js)
 }
 
 /// One crop's collectable straw for the form (`FormEstimate` JSON); empty

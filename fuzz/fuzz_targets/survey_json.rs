@@ -3,6 +3,7 @@
 //! survives its canonical JSON unchanged (the stored form).
 #![no_main]
 
+use agriwaste_analytics::coefficients::Coefficients;
 use agriwaste_analytics::validation::{ValidationContext, validate};
 use agriwaste_analytics::{RegionTable, Survey};
 use libfuzzer_sys::fuzz_target;
@@ -30,9 +31,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(survey) = from_text else { return };
     let regions = RegionTable::builtin();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+    let coefficients = Coefficients::builtin();
     let ctx = ValidationContext {
         regions: &regions,
         today,
+        coefficients: &coefficients,
     };
     let _ = validate(&survey, &ctx);
     let stored = survey.canonical_json();

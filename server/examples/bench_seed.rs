@@ -75,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<ValidatedSurvey>>(2);
     let generator = {
         let regions: RegionTable = storage.regions().clone();
+        let coefficients = storage.coefficient_table().await?;
         let spec = spec.clone();
         std::thread::spawn(move || -> anyhow::Result<()> {
             let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
@@ -82,9 +83,11 @@ async fn main() -> anyhow::Result<()> {
                 let batch = chunk
                     .iter()
                     .map(|&(id, i)| {
-                        ingest::validate(spec.survey(i), &regions, today).map_err(|issues| {
-                            anyhow::anyhow!("synthetic survey {id} is invalid: {issues:?}")
-                        })
+                        ingest::validate(spec.survey(i), &regions, &coefficients, today).map_err(
+                            |issues| {
+                                anyhow::anyhow!("synthetic survey {id} is invalid: {issues:?}")
+                            },
+                        )
                     })
                     .collect::<anyhow::Result<_>>()?;
                 if send.send(batch).is_err() {

@@ -19,11 +19,14 @@ pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {
     }
     let spec = SyntheticSpec::default();
     let today = today_in_china();
+    let coefficients = storage.coefficient_table().await?;
     let mut stored = 0;
     for chunk in spec.surveys(DEMO_SURVEYS).chunks(500) {
         let batch: Vec<ValidatedSurvey> = chunk
             .iter()
-            .filter_map(|survey| ingest::validate(survey.clone(), storage.regions(), today).ok())
+            .filter_map(|survey| {
+                ingest::validate(survey.clone(), storage.regions(), &coefficients, today).ok()
+            })
             .collect();
         stored += storage
             .create_surveys(&batch, &Actor::system("demo-data"))

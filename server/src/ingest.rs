@@ -6,7 +6,8 @@
 //! [`ValidatedSurvey`], the only thing `Storage` stores, so a survey that skipped
 //! validation, or warnings typed by hand, cannot reach the database.
 
-use agriwaste_analytics::validation::{self, ValidationContext};
+use agriwaste_analytics::coefficients::CoefficientTable;
+use agriwaste_analytics::validation;
 use agriwaste_analytics::{Issue, RegionTable, Survey};
 use chrono::{NaiveDate, Utc};
 
@@ -38,16 +39,19 @@ impl ValidatedSurvey {
     }
 }
 
-/// Checks a survey against the rules, with `regions` (the stored region table) and
+/// Checks a survey against the rules, with `regions` (the stored region table),
+/// `coefficients` (the stored coefficient table, resolved here for the survey's county
+/// and year: the dung plausibility rule compares use with the herd's estimate) and
 /// `today` (see [`today_in_china`]). A survey without errors comes back validated, with
 /// its warnings; otherwise every issue found, errors and warnings alike in the rules'
 /// order, and nothing may be stored.
 pub fn validate(
     survey: Survey,
     regions: &RegionTable,
+    coefficients: &CoefficientTable,
     today: NaiveDate,
 ) -> Result<ValidatedSurvey, Vec<Issue>> {
-    let issues = validation::validate(&survey, &ValidationContext { regions, today });
+    let issues = validation::validate_with_table(&survey, regions, coefficients, today);
     if validation::has_errors(&issues) {
         Err(issues)
     } else {
@@ -79,8 +83,7 @@ mod tests {
 
     /// What the analytics crate's rules say of a survey, asked directly.
     fn rules_on(survey: &Survey, regions: &RegionTable) -> Vec<Issue> {
-        let today = later();
-        validation::validate(survey, &ValidationContext { regions, today })
+        validation::validate_with_table(survey, regions, &CoefficientTable::builtin(), later())
     }
 
     #[test]
@@ -91,7 +94,12 @@ mod tests {
         if let Some(film) = survey.film.as_mut() {
             film.area_mu = Some(film.used_kg);
         }
-        let validated = validate(survey.clone(), &regions, later());
+        let validated = validate(
+            survey.clone(),
+            &regions,
+            &CoefficientTable::builtin(),
+            later(),
+        );
         let Ok(validated) = validated else {
             panic!("a warning does not refuse a survey: {validated:?}");
         };
@@ -110,7 +118,12 @@ mod tests {
         let regions = RegionTable::builtin();
         let mut survey = a_survey();
         survey.county_code = "999999".to_owned();
-        let refused = validate(survey.clone(), &regions, later());
+        let refused = validate(
+            survey.clone(),
+            &regions,
+            &CoefficientTable::builtin(),
+            later(),
+        );
         let Err(issues) = refused else {
             panic!("an unknown county is refused: {refused:?}");
         };
@@ -123,8 +136,21 @@ mod tests {
         let regions = RegionTable::builtin();
         let survey = a_survey();
         let surveyed_on = survey.surveyed_on;
-        assert!(validate(survey.clone(), &regions, surveyed_on).is_ok());
-        let refused = validate(survey, &regions, surveyed_on - chrono::Duration::days(1));
+        assert!(
+            validate(
+                survey.clone(),
+                &regions,
+                &CoefficientTable::builtin(),
+                surveyed_on
+            )
+            .is_ok()
+        );
+        let refused = validate(
+            survey,
+            &regions,
+            &CoefficientTable::builtin(),
+            surveyed_on - chrono::Duration::days(1),
+        );
         assert!(
             refused.is_err_and(|issues| issues.iter().any(|i| i.code == IssueCode::FutureDate))
         );

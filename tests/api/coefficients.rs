@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 on_both_backends!(
     an_edit_recomputes_the_surveys_it_applies_to,
     bad_coefficients_are_refused_and_change_nothing,
-    an_edit_during_syncs_leaves_no_survey_estimated_with_the_old_value
+    an_edit_during_syncs_leaves_no_survey_estimated_with_the_old_value,
+    dung_used_is_checked_against_the_herd_with_the_countys_coefficient
 );
 
 /// A survey with only a straw section: 青稞 with its yield recorded but not its straw, so
@@ -319,5 +320,100 @@ async fn an_edit_during_syncs_leaves_no_survey_estimated_with_the_old_value(
         (rate - expected).abs() < 1e-9,
         "{rate} vs {expected}: some surveys kept 0.81"
     );
+    Ok(())
+}
+
+/// A survey with only the example's yak dung section (25 yaks, produced not measured,
+/// 15 000 kg used), in `county` in 2025.
+fn dung_survey(county: &str) -> Value {
+    let mut survey = example_survey();
+    survey["county_code"] = json!(county);
+    survey["location"] = Value::Null;
+    for section in ["film", "pesticide_packaging", "straw"] {
+        survey.as_object_mut().map(|s| s.remove(section));
+    }
+    survey
+}
+
+fn warning_codes(stored: &Value) -> Vec<String> {
+    stored["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|i| i["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn dung_used_is_checked_against_the_herd_with_the_countys_coefficient(
+    backend: Backend,
+) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let beyond = "dung_used_beyond_herd";
+    // The shipped 2.15 kg a head and day: 25 yaks make about 19 619 kg a year, and
+    // 15 000 kg used is within twice that.
+    let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542523")).await?;
+    assert_eq!(status, 201, "{stored}");
+    assert!(
+        !warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
+
+    // 噶尔县 measures its own yaks at 0.25 kg: twice the estimate is then 4 562.5 kg.
+    let (status, edit) = app
+        .put(
+            "/api/v1/coefficients/542523/2025/yak_dung_per_head_day/yak",
+            &json!({"value": 0.25, "source": "噶尔县 2025 实测"}),
+            &[],
+        )
+        .await?;
+    assert_eq!(status, 201, "{edit}");
+    let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542523")).await?;
+    assert_eq!(status, 201, "a warning keeps the survey: {stored}");
+    assert!(
+        warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
+    let (status, batch) = app
+        .post(
+            "/api/v1/surveys/batch",
+            &json!({"surveys": [dung_survey("542523")]}),
+        )
+        .await?;
+    assert_eq!(status, 200, "{batch}");
+    let codes: Vec<&str> = batch["results"][0]["warnings"]
+        .as_array()
+        .map(|w| w.iter().filter_map(|i| i["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&beyond), "{batch}");
+    // Another county keeps the national value.
+    let (status, stored) = app.post("/api/v1/surveys", &dung_survey("542521")).await?;
+    assert_eq!(status, 201, "{stored}");
+    assert!(
+        !warning_codes(&stored).contains(&beyond.to_owned()),
+        "{stored}"
+    );
+
+    // The estimate undershoots what the households used: 噶尔县's 2025 dung rate is
+    // above 100 %, reported, flagged and never counted as meeting the 93 % target.
+    let (status, body) = app
+        .get("/api/v1/indicators?level=county&region=542523&year=2025&indicator=yak_dung_utilization_rate")
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    let group = &body["groups"][0];
+    let rate = group["indicators"]["yak_dung_utilization_rate"]["rate"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!(rate > 1.0, "{group}");
+    assert!(
+        group["quality"]["implausible"]
+            .as_array()
+            .is_some_and(|i| i.contains(&json!("yak_dung_utilization_rate"))),
+        "{group}"
+    );
+    let progress = &group["progress"]["yak_dung_utilization_rate"];
+    assert_eq!(progress["implausible"], true, "{group}");
+    assert_eq!(progress["met"], false, "{group}");
     Ok(())
 }

@@ -23,6 +23,7 @@ on_both_backends!(
     exports_keep_to_the_callers_scope,
     import_reports_bad_rows_and_stores_the_good_ones,
     indicator_exports_carry_the_figures_of_the_indicators_endpoint,
+    formula_like_text_is_neutralised_in_csv_kept_a_string_in_xlsx_and_round_trips,
 );
 
 /// Stores `surveys` through the sync endpoint, in order, and checks each was created.
@@ -74,6 +75,48 @@ fn arg(text: &str) -> &OsStr {
     OsStr::new(text)
 }
 
+/// Downloads `app`'s survey export in `format` and `lang` and imports the file into an
+/// empty database on `backend`, checking that each of its `n` rows was created: the
+/// exported bytes, the file, and the new database's server.
+async fn import_into_an_empty_database(
+    app: &TestApp,
+    backend: Backend,
+    (format, lang): (&str, &str),
+    n: usize,
+) -> Result<(Vec<u8>, std::path::PathBuf, TestApp)> {
+    let (_, first) = download(
+        &app.client,
+        &app.url(&format!("/api/v1/exports/surveys.{format}?lang={lang}")),
+    )
+    .await?;
+    let exported = app.dir().join(format!("first.{format}"));
+    std::fs::write(&exported, &first)?;
+    let empty = TestApp::spawn(backend).await?;
+    let summary = empty.cli(&[arg("import"), exported.as_os_str()])?;
+    assert!(
+        summary.contains(&format!(
+            "{n} rows: {n} created, 0 duplicate, 0 conflict, 0 invalid"
+        )),
+        "{format}: {summary}"
+    );
+    Ok((first, exported, empty))
+}
+
+/// `app`'s survey export in `format` and `lang`, made by the command line.
+fn export_by_command_line(app: &TestApp, (format, lang): (&str, &str)) -> Result<Vec<u8>> {
+    let second = app.dir().join(format!("second.{format}"));
+    app.cli(&[
+        arg("export"),
+        arg("--format"),
+        arg(format),
+        arg("--lang"),
+        arg(lang),
+        arg("--out"),
+        second.as_os_str(),
+    ])?;
+    Ok(std::fs::read(&second)?)
+}
+
 async fn round_trip_through_an_empty_database_gives_identical_files(
     backend: Backend,
 ) -> Result<()> {
@@ -83,22 +126,8 @@ async fn round_trip_through_an_empty_database_gives_identical_files(
     store(&app, &surveys).await?;
     let n = surveys.len();
     for (format, lang) in [("csv", "zh"), ("xlsx", "en"), ("ndjson", "en")] {
-        let (_, first) = download(
-            &app.client,
-            &app.url(&format!("/api/v1/exports/surveys.{format}?lang={lang}")),
-        )
-        .await?;
-        let exported = app.dir().join(format!("first.{format}"));
-        std::fs::write(&exported, &first)?;
-
-        let empty = TestApp::spawn(backend).await?;
-        let summary = empty.cli(&[arg("import"), exported.as_os_str()])?;
-        assert!(
-            summary.contains(&format!(
-                "{n} rows: {n} created, 0 duplicate, 0 conflict, 0 invalid"
-            )),
-            "{format}: {summary}"
-        );
+        let (first, exported, empty) =
+            import_into_an_empty_database(&app, backend, (format, lang), n).await?;
         let again = empty.cli(&[arg("import"), exported.as_os_str()])?;
         assert!(
             again.contains(&format!(
@@ -108,17 +137,7 @@ async fn round_trip_through_an_empty_database_gives_identical_files(
         );
         assert_eq!(empty.all_surveys("").await?.len(), n, "{format}");
 
-        let second = empty.dir().join(format!("second.{format}"));
-        empty.cli(&[
-            arg("export"),
-            arg("--format"),
-            arg(format),
-            arg("--lang"),
-            arg(lang),
-            arg("--out"),
-            second.as_os_str(),
-        ])?;
-        let second = std::fs::read(&second)?;
+        let second = export_by_command_line(&empty, (format, lang))?;
         assert!(
             first == second,
             "{format}: the export of the imported surveys differs ({} vs {} bytes)",
@@ -732,5 +751,109 @@ async fn indicator_exports_carry_the_figures_of_the_indicators_endpoint(
         .send()
         .await?;
     assert_eq!(response.status().as_u16(), 400);
+    Ok(())
+}
+
+/// The text fields a spreadsheet would run as formulas if written raw, and what the CSV
+/// export writes instead (OWASP, CSV injection).
+const FORMULA_LIKE: [(&str, &str, &str); 8] = [
+    (
+        "village",
+        "=HYPERLINK(\"http://x\",\"点击\")",
+        "'=HYPERLINK(\"http://x\",\"点击\")",
+    ),
+    ("township", "+1", "'+1"),
+    ("household", "-x", "'-x"),
+    ("technician", "@a", "'@a"),
+    ("village", "\tx", "'\tx"),
+    ("township", "\r=1", "'\r=1"),
+    // Guarded by hand already: one more guard, so that the import gives it back.
+    ("household", "'=x", "''=x"),
+    ("technician", "-", "'-"),
+];
+
+/// Synthetic surveys, the first two carrying [`FORMULA_LIKE`] (four fields each).
+fn formula_like_surveys() -> Vec<Value> {
+    let mut surveys = synthetic_surveys(30);
+    for (index, (field, value, _)) in FORMULA_LIKE.iter().enumerate() {
+        surveys[index / 4][*field] = json!(value);
+    }
+    surveys
+}
+
+async fn formula_like_text_is_neutralised_in_csv_kept_a_string_in_xlsx_and_round_trips(
+    backend: Backend,
+) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = formula_like_surveys();
+    store(&app, &surveys).await?;
+
+    // CSV: every formula-like text cell carries the guard; numbers stay as they are.
+    let (_, csv_bytes) =
+        download(&app.client, &app.url("/api/v1/exports/surveys.csv?lang=en")).await?;
+    let mut reader = csv::Reader::from_reader(&csv_bytes[3..]);
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    assert_eq!(records.len(), surveys.len());
+    for (index, (field, value, written)) in FORMULA_LIKE.iter().enumerate() {
+        let at = column(field).with_context(|| format!("no column {field}"))?;
+        assert_eq!(&records[index / 4][at], *written, "{field} {value:?}");
+    }
+    for record in &records {
+        for name in ["township", "village", "household", "technician"] {
+            let text = column(name)
+                .and_then(|at| record.get(at))
+                .unwrap_or_default();
+            assert!(
+                !text.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{name} {text:?} would run as a formula"
+            );
+        }
+    }
+
+    // XLSX: the same text, unguarded, in string cells; no formula anywhere.
+    let (_, xlsx_bytes) = download(
+        &app.client,
+        &app.url("/api/v1/exports/surveys.xlsx?lang=en"),
+    )
+    .await?;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx_bytes))?;
+    for name in book.sheet_names() {
+        let formulas = book.worksheet_formula(&name)?;
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{name} has formulas"
+        );
+    }
+    let sheet = book.worksheet_range("surveys")?;
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    for (index, (field, value, _)) in FORMULA_LIKE.iter().enumerate() {
+        assert_eq!(
+            cell(rows[0], rows[1 + index / 4], field)?,
+            &Data::String((*value).to_owned()),
+            "{field} {value:?}"
+        );
+    }
+
+    // Export → import into an empty database → export: the same bytes, and the stored
+    // text without the guard.
+    for format in ["csv", "xlsx"] {
+        let (first, _, empty) =
+            import_into_an_empty_database(&app, backend, (format, "en"), surveys.len()).await?;
+        let stored = empty.all_surveys("").await?;
+        for (index, (field, value, _)) in FORMULA_LIKE.iter().enumerate() {
+            let id = &surveys[index / 4]["id"];
+            let item = stored
+                .iter()
+                .find(|s| &s["survey"]["id"] == id)
+                .with_context(|| format!("{format}: survey {id} not imported"))?;
+            assert_eq!(item["survey"][*field], json!(value), "{format}: {field}");
+        }
+        assert!(
+            first == export_by_command_line(&empty, (format, "en"))?,
+            "{format}: the export of the imported surveys differs"
+        );
+    }
     Ok(())
 }

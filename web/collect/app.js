@@ -1,7 +1,7 @@
 // The technician's form (/collect/): sign-in, the survey form with the analytics module's
 // validation, the device queue and its sync, GPS and photos. See README "Web pages".
 
-import init, { validateSurvey, estimateStraw, estimateDung } from "/pkg/agriwaste_analytics.js";
+import init, { validateSurvey, estimateStraw, estimateDung, coefficientsOfApplicable } from "/pkg/agriwaste_analytics.js";
 import { t, pick, message, toggleLang } from "./i18n.js";
 import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
 import { endSession, request } from "/shared/api.js";
@@ -15,6 +15,7 @@ import { downscale } from "./photo.js";
 const SESSION_KEY = "agriwaste.collect.session";
 const REGIONS_KEY = "agriwaste.collect.regions";
 const LAST_PLACE_KEY = "agriwaste.collect.last-place";
+const COEFFICIENTS_KEY = "agriwaste.collect.coefficients";
 
 const app = document.getElementById("app");
 // Out of the address bar before anything else runs (see takeTokenFromAddress).
@@ -22,6 +23,8 @@ const linkToken = takeTokenFromAddress();
 const state = {
   session: JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null"),
   regions: JSON.parse(localStorage.getItem(REGIONS_KEY) ?? "[]"),
+  // The coefficients of each county and year seen ("542523|2025" -> Coefficients JSON).
+  coefficients: JSON.parse(localStorage.getItem(COEFFICIENTS_KEY) ?? "{}"),
   expired: false,
   authProblem: null, // the server's 401 answer that ended the sign-in
   signInMode: "password", // or "device": the sign-in screen's form
@@ -55,10 +58,11 @@ function todayInChina() {
  */
 function validate(survey) {
   const today = todayInChina();
+  const coefficients = coefficientsFor(survey);
   const probe = structuredClone(survey);
   const unreadable = [];
   for (let round = 0; round < 50; round += 1) {
-    const issues = JSON.parse(validateSurvey(JSON.stringify(probe), today));
+    const issues = JSON.parse(validateSurvey(JSON.stringify(probe), today, coefficients));
     const only = issues.length === 1 ? issues[0] : null;
     const decodeProblem = only && (only.code === "missing_field" || only.code === "invalid_value") && only.path;
     const standIn = only?.path === "surveyed_on" ? today : 0;
@@ -72,6 +76,40 @@ function validate(survey) {
     unreadable.push(only);
   }
   return unreadable;
+}
+
+// Coefficients: a warning that compares what was recorded with an estimate (dung used
+// against the herd) must use the estimate the server stores the survey's facts with, so
+// the form asks the server which coefficients apply to the survey's county and year (once
+// per county and year and page load) and keeps them for offline use. Until they arrive
+// (or offline, never asked) the shipped table serves, as on the server of a bureau that
+// set none of its own.
+
+const coefficientsAsked = new Set();
+
+/** The Coefficients JSON for the survey's county and year; "" (the shipped table) if none is known. */
+function coefficientsFor(survey) {
+  const year = /^\d{4}/.test(survey.surveyed_on ?? "") ? survey.surveyed_on.slice(0, 4) : null;
+  if (!survey.county_code || !year) return "";
+  const key = `${survey.county_code}|${year}`;
+  if (!coefficientsAsked.has(key)) loadCoefficients(survey.county_code, year, key);
+  return state.coefficients[key] ?? "";
+}
+
+async function loadCoefficients(county, year, key) {
+  if (!state.session) return;
+  coefficientsAsked.add(key);
+  try {
+    const query = new URLSearchParams({ region: county, year });
+    const text = await request(`/api/v1/coefficients/applicable?${query}`, { asText: true, token: state.session.token });
+    const coefficients = coefficientsOfApplicable(text);
+    if (state.coefficients[key] === coefficients) return;
+    state.coefficients[key] = coefficients;
+    localStorage.setItem(COEFFICIENTS_KEY, JSON.stringify(state.coefficients));
+    refresh();
+  } catch {
+    // Offline, refused, or an answer the module cannot read: the copy from the last visit serves.
+  }
 }
 
 /** Sets `a.b[2].c` in `object`; false when the path leads nowhere. */
@@ -583,9 +621,10 @@ function isTouched(path) {
 
 function showEstimates(form, survey) {
   const format = (kg) => formatNumber(kg, { maximumFractionDigits: 0 });
+  const coefficients = coefficientsFor(survey);
   const describe = (json, estimator) => {
     try {
-      const estimate = JSON.parse(estimator(json, ""));
+      const estimate = JSON.parse(estimator(json, coefficients));
       if (!estimate.amount) return t(estimate.cannot_estimate === "unconfirmed_coefficient" ? "estimate_unconfirmed" : "estimate_none");
       return estimate.amount.source === "measured" ? t("estimate_measured") : t("estimate_estimated", { kg: format(estimate.amount.kg) });
     } catch {

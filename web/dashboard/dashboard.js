@@ -61,6 +61,7 @@ const WORDS = {
   met: ["达标", "met"],
   near: ["接近", "near"],
   behind: ["未达标", "behind"],
+  implausible: ["数据异常", "implausible"],
   no_target: ["无目标", "no target"],
   no_data: ["无数据", "no data"],
   pp: ["个百分点", "pp"],
@@ -402,11 +403,13 @@ function csvOf(table) {
 
 function statusOf(progress) {
   if (!progress) return "none";
+  // A rate above 100 % is a data problem before it is a result (REFERENCE.md).
+  if (progress.implausible) return "implausible";
   if (progress.met) return "met";
   return Math.abs(progress.gap_pp) <= NEAR_PP ? "near" : "behind";
 }
 
-const ICONS = { met: "✓", near: "▲", behind: "✕", none: "–" };
+const ICONS = { met: "✓", near: "▲", behind: "✕", implausible: "!", none: "–" };
 
 function badge(status) {
   const word = status === "none" ? t("no_target") : t(status);
@@ -415,7 +418,7 @@ function badge(status) {
 
 function renderBoard(dashboard) {
   $("#board-year").textContent = dashboard.board_year ? `(${dashboard.board_year})` : "";
-  $("#legend").replaceChildren(...["met", "near", "behind", "none"].map((s) => {
+  $("#legend").replaceChildren(...["met", "near", "behind", "implausible", "none"].map((s) => {
     const b = badge(s);
     if (s === "near") b.append(` · ${t("near_legend", { pp: NEAR_PP })}`);
     return b;

@@ -77,8 +77,12 @@ pub struct ProgressDoc {
     pub rate: f64,
     /// Rate minus target, percentage points.
     pub gap_pp: f64,
-    /// Whether the target is met.
+    /// Whether the target is met; never when `implausible`.
     pub met: bool,
+    /// The rate is above 100 %, which a share of a whole cannot be (数据异常): check the
+    /// data (an underestimated whole, such as dung estimated from the herd size) before
+    /// reading the rate against the target.
+    pub implausible: bool,
     /// Plan phase of the year: `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30.
     #[oai(nullable)]
     pub phase: Option<String>,

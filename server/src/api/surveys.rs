@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use agriwaste_analytics::coefficients::CoefficientTable;
 use agriwaste_analytics::validation;
 use agriwaste_analytics::{Issue, Survey};
 use base64::Engine;
@@ -92,9 +93,19 @@ enum HistoryResponse {
 }
 
 impl SurveysApi {
-    /// Runs the shared validation rules; errors reject, warnings are stored with it.
-    fn check(&self, survey: Survey) -> Result<ValidatedSurvey, Vec<Issue>> {
-        ingest::validate(survey, self.state.storage.regions(), today_in_china())
+    /// Runs the shared validation rules with the coefficient table `coefficients` (read
+    /// once per request); errors reject, warnings are stored with it.
+    fn check(
+        &self,
+        survey: Survey,
+        coefficients: &CoefficientTable,
+    ) -> Result<ValidatedSurvey, Vec<Issue>> {
+        ingest::validate(
+            survey,
+            self.state.storage.regions(),
+            coefficients,
+            today_in_china(),
+        )
     }
 }
 
@@ -235,7 +246,10 @@ impl SurveysApi {
     ) -> Result<CreateResponse, ApiError> {
         let principal = auth.principal();
         let survey = Self::as_author(principal, body.0);
-        let new = self.check(survey).map_err(ApiError::invalid)?;
+        let coefficients = self.state.storage.coefficient_table().await?;
+        let new = self
+            .check(survey, &coefficients)
+            .map_err(ApiError::invalid)?;
         principal
             .may_submit(&new.survey().county_code)
             .map_err(|d| denied(d, "调查", "survey"))?;
@@ -287,6 +301,7 @@ impl SurveysApi {
             )
             .at("surveys"));
         }
+        let coefficients = self.state.storage.coefficient_table().await?;
         let mut results: Vec<BatchItemResult> = Vec::with_capacity(items.len());
         let mut to_store = Vec::new();
         let mut store_index = Vec::new();
@@ -299,7 +314,7 @@ impl SurveysApi {
             let parsed = agriwaste_analytics::survey::parse_survey(raw.get())
                 .map(|survey| Self::as_author(principal, survey))
                 .map_err(|issue| vec![issue]);
-            let checked = parsed.and_then(|survey| self.check(survey));
+            let checked = parsed.and_then(|survey| self.check(survey, &coefficients));
             if let Ok(survey) = &checked {
                 let survey = survey.survey();
                 if let Err(d) = principal.may_submit(&survey.county_code) {
@@ -523,7 +538,8 @@ impl SurveysApi {
                 .may_submit(&survey.county_code)
                 .map_err(|d| denied(d, "调查", "survey"))?;
         }
-        let survey = self.check(survey).map_err(|issues| {
+        let coefficients = self.state.storage.coefficient_table().await?;
+        let survey = self.check(survey, &coefficients).map_err(|issues| {
             ApiError::invalid(issues.into_iter().map(|i| i.under("survey")).collect())
         })?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);

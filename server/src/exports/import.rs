@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use agriwaste_analytics::{Issue, IssueCode, RegionTable};
 use chrono::NaiveDate;
 
-use super::layout::{self, Input, RowReader};
-use super::text::{BOM, write_csv_record};
+use super::layout::{self, Input, Kind, RowReader};
+use super::text::{BOM, neutralise_formula, restore_formula, write_csv_record};
 use super::xlsx::{self, ParsedRow};
 use crate::auth::Actor;
 use crate::ingest::{self, ValidatedSurvey};
@@ -126,6 +126,8 @@ enum Rows<R: Read> {
     Csv {
         reader: csv::Reader<R>,
         keys: Vec<String>,
+        /// Whether each column holds text, whose formula guard the export added.
+        text: Vec<bool>,
         /// Records read, header included.
         records: u64,
     },
@@ -154,6 +156,11 @@ impl<R: Read + std::io::Seek> Rows<R> {
                     .into_iter()
                     .flat_map(|c| [(c.key.clone(), c.key.clone()), (c.zh, c.key)])
                     .collect();
+                let text_keys: std::collections::HashSet<String> = layout::wide_columns()
+                    .into_iter()
+                    .filter(|c| c.kind == Kind::Text)
+                    .map(|c| c.key)
+                    .collect();
                 let mut keys = Vec::new();
                 let mut unknown = Vec::new();
                 for header in reader.headers()? {
@@ -169,9 +176,11 @@ impl<R: Read + std::io::Seek> Rows<R> {
                 if !unknown.is_empty() {
                     return Err(ImportError::UnknownColumns(unknown.join(", ")));
                 }
+                let text = keys.iter().map(|k| text_keys.contains(k)).collect();
                 Ok(Rows::Csv {
                     reader,
                     keys,
+                    text,
                     records: 1,
                 })
             }
@@ -189,6 +198,7 @@ impl<R: Read + std::io::Seek> Rows<R> {
             Rows::Csv {
                 reader,
                 keys,
+                text,
                 records,
             } => {
                 // Bytes, not strings: a row that is not UTF-8 (a file re-saved in a
@@ -210,12 +220,17 @@ impl<R: Read + std::io::Seek> Rows<R> {
                             }));
                         }
                         let get = |key: &str| {
-                            keys.iter()
-                                .position(|k| k == key)
-                                .and_then(|i| record.get(i))
-                                .map_or(Input::Empty, |v| {
-                                    Input::Text(String::from_utf8_lossy(v).into_owned())
+                            let Some(i) = keys.iter().position(|k| k == key) else {
+                                return Input::Empty;
+                            };
+                            record.get(i).map_or(Input::Empty, |v| {
+                                let v = String::from_utf8_lossy(v);
+                                Input::Text(if text[i] {
+                                    restore_formula(&v).to_owned()
+                                } else {
+                                    v.into_owned()
                                 })
+                            })
                         };
                         let mut reader = RowReader::new(&get);
                         let id = reader.text("id");
@@ -305,9 +320,13 @@ impl Report {
         ])
     }
 
+    /// One line of the report. Every field is text, and the id and the messages can
+    /// carry what the file had (an id typed as `=cmd`), so each is guarded like an
+    /// export's text cells.
     fn line(&mut self, fields: &[&str]) -> Result<(), ImportError> {
+        let fields: Vec<_> = fields.iter().map(|f| neutralise_formula(f)).collect();
         let mut line = Vec::new();
-        write_csv_record(fields, &mut line);
+        write_csv_record(&fields, &mut line);
         self.out.write_all(&line).map_err(ImportError::Report)
     }
 
@@ -335,6 +354,7 @@ pub async fn import(
     let mut report = Report::create(&report_path(path))?;
     let actor = Actor::system("import");
     let regions: &RegionTable = storage.regions();
+    let coefficients = storage.coefficient_table().await?;
     let mut summary = ImportSummary::default();
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     while let Some(row) = rows.next_row(path) {
@@ -347,7 +367,7 @@ pub async fn import(
                     report.issue(&row.row, &row.id, issue)?;
                 }
             }
-            Ok(survey) => match ingest::validate(survey, regions, today) {
+            Ok(survey) => match ingest::validate(survey, regions, &coefficients, today) {
                 Ok(survey) => batch.push(Pending {
                     row: row.row,
                     survey,
@@ -423,5 +443,31 @@ mod tests {
             "../../../fuzz/regressions/import_xlsx/calamine-cell-reference-overflow.xlsx"
         );
         assert!(parse_rows(ImportFormat::Xlsx, bytes).is_err());
+    }
+
+    /// The CSV export guards text that looks like a formula; the import takes the guard
+    /// off text columns only, so the survey comes back as it was.
+    #[test]
+    fn csv_formula_guards_come_off_on_import() {
+        use super::super::text::CsvEncoder;
+        let mut survey = agriwaste_analytics::synthetic::SyntheticSpec::default().survey(7);
+        survey.township = "+1".to_owned();
+        survey.village = "=HYPERLINK(\"http://x\",\"点击\")".to_owned();
+        survey.household = "'-x".to_owned();
+        survey.technician = "\t@a".to_owned();
+        let mut bytes = Vec::new();
+        let mut encoder = CsvEncoder::new(layout::Lang::En);
+        encoder.start(&mut bytes);
+        encoder.survey(&survey, &mut bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains(",'+1,\"'=HYPERLINK(") && text.contains(",''-x,"),
+            "{text}"
+        );
+        let rows = parse_rows(ImportFormat::Csv, &bytes).unwrap_or_default();
+        let [row] = rows.as_slice() else {
+            panic!("{} rows", rows.len())
+        };
+        assert_eq!(row.result.as_ref().ok(), Some(&survey));
     }
 }

@@ -11,7 +11,7 @@ use agriwaste_analytics::report::GroupReport;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::layout::{Cell, Column, Kind, Lang};
-use super::text::{BOM, write_csv_record};
+use super::text::{BOM, csv_cell, write_csv_record};
 
 /// A table: columns and rows of cells.
 pub struct Table {
@@ -183,7 +183,7 @@ impl Table {
         let headers: Vec<&str> = self.columns.iter().map(|c| c.header(lang)).collect();
         write_csv_record(&headers, &mut out);
         for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(Cell::to_text).collect();
+            let cells: Vec<String> = row.iter().map(csv_cell).collect();
             write_csv_record(&cells, &mut out);
         }
         out

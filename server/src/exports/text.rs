@@ -4,14 +4,56 @@
 //! Each encoder appends bytes to a buffer, so a caller can send a page of surveys as soon
 //! as it is encoded: these formats stream from the first page.
 
+use std::borrow::Cow;
+
 use agriwaste_analytics::Survey;
 
 use super::ExportItem;
-use super::layout::{self, Lang};
+use super::layout::{self, Cell, Lang};
 
 /// The UTF-8 byte order mark. Excel on a Chinese-locale Windows machine reads a CSV
 /// without it as GBK and garbles every Chinese character.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The first characters that make a spreadsheet take a cell for a formula (OWASP, "CSV
+/// injection"): `=HYPERLINK(...)` typed as a village name must not run when a bureau opens
+/// the export in Excel.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn starts_like_a_formula(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS)
+}
+
+/// A text cell as CSV holds it: one a spreadsheet would run as a formula gets a leading
+/// `'`, which makes Excel show it as text. A text that already begins with apostrophes
+/// before such a character gets one more, so that [`restore_formula`] undoes exactly
+/// this and export → import → export gives back the same bytes.
+pub fn neutralise_formula(text: &str) -> Cow<'_, str> {
+    if starts_like_a_formula(text.trim_start_matches('\'')) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A text cell read from CSV as it was before [`neutralise_formula`]: one leading `'` is
+/// removed when what follows (past any further apostrophes) looks like a formula.
+pub fn restore_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if starts_like_a_formula(rest.trim_start_matches('\'')) => rest,
+        _ => text,
+    }
+}
+
+/// A cell's CSV text: text neutralised ([`neutralise_formula`]); numbers and dates as
+/// they are, since a number is never a formula, whatever its sign (the column's type
+/// decides, not the first character).
+pub fn csv_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => neutralise_formula(text).into_owned(),
+        other => other.to_text(),
+    }
+}
 
 /// Appends one CSV record, quoted only where needed, ended by CRLF (RFC 4180, and what
 /// Excel writes).
@@ -55,10 +97,7 @@ impl CsvEncoder {
 
     /// One survey's row.
     pub fn survey(&mut self, survey: &Survey, out: &mut Vec<u8>) {
-        let cells: Vec<String> = layout::wide_cells(survey)
-            .iter()
-            .map(layout::Cell::to_text)
-            .collect();
+        let cells: Vec<String> = layout::wide_cells(survey).iter().map(csv_cell).collect();
         write_csv_record(&cells, out);
     }
 }
@@ -130,6 +169,38 @@ impl GeoJsonEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_neutralised_and_numbers_are_not() {
+        for (text, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"点击\")",
+                "'=HYPERLINK(\"http://x\",\"点击\")",
+            ),
+            ("+1", "'+1"),
+            ("-x", "'-x"),
+            ("@a", "'@a"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            // Already guarded by hand: one more, so that the import gives it back.
+            ("'=x", "''=x"),
+            // Nothing to guard.
+            ("狮泉河镇", "狮泉河镇"),
+            ("x=1", "x=1"),
+            ("'quoted", "'quoted"),
+            ("'", "'"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(&Cell::Text(text.to_owned())), written, "{text:?}");
+            assert_eq!(restore_formula(written), text, "{written:?}");
+        }
+        // A number is a number whatever its sign; so are dates.
+        assert_eq!(csv_cell(&Cell::Number(-1.5)), "-1.5");
+        assert_eq!(csv_cell(&Cell::Integer(-3)), "-3");
+        assert_eq!(csv_cell(&Cell::Empty), "");
+        // A hand-made file with one guard reads as the text it guards.
+        assert_eq!(restore_formula("'+86 138"), "+86 138");
+    }
 
     #[test]
     fn csv_quotes_only_what_needs_quoting_and_ends_rows_with_crlf() {
