@@ -551,7 +551,7 @@ impl Storage {
     /// response caches and ETags: the sum of `change_counter`, to which a trigger on
     /// `audit_log` adds in the transaction of every write (every write appends to the
     /// audit log in its own transaction); the rare write without an audit row calls
-    /// [`count_change`].
+    /// `count_change`.
     ///
     /// A sum rather than the audit log's last id because on PostgreSQL two replicas'
     /// transactions can commit out of id order: a response computed between those
