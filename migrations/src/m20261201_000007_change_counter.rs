@@ -121,3 +121,57 @@ impl MigrationTrait for Migration {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+    use crate::{Migrator, MigratorTrait};
+
+    use super::*;
+
+    async fn audit(db: &DatabaseConnection) -> Result<(), DbErr> {
+        db.execute_unprepared(
+            "INSERT INTO audit_log (at, actor, actor_kind, action, entity_type, entity_id) \
+             VALUES (CURRENT_TIMESTAMP, 'admin', 'user', 'test', 'test', 'x'), \
+             (CURRENT_TIMESTAMP, 'admin', 'user', 'test', 'test', 'y')",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn changes(db: &DatabaseConnection) -> Result<i64, DbErr> {
+        let row = db
+            .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT CAST(SUM(n) AS BIGINT) AS n FROM change_counter",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("no sum".to_owned()))?;
+        row.try_get("", "n")
+    }
+
+    /// On SQLite each audit row counts; `down` removes the trigger with the table, so the
+    /// audit log takes rows again without it, and `up` starts counting anew.
+    #[tokio::test]
+    async fn the_counter_counts_audit_rows_and_migrates_down_and_up_again() -> Result<(), DbErr> {
+        let path = std::env::temp_dir().join(format!(
+            "agriwaste-change-counter-{}.db",
+            std::process::id()
+        ));
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await?;
+        Migrator::up(&db, None).await?;
+        assert_eq!(changes(&db).await?, 0);
+        audit(&db).await?;
+        assert_eq!(changes(&db).await?, 2);
+        Migrator::down(&db, Some(1)).await?;
+        audit(&db).await?;
+        Migrator::up(&db, None).await?;
+        assert_eq!(changes(&db).await?, 0);
+        audit(&db).await?;
+        assert_eq!(changes(&db).await?, 2);
+        db.close().await?;
+        let _ = std::fs::remove_file(&path);
+        Ok(())
+    }
+}

@@ -424,8 +424,8 @@ impl TestApp {
         Ok((stdout, stderr))
     }
 
-    /// The one integer `sql` selects, read directly from this app's database (SQLite or
-    /// PostgreSQL), whatever the API says.
+    /// The one integer `sql` selects (or returns), run directly on this app's database
+    /// (SQLite or PostgreSQL), whatever the API says.
     pub async fn sql_integer(&self, sql: &str) -> Result<i64> {
         use sqlx::Connection;
         let (value,): (i64,) = match self.backend {
