@@ -103,7 +103,8 @@ async fn every_kind_of_write_moves_the_data_version(backend: Backend) -> Result<
 
     // Facts lost (here deleted behind the server's back) are rebuilt at start-up, and the
     // rebuild moves the version too.
-    let deleted = format!("DELETE FROM survey_facts WHERE survey_id = '{id}' RETURNING 1");
+    let deleted =
+        format!("DELETE FROM survey_facts WHERE survey_id = '{id}' RETURNING CAST(1 AS BIGINT)");
     assert_eq!(app.sql_integer(&deleted).await?, 1);
     app.terminate().await?;
     app.start().await?;
