@@ -8,6 +8,7 @@ mod batch;
 mod coefficients;
 mod corrections;
 mod crash;
+mod data_version;
 mod exports;
 mod facts;
 mod indicators;
