@@ -10,6 +10,7 @@ mod corrections;
 mod crash;
 mod exports;
 mod facts;
+mod headers;
 mod indicators;
 mod limits;
 mod listing;

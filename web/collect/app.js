@@ -354,7 +354,7 @@ function askBeforeSignOut(waiting) {
   const canSend = online && !state.expired;
   const dialog = el(
     "dialog",
-    { id: "sign-out-dialog", class: "card sign-out", "aria-labelledby": "sign-out-title" },
+    { id: "sign-out-dialog", class: "sign-out", "aria-labelledby": "sign-out-title" },
     el("h2", { id: "sign-out-title", text: t("sign_out_title") }),
     el("p", { id: "sign-out-waiting", text: t("sign_out_waiting", { n: waiting }) }),
     el("p", { class: "hint", text: t(online ? "sign_out_keep_note" : "sign_out_offline", { user }) }),

@@ -264,35 +264,6 @@ fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaped_nul_is_found_and_escaped_backslashes_are_not() {
-        assert!(has_escaped_nul(br#"{"a":"x\u0000y"}"#));
-        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
-        assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
-        assert!(!has_escaped_nul(br#"{"a":"\u0001 \\"}"#));
-        assert!(!has_escaped_nul(b"\\"));
-    }
-
-    #[test]
-    fn the_field_holding_nul_is_named() {
-        let value = serde_json::json!({"surveys": [{"id": "x"}, {"household": "a\u{0}b"}]});
-        assert_eq!(
-            nul_path(&value, "").as_deref(),
-            Some("surveys[1].household")
-        );
-        let uri: poem::http::Uri = "/api/v1/surveys?limit=5&technician=a%00b"
-            .parse()
-            .unwrap_or_default();
-        assert_eq!(nul_in_uri(&uri).as_deref(), Some("technician"));
-        let uri: poem::http::Uri = "/api/v1/regions/54%00".parse().unwrap_or_default();
-        assert_eq!(nul_in_uri(&uri).as_deref(), Some("path"));
-    }
-}
-
 /// The pages' Content-Security-Policy: scripts, styles, fonts and everything fetched come
 /// from this server only, and no inline script or style runs, so text that reaches a page
 /// (a household name, a reviewer's comment) can never become code even if a page put it
@@ -331,7 +302,7 @@ const REFERRER_POLICY: &str = "no-referrer";
 ///
 /// `HEAD` outside `/api` is answered as `GET` without the body (with the `GET`'s
 /// `Content-Length`), which the static files endpoint alone refuses with 405; the API
-/// keeps its own methods. Applied outermost, after [`observe`] has put errors into the
+/// answers `HEAD` itself and is left to. Applied outermost, after [`observe`] has put errors into the
 /// common shape, so error responses carry the headers too; the access log therefore
 /// shows such a request as `GET`.
 pub async fn security_headers<E: Endpoint>(
@@ -366,4 +337,33 @@ pub async fn security_headers<E: Endpoint>(
         HeaderValue::from_static(REFERRER_POLICY),
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_nul_is_found_and_escaped_backslashes_are_not() {
+        assert!(has_escaped_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\u0001 \\"}"#));
+        assert!(!has_escaped_nul(b"\\"));
+    }
+
+    #[test]
+    fn the_field_holding_nul_is_named() {
+        let value = serde_json::json!({"surveys": [{"id": "x"}, {"household": "a\u{0}b"}]});
+        assert_eq!(
+            nul_path(&value, "").as_deref(),
+            Some("surveys[1].household")
+        );
+        let uri: poem::http::Uri = "/api/v1/surveys?limit=5&technician=a%00b"
+            .parse()
+            .unwrap_or_default();
+        assert_eq!(nul_in_uri(&uri).as_deref(), Some("technician"));
+        let uri: poem::http::Uri = "/api/v1/regions/54%00".parse().unwrap_or_default();
+        assert_eq!(nul_in_uri(&uri).as_deref(), Some("path"));
+    }
 }
