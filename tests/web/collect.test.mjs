@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync, crc32 } from "node:zlib";
 import { join } from "node:path";
-import { startServer, launchBrowser, newPage, screenshot, screenshotDir, todayInChina } from "./harness.mjs";
+import { startServer, launchBrowser, newPage, screenshot, screenshotDir, todayInChina, sampleSurvey } from "./harness.mjs";
 
 const COUNTY = "542523"; // 噶尔县, Ali
 
@@ -692,6 +692,32 @@ test("phone: a sign-in that lapsed keeps the form working offline; the survey go
     assert.deepEqual(await storedCounts([later]), [1]);
     assert.equal(await page.locator("#waiting-for li").count(), 0);
     assert.deepEqual(problems.filter((p) => !offlineNoise.test(p)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("desktop: a survey queued before the queue knew its owners goes with the next sign-in, as before", async () => {
+  const tech = await server.createUser({ role: "technician", counties: [COUNTY] });
+  const { context, page, problems } = await newPage(browser, "desktop");
+  try {
+    await page.goto(server.url("/collect/"));
+    await page.locator("body[data-ready=true]").waitFor();
+    const survey = sampleSurvey({ county_code: COUNTY, household: "HH-unowned" });
+    await page.evaluate(async (survey) => {
+      const db = await new Promise((resolve) => (indexedDB.open("agriwaste-collect", 1).onsuccess = (e) => resolve(e.target.result)));
+      await new Promise((resolve, reject) => {
+        const transaction = db.transaction("surveys", "readwrite");
+        transaction.objectStore("surveys").put({ id: survey.id, survey, status: "queued", errors: [], warnings: [], photos: [], saved_at: new Date().toISOString() });
+        transaction.oncomplete = resolve;
+        transaction.onerror = reject;
+      });
+      db.close();
+    }, survey);
+    await signInAs(page, tech);
+    await waitForStatus(page, survey.id, "sent");
+    assert.deepEqual(await storedCounts([survey.id]), [1]);
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }

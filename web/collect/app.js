@@ -309,6 +309,10 @@ async function signedIn(session) {
   state.authProblem = null;
   state.pendingToken = null;
   state.linking = false;
+  // Surveys saved before the queue knew its owners, on a phone nobody was signed in on
+  // when it got this version: whose they are is unknown, so the next sign-in takes them,
+  // as every sign-in did before.
+  await queue.claimUnowned(owner());
   await loadRegions();
   render();
   trySync();

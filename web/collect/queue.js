@@ -104,7 +104,8 @@ export async function waitingByOwner() {
 
 /**
  * Gives records saved before the queue knew its owners to `owner`: the account signed in
- * when the page first runs with this code, which is the one that saved them.
+ * when the page first runs with this code (the one that saved them), or else the next
+ * one to sign in.
  */
 export async function claimUnowned(owner) {
   for (const record of await all()) {
