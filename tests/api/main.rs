@@ -11,6 +11,7 @@ mod crash;
 mod data_version;
 mod exports;
 mod facts;
+mod headers;
 mod indicators;
 mod limits;
 mod listing;
