@@ -27,8 +27,8 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-async function signIn(page, username, password) {
-  await page.goto(server.url("/admin/"));
+async function signIn(page, username, password, on = server) {
+  await page.goto(on.url("/admin/"));
   await page.locator("body[data-state=signin]").waitFor();
   await page.locator("#signin input[name=username]").fill(username);
   await page.locator("#signin input[name=password]").fill(password);
@@ -322,11 +322,7 @@ test("phone: the device-token link and QR code carry the server's public address
   const tech = await remote.createUser({ role: "technician", counties: [COUNTY], username: "tech-public" });
   const { context, page, problems } = await newPage(browser, "phone");
   try {
-    await page.goto(remote.url("/admin/"));
-    await page.locator("body[data-state=signin]").waitFor();
-    await page.locator("#signin input[name=username]").fill("admin");
-    await page.locator("#signin input[name=password]").fill(remote.adminPassword);
-    await page.locator("#signin button[type=submit]").click();
+    await signIn(page, "admin", remote.adminPassword, remote);
     await page.locator("body[data-state=ready]").waitFor();
     const warning = page.locator("#public-url-warning");
     assert.equal(
