@@ -40,6 +40,56 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// A font covering Chinese, for PNG charts (Debian's fonts-wqy-microhei by default).
     pub chart_font: PathBuf,
+    /// The address phones and browsers reach the server at (`https://survey.example.cn`),
+    /// which device-token links and their QR codes carry. Unset, the admin page falls back
+    /// to the address its own browser used, and warns.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// An absolute `http://` or `https://` URL without credentials, query or fragment; kept
+/// without a trailing slash so that a path appends to it (`{public_url}/collect/`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The URL as text, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = "an absolute http:// or https:// URL such as https://survey.example.cn";
+        let parsed = url::Url::parse(text.trim())
+            .map_err(|err| format!("{text:?} is not {expected}: {err}"))?;
+        let problem = if !matches!(parsed.scheme(), "http" | "https") {
+            Some("its scheme is neither http nor https")
+        } else if parsed.host_str().is_none_or(str::is_empty) {
+            Some("it names no host")
+        } else if !parsed.username().is_empty() || parsed.password().is_some() {
+            Some("it carries credentials")
+        } else if parsed.query().is_some() || parsed.fragment().is_some() {
+            Some("it has a query or a fragment")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(format!("{text:?} is not {expected}: {problem}")),
+            None => Ok(PublicUrl(parsed.as_str().trim_end_matches('/').to_owned())),
+        }
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
 }
 
 /// How logs are written.
@@ -67,6 +117,7 @@ impl Default for Settings {
             header_read_timeout_secs: 10,
             log_format: LogFormat::Text,
             chart_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            public_url: None,
         }
     }
 }
@@ -131,6 +182,10 @@ pub struct SettingsArgs {
     /// Font file covering Chinese, for PNG charts [default: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc].
     #[arg(long, env = "AGRIWASTE_CHART_FONT")]
     pub chart_font: Option<PathBuf>,
+    /// Address phones reach the server at, for device-token links (an absolute http(s) URL,
+    /// e.g. https://survey.example.cn) [default: unset; the admin page warns].
+    #[arg(long, env = "AGRIWASTE_PUBLIC_URL")]
+    pub public_url: Option<PublicUrl>,
 }
 
 impl SettingsArgs {
@@ -169,6 +224,9 @@ impl SettingsArgs {
         }
         if let Some(font) = &self.chart_font {
             settings.chart_font = font.clone();
+        }
+        if let Some(url) = &self.public_url {
+            settings.public_url = Some(url.clone());
         }
         Ok(settings)
     }
@@ -210,6 +268,57 @@ mod tests {
             settings.database_url(),
             "sqlite:///tmp/x/agriwaste.db?mode=rwc"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_public_url_is_an_absolute_http_url_kept_without_its_trailing_slash() {
+        let parse = |text: &str| text.parse::<PublicUrl>().map(|url| url.as_str().to_owned());
+        assert_eq!(
+            parse("https://survey.example.cn/"),
+            Ok("https://survey.example.cn".to_owned())
+        );
+        assert_eq!(
+            parse("http://10.0.0.5:8080/agriwaste/"),
+            Ok("http://10.0.0.5:8080/agriwaste".to_owned())
+        );
+        for wrong in [
+            "survey.example.cn",
+            "/collect/",
+            "ftp://survey.example.cn",
+            "https://user:pw@survey.example.cn",
+            "https://survey.example.cn/?a=1",
+            "https://survey.example.cn/#x",
+        ] {
+            let err = parse(wrong).err().unwrap_or_default();
+            assert!(
+                err.contains("absolute http:// or https:// URL"),
+                "{wrong}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_public_url_in_the_file_is_checked_too() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "public_url = \"https://survey.example.cn\"\n")?;
+        let args = SettingsArgs {
+            config: file.clone(),
+            ..SettingsArgs::default()
+        };
+        assert_eq!(
+            args.resolve()?
+                .public_url
+                .map(|url| url.as_str().to_owned()),
+            Some("https://survey.example.cn".to_owned())
+        );
+        std::fs::write(&file, "public_url = \"survey.example.cn\"\n")?;
+        let err = format!(
+            "{:#}",
+            args.resolve().err().unwrap_or_else(|| anyhow::anyhow!(""))
+        );
+        assert!(err.contains("absolute http:// or https:// URL"), "{err}");
         Ok(())
     }
 

@@ -171,7 +171,11 @@ impl Application {
 
 /// Every route, wrapped in the cross-cutting middleware.
 pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
-    let server_url = format!("http://{local_addr}/api");
+    // The document names the address clients use when the operator has said what it is.
+    let server_url = match &state.settings.public_url {
+        Some(public) => format!("{}/api", public.as_str()),
+        None => format!("http://{local_addr}/api"),
+    };
     let api = api::service(state.clone(), &server_url);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();

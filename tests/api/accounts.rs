@@ -8,6 +8,7 @@ use serde_json::json;
 
 on_both_backends!(
     sign_in_does_not_reveal_accounts_and_is_throttled,
+    concurrent_wrong_passwords_are_evaluated_only_up_to_the_limits,
     credentials_can_be_revoked_and_expire,
     secrets_never_reach_logs_or_later_responses
 );
@@ -45,6 +46,88 @@ async fn sign_in_does_not_reveal_accounts_and_is_throttled(backend: Backend) -> 
     // The failures stop counting after 15 minutes.
     app.advance_clock(TimeDelta::minutes(15)).await?;
     assert!(app.login("viewer-1", &viewer_password).await.is_ok());
+    Ok(())
+}
+
+/// A sign-in attempt: username and password.
+type SignIn = (String, String);
+
+/// Sends every sign-in at once, spread over `bases` in turn (the
+/// server and its replicas), and counts the answers by status.
+async fn sign_in_at_once(
+    bases: &[&str],
+    attempts: impl IntoIterator<Item = SignIn>,
+) -> Result<std::collections::BTreeMap<u16, usize>> {
+    let client = reqwest::Client::new();
+    let requests =
+        attempts
+            .into_iter()
+            .zip(bases.iter().cycle())
+            .map(|((username, password), base)| {
+                let request = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({ "username": username, "password": password }));
+                async move { json_of(request.send().await?).await }
+            });
+    let mut statuses = std::collections::BTreeMap::new();
+    for answer in futures_util::future::join_all(requests).await {
+        let (status, body) = answer?;
+        assert!(
+            status == 401 || body["code"] == "too_many_attempts",
+            "{status} {body}"
+        );
+        *statuses.entry(status).or_default() += 1;
+    }
+    Ok(statuses)
+}
+
+/// Thirty wrong passwords for one account, then forty from the same address for other
+/// accounts.
+fn guesses() -> (Vec<SignIn>, Vec<SignIn>) {
+    let one_account = (0..30)
+        .map(|i| ("viewer-1".to_owned(), format!("guess-{i}")))
+        .collect();
+    let many_accounts = (0..40)
+        .map(|i| (format!("someone-{i}"), format!("guess-{i}")))
+        .collect();
+    (one_account, many_accounts)
+}
+
+/// However many arrive at once, no more sign-ins than the limits have their password
+/// evaluated (401); the rest are refused before (429). Every request here comes from
+/// 127.0.0.1, so the forty after the thirty meet the address's limit of 20 with 5 of it
+/// already spent.
+async fn concurrent_wrong_passwords_are_evaluated_only_up_to_the_limits(
+    backend: Backend,
+) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (_, viewer_password) = app
+        .create_user("viewer-1", "viewer", Some("542500"), &[])
+        .await?;
+    let (one_account, many_accounts) = guesses();
+    let by_status = sign_in_at_once(&[&app.base], one_account).await?;
+    assert_eq!(by_status, [(401, 5), (429, 25)].into());
+    let by_status = sign_in_at_once(&[&app.base], many_accounts).await?;
+    assert_eq!(by_status, [(401, 15), (429, 25)].into());
+    // The right password is refused too while the account is throttled.
+    assert!(app.login("viewer-1", &viewer_password).await.is_err());
+    Ok(())
+}
+
+/// Two replicas on one PostgreSQL database share the limits: the guesses are spread over
+/// both and still only as many as the limits allow are evaluated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_share_the_sign_in_limits() -> Result<()> {
+    let mut app = TestApp::spawn(Backend::Postgres).await?;
+    app.create_user("viewer-1", "viewer", Some("542500"), &[])
+        .await?;
+    let replica = app.start_replica().await?;
+    let bases = [app.base.as_str(), replica.base.as_str()];
+    let (one_account, many_accounts) = guesses();
+    let by_status = sign_in_at_once(&bases, one_account).await?;
+    assert_eq!(by_status, [(401, 5), (429, 25)].into());
+    let by_status = sign_in_at_once(&bases, many_accounts).await?;
+    assert_eq!(by_status, [(401, 15), (429, 25)].into());
     Ok(())
 }
 

@@ -124,7 +124,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         _ => Forbidden,
     };
     Some(match operation {
-        "listRegions" | "getRegion" | "login" => public,
+        "listRegions" | "getRegion" | "login" | "getServerInfo" => public,
         "me"
         | "listSurveys"
         | "indicators"

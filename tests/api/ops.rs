@@ -7,7 +7,8 @@ use e2e::{Backend, TestApp, on_both_backends};
 on_both_backends!(
     probes_docs_and_pages,
     regions_are_seeded,
-    sigterm_stops_cleanly
+    sigterm_stops_cleanly,
+    the_public_url_is_a_setting_clients_can_read
 );
 
 async fn probes_docs_and_pages(backend: Backend) -> Result<()> {
@@ -58,6 +59,58 @@ async fn probes_docs_and_pages(backend: Backend) -> Result<()> {
     let response = app.client.delete(app.url("/api/v1/surveys")).send().await?;
     assert_eq!(response.status().as_u16(), 405);
     assert!(response.headers().contains_key("x-request-id"));
+    Ok(())
+}
+
+/// The address phones reach is the operator's setting, read by anyone from
+/// `/api/v1/server` (the admin page builds device-token links from it), named as the
+/// API document's server, and refused at start-up unless it is an absolute http(s) URL.
+async fn the_public_url_is_a_setting_clients_can_read(backend: Backend) -> Result<()> {
+    let unset = TestApp::spawn(backend).await?;
+    let anonymous = reqwest::Client::new();
+    let (status, info) =
+        e2e::json_of(anonymous.get(unset.url("/api/v1/server")).send().await?).await?;
+    assert_eq!((status, info), (200, serde_json::json!({})));
+
+    let app = TestApp::spawn_with(backend, &["--public-url", "https://survey.example.cn/"]).await?;
+    let (status, info) =
+        e2e::json_of(anonymous.get(app.url("/api/v1/server")).send().await?).await?;
+    assert_eq!(
+        (status, info),
+        (
+            200,
+            serde_json::json!({"public_url": "https://survey.example.cn"})
+        )
+    );
+    let (_, spec) = app.get("/openapi.json").await?;
+    assert_eq!(
+        e2e::field_str(&spec, "servers.0.url"),
+        "https://survey.example.cn/api"
+    );
+
+    let refused = |args: &[&str]| {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        match app.cli(&args) {
+            Ok(stdout) => format!("started: {stdout}"),
+            Err(err) => format!("{err:#}"),
+        }
+    };
+    let flag = refused(&[
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--public-url",
+        "survey.example.cn",
+    ]);
+    assert!(flag.contains("absolute http:// or https:// URL"), "{flag}");
+    let file = app.dir().join("bad-public-url.toml");
+    std::fs::write(&file, "public_url = \"ftp://survey.example.cn\"\n")?;
+    let file = file.to_string_lossy().into_owned();
+    let from_file = refused(&["serve", "--bind", "127.0.0.1:0", "--config", &file]);
+    assert!(
+        from_file.contains("absolute http:// or https:// URL") && from_file.contains("public_url"),
+        "{from_file}"
+    );
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 // decoder) to the same link; open the link on a phone and land signed in on
 // /collect/; revoke the token and see the API refuse it; create, use and revoke an API
 // key; find all of it in the audit view, page by page. A non-admin gets a clear refusal.
+// The links carry the server's public address when one is set, and the page warns when
+// it is unset or not the address the browser used.
 // Screenshots at desktop and phone sizes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -25,8 +27,8 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-async function signIn(page, username, password) {
-  await page.goto(server.url("/admin/"));
+async function signIn(page, username, password, on = server) {
+  await page.goto(on.url("/admin/"));
   await page.locator("body[data-state=signin]").waitFor();
   await page.locator("#signin input[name=username]").fill(username);
   await page.locator("#signin input[name=password]").fill(password);
@@ -84,6 +86,8 @@ test("desktop: an admin creates a technician, hands a phone its sign-in QR code,
     await signIn(page, "admin", server.adminPassword);
     await page.locator("body[data-state=ready]").waitFor();
     await page.locator("#users-table tr[data-username=admin]").waitFor();
+    // This server has no public address: the page says the links will guess it.
+    assert.match(await page.locator("#public-url-warning").textContent(), /未设置服务器公开地址.*http:\/\/127\.0\.0\.1:\d+/);
 
     // A technician without a county: the API's field error, next to the counties, and
     // nothing created.
@@ -307,6 +311,56 @@ test("phone: English field errors, editing a user, and the device-token sheet at
     const link = await page.locator("#token-link").inputValue();
     assert.equal(await decodeQr(page, "#token-qr svg"), link);
     await screenshot(page, "admin-device-token-phone");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("phone: the device-token link and QR code carry the server's public address, and the page says it is not this one", async () => {
+  const publicUrl = "http://phones.example:8080";
+  const remote = await startServer({ args: ["--public-url", `${publicUrl}/`] });
+  const tech = await remote.createUser({ role: "technician", counties: [COUNTY], username: "tech-public" });
+  const { context, page, problems } = await newPage(browser, "phone");
+  try {
+    await signIn(page, "admin", remote.adminPassword, remote);
+    await page.locator("body[data-state=ready]").waitFor();
+    const warning = page.locator("#public-url-warning");
+    assert.equal(
+      await warning.textContent(),
+      `⚠ 服务器公开地址为 ${publicUrl},与本浏览器访问的地址 ${new URL(remote.url("/")).origin} 不同;设备令牌的链接和二维码使用 ${publicUrl}。`,
+    );
+    await page.locator("#lang").click();
+    await warning.filter({ hasText: `The server's public address is ${publicUrl}` }).waitFor();
+
+    await page.locator(`#users-table tr[data-username=tech-public] [data-action=devices]`).click();
+    assert.equal(await page.locator("#devices .public-url-warning").isVisible(), true);
+    await page.locator("#token-form [name=name]").fill("Honor X6");
+    await page.locator("#token-form button[type=submit]").click();
+    await page.locator("#token-once").waitFor();
+    const link = await page.locator("#token-link").inputValue();
+    assert.match(link, new RegExp(`^${publicUrl.replaceAll(".", "\\.")}/collect/#device-token=awd_`));
+    assert.equal(await decodeQr(page, "#token-qr svg"), link);
+    const tokens = (await remote.request("GET", `/api/v1/users/${tech.id}/device-tokens`)).body;
+    assert.equal(tokens.length, 1);
+    await screenshot(page, "admin-public-url-differs-phone");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await remote.stop();
+  }
+});
+
+test("desktop: no warning when the public address is the one the browser uses", async () => {
+  const { context, page, problems } = await newPage(browser, "desktop");
+  // The answer a server started with --public-url set to this very address gives (its
+  // port is only known once it listens, so the page is told through the route).
+  const here = new URL(server.url("/")).origin;
+  await page.route("**/api/v1/server", (route) => route.fulfill({ json: { public_url: here } }));
+  try {
+    await signIn(page, "admin", server.adminPassword);
+    await page.locator("body[data-state=ready]").waitFor();
+    assert.equal(await page.locator(".public-url-warning:visible").count(), 0);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

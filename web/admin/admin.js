@@ -7,7 +7,9 @@
 // nowhere else: never in a URL the page requests, never in storage, never in the console,
 // and they are removed from the page when the admin presses "done". The device-token link
 // carries the secret in the fragment (`/collect/#device-token=…`), which browsers do not
-// send to the server; its QR code is drawn here, in the browser.
+// send to the server; its QR code is drawn here, in the browser. The link starts with the
+// server's public address (`GET /api/v1/server`), and the page warns when that is unset or
+// is not the address this browser used.
 import { request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
@@ -78,6 +80,14 @@ const WORDS = {
   copied: ["已复制", "Copied"],
   copy_failed: ["无法复制,请手动选择文本", "Could not copy; select the text by hand"],
   qr_label: ["登录二维码", "Sign-in QR code"],
+  public_url_unset: [
+    "未设置服务器公开地址(--public-url / AGRIWASTE_PUBLIC_URL):设备令牌的链接和二维码将使用本浏览器访问的地址 {origin},手机可能无法访问。",
+    "The server's public address is not set (--public-url / AGRIWASTE_PUBLIC_URL): device-token links and QR codes use the address this browser used, {origin}, which phones may not reach.",
+  ],
+  public_url_differs: [
+    "服务器公开地址为 {public},与本浏览器访问的地址 {origin} 不同;设备令牌的链接和二维码使用 {public}。",
+    "The server's public address is {public}, not {origin} as in this browser; device-token links and QR codes use {public}.",
+  ],
   col_label: ["标签", "Label"],
   col_created: ["签发时间", "Created"],
   col_created_by: ["签发人", "By"],
@@ -143,6 +153,7 @@ const state = {
   tokens: [],
   keys: [],
   audit: { filter: {}, cursors: [null], page: 0, items: [], next: null },
+  publicUrl: undefined, // the address phones reach (the server's --public-url); null when unset, undefined until asked
 };
 
 const regionName = (code) => {
@@ -179,7 +190,10 @@ async function start() {
     document.body.dataset.state = "forbidden";
     return;
   }
-  state.regions = await request("/api/v1/regions");
+  const [regions, server] = await Promise.all([request("/api/v1/regions"), request("/api/v1/server")]);
+  state.regions = regions;
+  state.publicUrl = server.public_url ?? null;
+  renderPublicUrlWarning();
   state.byCode = new Map(state.regions.map((r) => [r.code, r]));
   fillStaticSelects();
   showOnly("#admin-app");
@@ -200,8 +214,28 @@ function showOnly(selector) {
 function applyLanguage() {
   applyPageLanguage();
   for (const n of document.querySelectorAll("[data-zh]")) n.textContent = en() ? n.dataset.en : n.dataset.zh;
+  if (state.publicUrl !== undefined) renderPublicUrlWarning();
   const qr = $("#token-qr svg");
   if (qr) qr.setAttribute("aria-label", t("qr_label"));
+}
+
+/**
+ * Where a phone opens the sign-in link: the server's public address when the operator set
+ * one, else the address this browser used (on the server itself that is 127.0.0.1, which no
+ * phone reaches: hence the warning).
+ */
+const phoneBase = () => state.publicUrl ?? location.origin;
+
+/** Warns when the links would carry a guessed address, or one other than this browser's. */
+function renderPublicUrlWarning() {
+  const sameAsHere = state.publicUrl !== null && location.href.startsWith(`${state.publicUrl}/`);
+  const text = state.publicUrl === null
+    ? t("public_url_unset", { origin: location.origin })
+    : t("public_url_differs", { public: state.publicUrl, origin: location.origin });
+  for (const warning of document.querySelectorAll(".public-url-warning")) {
+    warning.hidden = sameAsHere;
+    warning.textContent = sameAsHere ? "" : `⚠ ${text}`;
+  }
 }
 
 /** Runs an action; a 401 (session ended) shows the sign-in, anything else the failure line. */
@@ -515,7 +549,7 @@ $("#token-form").addEventListener("submit", guarded(async (event) => {
  * the address and signs the phone in; the server never sees the fragment.
  */
 function showTokenOnce(issued) {
-  const link = `${location.origin}/collect/#device-token=${encodeURIComponent(issued.secret)}`;
+  const link = `${phoneBase()}/collect/#device-token=${encodeURIComponent(issued.secret)}`;
   $("#token-link").value = link;
   $("#token-qr").replaceChildren(qrSvg(link));
   $("#token-print-user").textContent = state.deviceUser.username;

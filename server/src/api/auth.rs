@@ -22,12 +22,17 @@ use super::users::{RoleParam, UserBody};
 use crate::auth::Actor;
 use crate::auth::secrets::{TokenKind, new_token, verify_password};
 use crate::state::AppState;
+use crate::storage::accounts::LoginLimits;
 
 /// How long a web session lasts.
 const SESSION_HOURS: i64 = 12;
-/// Failed logins allowed per account, and per address, in the window.
-const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// Password evaluations allowed per account, and per address, in the window; a right
+/// password gives its attempt back, so in effect these count failures.
+const LOGIN_LIMITS: LoginLimits = LoginLimits {
+    per_account: 5,
+    per_address: 20,
+    window: Duration::minutes(FAILURE_WINDOW_MINUTES),
+};
 const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 /// Sign-in endpoints.
@@ -107,7 +112,8 @@ impl AuthApi {
     /// Username and password; answers a session token for `Authorization: Bearer`. A wrong
     /// password and an unknown username get the same answer. After 5 failures for an
     /// account (or 20 from an address) in 15 minutes, sign-in is refused with 429 for a
-    /// while.
+    /// while, the right password too; concurrent attempts count as they arrive, so no
+    /// more than that many passwords are ever evaluated.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
@@ -117,11 +123,12 @@ impl AuthApi {
         let storage = &self.state.storage;
         let address = ctx.address.clone().unwrap_or_else(|| "unknown".to_owned());
         let username = body.0.username.trim().to_owned();
-        let since = storage.now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-        let (by_account, by_address) = storage
-            .recent_login_failures(&username, &address, since)
-            .await?;
-        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        // Reserved before the password is looked at, so that concurrent guesses cannot
+        // all be evaluated before the first failure is on record.
+        let Some(attempt) = storage
+            .reserve_login_attempt(&username, &address, &LOGIN_LIMITS)
+            .await?
+        else {
             let err = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::TooManyAttempts,
@@ -132,7 +139,7 @@ impl AuthApi {
                 Json(error_body(err, &ctx)),
                 (FAILURE_WINDOW_MINUTES * 60).to_string(),
             ));
-        }
+        };
         let found = storage.user_for_login(&username).await?;
         let password = body.0.password;
         let (user, ok) = {
@@ -146,9 +153,12 @@ impl AuthApi {
             (found.map(|(user, _)| user), ok)
         };
         let user = match user {
-            Some(user) if ok && user.active => user,
+            Some(user) if ok && user.active => {
+                storage.release_login_attempt(attempt).await?;
+                user
+            }
             _ => {
-                storage.record_login_failure(&username, &address).await?;
+                // The reservation stays: it is this failure's record.
                 let err = ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     ErrorCode::InvalidCredentials,

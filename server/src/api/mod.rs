@@ -19,6 +19,7 @@ pub mod regions;
 pub mod reports;
 pub mod review;
 pub mod security;
+pub mod server_info;
 pub mod surveys;
 pub mod targets;
 pub mod users;
@@ -55,7 +56,8 @@ pub type Apis = (
     surveys::SurveysApi,
     review::ReviewApi,
     attachments::AttachmentsApi,
-    regions::RegionsApi,
+    // Nested: poem-openapi combines tuples of at most 16 APIs.
+    (regions::RegionsApi, server_info::ServerInfoApi),
     WithIndicatorParams<indicators::IndicatorsApi>,
     charts::ChartsApi,
     targets::TargetsApi,
@@ -82,9 +84,14 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         attachments::AttachmentsApi {
             state: state.clone(),
         },
-        regions::RegionsApi {
-            state: state.clone(),
-        },
+        (
+            regions::RegionsApi {
+                state: state.clone(),
+            },
+            server_info::ServerInfoApi {
+                state: state.clone(),
+            },
+        ),
         WithIndicatorParams(indicators::IndicatorsApi {
             state: state.clone(),
         }),

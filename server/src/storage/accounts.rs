@@ -10,11 +10,12 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::{Change, append};
 use super::entities::{credentials, login_failures, users};
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, lock_advisory_keys};
 use crate::auth::Actor;
 use crate::auth::Role;
 use crate::auth::secrets::TokenKind;
@@ -514,26 +515,77 @@ impl Storage {
         Ok(Ok((credential, user)))
     }
 
-    /// Records a failed login, and forgets failures older than
-    /// [`LOGIN_FAILURE_RETENTION`]: throttling looks back minutes, and a table that only
-    /// grows would let a password-guessing run fill the disk.
-    pub async fn record_login_failure(
+    /// Reserves one password evaluation for `username` from `address`, unless either
+    /// already has `limits` attempts in the window: `None` means refuse without looking
+    /// at the password.
+    ///
+    /// Counting and reserving are one atomic step, so however many sign-ins arrive at
+    /// once, no more than the limit get past it: on SQLite under the writer lock in one
+    /// transaction, on PostgreSQL in a transaction holding advisory locks on the account
+    /// and on the address, which every replica takes the same way. The reservation is a
+    /// `login_failures` row: a wrong password leaves it as the failure it is (and so
+    /// does a crash mid-evaluation), a right one gives it back with
+    /// [`Storage::release_login_attempt`]. Failures older than
+    /// [`LOGIN_FAILURE_RETENTION`] are forgotten here: throttling looks back minutes, and
+    /// a table that only grows would let a password-guessing run fill the disk.
+    pub async fn reserve_login_attempt(
         &self,
         username: &str,
         address: &str,
-    ) -> Result<(), StorageError> {
+        limits: &LoginLimits,
+    ) -> Result<Option<LoginAttempt>, StorageError> {
+        // The columns hold 64 characters; count by what is stored.
+        let username: String = username.chars().take(64).collect();
+        let address: String = address.chars().take(64).collect();
         let _writer = self.write_guard().await;
+        let txn = self.db.begin().await?;
+        lock_advisory_keys(
+            &txn,
+            [
+                login_lock_key("account", &username),
+                login_lock_key("address", &address),
+            ],
+        )
+        .await?;
         let at = self.now();
-        login_failures::Entity::insert(login_failures::ActiveModel {
-            username: Set(username.chars().take(64).collect()),
-            address: Set(address.chars().take(64).collect()),
+        let since = at - limits.window;
+        let by_account = login_failures::Entity::find()
+            .filter(login_failures::Column::Username.eq(username.clone()))
+            .filter(login_failures::Column::At.gte(since))
+            .count(&txn)
+            .await?;
+        let by_address = login_failures::Entity::find()
+            .filter(login_failures::Column::Address.eq(address.clone()))
+            .filter(login_failures::Column::At.gte(since))
+            .count(&txn)
+            .await?;
+        if by_account >= limits.per_account || by_address >= limits.per_address {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let inserted = login_failures::Entity::insert(login_failures::ActiveModel {
+            username: Set(username),
+            address: Set(address),
             at: Set(at),
             ..Default::default()
         })
-        .exec_without_returning(&self.db)
+        .exec(&txn)
         .await?;
         login_failures::Entity::delete_many()
             .filter(login_failures::Column::At.lt(at - LOGIN_FAILURE_RETENTION))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Some(LoginAttempt {
+            id: inserted.last_insert_id,
+        }))
+    }
+
+    /// Gives back the reservation of a sign-in whose password was right: only failures
+    /// count against the limits.
+    pub async fn release_login_attempt(&self, attempt: LoginAttempt) -> Result<(), StorageError> {
+        let _writer = self.write_guard().await;
+        login_failures::Entity::delete_by_id(attempt.id)
             .exec(&self.db)
             .await?;
         Ok(())
@@ -544,26 +596,34 @@ impl Storage {
     pub async fn login_failure_count(&self) -> Result<u64, StorageError> {
         Ok(login_failures::Entity::find().count(&self.db).await?)
     }
+}
 
-    /// Failed logins since `since` for the username and for the address.
-    pub async fn recent_login_failures(
-        &self,
-        username: &str,
-        address: &str,
-        since: DateTime<Utc>,
-    ) -> Result<(u64, u64), StorageError> {
-        let by_user = login_failures::Entity::find()
-            .filter(login_failures::Column::Username.eq(username.to_owned()))
-            .filter(login_failures::Column::At.gte(since))
-            .count(&self.db)
-            .await?;
-        let by_address = login_failures::Entity::find()
-            .filter(login_failures::Column::Address.eq(address.to_owned()))
-            .filter(login_failures::Column::At.gte(since))
-            .count(&self.db)
-            .await?;
-        Ok((by_user, by_address))
-    }
+/// How many password evaluations an account, and an address, may have in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Attempts per username.
+    pub per_account: u64,
+    /// Attempts per client address, whatever the usernames.
+    pub per_address: u64,
+    /// How far back attempts count.
+    pub window: chrono::TimeDelta,
+}
+
+/// A reserved password evaluation (see [`Storage::reserve_login_attempt`]).
+#[derive(Debug)]
+#[must_use = "a reservation left alone counts as a failed sign-in"]
+pub struct LoginAttempt {
+    id: i64,
+}
+
+/// The advisory lock key of a throttled account or address: the first 8 bytes of a
+/// SHA-256 of what it is and its name, so accounts, addresses and survey ids (whose keys
+/// come from their UUIDs) do not meet by accident.
+fn login_lock_key(kind: &str, name: &str) -> i64 {
+    let digest = Sha256::digest(format!("login-{kind}\0{name}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 #[cfg(test)]
@@ -571,11 +631,21 @@ mod tests {
     use super::*;
     use crate::storage::clock::Clock;
 
+    const LIMITS: LoginLimits = LoginLimits {
+        per_account: 5,
+        per_address: 20,
+        window: chrono::TimeDelta::minutes(15),
+    };
+
+    async fn open_storage(dir: &tempfile::TempDir) -> anyhow::Result<Storage> {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+        Storage::open(&url, dir.path().join("attachments"), 4).await
+    }
+
     #[tokio::test]
     async fn a_credential_expires_by_the_storage_clock() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
-        let storage = Storage::open(&url, dir.path().join("attachments"), 1).await?;
+        let storage = open_storage(&dir).await?;
         let actor = Actor {
             name: "admin".to_owned(),
             kind: "user",
@@ -610,8 +680,7 @@ mod tests {
     #[tokio::test]
     async fn old_login_failures_are_forgotten_when_a_new_one_is_recorded() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
-        let storage = Storage::open(&url, dir.path().join("attachments"), 1).await?;
+        let storage = open_storage(&dir).await?;
         let long_ago = storage.now() - LOGIN_FAILURE_RETENTION - chrono::TimeDelta::minutes(1);
         for at in [long_ago, storage.now()] {
             login_failures::Entity::insert(login_failures::ActiveModel {
@@ -624,17 +693,68 @@ mod tests {
             .await?;
         }
         assert_eq!(storage.login_failure_count().await?, 2);
-        storage.record_login_failure("someone", "10.0.0.1").await?;
-        // The old one is gone; the recent one and the new one stay and still throttle.
-        assert_eq!(storage.login_failure_count().await?, 2);
-        let (by_user, by_address) = storage
-            .recent_login_failures(
-                "someone",
-                "10.0.0.1",
-                storage.now() - chrono::TimeDelta::minutes(15),
-            )
+        let _failed = storage
+            .reserve_login_attempt("someone", "10.0.0.1", &LIMITS)
             .await?;
-        assert_eq!((by_user, by_address), (2, 2));
+        // The old one is gone; the recent one and the new one stay and still throttle:
+        // three more attempts, and the fifth recent one is refused.
+        assert_eq!(storage.login_failure_count().await?, 2);
+        for _ in 0..3 {
+            let reserved = storage
+                .reserve_login_attempt("someone", "10.0.0.1", &LIMITS)
+                .await?;
+            assert!(reserved.is_some());
+        }
+        let refused = storage
+            .reserve_login_attempt("someone", "10.0.0.1", &LIMITS)
+            .await?;
+        assert!(refused.is_none());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn concurrent_attempts_never_pass_the_limits() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let storage = std::sync::Arc::new(open_storage(&dir).await?);
+        let reserve_all = |usernames: Vec<String>| {
+            let tasks: Vec<_> = usernames
+                .into_iter()
+                .map(|username| {
+                    let storage = storage.clone();
+                    tokio::spawn(async move {
+                        storage
+                            .reserve_login_attempt(&username, "10.0.0.9", &LIMITS)
+                            .await
+                    })
+                })
+                .collect();
+            async move {
+                let mut reserved = 0;
+                for task in tasks {
+                    reserved += usize::from(task.await??.is_some());
+                }
+                anyhow::Ok(reserved)
+            }
+        };
+        let one_account = reserve_all(vec!["target".to_owned(); 30]).await?;
+        assert_eq!(one_account, 5, "per account");
+        let many_accounts = reserve_all((0..40).map(|i| format!("user-{i}")).collect()).await?;
+        assert_eq!(many_accounts, 15, "per address: 20 with the 5 before");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_released_attempt_does_not_count() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let storage = open_storage(&dir).await?;
+        for _ in 0..10 {
+            let attempt = storage
+                .reserve_login_attempt("regular", "10.0.0.2", &LIMITS)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("refused although every attempt succeeded"))?;
+            storage.release_login_attempt(attempt).await?;
+        }
+        assert_eq!(storage.login_failure_count().await?, 0);
         Ok(())
     }
 }

@@ -26,8 +26,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
-    EntityTrait, Iterable,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseBackend,
+    DatabaseConnection, DbErr, EntityTrait, Iterable,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -185,6 +185,33 @@ where
             .await?;
     }
     Ok(())
+}
+
+/// Takes PostgreSQL's transaction-scoped advisory lock on each of `keys`, in ascending
+/// order whoever the caller is, so that two transactions wanting overlapping keys queue
+/// instead of deadlocking; released when the transaction ends. A no-op on SQLite, where
+/// the writer lock already serialises writers.
+pub(crate) async fn lock_advisory_keys(
+    conn: &impl ConnectionTrait,
+    keys: impl IntoIterator<Item = i64>,
+) -> Result<(), DbErr> {
+    if conn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let keys = keys
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    conn.execute_unprepared(&format!(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM \
+         (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Creates the directory of a SQLite file so `mode=rwc` can create the file.

@@ -9,8 +9,8 @@ use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::audit::{Change, append, append_all};
 use super::entities::{survey_versions, surveys};
 use super::facts::{self, FactsRow};
-use super::{Storage, StorageError, insert_all, rows_per_statement};
+use super::{Storage, StorageError, insert_all, lock_advisory_keys, rows_per_statement};
 use crate::auth::{Actor, SurveyScope};
 use crate::ingest::ValidatedSurvey;
 
@@ -693,29 +693,10 @@ impl Prepared<'_> {
     }
 }
 
-/// Takes the advisory lock of every survey id in `items`, in id order (PostgreSQL only;
-/// see [`Storage::create_surveys`]).
+/// Takes the advisory lock of every survey id in `items` (PostgreSQL only; see
+/// [`Storage::create_surveys`]).
 async fn lock_survey_ids(conn: &impl ConnectionTrait, items: &[Prepared<'_>]) -> Result<(), DbErr> {
-    if conn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let mut keys: Vec<i64> = items
-        .iter()
-        .map(|i| advisory_key(i.new.survey().id))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let keys = keys
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    conn.execute_unprepared(&format!(
-        "SELECT count(pg_advisory_xact_lock(k)) FROM \
-         (SELECT unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ids"
-    ))
-    .await
-    .map(|_| ())
+    lock_advisory_keys(conn, items.iter().map(|i| advisory_key(i.new.survey().id))).await
 }
 
 /// The stored rows of those of `ids` that exist, by id.
