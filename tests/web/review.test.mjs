@@ -96,6 +96,7 @@ test("a reviewer filters, opens, rejects with a reason and bulk-approves", async
     const warning = page.locator('#detail-warnings li[data-path="film.used_kg"]');
     assert.equal(await warning.getAttribute("data-code"), "implausible_film_per_mu");
     assert.match(await warning.textContent(), /地膜 · 地膜使用量/);
+    assert.doesNotMatch(await warning.textContent(), /film|_kg/);
     assert.match(await page.locator("#detail-sections").textContent(), /地膜回收量30 公斤/);
     // A value left out reads as not recorded, a 0 as 0: the two are not the same.
     const values = await page.locator("#detail-sections").textContent();

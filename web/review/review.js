@@ -338,7 +338,7 @@ function renderDetail() {
 
   $("#detail-warnings").replaceChildren(...(stored.warnings.length
     ? stored.warnings.map((w) => el("li", { "data-path": w.path, "data-code": w.code },
-      el("strong", { text: labelOf(w.path) }), el("code", { text: w.path }), ` ${message(w)}`))
+      el("strong", { text: labelOf(w.path) }), ` ${message(w)}`))
     : [el("li", { class: "none", text: t("no_warnings") })]));
 
   const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key]]);
