@@ -97,218 +97,98 @@ const fn choice(
 
 use FieldKind::{Coordinate, Count, Date, Group, Id, Number, Text};
 
+// One field a line: the table reads like the form's (web/shared/fields.js).
+
 /// The top-level fields.
+#[rustfmt::skip]
 pub const IDENTITY: &[FieldLabel] = &[
     field("id", "调查编号", "Survey id", Id, None),
-    field(
-        "county_code",
-        "县(区划代码)",
-        "County (division code)",
-        Text,
-        None,
-    ),
+    field("county_code", "县(区划代码)", "County (division code)", Text, None),
     field("township", "乡镇", "Township", Text, None),
     field("village", "村", "Village", Text, None),
-    field(
-        "household",
-        "农户名称或编号",
-        "Household name or code",
-        Text,
-        None,
-    ),
+    field("household", "农户名称或编号", "Household name or code", Text, None),
     field("surveyed_on", "调查日期", "Survey date", Date, None),
     field("technician", "调查员", "Technician", Text, None),
-    field(
-        "weight",
-        "抽样权重",
-        "Sampling weight",
-        Number,
-        Some(Unit {
-            zh: "户",
-            en: "households",
-        }),
-    ),
+    field("weight", "抽样权重", "Sampling weight", Number, Some(Unit { zh: "户", en: "households" })),
     field("location", "位置", "Location", Group, None),
     field("film", "地膜", "Mulch film", Group, None),
-    field(
-        "pesticide_packaging",
-        "农药包装废弃物",
-        "Pesticide packaging",
-        Group,
-        None,
-    ),
+    field("pesticide_packaging", "农药包装废弃物", "Pesticide packaging", Group, None),
     field("straw", "秸秆", "Crop straw", Group, None),
     field("yak_dung", "牦牛粪", "Yak dung", Group, None),
 ];
 
 /// The fields of `location`.
+#[rustfmt::skip]
 pub const LOCATION: &[FieldLabel] = &[
-    field(
-        "lat",
-        "纬度",
-        "Latitude",
-        Coordinate,
-        Some(Unit {
-            zh: "°N", en: "°N"
-        }),
-    ),
-    field(
-        "lon",
-        "经度",
-        "Longitude",
-        Coordinate,
-        Some(Unit {
-            zh: "°E", en: "°E"
-        }),
-    ),
-    field(
-        "accuracy_m",
-        "精度",
-        "Accuracy",
-        Number,
-        Some(Unit { zh: "米", en: "m" }),
-    ),
+    field("lat", "纬度", "Latitude", Coordinate, Some(Unit { zh: "°N", en: "°N" })),
+    field("lon", "经度", "Longitude", Coordinate, Some(Unit { zh: "°E", en: "°E" })),
+    field("accuracy_m", "精度", "Accuracy", Number, Some(Unit { zh: "米", en: "m" })),
 ];
 
 /// The fields of `film`.
+#[rustfmt::skip]
 pub const FILM: &[FieldLabel] = &[
     field("used_kg", "地膜使用量", "Film used", Number, KG),
     field("recovered_kg", "地膜回收量", "Film recovered", Number, KG),
-    field(
-        "degradable_kg",
-        "其中可降解地膜",
-        "of which degradable",
-        Number,
-        KG,
-    ),
+    field("degradable_kg", "其中可降解地膜", "of which degradable", Number, KG),
     field("area_mu", "覆膜面积", "Area covered", Number, MU),
-    field(
-        "thickness_mm",
-        "地膜厚度",
-        "Film thickness",
-        Number,
-        Some(Unit {
-            zh: "毫米",
-            en: "mm",
-        }),
-    ),
-    choice(
-        "recovery_channel",
-        "主要去向",
-        "Where most of it went",
-        &[
-            ("recovery_point", "回收网点", "recovery point"),
-            ("waste_supermarket", "垃圾超市", "waste supermarket"),
-            ("reuse", "一膜多茬(重复使用)", "reused for several seasons"),
-            ("burned", "焚烧", "burned"),
-            ("buried", "掩埋", "buried"),
-            ("left_in_field", "遗留田间", "left in the field"),
-        ],
-    ),
+    field("thickness_mm", "地膜厚度", "Film thickness", Number, Some(Unit { zh: "毫米", en: "mm" })),
+    choice("recovery_channel", "主要去向", "Where most of it went", &[
+        ("recovery_point", "回收网点", "recovery point"),
+        ("waste_supermarket", "垃圾超市", "waste supermarket"),
+        ("reuse", "一膜多茬(重复使用)", "reused for several seasons"),
+        ("burned", "焚烧", "burned"),
+        ("buried", "掩埋", "buried"),
+        ("left_in_field", "遗留田间", "left in the field"),
+    ]),
 ];
 
 /// The fields of `pesticide_packaging`.
+#[rustfmt::skip]
 pub const PESTICIDE_PACKAGING: &[FieldLabel] = &[
     field("used_count", "使用包装数", "Packages used", Count, PIECES),
-    field(
-        "returned_count",
-        "回收包装数",
-        "Packages returned",
-        Count,
-        PIECES,
-    ),
+    field("returned_count", "回收包装数", "Packages returned", Count, PIECES),
     field("used_kg", "使用包装重量", "Weight used", Number, KG),
     field("returned_kg", "回收包装重量", "Weight returned", Number, KG),
-    choice(
-        "return_channel",
-        "回收去向",
-        "Returned to",
-        &[
-            ("seller", "农药销售者", "seller"),
-            ("recovery_point", "回收网点", "recovery point"),
-            ("waste_supermarket", "垃圾超市", "waste supermarket"),
-            (
-                "improper_disposal",
-                "随意丢弃 / 焚烧 / 掩埋",
-                "improper disposal",
-            ),
-        ],
-    ),
+    choice("return_channel", "回收去向", "Returned to", &[
+        ("seller", "农药销售者", "seller"),
+        ("recovery_point", "回收网点", "recovery point"),
+        ("waste_supermarket", "垃圾超市", "waste supermarket"),
+        ("improper_disposal", "随意丢弃 / 焚烧 / 掩埋", "improper disposal"),
+    ]),
 ];
 
 /// The fields of one `straw` row.
+#[rustfmt::skip]
 pub const STRAW: &[FieldLabel] = &[
-    choice(
-        "crop",
-        "作物",
-        "Crop",
-        &[
-            ("highland_barley", "青稞", "highland barley"),
-            ("spring_wheat", "春小麦", "spring wheat"),
-            ("rapeseed", "油菜", "rapeseed"),
-            ("potato", "马铃薯", "potato"),
-            ("corn", "玉米", "corn"),
-            ("pea_broad_bean", "豌豆 / 蚕豆", "pea / broad bean"),
-            ("other", "其他作物", "other crop"),
-        ],
-    ),
+    choice("crop", "作物", "Crop", &[
+        ("highland_barley", "青稞", "highland barley"),
+        ("spring_wheat", "春小麦", "spring wheat"),
+        ("rapeseed", "油菜", "rapeseed"),
+        ("potato", "马铃薯", "potato"),
+        ("corn", "玉米", "corn"),
+        ("pea_broad_bean", "豌豆 / 蚕豆", "pea / broad bean"),
+        ("other", "其他作物", "other crop"),
+    ]),
     field("area_mu", "播种面积", "Sown area", Number, MU),
     field("yield_kg", "产量", "Yield", Number, KG),
-    field(
-        "straw_kg",
-        "可收集秸秆量(实测)",
-        "Collectable straw (measured)",
-        Number,
-        KG,
-    ),
-    field(
-        "fertilizer_kg",
-        "肥料化(含还田)",
-        "Fertilizer (incl. returned to field)",
-        Number,
-        KG,
-    ),
+    field("straw_kg", "可收集秸秆量(实测)", "Collectable straw (measured)", Number, KG),
+    field("fertilizer_kg", "肥料化(含还田)", "Fertilizer (incl. returned to field)", Number, KG),
     field("feed_kg", "饲料化", "Feed", Number, KG),
     field("substrate_kg", "基料化", "Substrate", Number, KG),
     field("fuel_kg", "燃料化", "Fuel", Number, KG),
-    field(
-        "raw_material_kg",
-        "原料化",
-        "Industrial raw material",
-        Number,
-        KG,
-    ),
+    field("raw_material_kg", "原料化", "Industrial raw material", Number, KG),
     field("burned_kg", "露天焚烧", "Burned in the open", Number, KG),
     field("discarded_kg", "废弃", "Discarded", Number, KG),
 ];
 
 /// The fields of `yak_dung`.
+#[rustfmt::skip]
 pub const YAK_DUNG: &[FieldLabel] = &[
-    field(
-        "yak_head",
-        "牦牛存栏",
-        "Yaks kept",
-        Count,
-        Some(Unit {
-            zh: "头",
-            en: "head",
-        }),
-    ),
-    field(
-        "produced_kg",
-        "牛粪产生量(实测)",
-        "Dung produced (measured)",
-        Number,
-        KG,
-    ),
+    field("yak_head", "牦牛存栏", "Yaks kept", Count, Some(Unit { zh: "头", en: "head" })),
+    field("produced_kg", "牛粪产生量(实测)", "Dung produced (measured)", Number, KG),
     field("fuel_kg", "燃料利用", "Used as fuel", Number, KG),
-    field(
-        "fertilizer_kg",
-        "肥料利用",
-        "Used as fertilizer",
-        Number,
-        KG,
-    ),
+    field("fertilizer_kg", "肥料利用", "Used as fertilizer", Number, KG),
     field("other_kg", "其他利用", "Other uses", Number, KG),
     field("discarded_kg", "废弃", "Discarded", Number, KG),
 ];
@@ -374,45 +254,38 @@ impl Named {
 
     /// Chinese label with its unit: 地膜使用量(公斤).
     pub fn zh(self) -> String {
-        match self.0 {
-            Some(FieldLabel {
-                zh, unit: Some(u), ..
-            }) => format!("{zh}({})", u.zh),
-            Some(f) => f.zh.to_owned(),
-            None => "该项".to_owned(),
-        }
+        self.words(true, None)
     }
 
     /// English label with its unit: Film used (kg).
     pub fn en(self) -> String {
-        match self.0 {
-            Some(FieldLabel {
-                en, unit: Some(u), ..
-            }) => format!("{en} ({})", u.en),
-            Some(f) => f.en.to_owned(),
-            None => "this field".to_owned(),
-        }
+        self.words(false, None)
     }
 
     /// Chinese label with a value in its unit: 地膜回收量(12 公斤).
     pub fn zh_with(self, value: impl std::fmt::Display) -> String {
-        match self.0 {
-            Some(FieldLabel {
-                zh, unit: Some(u), ..
-            }) => format!("{zh}({value} {})", u.zh),
-            Some(f) => format!("{}({value})", f.zh),
-            None => format!("该项({value})"),
-        }
+        self.words(true, Some(&value))
     }
 
     /// English label with a value in its unit: Film recovered (12 kg).
     pub fn en_with(self, value: impl std::fmt::Display) -> String {
-        match self.0 {
-            Some(FieldLabel {
-                en, unit: Some(u), ..
-            }) => format!("{en} ({value} {})", u.en),
-            Some(f) => format!("{} ({value})", f.en),
-            None => format!("this field ({value})"),
+        self.words(false, Some(&value))
+    }
+
+    /// The label, then in brackets the value and the unit, either of them, or nothing.
+    fn words(self, zh: bool, value: Option<&dyn std::fmt::Display>) -> String {
+        let (label, unit) = match (self.0, zh) {
+            (Some(f), true) => (f.zh, f.unit.map(|u| u.zh)),
+            (Some(f), false) => (f.en, f.unit.map(|u| u.en)),
+            (None, true) => ("该项", None),
+            (None, false) => ("this field", None),
+        };
+        let (open, close) = if zh { ("(", ")") } else { (" (", ")") };
+        match (value, unit) {
+            (None, None) => label.to_owned(),
+            (None, Some(unit)) => format!("{label}{open}{unit}{close}"),
+            (Some(value), None) => format!("{label}{open}{value}{close}"),
+            (Some(value), Some(unit)) => format!("{label}{open}{value} {unit}{close}"),
         }
     }
 

@@ -592,7 +592,12 @@ mod tests {
     ) -> Vec<Issue> {
         let mut value: serde_json::Value = serde_json::from_str(EXAMPLE).unwrap_or_default();
         edit(&mut value);
-        let survey = match parse_survey(&value.to_string()) {
+        // An edit that makes the survey a JSON string gives the text to parse as it is.
+        let text = match value.as_str() {
+            Some(raw) => raw.to_owned(),
+            None => value.to_string(),
+        };
+        let survey = match parse_survey(&text) {
             Ok(survey) => survey,
             Err(issue) => return vec![issue],
         };
@@ -767,108 +772,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        use serde_json::json;
-        expect(
-            |v| v["film"]["used_kg"] = json!(-1),
-            "film.used_kg",
-            IssueCode::Negative,
-        );
-        expect(
-            |v| v["film"]["recovered_kg"] = json!(50),
-            "film.recovered_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| v["film"]["degradable_kg"] = json!(43),
-            "film.degradable_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| v["county_code"] = json!("999999"),
-            "county_code",
-            IssueCode::UnknownCounty,
-        );
-        expect(
-            |v| v["county_code"] = json!("542500"),
-            "county_code",
-            IssueCode::NotACounty,
-        );
-        expect(
-            |v| v["surveyed_on"] = json!("2026-01-02"),
-            "surveyed_on",
-            IssueCode::FutureDate,
-        );
-        expect(
-            |v| v["surveyed_on"] = json!("1925-09-14"),
-            "surveyed_on",
-            IssueCode::DateTooOld,
-        );
-        expect(
-            |v| v["household"] = json!("  "),
-            "household",
-            IssueCode::Required,
-        );
-        expect(|v| v["weight"] = json!(0), "weight", IssueCode::OutOfRange);
-        expect(
-            |v| v["location"]["lat"] = json!(95),
-            "location.lat",
-            IssueCode::OutOfRange,
-        );
-        expect(
-            |v| v["straw"][0]["discarded_kg"] = json!(1000),
-            "straw[0].straw_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| {
-                let first = v["straw"][0].clone();
-                if let Some(crops) = v["straw"].as_array_mut() {
-                    crops.push(first);
-                }
-            },
-            "straw[1].crop",
-            IssueCode::DuplicateCrop,
-        );
-        expect(
-            |v| {
-                v["straw"][0]["straw_kg"] = json!(null);
-                v["straw"][0]["yield_kg"] = json!(null);
-            },
-            "straw[0].straw_kg",
-            IssueCode::CannotEstimate,
-        );
-        expect(
-            |v| v["yak_dung"]["produced_kg"] = json!(1000),
-            "yak_dung.produced_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| {
-                v["yak_dung"]["yak_head"] = json!(null);
-            },
-            "yak_dung.produced_kg",
-            IssueCode::CannotEstimate,
-        );
-        expect(
-            |v| v["pesticide_packaging"]["used_count"] = json!(-3),
-            "pesticide_packaging.used_count",
-            IssueCode::Negative,
-        );
-        expect(
-            |v| {
-                let obj = v.as_object_mut().map(std::mem::take).unwrap_or_default();
-                *v = serde_json::Value::Object(
-                    obj.into_iter()
-                        .filter(|(k, _)| {
-                            !["film", "pesticide_packaging", "straw", "yak_dung"]
-                                .contains(&k.as_str())
-                        })
-                        .collect(),
-                );
-            },
-            "",
-            IssueCode::NoSection,
-        );
+        for (edit, path, code) in CASES {
+            expect(edit, path, *code);
+        }
     }
 
     #[test]
@@ -905,91 +811,216 @@ mod tests {
         );
     }
 
-    /// One survey showing each issue code: (how to break the example, as JSON or as the
-    /// decoded survey). Every code must be here, so every message is read by the test
-    /// below.
-    fn one_issue_of_every_code() -> Vec<Issue> {
+    type Edit = fn(&mut serde_json::Value);
+
+    /// A way to break the example for every issue code, with the path and code it must
+    /// give: what `errors_name_the_field` checks and what the message test words.
+    const CASES: &[(Edit, &str, IssueCode)] = {
         use serde_json::json;
-        type Edit = fn(&mut serde_json::Value);
-        let edits: &[Edit] = &[
-            |v| *v = json!("{"),
-            |v| {
-                if let Some(film) = v["film"].as_object_mut() {
-                    film.remove("used_kg");
-                }
-            },
-            |v| v["pesticide_packaging"]["used_count"] = json!(2.5),
-            |v| v["film"]["recoverd_kg"] = json!(1),
-            |v| v["straw"][0]["straw_kg"] = json!("lots"),
-            |v| v["straw"][0]["crop"] = json!("rice"),
-            |v| v["surveyed_on"] = json!("14/09/2025"),
-            |v| v["film"]["recovery_channel"] = json!("river"),
-            |v| v["household"] = json!("  "),
-            |v| {
-                for key in ["film", "pesticide_packaging", "straw", "yak_dung"] {
-                    if let Some(survey) = v.as_object_mut() {
-                        survey.remove(key);
+        &[
+            (|v| *v = json!("{"), "", IssueCode::InvalidJson),
+            (
+                |v| {
+                    if let Some(film) = v["film"].as_object_mut() {
+                        film.remove("used_kg");
                     }
-                }
-            },
-            |v| v["film"]["used_kg"] = json!(-1),
-            |v| v["pesticide_packaging"]["used_count"] = json!(-3),
-            |v| v["weight"] = json!(0),
-            |v| v["location"]["lat"] = json!(95),
-            |v| v["film"]["thickness_mm"] = json!(0),
-            |v| v["film"]["recovered_kg"] = json!(50),
-            |v| v["straw"][0]["discarded_kg"] = json!(1000),
-            |v| v["yak_dung"]["produced_kg"] = json!(1000),
-            |v| v["county_code"] = json!("999999"),
-            |v| v["county_code"] = json!("542500"),
-            |v| v["surveyed_on"] = json!("2026-01-02"),
-            |v| v["surveyed_on"] = json!("1925-09-14"),
-            |v| {
-                let first = v["straw"][0].clone();
-                if let Some(crops) = v["straw"].as_array_mut() {
-                    crops.push(first);
-                }
-            },
-            |v| {
-                v["straw"][0]["straw_kg"] = json!(null);
-                v["straw"][0]["yield_kg"] = json!(null);
-            },
-            |v| {
-                v["straw"][0]["crop"] = json!("other");
-                v["straw"][0]["straw_kg"] = json!(null);
-            },
-            |v| v["yak_dung"]["yak_head"] = json!(null),
-            |v| {
-                v["pesticide_packaging"]["returned_count"] = json!(40);
-                v["pesticide_packaging"]["returned_kg"] = json!(4);
-            },
-            |v| dung(v, 25, 3.0 * herd_estimate_kg(25)),
-            |v| v["film"]["area_mu"] = json!(1),
-            |v| v["film"]["thickness_mm"] = json!(0.5),
-            |v| v["location"] = json!({"lat": 36.6, "lon": 101.8}),
-            |v| v["location"] = json!({"lat": 48.8, "lon": 2.3}),
-            |v| {
-                v["township"] = json!("");
-                v["village"] = json!("");
-            },
-        ];
-        let mut issues: Vec<Issue> = edits
+                },
+                "film.used_kg",
+                IssueCode::MissingField,
+            ),
+            (
+                |v| v["film"]["recoverd_kg"] = json!(1),
+                "film.recoverd_kg",
+                IssueCode::UnknownField,
+            ),
+            (
+                |v| v["pesticide_packaging"]["used_count"] = json!(2.5),
+                "pesticide_packaging.used_count",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["straw"][0]["straw_kg"] = json!("lots"),
+                "straw[0].straw_kg",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["straw"][0]["crop"] = json!("rice"),
+                "straw[0].crop",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("14/09/2025"),
+                "surveyed_on",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["film"]["recovery_channel"] = json!("river"),
+                "film.recovery_channel",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["household"] = json!("  "),
+                "household",
+                IssueCode::Required,
+            ),
+            (
+                |v| {
+                    for key in ["film", "pesticide_packaging", "straw", "yak_dung"] {
+                        if let Some(survey) = v.as_object_mut() {
+                            survey.remove(key);
+                        }
+                    }
+                },
+                "",
+                IssueCode::NoSection,
+            ),
+            (
+                |v| v["film"]["used_kg"] = json!(-1),
+                "film.used_kg",
+                IssueCode::Negative,
+            ),
+            (
+                |v| v["pesticide_packaging"]["used_count"] = json!(-3),
+                "pesticide_packaging.used_count",
+                IssueCode::Negative,
+            ),
+            (|v| v["weight"] = json!(0), "weight", IssueCode::OutOfRange),
+            (
+                |v| v["location"]["lat"] = json!(95),
+                "location.lat",
+                IssueCode::OutOfRange,
+            ),
+            (
+                |v| v["film"]["thickness_mm"] = json!(0),
+                "film.thickness_mm",
+                IssueCode::OutOfRange,
+            ),
+            (
+                |v| v["film"]["recovered_kg"] = json!(50),
+                "film.recovered_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["film"]["degradable_kg"] = json!(43),
+                "film.degradable_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["straw"][0]["discarded_kg"] = json!(1000),
+                "straw[0].straw_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["yak_dung"]["produced_kg"] = json!(1000),
+                "yak_dung.produced_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["county_code"] = json!("999999"),
+                "county_code",
+                IssueCode::UnknownCounty,
+            ),
+            (
+                |v| v["county_code"] = json!("542500"),
+                "county_code",
+                IssueCode::NotACounty,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("2026-01-02"),
+                "surveyed_on",
+                IssueCode::FutureDate,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("1925-09-14"),
+                "surveyed_on",
+                IssueCode::DateTooOld,
+            ),
+            (
+                |v| {
+                    let first = v["straw"][0].clone();
+                    if let Some(crops) = v["straw"].as_array_mut() {
+                        crops.push(first);
+                    }
+                },
+                "straw[1].crop",
+                IssueCode::DuplicateCrop,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["straw_kg"] = json!(null);
+                    v["straw"][0]["yield_kg"] = json!(null);
+                },
+                "straw[0].straw_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["crop"] = json!("other");
+                    v["straw"][0]["straw_kg"] = json!(null);
+                },
+                "straw[0].straw_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| v["yak_dung"]["yak_head"] = json!(null),
+                "yak_dung.produced_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| v["pesticide_packaging"]["returned_count"] = json!(40),
+                "pesticide_packaging.returned_count",
+                IssueCode::ReturnedExceedsUsed,
+            ),
+            (
+                |v| v["pesticide_packaging"]["returned_kg"] = json!(4),
+                "pesticide_packaging.returned_kg",
+                IssueCode::ReturnedExceedsUsed,
+            ),
+            (
+                |v| dung(v, 25, 3.0 * herd_estimate_kg(25)),
+                "yak_dung.yak_head",
+                IssueCode::DungUsedBeyondHerd,
+            ),
+            (
+                |v| v["film"]["area_mu"] = json!(1),
+                "film.used_kg",
+                IssueCode::ImplausibleFilmPerMu,
+            ),
+            (
+                |v| v["film"]["thickness_mm"] = json!(0.5),
+                "film.thickness_mm",
+                IssueCode::ImplausibleThickness,
+            ),
+            (
+                |v| v["location"] = json!({"lat": 36.6, "lon": 101.8}),
+                "location",
+                IssueCode::OutsideCounty,
+            ),
+            (
+                |v| v["location"] = json!({"lat": 48.8, "lon": 2.3}),
+                "location",
+                IssueCode::OutsideChina,
+            ),
+            (
+                |v| v["township"] = json!(""),
+                "township",
+                IssueCode::MissingPlace,
+            ),
+            (
+                |v| v["village"] = json!(""),
+                "village",
+                IssueCode::MissingPlace,
+            ),
+        ]
+    };
+
+    /// One issue of every code (and more): each case of [`CASES`], and what only a
+    /// program building surveys can write (not a number at all cannot be written in JSON).
+    fn one_issue_of_every_code() -> Vec<Issue> {
+        let mut issues: Vec<Issue> = CASES
             .iter()
-            .flat_map(|edit| {
-                let mut value: serde_json::Value =
-                    serde_json::from_str(EXAMPLE).unwrap_or_default();
-                edit(&mut value);
-                let text = match value.as_str() {
-                    Some(raw) => raw.to_owned(),
-                    None => value.to_string(),
-                };
-                match parse_survey(&text) {
-                    Ok(survey) => validate_example(&survey),
-                    Err(issue) => vec![issue],
-                }
-            })
+            .flat_map(|(edit, _, _)| issues_with(&Coefficients::builtin(), edit))
             .collect();
-        // Not a number at all cannot be written in JSON; a program building surveys can.
         if let Ok(mut survey) = parse_survey(EXAMPLE) {
             survey.weight = f64::NAN;
             if let Some(film) = survey.film.as_mut() {
