@@ -4,8 +4,8 @@
 //
 // No rule lives here. Inputs are read as typed: a number field holding text that is not a
 // number is sent as that text, and the analytics module says what is wrong with it, exactly
-// as the server would. A number left blank is read as its field's `blank` says (the field
-// table's BLANK), and the row says it too: never a silent 0.
+// as the server would. A number left blank is left out, which means what its field's
+// `blank` says (the field table's BLANK), and the row says it: never a silent 0.
 
 import { pick, t, message } from "./i18n.js";
 import { el } from "/shared/dom.js";
@@ -50,13 +50,13 @@ export function fieldRow(field, path) {
 }
 
 /**
- * A form value as the wire format wants it: numbers as numbers; a blank as its field's
- * `blank` says: 0 where a blank means none, absent otherwise (not recorded, or refused by
- * the analytics module as a required amount).
+ * A form value as the wire format wants it: numbers as numbers, a blank as absent, which
+ * the wire format reads as its field's `blank` says (0 where it means none, a refusal for
+ * a required amount, nothing where it is not recorded). The input keeps the blank as typed.
  */
-function readValue(input, field) {
+function readValue(input) {
   const raw = input.value.trim();
-  if (raw === "") return field.blank === "none" ? 0 : undefined;
+  if (raw === "") return undefined;
   const kind = input.dataset.kind;
   if (kind === "number" || kind === "integer") {
     const number = Number(raw.replace(/,/g, "."));
@@ -70,7 +70,7 @@ function readFields(root, prefix, fields) {
   const out = {};
   for (const field of fields) {
     const input = root.querySelector(`[name="${prefix}${field.key}"]`);
-    const value = input ? readValue(input, field) : undefined;
+    const value = input ? readValue(input) : undefined;
     if (value !== undefined) out[field.key] = value;
   }
   return out;

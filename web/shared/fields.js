@@ -11,8 +11,9 @@ const head = { zh: "头", en: "head" };
  * What a number left blank means, said next to the field (REFERENCE.md: a blank is not
  * recorded, which is not 0). Which one a field takes follows the wire format
  * (analytics-wasm/src/survey.rs): a required amount cannot be blank (the analytics module
- * asks for 0 when there is none); an amount the format defaults to 0 is none; an
- * optional amount is left out, not recorded. No blank becomes 0 without the form saying so.
+ * asks for 0 when there is none); an amount the format defaults to 0 is none (left out,
+ * the format reads 0); an optional amount is left out, not recorded. No blank becomes 0
+ * without the form saying so.
  */
 export const BLANK = {
   required: { zh: "必填;没有时填 0", en: "required; enter 0 if there is none" },
