@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::labels::{FieldKind, Named};
+
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +72,34 @@ pub enum IssueCode {
 }
 
 impl IssueCode {
+    /// Every code, so that a test can word each one (a test checks the list against the
+    /// variants serde knows).
+    pub const ALL: [IssueCode; 23] = [
+        IssueCode::InvalidJson,
+        IssueCode::MissingField,
+        IssueCode::UnknownField,
+        IssueCode::InvalidValue,
+        IssueCode::Required,
+        IssueCode::NoSection,
+        IssueCode::Negative,
+        IssueCode::NotFinite,
+        IssueCode::OutOfRange,
+        IssueCode::ExceedsWhole,
+        IssueCode::UnknownCounty,
+        IssueCode::NotACounty,
+        IssueCode::FutureDate,
+        IssueCode::DateTooOld,
+        IssueCode::DuplicateCrop,
+        IssueCode::CannotEstimate,
+        IssueCode::ReturnedExceedsUsed,
+        IssueCode::DungUsedBeyondHerd,
+        IssueCode::ImplausibleFilmPerMu,
+        IssueCode::ImplausibleThickness,
+        IssueCode::OutsideCounty,
+        IssueCode::OutsideChina,
+        IssueCode::MissingPlace,
+    ];
+
     /// The code as it appears on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -161,31 +191,21 @@ fn join_path(prefix: &str, path: &str) -> String {
 ///
 /// serde reports a missing or unknown field at the enclosing object, with the field's
 /// name inside the message; the name is moved into the path so that a form can put the
-/// message next to the right input.
+/// message next to the right input. The message names the field by the form's label and
+/// says what to enter; serde's own wording ("invalid type: string, expected f64") is
+/// for programmers and stays out of it.
 pub(crate) fn from_json_error(err: serde_path_to_error::Error<serde_json::Error>) -> Issue {
     let at = err.path().to_string();
     let at = if at == "." { String::new() } else { at };
     let inner = err.inner();
     let detail = inner.to_string();
-    let detail = strip_position(&detail);
     if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-        return Issue::error(
-            at,
-            IssueCode::InvalidJson,
-            format!("请求内容不是有效的 JSON:{detail}"),
-            format!("the body is not valid JSON: {detail}"),
-        );
+        return not_json(inner.is_eof());
     }
-    if let Some(field) = quoted_after(detail, "missing field ") {
-        let path = join_path(&at, field);
-        return Issue::error(
-            path.clone(),
-            IssueCode::MissingField,
-            format!("缺少必填字段 {path}"),
-            format!("required field {path} is missing"),
-        );
+    if let Some(field) = quoted_after(&detail, "missing field ") {
+        return missing(join_path(&at, field));
     }
-    if let Some(field) = quoted_after(detail, "unknown field ") {
+    if let Some(field) = quoted_after(&detail, "unknown field ") {
         // serde_path_to_error already ends the path with the unknown key.
         let path = if at == field || at.ends_with(&format!(".{field}")) {
             at.clone()
@@ -193,32 +213,87 @@ pub(crate) fn from_json_error(err: serde_path_to_error::Error<serde_json::Error>
             join_path(&at, field)
         };
         return Issue::error(
-            path.clone(),
+            path,
             IssueCode::UnknownField,
-            format!("未知字段 {path}(请检查拼写)"),
-            format!("unknown field {path} (check the spelling)"),
+            "调查表中没有这一项(请检查拼写)".to_owned(),
+            "the survey form has no such field (check the spelling)".to_owned(),
         );
     }
-    let shown = if at.is_empty() {
-        "(root)".to_owned()
-    } else {
-        at.clone()
-    };
-    Issue::error(
-        at,
-        IssueCode::InvalidValue,
-        format!("字段 {shown} 的值无效:{}", explain_zh(detail)),
-        format!("field {shown} has an invalid value: {detail}"),
-    )
+    invalid(at)
 }
 
-/// Removes serde_json's " at line 1 column 57" suffix, which means nothing to a person
-/// filling a form.
-fn strip_position(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(index) => &message[..index],
-        None => message,
-    }
+/// The body is not JSON at all, or ends too early (`truncated`).
+pub(crate) fn not_json(truncated: bool) -> Issue {
+    let (zh, en) = if truncated {
+        (
+            "请求内容不完整,不是有效的 JSON",
+            "the body ends too early: it is not valid JSON",
+        )
+    } else {
+        ("请求内容不是有效的 JSON", "the body is not valid JSON")
+    };
+    Issue::error("", IssueCode::InvalidJson, zh.to_owned(), en.to_owned())
+}
+
+/// A required field left out: asks for it, and for an amount says that 0 is how "none"
+/// is written (a blank is never taken for 0).
+fn missing(path: String) -> Issue {
+    let named = Named::of(&path);
+    let (zh, en) = match (named.label(), named.kind()) {
+        (None, _) | (_, FieldKind::Group) => (
+            "缺少必填的内容".to_owned(),
+            "a required value is missing".to_owned(),
+        ),
+        (_, FieldKind::Number | FieldKind::Count) => (
+            format!("请填写{};没有时填 0", named.zh()),
+            format!("enter {}; enter 0 if there is none", named.en()),
+        ),
+        _ => (
+            format!("请填写{}", named.zh()),
+            format!("enter {}", named.en()),
+        ),
+    };
+    Issue::error(path, IssueCode::MissingField, zh, en)
+}
+
+/// A value of the wrong kind, or not one of the choices: says what the field takes.
+fn invalid(path: String) -> Issue {
+    let named = Named::of(&path);
+    let (zh, en) = match named.kind() {
+        _ if named.label().is_none() => (
+            "取值的格式不正确".to_owned(),
+            "the value is not in the expected form".to_owned(),
+        ),
+        FieldKind::Number | FieldKind::Coordinate => (
+            format!("{}:请填写数字", named.zh()),
+            format!("{}: enter a number", named.en()),
+        ),
+        FieldKind::Count => (
+            format!("{}:请填写整数", named.zh()),
+            format!("{}: enter a whole number", named.en()),
+        ),
+        FieldKind::Date => (
+            format!("{}:请填写日期,如 2025-09-14", named.zh()),
+            format!("{}: enter a date such as 2025-09-14", named.en()),
+        ),
+        FieldKind::Choice => (
+            format!("{}:请从以下选项中选择:{}", named.zh(), named.choices(true)),
+            format!("{}: choose one of {}", named.en(), named.choices(false)),
+        ),
+        FieldKind::Text => (
+            format!("{}:请填写文字", named.zh()),
+            format!("{}: enter text", named.en()),
+        ),
+        FieldKind::Id => (
+            format!("{}的格式不正确", named.zh()),
+            format!("the {} is not in the expected form", named.en()),
+        ),
+        FieldKind::Group => (
+            format!("{}部分的格式不正确", named.zh()),
+            format!("the {} part is not in the expected form", named.en()),
+        ),
+    };
+    Issue::error(path, IssueCode::InvalidValue, zh, en)
 }
 
 /// The name in backquotes after `prefix`, as serde writes field names.
@@ -226,28 +301,6 @@ fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = message.strip_prefix(prefix)?;
     let rest = rest.strip_prefix('`')?;
     rest.split('`').next()
-}
-
-/// A Chinese gloss of the common serde complaints; the English original follows in
-/// `message_en`.
-fn explain_zh(detail: &str) -> String {
-    let expected = detail
-        .split("expected ")
-        .nth(1)
-        .map(str::trim)
-        .unwrap_or_default();
-    let kind = if detail.starts_with("unknown variant") {
-        format!("不是允许的取值,应为 {expected} 之一")
-    } else if expected.contains("i64") || expected.contains("integer") {
-        "应为整数".to_owned()
-    } else if expected.contains("f64") {
-        "应为数字".to_owned()
-    } else if expected.contains("string") {
-        "应为文本".to_owned()
-    } else {
-        "格式不正确".to_owned()
-    };
-    format!("{kind}({detail})")
 }
 
 #[cfg(test)]
@@ -294,10 +347,10 @@ mod tests {
         ));
         assert_eq!(issue.code, IssueCode::InvalidValue);
         assert_eq!(issue.path, "straw[0].straw_kg");
-        assert!(
-            issue.message_zh.contains("应为数字"),
-            "{}",
-            issue.message_zh
+        assert_eq!(issue.message_zh, "可收集秸秆量(实测)(公斤):请填写数字");
+        assert_eq!(
+            issue.message_en,
+            "Collectable straw (measured) (kg): enter a number"
         );
     }
 
@@ -308,9 +361,14 @@ mod tests {
         ));
         assert_eq!(issue.path, "straw[0].crop");
         assert!(
-            issue.message_en.contains("highland_barley"),
+            issue.message_en.contains("highland barley, spring wheat"),
             "{}",
             issue.message_en
+        );
+        assert!(
+            issue.message_zh.contains("青稞、春小麦"),
+            "{}",
+            issue.message_zh
         );
     }
 
@@ -332,5 +390,36 @@ mod tests {
         assert_eq!(issue.under("surveys[3]").path, "surveys[3].film.used_kg");
         let whole = Issue::error("", IssueCode::NoSection, String::new(), String::new());
         assert_eq!(whole.under("surveys[3]").path, "surveys[3]");
+    }
+
+    #[test]
+    fn all_lists_every_code_serde_knows() {
+        let Err(err) = serde_json::from_str::<IssueCode>(r#""?""#) else {
+            panic!("? is no code")
+        };
+        let text = err.to_string();
+        let known: Vec<&str> = text
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_default()
+            .split(", ")
+            .map(|name| name.trim_matches(|c: char| c == '`' || !c.is_ascii_graphic()))
+            .map(|name| name.split('`').next().unwrap_or_default())
+            .collect();
+        let listed: Vec<&str> = IssueCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, known, "{text}");
+        for code in IssueCode::ALL {
+            assert_eq!(serde_json::to_value(code).ok(), Some(code.as_str().into()));
+        }
+    }
+
+    #[test]
+    fn a_required_amount_left_out_asks_for_0_when_there_is_none() {
+        let issue = issue_for(&format!(r#"{{{BASE},"film":{{"used_kg":3}}}}"#));
+        assert_eq!(issue.message_zh, "请填写地膜回收量(公斤);没有时填 0");
+        assert_eq!(
+            issue.message_en,
+            "enter Film recovered (kg); enter 0 if there is none"
+        );
     }
 }

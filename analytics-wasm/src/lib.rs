@@ -10,6 +10,7 @@
 //!
 //! - [`survey`]: the wire format of one household's survey, units in the field names.
 //! - [`issue`]: a problem with one field: path, machine code, severity, zh/en message.
+//! - [`labels`]: each wire path's label and unit as the form shows them, for messages.
 //! - [`validation`]: every rule a survey must meet, the same on phone and server.
 //! - [`review`]: a survey's review state and the rules for changing it.
 //! - [`regions`]: the division codes, their names and hierarchy.
@@ -40,6 +41,7 @@ pub mod dashboard;
 pub mod estimate;
 pub mod indicators;
 pub mod issue;
+pub mod labels;
 pub mod quality;
 pub mod regions;
 pub mod report;

@@ -344,12 +344,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, crate
     let value = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(crate::issue::from_json_error)?;
     // Trailing garbage after the value is a syntax error too.
-    deserializer.end().map_err(|err| {
+    deserializer.end().map_err(|_| {
         crate::Issue::error(
             "",
             crate::IssueCode::InvalidJson,
-            format!("JSON 之后还有多余内容:{err}"),
-            format!("unexpected content after the JSON value: {err}"),
+            "JSON 之后还有多余的内容".to_owned(),
+            "there is more content after the JSON value".to_owned(),
         )
     })?;
     Ok(value)

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 
 use crate::coefficients::{CoefficientTable, Coefficients};
 use crate::issue::{Issue, IssueCode};
+use crate::labels::Named;
 use crate::regions::{CHINA, RegionLevel, RegionTable};
 use crate::survey::{
     FilmSection, GeoPoint, PesticidePackagingSection, StrawCrop, Survey, YakDungSection,
@@ -55,8 +56,8 @@ pub fn validate(survey: &Survey, ctx: &ValidationContext<'_>) -> Vec<Issue> {
         check.issues.push(Issue::error(
             "",
             IssueCode::NoSection,
-            "调查至少需要填写一个部分(地膜、农药包装、秸秆、牦牛粪)".to_owned(),
-            "a survey needs at least one section (film, pesticide_packaging, straw, yak_dung)"
+            "调查至少需要填写一个部分(地膜、农药包装废弃物、秸秆、牦牛粪)".to_owned(),
+            "a survey needs at least one section (mulch film, pesticide packaging, crop straw, yak dung)"
                 .to_owned(),
         ));
     }
@@ -129,24 +130,34 @@ impl Checker {
     /// comparing it to others run only on sound numbers.
     fn amount(&mut self, path: &str, value: f64) -> bool {
         if !value.is_finite() {
-            self.error(
-                path,
-                IssueCode::NotFinite,
-                format!("{path} 必须是有限数值"),
-                format!("{path} must be a finite number"),
-            );
+            self.not_finite(path);
             false
         } else if value < 0.0 {
-            self.error(
-                path,
-                IssueCode::Negative,
-                format!("{path} 不能为负数(填写的是 {value})"),
-                format!("{path} cannot be negative (got {value})"),
-            );
+            self.negative(path, value);
             false
         } else {
             true
         }
+    }
+
+    fn not_finite(&mut self, path: &str) {
+        let named = Named::of(path);
+        self.error(
+            path,
+            IssueCode::NotFinite,
+            format!("{}必须是有限的数值", named.zh()),
+            format!("{} must be a finite number", named.en()),
+        );
+    }
+
+    fn negative(&mut self, path: &str, value: impl std::fmt::Display) {
+        let named = Named::of(path);
+        self.error(
+            path,
+            IssueCode::Negative,
+            format!("{}不能为负数(填写的是 {value})", named.zh()),
+            format!("{} cannot be negative (got {value})", named.en()),
+        );
     }
 
     fn optional_amount(&mut self, path: &str, value: Option<f64>) -> bool {
@@ -155,12 +166,7 @@ impl Checker {
 
     fn count(&mut self, path: &str, value: i64) -> bool {
         if value < 0 {
-            self.error(
-                path,
-                IssueCode::Negative,
-                format!("{path} 不能为负数(填写的是 {value})"),
-                format!("{path} cannot be negative (got {value})"),
-            );
+            self.negative(path, value);
             return false;
         }
         true
@@ -168,35 +174,45 @@ impl Checker {
 
     fn part_of_whole(&mut self, part_path: &str, part: f64, whole_path: &str, whole: f64) {
         if exceeds(part, whole) {
+            let (part_named, whole_named) = (Named::of(part_path), Named::of(whole_path));
             self.error(
                 part_path,
                 IssueCode::ExceedsWhole,
-                format!("{part_path}({part})不能大于 {whole_path}({whole})"),
-                format!("{part_path} ({part}) cannot exceed {whole_path} ({whole})"),
+                format!(
+                    "{}不能大于{}",
+                    part_named.zh_with(part),
+                    whole_named.zh_with(whole)
+                ),
+                format!(
+                    "{} cannot exceed {}",
+                    part_named.en_with(part),
+                    whole_named.en_with(whole)
+                ),
             );
         }
     }
 
-    fn required_text(&mut self, path: &str, value: &str, what_zh: &str) {
+    fn required_text(&mut self, path: &str, value: &str) {
         if value.trim().is_empty() {
+            let named = Named::of(path);
             self.error(
                 path,
                 IssueCode::Required,
-                format!("{what_zh}({path})不能为空"),
-                format!("{path} is required"),
+                format!("请填写{}", named.zh()),
+                format!("{} is required", named.en()),
             );
         }
     }
 
     fn identity(&mut self, survey: &Survey, ctx: &ValidationContext<'_>) {
-        self.required_text("household", &survey.household, "农户名称或编号");
-        self.required_text("technician", &survey.technician, "调查员");
+        self.required_text("household", &survey.household);
+        self.required_text("technician", &survey.technician);
         match ctx.regions.get(&survey.county_code) {
             None => self.error(
                 "county_code",
                 IssueCode::UnknownCounty,
-                format!("县级区划代码 {} 不存在", survey.county_code),
-                format!("county code {:?} is not a known county", survey.county_code),
+                format!("区划代码 {} 不是已知的县", survey.county_code),
+                format!("division code {} is not a known county", survey.county_code),
             ),
             Some(region) if region.level != RegionLevel::County => self.error(
                 "county_code",
@@ -214,16 +230,14 @@ impl Checker {
             ),
             Some(_) => {}
         }
-        for (path, value, zh) in [
-            ("township", &survey.township, "乡镇"),
-            ("village", &survey.village, "村"),
-        ] {
+        for (path, value) in [("township", &survey.township), ("village", &survey.village)] {
             if value.trim().is_empty() {
+                let named = Named::of(path);
                 self.warning(
                     path,
                     IssueCode::MissingPlace,
-                    format!("未填写{zh}({path})"),
-                    format!("{path} is not given"),
+                    format!("未填写{}", named.zh()),
+                    format!("{} is not given", named.en()),
                 );
             }
         }
@@ -233,7 +247,7 @@ impl Checker {
                 IssueCode::FutureDate,
                 format!("调查日期 {} 晚于今天 {}", survey.surveyed_on, ctx.today),
                 format!(
-                    "surveyed_on {} is after today ({})",
+                    "Survey date {} is after today ({})",
                     survey.surveyed_on, ctx.today
                 ),
             );
@@ -245,24 +259,22 @@ impl Checker {
                 IssueCode::DateTooOld,
                 format!("调查日期 {} 过早,请检查年份", survey.surveyed_on),
                 format!(
-                    "surveyed_on {} is implausibly early; check the year",
+                    "Survey date {} is implausibly early; check the year",
                     survey.surveyed_on
                 ),
             );
         }
         if !survey.weight.is_finite() {
-            self.error(
-                "weight",
-                IssueCode::NotFinite,
-                "抽样权重必须是有限数值".to_owned(),
-                "weight must be a finite number".to_owned(),
-            );
+            self.not_finite("weight");
         } else if survey.weight <= 0.0 {
             self.error(
                 "weight",
                 IssueCode::OutOfRange,
                 format!("抽样权重必须大于 0(填写的是 {})", survey.weight),
-                format!("weight must be greater than 0 (got {})", survey.weight),
+                format!(
+                    "Sampling weight must be greater than 0 (got {})",
+                    survey.weight
+                ),
             );
         }
     }
@@ -275,19 +287,21 @@ impl Checker {
         ] {
             if !value.is_finite() {
                 sound = false;
-                self.error(
-                    path,
-                    IssueCode::NotFinite,
-                    format!("{path} 必须是有限数值"),
-                    format!("{path} must be a finite number"),
-                );
+                self.not_finite(path);
             } else if value.abs() > limit {
                 sound = false;
+                let named = Named::of(path);
                 self.error(
                     path,
                     IssueCode::OutOfRange,
-                    format!("{path} 必须在 -{limit} 到 {limit} 之间(填写的是 {value})"),
-                    format!("{path} must lie between -{limit} and {limit} (got {value})"),
+                    format!(
+                        "{}必须在 -{limit} 到 {limit} 之间(填写的是 {value})",
+                        named.zh()
+                    ),
+                    format!(
+                        "{} must lie between -{limit} and {limit} (got {value})",
+                        named.en()
+                    ),
                 );
             }
         }
@@ -350,9 +364,9 @@ impl Checker {
                     self.warning(
                         "film.used_kg",
                         IssueCode::ImplausibleFilmPerMu,
-                        format!("每亩用膜 {per_mu:.2} kg,超出常见范围 {low}–{high} kg/亩,请核实"),
+                        format!("地膜使用量按覆膜面积折合每亩 {per_mu:.2} 公斤,超出常见范围 {low}–{high} 公斤/亩,请核实"),
                         format!(
-                            "film use of {per_mu:.2} kg per mu is outside the usual {low}–{high} kg/mu; please check"
+                            "Film used per mu of area covered is {per_mu:.2} kg, outside the usual {low}–{high} kg per mu; please check"
                         ),
                     );
                 }
@@ -365,15 +379,14 @@ impl Checker {
                     "film.thickness_mm",
                     IssueCode::OutOfRange,
                     "地膜厚度必须大于 0;不知道时请留空".to_owned(),
-                    "film.thickness_mm must be greater than 0; leave it empty when unknown"
-                        .to_owned(),
+                    "Film thickness must be greater than 0; leave it blank when unknown".to_owned(),
                 );
             } else if !(low..=high).contains(&mm) {
                 self.warning(
                     "film.thickness_mm",
                     IssueCode::ImplausibleThickness,
-                    format!("地膜厚度 {mm} mm 超出合理范围 {low}–{high} mm,请核实单位"),
-                    format!("film thickness {mm} mm is outside {low}–{high} mm; check the unit"),
+                    format!("地膜厚度 {mm} 毫米,超出合理范围 {low}–{high} 毫米,请核实单位"),
+                    format!("Film thickness {mm} mm is outside {low}–{high} mm; check the unit"),
                 );
             }
         }
@@ -430,8 +443,8 @@ impl Checker {
                 IssueCode::DuplicateCrop,
                 format!("作物 {} 重复填写;每种作物只填一行", crop.crop.name_zh()),
                 format!(
-                    "crop {} appears twice; give each crop once",
-                    crop.crop.key()
+                    "the crop {} appears twice; give each crop once",
+                    crop.crop.name_en()
                 ),
             );
         }
@@ -462,11 +475,11 @@ impl Checker {
                         at("straw_kg"),
                         IssueCode::ExceedsWhole,
                         format!(
-                            "{} 秸秆各项利用及焚烧、丢弃合计 {accounted} kg,超过可收集量 {straw_kg} kg",
+                            "{}秸秆的五项利用及露天焚烧、废弃合计 {accounted} 公斤,超过可收集秸秆量(实测){straw_kg} 公斤",
                             crop.crop.name_zh()
                         ),
                         format!(
-                            "{} straw uses, burned and discarded add up to {accounted} kg, more than the {straw_kg} kg collectable",
+                            "{} straw uses, burned in the open and discarded add up to {accounted} kg, more than the Collectable straw (measured) of {straw_kg} kg",
                             crop.crop.name_en()
                         ),
                     );
@@ -476,14 +489,16 @@ impl Checker {
             None if crop.crop == crate::survey::Crop::Other => self.error(
                 at("straw_kg"),
                 IssueCode::CannotEstimate,
-                "其他作物没有草谷比,请填写实测秸秆量 straw_kg".to_owned(),
-                "other crops have no straw-to-grain ratio; give the measured straw_kg".to_owned(),
+                "其他作物没有草谷比,请填写可收集秸秆量(实测)(公斤)".to_owned(),
+                "other crops have no straw-to-grain ratio; enter the Collectable straw (measured) (kg)"
+                    .to_owned(),
             ),
             None if crop.yield_kg.is_none() => self.error(
                 at("straw_kg"),
                 IssueCode::CannotEstimate,
-                "请填写秸秆量 straw_kg 或产量 yield_kg(用于估算)".to_owned(),
-                "give straw_kg, or yield_kg to estimate it from".to_owned(),
+                "请填写可收集秸秆量(实测)(公斤),或填写产量(公斤)用于估算".to_owned(),
+                "enter the Collectable straw (measured) (kg), or the Yield (kg) to estimate it from"
+                    .to_owned(),
             ),
             None => {}
         }
@@ -513,8 +528,8 @@ impl Checker {
                     self.error(
                         "yak_dung.produced_kg",
                         IssueCode::ExceedsWhole,
-                        format!("牛粪各项利用及丢弃合计 {accounted} kg,超过产生量 {produced} kg"),
-                        format!("dung uses and discards add up to {accounted} kg, more than the {produced} kg produced"),
+                        format!("牛粪各项利用及废弃合计 {accounted} 公斤,超过牛粪产生量(实测){produced} 公斤"),
+                        format!("dung uses and discarded add up to {accounted} kg, more than the Dung produced (measured) of {produced} kg"),
                     );
                 }
             }
@@ -523,8 +538,9 @@ impl Checker {
             (None, _) => self.error(
                 "yak_dung.produced_kg",
                 IssueCode::CannotEstimate,
-                "请填写牛粪产生量 produced_kg 或牦牛头数 yak_head(用于估算)".to_owned(),
-                "give produced_kg, or yak_head to estimate it from".to_owned(),
+                "请填写牛粪产生量(实测)(公斤),或填写牦牛存栏(头)用于估算".to_owned(),
+                "enter the Dung produced (measured) (kg), or the Yaks kept (head) to estimate it from"
+                    .to_owned(),
             ),
         }
     }
@@ -576,7 +592,12 @@ mod tests {
     ) -> Vec<Issue> {
         let mut value: serde_json::Value = serde_json::from_str(EXAMPLE).unwrap_or_default();
         edit(&mut value);
-        let survey = match parse_survey(&value.to_string()) {
+        // An edit that makes the survey a JSON string gives the text to parse as it is.
+        let text = match value.as_str() {
+            Some(raw) => raw.to_owned(),
+            None => value.to_string(),
+        };
+        let survey = match parse_survey(&text) {
             Ok(survey) => survey,
             Err(issue) => return vec![issue],
         };
@@ -751,108 +772,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        use serde_json::json;
-        expect(
-            |v| v["film"]["used_kg"] = json!(-1),
-            "film.used_kg",
-            IssueCode::Negative,
-        );
-        expect(
-            |v| v["film"]["recovered_kg"] = json!(50),
-            "film.recovered_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| v["film"]["degradable_kg"] = json!(43),
-            "film.degradable_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| v["county_code"] = json!("999999"),
-            "county_code",
-            IssueCode::UnknownCounty,
-        );
-        expect(
-            |v| v["county_code"] = json!("542500"),
-            "county_code",
-            IssueCode::NotACounty,
-        );
-        expect(
-            |v| v["surveyed_on"] = json!("2026-01-02"),
-            "surveyed_on",
-            IssueCode::FutureDate,
-        );
-        expect(
-            |v| v["surveyed_on"] = json!("1925-09-14"),
-            "surveyed_on",
-            IssueCode::DateTooOld,
-        );
-        expect(
-            |v| v["household"] = json!("  "),
-            "household",
-            IssueCode::Required,
-        );
-        expect(|v| v["weight"] = json!(0), "weight", IssueCode::OutOfRange);
-        expect(
-            |v| v["location"]["lat"] = json!(95),
-            "location.lat",
-            IssueCode::OutOfRange,
-        );
-        expect(
-            |v| v["straw"][0]["discarded_kg"] = json!(1000),
-            "straw[0].straw_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| {
-                let first = v["straw"][0].clone();
-                if let Some(crops) = v["straw"].as_array_mut() {
-                    crops.push(first);
-                }
-            },
-            "straw[1].crop",
-            IssueCode::DuplicateCrop,
-        );
-        expect(
-            |v| {
-                v["straw"][0]["straw_kg"] = json!(null);
-                v["straw"][0]["yield_kg"] = json!(null);
-            },
-            "straw[0].straw_kg",
-            IssueCode::CannotEstimate,
-        );
-        expect(
-            |v| v["yak_dung"]["produced_kg"] = json!(1000),
-            "yak_dung.produced_kg",
-            IssueCode::ExceedsWhole,
-        );
-        expect(
-            |v| {
-                v["yak_dung"]["yak_head"] = json!(null);
-            },
-            "yak_dung.produced_kg",
-            IssueCode::CannotEstimate,
-        );
-        expect(
-            |v| v["pesticide_packaging"]["used_count"] = json!(-3),
-            "pesticide_packaging.used_count",
-            IssueCode::Negative,
-        );
-        expect(
-            |v| {
-                let obj = v.as_object_mut().map(std::mem::take).unwrap_or_default();
-                *v = serde_json::Value::Object(
-                    obj.into_iter()
-                        .filter(|(k, _)| {
-                            !["film", "pesticide_packaging", "straw", "yak_dung"]
-                                .contains(&k.as_str())
-                        })
-                        .collect(),
-                );
-            },
-            "",
-            IssueCode::NoSection,
-        );
+        for (edit, path, code) in CASES {
+            expect(edit, path, *code);
+        }
     }
 
     #[test]
@@ -886,6 +808,276 @@ mod tests {
         assert!(
             found.iter().all(|(_, c)| *c != IssueCode::ExceedsWhole),
             "{found:?}"
+        );
+    }
+
+    type Edit = fn(&mut serde_json::Value);
+
+    /// A way to break the example for every issue code, with the path and code it must
+    /// give: what `errors_name_the_field` checks and what the message test words.
+    const CASES: &[(Edit, &str, IssueCode)] = {
+        use serde_json::json;
+        &[
+            (|v| *v = json!("{"), "", IssueCode::InvalidJson),
+            (
+                |v| {
+                    if let Some(film) = v["film"].as_object_mut() {
+                        film.remove("used_kg");
+                    }
+                },
+                "film.used_kg",
+                IssueCode::MissingField,
+            ),
+            (
+                |v| v["film"]["recoverd_kg"] = json!(1),
+                "film.recoverd_kg",
+                IssueCode::UnknownField,
+            ),
+            (
+                |v| v["pesticide_packaging"]["used_count"] = json!(2.5),
+                "pesticide_packaging.used_count",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["straw"][0]["straw_kg"] = json!("lots"),
+                "straw[0].straw_kg",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["straw"][0]["crop"] = json!("rice"),
+                "straw[0].crop",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("14/09/2025"),
+                "surveyed_on",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["film"]["recovery_channel"] = json!("river"),
+                "film.recovery_channel",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| v["household"] = json!("  "),
+                "household",
+                IssueCode::Required,
+            ),
+            (
+                |v| {
+                    for key in ["film", "pesticide_packaging", "straw", "yak_dung"] {
+                        if let Some(survey) = v.as_object_mut() {
+                            survey.remove(key);
+                        }
+                    }
+                },
+                "",
+                IssueCode::NoSection,
+            ),
+            (
+                |v| v["film"]["used_kg"] = json!(-1),
+                "film.used_kg",
+                IssueCode::Negative,
+            ),
+            (
+                |v| v["pesticide_packaging"]["used_count"] = json!(-3),
+                "pesticide_packaging.used_count",
+                IssueCode::Negative,
+            ),
+            (|v| v["weight"] = json!(0), "weight", IssueCode::OutOfRange),
+            (
+                |v| v["location"]["lat"] = json!(95),
+                "location.lat",
+                IssueCode::OutOfRange,
+            ),
+            (
+                |v| v["film"]["thickness_mm"] = json!(0),
+                "film.thickness_mm",
+                IssueCode::OutOfRange,
+            ),
+            (
+                |v| v["film"]["recovered_kg"] = json!(50),
+                "film.recovered_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["film"]["degradable_kg"] = json!(43),
+                "film.degradable_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["straw"][0]["discarded_kg"] = json!(1000),
+                "straw[0].straw_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["yak_dung"]["produced_kg"] = json!(1000),
+                "yak_dung.produced_kg",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| v["county_code"] = json!("999999"),
+                "county_code",
+                IssueCode::UnknownCounty,
+            ),
+            (
+                |v| v["county_code"] = json!("542500"),
+                "county_code",
+                IssueCode::NotACounty,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("2026-01-02"),
+                "surveyed_on",
+                IssueCode::FutureDate,
+            ),
+            (
+                |v| v["surveyed_on"] = json!("1925-09-14"),
+                "surveyed_on",
+                IssueCode::DateTooOld,
+            ),
+            (
+                |v| {
+                    let first = v["straw"][0].clone();
+                    if let Some(crops) = v["straw"].as_array_mut() {
+                        crops.push(first);
+                    }
+                },
+                "straw[1].crop",
+                IssueCode::DuplicateCrop,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["straw_kg"] = json!(null);
+                    v["straw"][0]["yield_kg"] = json!(null);
+                },
+                "straw[0].straw_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["crop"] = json!("other");
+                    v["straw"][0]["straw_kg"] = json!(null);
+                },
+                "straw[0].straw_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| v["yak_dung"]["yak_head"] = json!(null),
+                "yak_dung.produced_kg",
+                IssueCode::CannotEstimate,
+            ),
+            (
+                |v| v["pesticide_packaging"]["returned_count"] = json!(40),
+                "pesticide_packaging.returned_count",
+                IssueCode::ReturnedExceedsUsed,
+            ),
+            (
+                |v| v["pesticide_packaging"]["returned_kg"] = json!(4),
+                "pesticide_packaging.returned_kg",
+                IssueCode::ReturnedExceedsUsed,
+            ),
+            (
+                |v| dung(v, 25, 3.0 * herd_estimate_kg(25)),
+                "yak_dung.yak_head",
+                IssueCode::DungUsedBeyondHerd,
+            ),
+            (
+                |v| v["film"]["area_mu"] = json!(1),
+                "film.used_kg",
+                IssueCode::ImplausibleFilmPerMu,
+            ),
+            (
+                |v| v["film"]["thickness_mm"] = json!(0.5),
+                "film.thickness_mm",
+                IssueCode::ImplausibleThickness,
+            ),
+            (
+                |v| v["location"] = json!({"lat": 36.6, "lon": 101.8}),
+                "location",
+                IssueCode::OutsideCounty,
+            ),
+            (
+                |v| v["location"] = json!({"lat": 48.8, "lon": 2.3}),
+                "location",
+                IssueCode::OutsideChina,
+            ),
+            (
+                |v| v["township"] = json!(""),
+                "township",
+                IssueCode::MissingPlace,
+            ),
+            (
+                |v| v["village"] = json!(""),
+                "village",
+                IssueCode::MissingPlace,
+            ),
+        ]
+    };
+
+    /// One issue of every code (and more): each case of [`CASES`], and what only a
+    /// program building surveys can write (not a number at all cannot be written in JSON).
+    fn one_issue_of_every_code() -> Vec<Issue> {
+        let mut issues: Vec<Issue> = CASES
+            .iter()
+            .flat_map(|(edit, _, _)| issues_with(&Coefficients::builtin(), edit))
+            .collect();
+        if let Ok(mut survey) = parse_survey(EXAMPLE) {
+            survey.weight = f64::NAN;
+            if let Some(film) = survey.film.as_mut() {
+                film.used_kg = f64::INFINITY;
+            }
+            survey.straw[0].feed_kg = f64::NAN;
+            issues.extend(validate_example(&survey));
+        }
+        issues
+    }
+
+    fn validate_example(survey: &Survey) -> Vec<Issue> {
+        let regions = RegionTable::builtin();
+        let coefficients = Coefficients::builtin();
+        validate(survey, &ctx(&regions, &coefficients))
+    }
+
+    #[test]
+    fn every_issue_code_has_a_message_a_technician_can_read_in_both_languages() {
+        let issues = one_issue_of_every_code();
+        let missing: Vec<IssueCode> = IssueCode::ALL
+            .into_iter()
+            .filter(|code| !issues.iter().any(|i| i.code == *code))
+            .collect();
+        assert!(missing.is_empty(), "no message seen for {missing:?}");
+        for issue in &issues {
+            for text in [&issue.message_zh, &issue.message_en] {
+                assert!(!text.trim().is_empty(), "{issue:?}");
+                let bad = crate::labels::unreadable_words(text);
+                assert!(
+                    bad.is_empty(),
+                    "{:?} at {}: {text:?} has {bad:?}",
+                    issue.code,
+                    issue.path
+                );
+            }
+            assert!(!issue.message_zh.is_ascii(), "{issue:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_with_a_value_is_named_by_label_value_and_unit() {
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            v["film"]["recovered_kg"] = serde_json::json!(50)
+        });
+        let issue = issues.iter().find(|i| i.code == IssueCode::ExceedsWhole);
+        let Some(issue) = issue else {
+            panic!("{issues:?}")
+        };
+        assert_eq!(issue.path, "film.recovered_kg");
+        assert_eq!(
+            issue.message_zh,
+            "地膜回收量(50 公斤)不能大于地膜使用量(42 公斤)"
+        );
+        assert_eq!(
+            issue.message_en,
+            "Film recovered (50 kg) cannot exceed Film used (42 kg)"
         );
     }
 }

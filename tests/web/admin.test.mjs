@@ -270,7 +270,7 @@ test("phone: English field errors, editing a user, and the device-token sheet at
     await page.locator("#user-form [name=username]").fill("reviewer-ali");
     await page.locator("#user-form [name=role]").selectOption("reviewer");
     await page.locator("#user-save").click();
-    await page.locator("#user-err-scope_code", { hasText: "scope_code is required for this role" }).waitFor();
+    await page.locator("#user-err-scope_code", { hasText: "this role needs a region" }).waitFor();
     // Back to Chinese, the same error follows the switch.
     await page.locator("#lang").click();
     await page.locator("#user-err-scope_code", { hasText: "需要指定管辖区域" }).waitFor();

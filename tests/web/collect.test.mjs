@@ -172,18 +172,16 @@ for (const preset of ["phone", "desktop"]) {
       await fillMinimal(page, `HH-invalid-${preset}`, { used_kg: 10, recovered_kg: 12 });
       const issue = page.locator('.field[data-path="film.recovered_kg"] .issues li.error');
       await issue.waitFor();
-      // In the form's own words; the analytics module's wording (wire paths) in the tooltip.
-      assert.equal(await issue.textContent(), "地膜回收量(12)不能大于 地膜使用量(10)");
-      assert.equal(await issue.getAttribute("title"), "film.recovered_kg(12)不能大于 film.used_kg(10)");
+      // In the form's own words, label and unit, as the analytics module words it.
+      assert.equal(await issue.textContent(), "地膜回收量(12 公斤)不能大于地膜使用量(10 公斤)");
       assert.equal(await page.locator('.field[data-path="film.used_kg"] .issues li').count(), 0);
       await page.locator("#save").click();
       await page.locator("#form-summary.error", { hasText: "1 处错误" }).waitFor();
       await screenshot(page, `collect-validation-error-${preset}`);
       // The same message in English after the switch, still next to the field.
       await page.locator("#lang").click();
-      const english = page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "Film recovered (12) cannot exceed Film used (10)" });
+      const english = page.locator('.field[data-path="film.recovered_kg"] .issues li.error', { hasText: "Film recovered (12 kg) cannot exceed Film used (10 kg)" });
       await english.waitFor();
-      assert.equal(await english.getAttribute("title"), "film.recovered_kg (12) cannot exceed film.used_kg (10)");
       assert.equal(await page.locator('[name="film.recovered_kg"]').inputValue(), "12");
       await screenshot(page, `collect-validation-error-en-${preset}`);
 
@@ -224,6 +222,50 @@ async function storedCounts(ids) {
   const all = await server.listSurveys();
   return ids.map((id) => all.filter((item) => item.survey.id === id).length);
 }
+
+test("phone: each number says what a blank means; a blank is refused, left out or 0 as it says, and every message names the form's label", async () => {
+  const { tech, context, page, problems } = await signedIn("phone");
+  try {
+    await fill(page, { household: "HH-blanks", township: "狮泉河镇", village: "加木村" });
+    await tick(page, "film");
+    await tick(page, "yak_dung");
+    const hint = (path) => page.locator(`.field[data-path="${path}"] .hint.blank`).textContent();
+    assert.equal(await hint("film.used_kg"), "必填;没有时填 0");
+    assert.equal(await hint("film.degradable_kg"), "留空表示没有(0)");
+    assert.equal(await hint("film.area_mu"), "留空表示未记录");
+    assert.equal(await hint("yak_dung.produced_kg"), "留空表示未记录");
+    assert.equal(await hint("weight"), "留空按 1 计");
+    // Text in a number field and a required amount left blank: both named by their label.
+    await fill(page, { "film.recovered_kg": "abc", "yak_dung.yak_head": "25", "yak_dung.fuel_kg": "1000" });
+    await page.locator("#save").click();
+    await page.locator("#form-summary.error", { hasText: "2 处错误" }).waitFor();
+    const at = (path) => page.locator(`.field[data-path="${path}"] .issues li.error`);
+    await at("film.used_kg").waitFor();
+    assert.equal(await at("film.used_kg").textContent(), "请填写地膜使用量(公斤);没有时填 0");
+    assert.equal(await at("film.recovered_kg").textContent(), "地膜回收量(公斤):请填写数字");
+    await screenshot(page, "collect-blanks-phone");
+    const texts = await page.locator("#survey .issues li, #survey .hint").allTextContents();
+    for (const text of texts) assert.doesNotMatch(text, /[a-z]+_[a-z]+|[a-z]\.[a-z]|f64|i64|invalid type/, text);
+    await page.locator("#lang").click();
+    await page.locator('.field[data-path="film.used_kg"] .issues li.error', { hasText: "enter Film used (kg); enter 0 if there is none" }).waitFor();
+    assert.equal(await hint("film.area_mu"), "blank means not recorded");
+    await page.locator("#lang").click();
+
+    await fill(page, { "film.used_kg": "0", "film.recovered_kg": "0" });
+    await page.locator("#survey .issues li.error").first().waitFor({ state: "detached" });
+    const id = await surveyId(page);
+    await page.locator("#save").click();
+    await waitForStatus(page, id, "sent");
+    const { survey } = (await server.request("GET", `/api/v1/surveys/${id}`, { token: tech.token })).body;
+    // Blank area and produced dung: not recorded, left out; blank degradable film and dung
+    // uses: none, 0, as the form said.
+    assert.deepEqual(survey.film, { used_kg: 0, recovered_kg: 0, degradable_kg: 0 });
+    assert.deepEqual(survey.yak_dung, { yak_head: 25, fuel_kg: 1000, fertilizer_kg: 0, other_kg: 0, discarded_kg: 0 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
 
 test("phone: offline, two surveys queue on the device; back online they sync exactly once, also when an answer is lost", async () => {
   const { tech, context, page, problems } = await signedIn("phone");

@@ -96,7 +96,12 @@ test("a reviewer filters, opens, rejects with a reason and bulk-approves", async
     const warning = page.locator('#detail-warnings li[data-path="film.used_kg"]');
     assert.equal(await warning.getAttribute("data-code"), "implausible_film_per_mu");
     assert.match(await warning.textContent(), /地膜 · 地膜使用量/);
+    assert.doesNotMatch(await warning.textContent(), /film|_kg/);
     assert.match(await page.locator("#detail-sections").textContent(), /地膜回收量30 公斤/);
+    // A value left out reads as not recorded, a 0 as 0: the two are not the same.
+    const values = await page.locator("#detail-sections").textContent();
+    assert.ok(values.includes("牛粪产生量(实测)未记录") && values.includes("露天焚烧0 公斤"), values);
+    assert.equal(await page.locator("#detail-sections td.not-recorded").count(), 1);
     assert.match(await page.locator("#detail-history li[data-version='2']").textContent(), /复称 re-weighed/);
     assert.match(await page.locator('#detail-history li[data-path="film.recovered_kg"]').textContent(), /36\.5 → 30/);
     assert.match(await page.locator("#detail-location").textContent(), /纬度 32\.5 °N · 经度 80\.1 °E · 精度 12 米/);

@@ -3,7 +3,7 @@
 
 import init, { validateSurvey, estimateStraw, estimateDung, coefficientsOfApplicable } from "/pkg/agriwaste_analytics.js";
 import { t, pick, message, toggleLang } from "./i18n.js";
-import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, readable } from "./form.js";
+import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf } from "./form.js";
 import { endSession, request } from "/shared/api.js";
 import { el } from "/shared/dom.js";
 import { SECTIONS, IDENTITY, LOCATION } from "/shared/fields.js";
@@ -55,8 +55,12 @@ function todayInChina() {
  * Every issue of the survey. The wire format's decoder stops at the first field it cannot
  * read (a required number left empty, text in a number field); to list them all at once,
  * each such field is reported and then given a stand-in 0 so the rest can be checked.
- * Issues the stand-in itself causes (a part exceeding a stand-in whole) are left out.
+ * Issues the stand-in itself causes (a part exceeding a stand-in whole, in the same
+ * section or row) are left out.
  */
+// The section or straw row a wire path lies in (`film`, `straw[0]`, "" at the top).
+const parentOf = (path) => path.slice(0, Math.max(path.lastIndexOf("."), 0));
+
 function validate(survey) {
   const today = todayInChina();
   const coefficients = coefficientsFor(survey);
@@ -71,7 +75,7 @@ function validate(survey) {
       const standIns = unreadable.map((u) => u.path);
       return [
         ...unreadable,
-        ...issues.filter((issue) => !standIns.includes(issue.path) && !standIns.some((p) => issue.code === "exceeds_whole" && issue.message_en.includes(p))),
+        ...issues.filter((issue) => !standIns.includes(issue.path) && !(issue.code === "exceeds_whole" && standIns.some((p) => parentOf(p) === parentOf(issue.path)))),
       ];
     }
     unreadable.push(only);
@@ -459,7 +463,7 @@ function syncMessage() {
   const last = state.sync;
   if (!last) return "";
   if (last.failed === "unreachable") return t("unreachable");
-  if (last.failed) return `${t("sync_failed")}: ${readable(message(last.issue))}`;
+  if (last.failed) return `${t("sync_failed")}: ${message(last.issue)}`;
   const time = last.at.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   return `${t("last_sync")} ${time}` + (last.toFix ? ` · ${t("status_invalid")}: ${last.toFix}` : "");
 }
@@ -863,7 +867,7 @@ async function renderQueue() {
             "ul",
             { class: "record-issues" },
             ...problems.map((p) =>
-              el("li", { class: p.severity, "data-path": p.path, title: message(p), text: `${p.path ? `${labelOf(p.path)}: ` : ""}${readable(message(p))}` }),
+              el("li", { class: p.severity, "data-path": p.path, text: `${p.path ? `${labelOf(p.path)}: ` : ""}${message(p)}` }),
             ),
           ),
         );

@@ -4,11 +4,12 @@
 //
 // No rule lives here. Inputs are read as typed: a number field holding text that is not a
 // number is sent as that text, and the analytics module says what is wrong with it, exactly
-// as the server would.
+// as the server would. A number left blank is left out, which means what its field's
+// `blank` says (the field table's BLANK), and the row says it: never a silent 0.
 
 import { pick, t, message } from "./i18n.js";
 import { el } from "/shared/dom.js";
-import { SECTIONS, IDENTITY, LOCATION } from "/shared/fields.js";
+import { SECTIONS, IDENTITY, LOCATION, BLANK } from "/shared/fields.js";
 
 /**
  * One labelled input for the wire path `path`, with its unit and a slot for issues
@@ -37,13 +38,22 @@ export function fieldRow(field, path) {
   const label = el("label", { for: id, class: "label" }, pick(field));
   if (field.unit) label.append(el("span", { class: "unit", text: `(${pick(field.unit)})` }));
   const row = el("div", { class: "field", "data-path": path }, label, el("div", { class: "control" }, input));
+  if (field.blank) {
+    const hint = el("p", { class: "hint blank", id: `${id}-blank`, "data-blank": field.blank, text: pick(BLANK[field.blank]).replace("{n}", field.default) });
+    row.append(hint);
+    input.setAttribute("aria-describedby", `${id}-blank ${id}-issues`);
+  }
   if (field.estimate) row.append(el("p", { class: "estimate", "data-estimate-for": path }));
   row.append(el("ul", { class: "issues", id: `${id}-issues`, "data-for": path, "aria-live": "polite" }));
-  input.setAttribute("aria-describedby", `${id}-issues`);
+  if (!field.blank) input.setAttribute("aria-describedby", `${id}-issues`);
   return row;
 }
 
-/** A form value as the wire format wants it: numbers as numbers, empty as absent. */
+/**
+ * A form value as the wire format wants it: numbers as numbers, a blank as absent, which
+ * the wire format reads as its field's `blank` says (0 where it means none, a refusal for
+ * a required amount, nothing where it is not recorded). The input keeps the blank as typed.
+ */
 function readValue(input) {
   const raw = input.value.trim();
   if (raw === "") return undefined;
@@ -126,8 +136,8 @@ export function showIssues(form, issues) {
   let errors = 0;
   for (const issue of issues) {
     const list = slotFor(form, issue.path);
-    // The person reads the form's labels; the message as the API words it stays in the tooltip.
-    list.append(el("li", { class: issue.severity, "data-code": issue.code, title: message(issue), text: readable(message(issue)) }));
+    // The analytics module and the server name fields by the form's labels.
+    list.append(el("li", { class: issue.severity, "data-code": issue.code, text: message(issue) }));
     const row = list.closest(".field");
     if (row) row.classList.add(issue.severity === "error" ? "has-error" : "has-warning");
     if (row && issue.severity === "error") row.querySelector("input, select")?.setAttribute("aria-invalid", "true");
@@ -146,49 +156,6 @@ function slotFor(form, path) {
     const cut = Math.max(at.lastIndexOf("."), at.lastIndexOf("["));
     at = cut > 0 ? at.slice(0, cut) : "";
   }
-}
-
-/**
- * The label the form shows for the field at wire path `path` (`household`,
- * `film.used_kg`, `straw[0].feed_kg`, `location.lat`), in the current language; a straw
- * row (`straw[0]`) is named by its number. `null` for a path that names no field.
- */
-export function fieldLabel(path) {
-  const match = /^(?:(film|pesticide_packaging|yak_dung)\.(\w+)|straw\[(\d+)\](?:\.(\w+))?|location\.(\w+)|(\w+))$/.exec(path);
-  if (!match) return null;
-  const [, section, sectionKey, row, rowKey, locationKey, topKey] = match;
-  let field;
-  if (section) field = SECTIONS[section].fields.find((f) => f.key === sectionKey);
-  else if (row !== undefined && rowKey === undefined) return `${t("sections").straw} ${t("crop_row", { n: Number(row) + 1 })}`;
-  else if (row !== undefined) field = SECTIONS.straw.fields.find((f) => f.key === rowKey);
-  else if (locationKey) field = LOCATION.find((f) => f.key === `location.${locationKey}`);
-  else field = IDENTITY.find((f) => f.key === topKey);
-  return field ? pick(field) : null;
-}
-
-// A wire path inside a message: a section's field, a straw row or its field, a location
-// field, or a top-level key (looked up; ordinary words are left as they are). Bare section
-// names (`straw`) are not replaced: "straw uses add up to…" is prose; nor are values in
-// backquotes (serde's "unknown variant `…`").
-const PATH_IN_TEXT = /(?<![\w.\]`])(?:(?:film|pesticide_packaging|yak_dung|location)\.\w+|straw\[\d+\](?:\.\w+)?|[a-z][a-z_]*)(?![\w[`]|\.\w)/g;
-
-/**
- * An issue's message (as the analytics module or the server words it, naming fields by
- * wire path: "film.recovered_kg(12)不能大于 film.used_kg(10)") with the paths replaced by
- * the labels the form shows ("地膜回收量(12)不能大于 地膜使用量(10)"). Where the
- * message already gave the label with the path in brackets ("农户名称或编号(household)")
- * the label is not repeated.
- */
-export function readable(text) {
-  const used = new Set();
-  let out = text.replace(PATH_IN_TEXT, (path) => {
-    const label = fieldLabel(path);
-    if (label === null) return path;
-    used.add(label);
-    return label;
-  });
-  for (const label of used) out = out.replaceAll(`${label}(${label})`, label).replaceAll(`${label} (${label})`, label);
-  return out;
 }
 
 /** A short label for an issue's path, to list issues in the queue view. */

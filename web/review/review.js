@@ -8,7 +8,7 @@
 // the collect form is built from (/shared/fields.js).
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { IDENTITY, LOCATION, SECTIONS } from "/shared/fields.js";
+import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS } from "/shared/fields.js";
 import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
 import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
 
@@ -338,7 +338,7 @@ function renderDetail() {
 
   $("#detail-warnings").replaceChildren(...(stored.warnings.length
     ? stored.warnings.map((w) => el("li", { "data-path": w.path, "data-code": w.code },
-      el("strong", { text: labelOf(w.path) }), el("code", { text: w.path }), ` ${message(w)}`))
+      el("strong", { text: labelOf(w.path) }), ` ${message(w)}`))
     : [el("li", { class: "none", text: t("no_warnings") })]));
 
   const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key]]);
@@ -373,9 +373,11 @@ function renderDetail() {
 
 const sectionName = (key) => t("sections")[key];
 
-// A value as the form shows it: a choice by its label, a number in the locale's format.
+// A value as the form shows it: a choice by its label, a number in the locale's format,
+// a value left out as not recorded (which is not 0: REFERENCE.md).
 function valueText(field, value) {
-  if (value == null || value === "") return "—";
+  if (value == null) return pick(NOT_RECORDED);
+  if (value === "") return "—";
   if (field.kind === "select" && field.options) {
     const option = field.options.find((o) => o[0] === value);
     if (option) return option[en() ? 2 : 1];
@@ -388,7 +390,7 @@ function valueText(field, value) {
 function valueTable(title, rows) {
   return el("table", { class: "values" }, el("caption", { text: title }),
     el("tbody", {}, ...rows.map(([field, value]) => el("tr", {}, el("th", { scope: "row", text: pick(field) }),
-      el("td", { class: typeof value === "number" ? "num" : null, text: valueText(field, value) })))));
+      el("td", { class: typeof value === "number" ? "num" : value == null ? "not-recorded" : null, text: valueText(field, value) })))));
 }
 
 // The label of a wire path (`film.used_kg`, `straw[0].feed_kg`, `location`, `household`).
@@ -416,7 +418,7 @@ function changedFields(before, after) {
   const b = flat(after, "", new Map());
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => [k, a.get(k), b.get(k)]);
 }
-const show = (v) => (v == null ? "—" : typeof v === "number" ? formatNumber(v) : String(v));
+const show = (v) => (v == null ? pick(NOT_RECORDED) : typeof v === "number" ? formatNumber(v) : String(v));
 
 // Photos need the session, so each is fetched once and shown from a blob URL.
 function renderPhotos(photos) {

@@ -7,15 +7,36 @@ const mu = { zh: "亩", en: "mu" };
 const pieces = { zh: "个", en: "pcs" };
 const head = { zh: "头", en: "head" };
 
-/** Sections: wire key, labels, fields (`key`, labels, `kind`, `unit`, select `options`). */
+/**
+ * What a number left blank means, said next to the field (REFERENCE.md: a blank is not
+ * recorded, which is not 0). Which one a field takes follows the wire format
+ * (analytics-wasm/src/survey.rs): a required amount cannot be blank (the analytics module
+ * asks for 0 when there is none); an amount the format defaults to 0 is none (left out,
+ * the format reads 0); an optional amount is left out, not recorded. No blank becomes 0
+ * without the form saying so.
+ */
+export const BLANK = {
+  required: { zh: "必填;没有时填 0", en: "required; enter 0 if there is none" },
+  none: { zh: "留空表示没有(0)", en: "blank means none (0)" },
+  not_recorded: { zh: "留空表示未记录", en: "blank means not recorded" },
+  default: { zh: "留空按 {n} 计", en: "blank counts as {n}" },
+};
+
+/** How an absent value reads on the review page and wherever a survey is shown. */
+export const NOT_RECORDED = { zh: "未记录", en: "not recorded" };
+
+/**
+ * Sections: wire key, labels, fields (`key`, labels, `kind`, `unit`, select `options`,
+ * and for numbers `blank`, a key of `BLANK`).
+ */
 export const SECTIONS = {
   film: {
     fields: [
-      { key: "used_kg", zh: "地膜使用量", en: "Film used", kind: "number", unit: kg },
-      { key: "recovered_kg", zh: "地膜回收量", en: "Film recovered", kind: "number", unit: kg },
-      { key: "degradable_kg", zh: "其中可降解地膜", en: "of which degradable", kind: "number", unit: kg },
-      { key: "area_mu", zh: "覆膜面积", en: "Area covered", kind: "number", unit: mu },
-      { key: "thickness_mm", zh: "地膜厚度", en: "Film thickness", kind: "number", unit: { zh: "毫米", en: "mm" }, step: "0.001" },
+      { key: "used_kg", zh: "地膜使用量", en: "Film used", kind: "number", unit: kg, blank: "required" },
+      { key: "recovered_kg", zh: "地膜回收量", en: "Film recovered", kind: "number", unit: kg, blank: "required" },
+      { key: "degradable_kg", zh: "其中可降解地膜", en: "of which degradable", kind: "number", unit: kg, blank: "none" },
+      { key: "area_mu", zh: "覆膜面积", en: "Area covered", kind: "number", unit: mu, blank: "not_recorded" },
+      { key: "thickness_mm", zh: "地膜厚度", en: "Film thickness", kind: "number", unit: { zh: "毫米", en: "mm" }, step: "0.001", blank: "not_recorded" },
       {
         key: "recovery_channel", zh: "主要去向", en: "Where most of it went", kind: "select",
         options: [
@@ -31,10 +52,10 @@ export const SECTIONS = {
   },
   pesticide_packaging: {
     fields: [
-      { key: "used_count", zh: "使用包装数", en: "Packages used", kind: "integer", unit: pieces },
-      { key: "returned_count", zh: "回收包装数", en: "Packages returned", kind: "integer", unit: pieces },
-      { key: "used_kg", zh: "使用包装重量", en: "Weight used", kind: "number", unit: kg },
-      { key: "returned_kg", zh: "回收包装重量", en: "Weight returned", kind: "number", unit: kg },
+      { key: "used_count", zh: "使用包装数", en: "Packages used", kind: "integer", unit: pieces, blank: "required" },
+      { key: "returned_count", zh: "回收包装数", en: "Packages returned", kind: "integer", unit: pieces, blank: "required" },
+      { key: "used_kg", zh: "使用包装重量", en: "Weight used", kind: "number", unit: kg, blank: "not_recorded" },
+      { key: "returned_kg", zh: "回收包装重量", en: "Weight returned", kind: "number", unit: kg, blank: "not_recorded" },
       {
         key: "return_channel", zh: "回收去向", en: "Returned to", kind: "select",
         options: [
@@ -60,26 +81,26 @@ export const SECTIONS = {
           ["other", "其他作物", "other crop"],
         ],
       },
-      { key: "area_mu", zh: "播种面积", en: "Sown area", kind: "number", unit: mu },
-      { key: "yield_kg", zh: "产量", en: "Yield", kind: "number", unit: kg },
-      { key: "straw_kg", zh: "可收集秸秆量(实测)", en: "Collectable straw (measured)", kind: "number", unit: kg, estimate: true },
-      { key: "fertilizer_kg", zh: "肥料化(含还田)", en: "Fertilizer (incl. returned to field)", kind: "number", unit: kg, use: true },
-      { key: "feed_kg", zh: "饲料化", en: "Feed", kind: "number", unit: kg, use: true },
-      { key: "substrate_kg", zh: "基料化", en: "Substrate", kind: "number", unit: kg, use: true },
-      { key: "fuel_kg", zh: "燃料化", en: "Fuel", kind: "number", unit: kg, use: true },
-      { key: "raw_material_kg", zh: "原料化", en: "Industrial raw material", kind: "number", unit: kg, use: true },
-      { key: "burned_kg", zh: "露天焚烧", en: "Burned in the open", kind: "number", unit: kg },
-      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg },
+      { key: "area_mu", zh: "播种面积", en: "Sown area", kind: "number", unit: mu, blank: "not_recorded" },
+      { key: "yield_kg", zh: "产量", en: "Yield", kind: "number", unit: kg, blank: "not_recorded" },
+      { key: "straw_kg", zh: "可收集秸秆量(实测)", en: "Collectable straw (measured)", kind: "number", unit: kg, estimate: true, blank: "not_recorded" },
+      { key: "fertilizer_kg", zh: "肥料化(含还田)", en: "Fertilizer (incl. returned to field)", kind: "number", unit: kg, use: true, blank: "none" },
+      { key: "feed_kg", zh: "饲料化", en: "Feed", kind: "number", unit: kg, use: true, blank: "none" },
+      { key: "substrate_kg", zh: "基料化", en: "Substrate", kind: "number", unit: kg, use: true, blank: "none" },
+      { key: "fuel_kg", zh: "燃料化", en: "Fuel", kind: "number", unit: kg, use: true, blank: "none" },
+      { key: "raw_material_kg", zh: "原料化", en: "Industrial raw material", kind: "number", unit: kg, use: true, blank: "none" },
+      { key: "burned_kg", zh: "露天焚烧", en: "Burned in the open", kind: "number", unit: kg, blank: "none" },
+      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg, blank: "none" },
     ],
   },
   yak_dung: {
     fields: [
-      { key: "yak_head", zh: "牦牛存栏", en: "Yaks kept", kind: "integer", unit: head },
-      { key: "produced_kg", zh: "牛粪产生量(实测)", en: "Dung produced (measured)", kind: "number", unit: kg, estimate: true },
-      { key: "fuel_kg", zh: "燃料利用", en: "Used as fuel", kind: "number", unit: kg },
-      { key: "fertilizer_kg", zh: "肥料利用", en: "Used as fertilizer", kind: "number", unit: kg },
-      { key: "other_kg", zh: "其他利用", en: "Other uses", kind: "number", unit: kg },
-      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg },
+      { key: "yak_head", zh: "牦牛存栏", en: "Yaks kept", kind: "integer", unit: head, blank: "not_recorded" },
+      { key: "produced_kg", zh: "牛粪产生量(实测)", en: "Dung produced (measured)", kind: "number", unit: kg, estimate: true, blank: "not_recorded" },
+      { key: "fuel_kg", zh: "燃料利用", en: "Used as fuel", kind: "number", unit: kg, blank: "none" },
+      { key: "fertilizer_kg", zh: "肥料利用", en: "Used as fertilizer", kind: "number", unit: kg, blank: "none" },
+      { key: "other_kg", zh: "其他利用", en: "Other uses", kind: "number", unit: kg, blank: "none" },
+      { key: "discarded_kg", zh: "废弃", en: "Discarded", kind: "number", unit: kg, blank: "none" },
     ],
   },
 };
@@ -92,11 +113,11 @@ export const IDENTITY = [
   { key: "household", zh: "农户名称或编号", en: "Household name or code", kind: "text", required: true },
   { key: "surveyed_on", zh: "调查日期", en: "Survey date", kind: "date", required: true },
   { key: "technician", zh: "调查员", en: "Technician", kind: "text", readonly: true },
-  { key: "weight", zh: "抽样权重", en: "Sampling weight", kind: "number", unit: { zh: "户", en: "households" } },
+  { key: "weight", zh: "抽样权重", en: "Sampling weight", kind: "number", unit: { zh: "户", en: "households" }, blank: "default", default: 1 },
 ];
 
 export const LOCATION = [
-  { key: "location.lat", zh: "纬度", en: "Latitude", kind: "number", unit: { zh: "°N", en: "°N" }, step: "any" },
-  { key: "location.lon", zh: "经度", en: "Longitude", kind: "number", unit: { zh: "°E", en: "°E" }, step: "any" },
-  { key: "location.accuracy_m", zh: "精度", en: "Accuracy", kind: "number", unit: { zh: "米", en: "m" } },
+  { key: "location.lat", zh: "纬度", en: "Latitude", kind: "number", unit: { zh: "°N", en: "°N" }, step: "any", blank: "not_recorded" },
+  { key: "location.lon", zh: "经度", en: "Longitude", kind: "number", unit: { zh: "°E", en: "°E" }, step: "any", blank: "not_recorded" },
+  { key: "location.accuracy_m", zh: "精度", en: "Accuracy", kind: "number", unit: { zh: "米", en: "m" }, blank: "not_recorded" },
 ];

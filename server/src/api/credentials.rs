@@ -264,7 +264,7 @@ impl CredentialsApi {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ExpiryInPast,
                 "到期时间必须晚于现在",
-                "expires_at must be in the future",
+                "the expiry must be in the future",
             )
             .at("expires_at"));
         }

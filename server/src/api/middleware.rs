@@ -169,11 +169,12 @@ pub async fn reject_nul<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
 }
 
 fn nul_error(status: StatusCode, field: &str) -> ApiError {
-    let shown = if field.is_empty() { "请求" } else { field };
-    let shown_en = if field.is_empty() {
-        "the request"
-    } else {
-        field
+    // A survey field by the form's label; any other text by what it is.
+    let named = agriwaste_analytics::labels::Named::of(field);
+    let (shown, shown_en) = match named.label() {
+        Some(_) => (named.zh(), named.en()),
+        None if field.is_empty() => ("请求".to_owned(), "the request".to_owned()),
+        None => ("填写的文字".to_owned(), "the text".to_owned()),
     };
     ApiError::new(
         status,

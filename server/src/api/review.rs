@@ -105,8 +105,8 @@ fn check_decision(
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NotADecision,
-            "审核只能设为 approved、has_issues 或 rejected",
-            "a review sets approved, has_issues or rejected",
+            "审核结果只能是通过、有问题或退回",
+            "a review decision is approved, has issues or rejected",
         )
         .at("state"));
     }
@@ -120,7 +120,7 @@ fn check_decision(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CommentRequired,
             "标记“有问题”或退回时必须填写说明(需要修改什么或退回原因)",
-            "has_issues and rejected need a comment: what to fix, or why the survey is rejected",
+            "marking issues or rejecting needs a comment: what to fix, or why the survey is rejected",
         )
         .at("comment"));
     }

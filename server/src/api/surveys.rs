@@ -516,8 +516,8 @@ impl SurveysApi {
             (Some(a), Some(b)) if a != b => {
                 return Err(ApiError::bad_request(
                     ErrorCode::VersionMismatch,
-                    "If-Match 与 base_version 指向不同版本",
-                    "If-Match and base_version name different versions",
+                    "请求头 If-Match 与请求中的基础版本指向不同的版本",
+                    "the If-Match header and the base version in the body name different versions",
                 )
                 .at("base_version"));
             }
@@ -526,8 +526,8 @@ impl SurveysApi {
                 return Err(ApiError::new(
                     StatusCode::PRECONDITION_REQUIRED,
                     ErrorCode::VersionRequired,
-                    "更正必须指明所替换的版本(If-Match 或 base_version)",
-                    "a correction must name the version it replaces (If-Match or base_version)",
+                    "更正必须指明所替换的版本(请求头 If-Match 或请求中的基础版本)",
+                    "a correction must name the version it replaces (the If-Match header or the base version in the body)",
                 )
                 .at("base_version"));
             }

@@ -268,8 +268,8 @@ pub fn check_scope(
             )),
             None => Err((
                 "scope_code",
-                "需要指定管辖区域 scope_code".to_owned(),
-                "scope_code is required for this role".to_owned(),
+                "该角色需要指定管辖区域".to_owned(),
+                "this role needs a region".to_owned(),
             )),
         },
         Some(Role::Admin) => Ok(()),

@@ -468,6 +468,81 @@ mod tests {
         (read(&path).expect("the saved workbook reads"), names)
     }
 
+    /// A survey whose optional amounts were all left blank on the form: not recorded.
+    fn nothing_optional_recorded() -> Survey {
+        let json = include_str!("../../../analytics-wasm/data/example-survey.json");
+        let mut survey = agriwaste_analytics::survey::parse_survey(json).expect("the example");
+        survey.location = None;
+        if let Some(film) = survey.film.as_mut() {
+            (film.area_mu, film.thickness_mm, film.recovery_channel) = (None, None, None);
+        }
+        if let Some(packaging) = survey.pesticide_packaging.as_mut() {
+            (packaging.used_kg, packaging.returned_kg) = (None, None);
+            packaging.return_channel = None;
+        }
+        for crop in &mut survey.straw {
+            (crop.area_mu, crop.yield_kg) = (None, None);
+        }
+        if let Some(dung) = survey.yak_dung.as_mut() {
+            (dung.yak_head, dung.produced_kg) = (None, Some(20_000.0));
+        }
+        survey
+    }
+
+    /// The optional fields [`nothing_optional_recorded`] leaves out, by column key.
+    const NOT_RECORDED: [&str; 10] = [
+        "location.lat",
+        "film.area_mu",
+        "film.thickness_mm",
+        "film.recovery_channel",
+        "pesticide_packaging.used_kg",
+        "pesticide_packaging.returned_kg",
+        "straw.highland_barley.area_mu",
+        "straw.highland_barley.yield_kg",
+        "yak_dung.yak_head",
+        "location.accuracy_m",
+    ];
+
+    #[test]
+    fn a_value_not_recorded_is_an_empty_cell_in_every_format_never_0() {
+        let survey = nothing_optional_recorded();
+        // CSV: the columns of what was not recorded are empty; a 0 stays a 0.
+        let mut csv = Vec::new();
+        let mut encoder = crate::exports::text::CsvEncoder::new(Lang::En);
+        encoder.start(&mut csv);
+        encoder.survey(&survey, &mut csv);
+        let text = String::from_utf8(csv).expect("UTF-8");
+        let mut lines = text.trim_start_matches('\u{feff}').lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let cell = |key: &str| {
+            let index = header.iter().position(|h| *h == key);
+            index.and_then(|i| row.get(i).copied())
+        };
+        for key in NOT_RECORDED {
+            assert_eq!(cell(key), Some(""), "{key} in {header:?}");
+        }
+        assert_eq!(cell("straw.highland_barley.substrate_kg"), Some("0"));
+        // NDJSON: the field is left out, as on the wire; no 0 and no null.
+        let mut ndjson = Vec::new();
+        crate::exports::text::ndjson_line(&survey, &mut ndjson);
+        let line: serde_json::Value = serde_json::from_slice(&ndjson).expect("JSON");
+        assert!(line.get("location").is_none());
+        assert!(line["film"].get("area_mu").is_none(), "{line}");
+        assert!(
+            line["pesticide_packaging"].get("used_kg").is_none(),
+            "{line}"
+        );
+        assert!(line["straw"][0].get("yield_kg").is_none(), "{line}");
+        assert!(line["yak_dung"].get("yak_head").is_none(), "{line}");
+        assert_eq!(line["straw"][0]["substrate_kg"], 0.0);
+        // XLSX: empty cells, which read back as not recorded rather than 0.
+        for lang in [Lang::Zh, Lang::En] {
+            let rows = round_trip(lang, std::slice::from_ref(&survey));
+            assert_eq!(rows[0].result.as_ref(), Ok(&survey), "{lang:?}");
+        }
+    }
+
     #[test]
     fn a_section_that_outgrows_a_sheet_continues_on_the_next() {
         let surveys = SyntheticSpec::default().surveys(40);
