@@ -14,6 +14,22 @@ on_both_backends!(
     listing_counts_matches_and_years_follow_the_scope
 );
 
+/// A technician of 噶尔县 and a reviewer of 阿里地区.
+async fn tech_and_reviewer(app: &TestApp) -> Result<(Client, Client)> {
+    let tech = app
+        .client_as("tech-a", "technician", None, &["542523"])
+        .await?;
+    let reviewer = app
+        .client_as("reviewer-ali", "reviewer", Some("542500"), &[])
+        .await?;
+    Ok((tech, reviewer))
+}
+
+/// GETs `path` as `client`.
+async fn get_as(app: &TestApp, client: &Client, path: &str) -> Result<(u16, Value)> {
+    json_of(client.get(app.url(path)).send().await?).await
+}
+
 /// Households counted by the indicators and by the dashboard's facts, which must agree.
 async fn counted(app: &TestApp) -> Result<(u64, u64)> {
     let (status, indicators) = app.get("/api/v1/indicators").await?;
@@ -69,12 +85,7 @@ async fn correct(
     base: &str,
     recovered_kg: f64,
 ) -> Result<Value> {
-    let (status, current) = json_of(
-        tech.get(app.url(&format!("/api/v1/surveys/{id}")))
-            .send()
-            .await?,
-    )
-    .await?;
+    let (status, current) = get_as(app, tech, &format!("/api/v1/surveys/{id}")).await?;
     assert_eq!(status, 200);
     let mut survey = current["survey"].clone();
     survey["film"]["recovered_kg"] = json!(recovered_kg);
@@ -94,12 +105,7 @@ async fn a_rejected_survey_counts_again_only_after_its_correction_is_reviewed(
     backend: Backend,
 ) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
-    let tech = app
-        .client_as("tech-a", "technician", None, &["542523"])
-        .await?;
-    let reviewer = app
-        .client_as("reviewer-ali", "reviewer", Some("542500"), &[])
-        .await?;
+    let (tech, reviewer) = tech_and_reviewer(&app).await?;
     let rejected = submit(&app, &tech, "HH-1").await?;
     let returned = submit(&app, &tech, "HH-2").await?;
     assert_eq!(counted(&app).await?, (2, 2));
@@ -189,12 +195,7 @@ async fn a_rejected_survey_counts_again_only_after_its_correction_is_reviewed(
 
 async fn field_comments_reach_the_technician_and_are_checked(backend: Backend) -> Result<()> {
     let app = TestApp::spawn(backend).await?;
-    let tech = app
-        .client_as("tech-a", "technician", None, &["542523"])
-        .await?;
-    let reviewer = app
-        .client_as("reviewer-ali", "reviewer", Some("542500"), &[])
-        .await?;
+    let (tech, reviewer) = tech_and_reviewer(&app).await?;
     let id = submit(&app, &tech, "HH-1").await?;
     let review_url = app.url(&format!("/api/v1/surveys/{id}/review"));
 
@@ -254,12 +255,7 @@ async fn field_comments_reach_the_technician_and_are_checked(backend: Backend) -
     .await?;
     // The technician's listing (what the phone reads) carries the comments, trimmed, and
     // without the empty one.
-    let (status, page) = json_of(
-        tech.get(app.url("/api/v1/surveys?order=newest"))
-            .send()
-            .await?,
-    )
-    .await?;
+    let (status, page) = get_as(&app, &tech, "/api/v1/surveys?order=newest").await?;
     assert_eq!(status, 200);
     let mine = &field_array(&page, "items")[0];
     assert_eq!(
@@ -332,13 +328,7 @@ async fn listing_counts_matches_and_years_follow_the_scope(backend: Backend) -> 
         .await?;
     assert_eq!(page["total"], 3);
     // A technician's listing holds their own surveys only, and so does the total.
-    let (_, page) = json_of(
-        tech_b
-            .get(app.url("/api/v1/surveys?include_total=true"))
-            .send()
-            .await?,
-    )
-    .await?;
+    let (_, page) = get_as(&app, &tech_b, "/api/v1/surveys?include_total=true").await?;
     assert_eq!(page["total"], 1);
     assert_eq!(
         field_str(&field_array(&page, "items")[0], "survey.technician"),
@@ -351,15 +341,9 @@ async fn listing_counts_matches_and_years_follow_the_scope(backend: Backend) -> 
         (200, json!([2024, 2025])),
         "{years}"
     );
-    let (_, years) = json_of(tech_b.get(app.url("/api/v1/surveys/years")).send().await?).await?;
+    let (_, years) = get_as(&app, &tech_b, "/api/v1/surveys/years").await?;
     assert_eq!(years["years"], json!([2024]));
-    let (_, years) = json_of(
-        reviewer_qh
-            .get(app.url("/api/v1/surveys/years"))
-            .send()
-            .await?,
-    )
-    .await?;
+    let (_, years) = get_as(&app, &reviewer_qh, "/api/v1/surveys/years").await?;
     assert_eq!(years["years"], json!([]));
     Ok(())
 }

@@ -708,7 +708,7 @@ async fn set_review(
         // this transaction.
         .col_expr(
             surveys::Column::ReviewedVersion,
-            Expr::col(surveys::Column::Version).into(),
+            Expr::col(surveys::Column::Version),
         )
         .col_expr(
             surveys::Column::ReviewFieldComments,
