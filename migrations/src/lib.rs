@@ -9,7 +9,8 @@ mod m20261123_000003_accounts_review_audit;
 mod m20261123_000004_survey_facts;
 mod m20261123_000005_targets;
 mod m20261123_000006_coefficients;
-mod m20261201_000007_review_loop;
+mod m20261201_000007_change_counter;
+mod m20261201_000008_review_loop;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -24,7 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_survey_facts::Migration),
             Box::new(m20261123_000005_targets::Migration),
             Box::new(m20261123_000006_coefficients::Migration),
-            Box::new(m20261201_000007_review_loop::Migration),
+            Box::new(m20261201_000007_change_counter::Migration),
+            Box::new(m20261201_000008_review_loop::Migration),
         ]
     }
 }

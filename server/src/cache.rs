@@ -1,7 +1,10 @@
 //! One cache for answers computed from the database: each entry is kept with the data
-//! version it was computed at (`Storage::data_version`, which every write moves), so an
-//! entry is served only while no write has happened since, and there is nothing to
-//! invalidate.
+//! version it was computed at (`Storage::data_version`, which every commit to this
+//! database moves, through whichever replica, and nothing else does), so an entry is
+//! served only while no write has happened since, and there is nothing to invalidate.
+//! Callers read the version before computing the answer: a write committing in between
+//! then makes the entry newer than its version, never older, and the next request after
+//! that write computes afresh.
 //!
 //! One eviction policy for every use: at capacity, the entry stored longest ago makes
 //! room (replacing a key's entry counts as storing it anew). Each user chooses only the

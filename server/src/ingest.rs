@@ -73,7 +73,7 @@ mod tests {
     fn a_survey() -> Survey {
         let spec = SyntheticSpec::default();
         let found = (0..100).map(|i| spec.survey(i)).find(|s| s.film.is_some());
-        found.unwrap_or_else(|| panic!("some synthetic household uses film"))
+        found.expect("some synthetic household uses film")
     }
 
     /// A day after every synthetic survey.

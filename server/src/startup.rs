@@ -194,6 +194,7 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
         .around(middleware::reject_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, limits))
         .around(middleware::observe)
+        .around(middleware::security_headers)
 }
 
 async fn shutdown_signal() {

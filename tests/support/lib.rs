@@ -115,6 +115,30 @@ async fn pg_admin(sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes to a scratch database on the same PostgreSQL server as the tests' databases,
+/// vacuums it and drops it: transactions that move the server's transaction ids and
+/// snapshots but none of the data of any other database.
+pub async fn write_to_another_database() -> Result<()> {
+    use sqlx::Connection;
+    let name = format!("agriwaste_scratch_{}", Uuid::new_v4().simple());
+    pg_admin(&format!("CREATE DATABASE {name}")).await?;
+    let mut conn = sqlx::PgConnection::connect(&pg_url_for(&admin_pg_url(), &name)).await?;
+    // One statement each: VACUUM cannot run inside the implicit transaction of a
+    // multi-statement query.
+    for sql in [
+        "CREATE TABLE scratch (id BIGSERIAL PRIMARY KEY, note TEXT NOT NULL)",
+        "INSERT INTO scratch (note) SELECT 'unrelated' FROM generate_series(1, 100)",
+        "DELETE FROM scratch WHERE id % 2 = 0",
+        "VACUUM scratch",
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    pg_admin(&format!("DROP DATABASE {name}")).await
+}
+
 /// A running server under test.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
@@ -434,6 +458,31 @@ impl TestApp {
             );
         }
         Ok((stdout, stderr))
+    }
+
+    /// The one integer `sql` selects (or returns), run directly on this app's database
+    /// (SQLite or PostgreSQL), whatever the API says.
+    pub async fn sql_integer(&self, sql: &str) -> Result<i64> {
+        use sqlx::Connection;
+        let (value,): (i64,) = match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await?;
+                let value = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await?;
+                conn.close().await?;
+                value
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.database_url).await?;
+                let value = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await?;
+                conn.close().await?;
+                value
+            }
+        };
+        Ok(value)
     }
 
     /// The temporary directory the server keeps its files in (removed with the app).

@@ -46,7 +46,8 @@ async function decodeQr(page, selector) {
     const svg = document.querySelector(sel);
     const modules = svg.viewBox.baseVal.width;
     const img = new Image();
-    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    // A blob: URL, as the pages' own images: their Content-Security-Policy refuses data: images.
+    img.src = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
     await img.decode();
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = modules * 6;

@@ -6,7 +6,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync, crc32 } from "node:zlib";
-import { startServer, launchBrowser, newPage, screenshot, todayInChina } from "./harness.mjs";
+import { join } from "node:path";
+import { startServer, launchBrowser, newPage, screenshot, screenshotDir, todayInChina, sampleSurvey } from "./harness.mjs";
 
 const COUNTY = "542523"; // 噶尔县, Ali
 
@@ -549,6 +550,173 @@ test("desktop: a 4000×3000 photo is shrunk to 1600 px on the device and uploade
     const bytes = Buffer.from(await download.arrayBuffer());
     assert.equal(bytes.length, attachment.size_bytes);
     assert.deepEqual(jpegSize(bytes), { width: 1600, height: 1200 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+/** Signs in on the collect page's password form and waits for the survey form. */
+async function signInAs(page, user) {
+  await page.locator("#sign-in input[name=username]").fill(user.username);
+  await page.locator("#sign-in input[name=password]").fill(user.password);
+  await page.locator("#sign-in button[type=submit]").click();
+  // Attached: the tab last open (the queue, say) stays open over a sign-in.
+  await page.locator("#survey").waitFor({ state: "attached" });
+}
+
+/** Saves a small valid survey for `household`; resolves to its id once it is queued. */
+async function saveMinimal(page, household) {
+  await fillMinimal(page, household);
+  const id = await surveyId(page);
+  await page.locator("#save").click();
+  await waitForStatus(page, id, "queued");
+  return id;
+}
+
+test("phone: signed out offline with two surveys waiting, another technician's sign-in sends nothing; the owner's does, once each", async () => {
+  const { tech, context, page, problems } = await signedIn("phone");
+  const other = await server.createUser({ role: "technician", counties: [COUNTY] });
+  try {
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await context.setOffline(true);
+    await page.locator("#net.offline").waitFor();
+    const ids = [await saveMinimal(page, "HH-owner-1"), await saveMinimal(page, "HH-owner-2")];
+
+    // Signing out asks first; offline, there is nothing to send with; "cancel" stays.
+    await page.locator("#sign-out").click();
+    const dialog = page.locator("#sign-out-dialog");
+    await dialog.waitFor();
+    assert.equal(await page.locator("#sign-out-waiting").textContent(), "本机还有 2 份您的调查未发送。");
+    assert.equal(await page.locator("#sign-out-send").count(), 0);
+    // The screen as the person sees it: a modal question over the page, not the whole page.
+    await page.screenshot({ path: join(screenshotDir, "collect-sign-out-offline-phone.png") });
+    await page.locator("#sign-out-cancel").click();
+    await dialog.waitFor({ state: "detached" });
+    await page.locator("#survey").waitFor();
+    assert.equal(await page.locator(".top .user").textContent(), `已登录 ${tech.username}`);
+
+    // "Keep on this phone": signed out, the surveys stay, and the sign-in screen says whose they are.
+    await page.locator("#sign-out").click();
+    await page.locator("#sign-out-keep").click();
+    await page.locator("#sign-in").waitFor();
+    const waiting = page.locator(`#waiting-for li[data-owner="${tech.username}"]`);
+    assert.equal(await waiting.textContent(), `本机有 2 份 ${tech.username} 的调查未发送,请 ${tech.username} 登录后发送`);
+    const note = await page.locator("#sign-in-note").textContent();
+    assert.match(note, /登录需要联网/);
+    assert.doesNotMatch(note, /首次/);
+    await screenshot(page, "collect-signed-out-waiting-phone");
+    await page.locator("#lang").click();
+    assert.equal(await waiting.textContent(), `2 survey(s) by ${tech.username} wait on this phone: sign in as ${tech.username} to send them`);
+    assert.doesNotMatch(await page.locator("#sign-in-note").textContent(), /first/i);
+    await page.locator("#lang").click();
+
+    // Another technician signs in on the same phone: their sync sends none of it.
+    await context.setOffline(false);
+    await signInAs(page, other);
+    await page.locator("#sync-message", { hasText: "上次同步" }).waitFor();
+    assert.deepEqual(await storedCounts(ids), [0, 0]);
+    assert.deepEqual((await server.listSurveys()).filter((item) => item.created_by === other.username || item.survey.technician === other.username), []);
+    assert.deepEqual(
+      (await storedQueue(page)).sort((a, b) => a.household.localeCompare(b.household)),
+      [{ id: ids[0], status: "queued", household: "HH-owner-1" }, { id: ids[1], status: "queued", household: "HH-owner-2" }],
+    );
+    // Not theirs to edit either: their queue is empty, with a word on whose surveys wait.
+    await page.locator('[data-tab="queue"]').click();
+    await page.locator("#queue li.empty").waitFor();
+    assert.equal(await page.locator(`#others-waiting li[data-owner="${tech.username}"]`).getAttribute("data-count"), "2");
+    // With nothing of their own waiting, they sign out without a question.
+    await page.locator("#sign-out").click();
+    await page.locator("#sign-in").waitFor();
+    assert.equal(await page.locator("#sign-out-dialog").count(), 0);
+
+    // The owner signs in again: both go, under their name, once each.
+    await signInAs(page, tech);
+    await waitForStatus(page, ids[0], "sent");
+    await waitForStatus(page, ids[1], "sent");
+    assert.deepEqual(await storedCounts(ids), [1, 1]);
+    const stored = (await server.listSurveys()).filter((item) => ids.includes(item.survey.id));
+    assert.deepEqual(stored.map((item) => [item.created_by, item.survey.technician]), [[tech.username, tech.username], [tech.username, tech.username]]);
+    assert.equal(await page.locator("#waiting-for").count(), 0);
+    assert.deepEqual(problems.filter((p) => !offlineNoise.test(p)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("phone: a sign-in that lapsed keeps the form working offline; the survey goes once the technician signs in again; \"send now\" before signing out", async () => {
+  const { tech, context, page, problems } = await signedIn("phone");
+  try {
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    // Saved offline while the session ends on the server: the next sync asks for a sign-in.
+    await context.setOffline(true);
+    await page.locator("#net.offline").waitFor();
+    const first = await saveMinimal(page, "HH-lapsed-1");
+    await server.request("POST", "/api/v1/auth/logout", { token: JSON.parse(await page.evaluate(() => localStorage.getItem("agriwaste.collect.session"))).token });
+    await context.setOffline(false);
+    await page.locator("#sign-in-note", { hasText: "登录已过期" }).waitFor();
+
+    // Out of signal again: signing in cannot work now, filling in still does.
+    await context.setOffline(true);
+    await page.locator("#keep-working").click();
+    await page.locator("#expired-banner").waitFor();
+    assert.equal(await page.locator('[name="technician"]').inputValue(), tech.username);
+    const second = await saveMinimal(page, "HH-lapsed-2");
+    await screenshot(page, "collect-lapsed-keep-working-phone");
+    await context.setOffline(false);
+    await page.locator("#net.online").waitFor();
+    assert.deepEqual(await storedCounts([first, second]), [0, 0]);
+
+    await page.locator("#sign-in-again").click();
+    await page.locator("#sign-in input[name=password]").fill(tech.password);
+    await page.locator("#sign-in button[type=submit]").click();
+    await waitForStatus(page, first, "sent");
+    await waitForStatus(page, second, "sent");
+    assert.deepEqual(await storedCounts([first, second]), [1, 1]);
+
+    // "Send now": offline-saved, then sent from the sign-out question, which then signs out.
+    await context.setOffline(true);
+    await page.locator("#net.offline").waitFor();
+    const later = await saveMinimal(page, "HH-send-now");
+    // Back online, the phone's own sync does not get through (a dead spot), so it still waits.
+    await page.route("**/api/v1/surveys/batch", (route) => route.abort("connectionreset"));
+    await context.setOffline(false);
+    await page.locator("#sync-message", { hasText: "无法连接服务器" }).waitFor();
+    await page.unroute("**/api/v1/surveys/batch");
+    await page.locator("#sign-out").click();
+    assert.equal(await page.locator("#sign-out-waiting").textContent(), "本机还有 1 份您的调查未发送。");
+    // The screen as the person sees it: a modal question over the page, not the whole page.
+    await page.screenshot({ path: join(screenshotDir, "collect-sign-out-online-phone.png") });
+    await page.locator("#sign-out-send").click();
+    await page.locator("#sign-in").waitFor();
+    assert.deepEqual(await storedCounts([later]), [1]);
+    assert.equal(await page.locator("#waiting-for li").count(), 0);
+    assert.deepEqual(problems.filter((p) => !offlineNoise.test(p)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("desktop: a survey queued before the queue knew its owners goes with the next sign-in, as before", async () => {
+  const tech = await server.createUser({ role: "technician", counties: [COUNTY] });
+  const { context, page, problems } = await newPage(browser, "desktop");
+  try {
+    await page.goto(server.url("/collect/"));
+    await page.locator("body[data-ready=true]").waitFor();
+    const survey = sampleSurvey({ county_code: COUNTY, household: "HH-unowned" });
+    await page.evaluate(async (survey) => {
+      const db = await new Promise((resolve) => (indexedDB.open("agriwaste-collect", 1).onsuccess = (e) => resolve(e.target.result)));
+      await new Promise((resolve, reject) => {
+        const transaction = db.transaction("surveys", "readwrite");
+        transaction.objectStore("surveys").put({ id: survey.id, survey, status: "queued", errors: [], warnings: [], photos: [], saved_at: new Date().toISOString() });
+        transaction.oncomplete = resolve;
+        transaction.onerror = reject;
+      });
+      db.close();
+    }, survey);
+    await signInAs(page, tech);
+    await waitForStatus(page, survey.id, "sent");
+    assert.deepEqual(await storedCounts([survey.id]), [1]);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

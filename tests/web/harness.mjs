@@ -25,7 +25,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { after } from "node:test";
+import { after, afterEach } from "node:test";
 import { chromium } from "playwright-core";
 
 /** The repository's root directory. */
@@ -308,14 +308,34 @@ export async function launchBrowser() {
   return browser;
 }
 
+// What every page the tests open must never do: break the Content-Security-Policy (a
+// script, style or image the policy refuses, which the page's console reports), or throw
+// an uncaught error. Collected here for every page of every context `newPage` makes, and
+// the test during which it happened fails (in `afterEach`), whether or not the test
+// itself looks at `problems`.
+const pageFaults = [];
+function watchPage(page) {
+  page.on("pageerror", (err) => pageFaults.push(`${page.url()}: page error: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.text().includes("Content Security Policy")) pageFaults.push(`${page.url()}: ${msg.text()}`);
+  });
+}
+afterEach(() => {
+  const faults = pageFaults.splice(0);
+  if (faults.length) throw new Error(`the pages broke their Content-Security-Policy or threw:\n${faults.join("\n")}`);
+});
+
 /**
  * A new browser context (its own cookies, storage, service workers) at a viewport preset
  * (`"desktop"` or `"phone"`), Chinese locale by default, and one page in it. `options`
  * are passed to `browser.newContext` (e.g. `{ permissions: ["geolocation"], geolocation }`).
- * `problems` collects uncaught page errors and console errors, for a test to assert none.
+ * `problems` collects uncaught page errors and console errors, for a test to assert none;
+ * a Content-Security-Policy violation or an uncaught error on any page of the context
+ * fails the test in any case.
  */
 export async function newPage(browser, preset = "desktop", options = {}) {
   const context = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai", ...viewports[preset], ...options });
+  context.on("page", watchPage);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));

@@ -26,11 +26,12 @@ const state = {
   // The coefficients of each county and year seen ("542523|2025" -> Coefficients JSON).
   coefficients: JSON.parse(localStorage.getItem(COEFFICIENTS_KEY) ?? "{}"),
   expired: false,
+  keepWorking: false, // expired, but the person chose to go on filling in (offline, say)
   authProblem: null, // the server's 401 answer that ended the sign-in
   signInMode: "password", // or "device": the sign-in screen's form
   pendingToken: null, // a device token being checked (typed, or from a link)
   linking: false, // a #device-token= link was opened: its sign-in comes first
-  draft: null,
+  draft: null, // { owner, survey }: the form's content kept over a sign-in, for its owner
   surveyId: crypto.randomUUID(),
   photos: [],
   touched: new Set(),
@@ -203,13 +204,14 @@ function render(survey = null) {
   });
   document.getElementById("sign-out")?.addEventListener("click", signOut);
 
-  if (!state.session || state.expired || state.linking) {
+  if (!state.session || (state.expired && !state.keepWorking) || state.linking) {
     main.append(signInView());
     return;
   }
   main.append(statusBar(), tabs(), formView(), queueView());
-  const draft = survey ?? state.draft;
-  state.draft = null;
+  // A draft goes back into the form of the person who wrote it, nobody else's.
+  const draft = survey ?? (state.draft?.owner === owner() ? state.draft.survey : null);
+  if (!survey && draft) state.draft = null;
   startForm(draft);
   showTab(state.tab);
   renderQueue();
@@ -225,6 +227,22 @@ function signInNote() {
   return navigator.onLine ? "" : t("sign_in_offline");
 }
 
+/** The account whose surveys the form saves and sends: the one signed in. */
+function owner() {
+  return state.session.user.username;
+}
+
+/**
+ * Fills `list` with one line per account that has surveys waiting on this phone (except
+ * `except`, the one signed in): who they belong to and that only they can send them.
+ */
+async function showWaitingFor(list, except = null) {
+  const counts = await queue.waitingByOwner();
+  list.replaceChildren(
+    ...[...counts].filter(([user]) => user !== except).map(([user, n]) => el("li", { "data-owner": user, "data-count": String(n), text: t("waiting_for", { n, user }) })),
+  );
+}
+
 function signInView() {
   const device = state.signInMode === "device";
   const note = el("p", { class: "notice", id: "sign-in-note", text: signInNote() });
@@ -237,6 +255,14 @@ function signInView() {
   });
   other.addEventListener("click", () => {
     state.signInMode = device ? "password" : "device";
+    render();
+  });
+  const waiting = el("ul", { class: "waiting-for", id: "waiting-for" });
+  showWaitingFor(waiting);
+  // Signing in needs the network; a lapsed sign-in need not stop the work meanwhile.
+  const keepWorking = state.expired && state.session ? el("button", { type: "button", class: "secondary", id: "keep-working", text: t("keep_working") }) : null;
+  keepWorking?.addEventListener("click", () => {
+    state.keepWorking = true;
     render();
   });
   if (device) {
@@ -263,6 +289,8 @@ function signInView() {
       error,
       el("button", { type: "submit", text: t("signin") }),
       other,
+      keepWorking,
+      waiting,
     );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -278,7 +306,7 @@ function signInView() {
     username: state.session?.user?.username,
     error,
     errorFirst: true,
-    after: [other],
+    after: [other, keepWorking, waiting].filter(Boolean),
     describe: message,
     offline: () => t("sign_in_offline"),
     signedIn: (answer) => signedIn({ token: answer.token, kind: "session", expires_at: answer.expires_at, user: answer.user }),
@@ -315,9 +343,14 @@ async function signInWithDeviceToken(raw) {
 async function signedIn(session) {
   saveSession(session);
   state.expired = false;
+  state.keepWorking = false;
   state.authProblem = null;
   state.pendingToken = null;
   state.linking = false;
+  // Surveys saved before the queue knew its owners, on a phone nobody was signed in on
+  // when it got this version: whose they are is unknown, so the next sign-in takes them,
+  // as every sign-in did before.
+  await queue.claimUnowned(owner());
   await loadRegions();
   render();
   trySync();
@@ -339,21 +372,82 @@ function takeTokenFromAddress() {
   }
 }
 
+/**
+ * Signs out, asking first when the person still has surveys on the phone: send them now
+ * (online only), keep them here (they go when the same person signs in again), or stay.
+ */
 async function signOut() {
+  const waiting = (await queue.waitingByOwner()).get(owner()) ?? 0;
+  if (!waiting) return endSignIn();
+  const choice = await askBeforeSignOut(waiting);
+  if (choice === "keep") return endSignIn();
+  if (choice !== "send") return;
+  await trySync();
+  // Still signed in (a refused credential shows the sign-in instead): ask again if
+  // something could not go.
+  if (state.session && !state.expired) signOut();
+}
+
+/** The sign-out question; resolves to "send", "keep" or "cancel". */
+function askBeforeSignOut(waiting) {
+  const user = owner();
+  const online = navigator.onLine;
+  // Only a credential the server still takes can send them.
+  const canSend = online && !state.expired;
+  const dialog = el(
+    "dialog",
+    { id: "sign-out-dialog", class: "sign-out", "aria-labelledby": "sign-out-title" },
+    el("h2", { id: "sign-out-title", text: t("sign_out_title") }),
+    el("p", { id: "sign-out-waiting", text: t("sign_out_waiting", { n: waiting }) }),
+    el("p", { class: "hint", text: t(online ? "sign_out_keep_note" : "sign_out_offline", { user }) }),
+    el(
+      "div",
+      { class: "actions" },
+      canSend ? el("button", { type: "button", class: "primary", value: "send", id: "sign-out-send", text: t("sign_out_send") }) : null,
+      el("button", { type: "button", class: "secondary", value: "keep", id: "sign-out-keep", text: t("sign_out_keep") }),
+      el("button", { type: "button", class: "link", value: "cancel", id: "sign-out-cancel", text: t("sign_out_cancel") }),
+    ),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener("click", (event) => {
+      const choice = event.target.closest("button")?.value;
+      if (choice) dialog.close(choice);
+    });
+    // Escape closes it too: as "cancel".
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue || "cancel");
+    });
+    dialog.showModal();
+  });
+}
+
+/** Forgets the credential on this phone; the queue stays, each record with its owner. */
+function endSignIn() {
   // A session is ended on the server; a device token is only forgotten here (the admin
   // revokes it, e.g. when the phone is lost).
   const token = state.session?.kind === "device" ? null : state.session?.token;
   saveSession(null);
   state.expired = false;
+  state.keepWorking = false;
   state.authProblem = null;
   render();
   endSession(token);
 }
 
 function statusBar() {
+  const again = state.expired ? el("button", { type: "button", class: "secondary", id: "sign-in-again", text: t("sign_in_again") }) : null;
+  again?.addEventListener("click", () => {
+    state.keepWorking = false;
+    state.draft = document.getElementById("survey") ? { owner: owner(), survey: currentSurvey() } : null;
+    render();
+  });
   return el(
     "div",
     { class: "status-bar" },
+    state.expired ? el("p", { class: "notice expired", id: "expired-banner", role: "status", text: t("expired_banner") }) : null,
+    again,
     el("span", { id: "net", class: navigator.onLine ? "online" : "offline", text: navigator.onLine ? t("online") : t("offline") }),
     el("span", { id: "sync-message", class: "sync-message", text: syncMessage() }),
     el("button", { type: "button", id: "sync-now", text: state.syncing ? t("syncing") : t("sync_now"), disabled: state.syncing }),
@@ -650,7 +744,7 @@ async function saveSurvey() {
     return;
   }
   const survey = currentSurvey();
-  await queue.save(survey, state.photos);
+  await queue.save(survey, state.photos, owner());
   localStorage.setItem(LAST_PLACE_KEY, JSON.stringify({ county_code: survey.county_code, township: survey.township, village: survey.village }));
   const savedId = survey.id;
   newSurvey();
@@ -721,7 +815,7 @@ async function locateIfAllowed() {
 // Queue and sync.
 
 function queueView() {
-  return el("section", { id: "queue-view", hidden: true }, el("ul", { id: "queue", class: "queue" }));
+  return el("section", { id: "queue-view", hidden: true }, el("ul", { id: "queue", class: "queue" }), el("ul", { class: "waiting-for", id: "others-waiting" }));
 }
 
 const STATUS_KEY = { queued: "status_queued", sent: "status_sent", invalid: "status_invalid", conflict: "status_conflict" };
@@ -729,8 +823,10 @@ const STATUS_KEY = { queued: "status_queued", sent: "status_sent", invalid: "sta
 async function renderQueue() {
   const list = document.getElementById("queue");
   if (!list) return;
-  const records = await queue.all();
-  const waiting = records.filter((r) => r.status !== "sent" || r.photos.some((p) => !p.uploaded)).length;
+  // Only the signed-in person's records: others' are theirs to edit and send.
+  const records = (await queue.all()).filter((r) => r.owner === owner());
+  showWaitingFor(document.getElementById("others-waiting"), owner());
+  const waiting = records.filter(queue.isWaiting).length;
   const count = document.getElementById("queue-count");
   if (count) count.textContent = waiting ? String(waiting) : "";
   if (!records.length) {
@@ -802,13 +898,14 @@ async function trySync() {
   state.syncing = true;
   updateStatusBar();
   try {
-    const summary = await queue.sync(state.session.token);
+    const summary = await queue.sync(state.session.token, owner());
     state.sync = { at: new Date(), toFix: summary.invalid + summary.conflict };
   } catch (err) {
     if (err instanceof queue.SessionExpired) {
       // Whatever is in the form waits for the new sign-in; the queue is untouched.
-      state.draft = document.getElementById("survey") ? currentSurvey() : null;
+      state.draft = document.getElementById("survey") ? { owner: owner(), survey: currentSurvey() } : null;
       state.expired = true;
+      state.keepWorking = false;
       state.authProblem = err.body ?? null;
       state.signInMode = state.session.kind === "device" ? "device" : "password";
       state.syncing = false;
@@ -847,6 +944,7 @@ try {
   throw err;
 }
 if (state.session && !state.regions.length) await loadRegions();
+if (state.session) await queue.claimUnowned(owner());
 if (linkToken) {
   // Signs in with the link's token, as if typed on the sign-in screen (which shows why,
   // if it is refused, with the token still in its field).

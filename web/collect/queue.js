@@ -6,7 +6,11 @@
 // `duplicate`, never as a second survey. Photos wait in the queue beside their survey and
 // are uploaded once the server has the survey.
 //
-// A record: { id, survey, status: "queued" | "sent" | "invalid" | "conflict",
+// Every record belongs to the account that saved it (`owner`, its username) and is only
+// ever sent with that account's credential: a phone passed to a colleague, or signed
+// out with surveys still waiting, never sends one person's surveys under another's name.
+//
+// A record: { id, owner, survey, status: "queued" | "sent" | "invalid" | "conflict",
 //             errors: [Issue], warnings: [Issue], photos: [{ id, blob, name, width, height,
 //             uploaded: bool, error?: Issue }], saved_at, sent_at? }
 
@@ -68,13 +72,15 @@ export async function remove(id) {
 }
 
 /**
- * Saves a survey from the form into the queue (replacing a record of the same id, as when
- * a survey that needs fixing is edited). Photos already uploaded stay uploaded.
+ * Saves a survey from the form into the queue as `owner`'s (replacing a record of the
+ * same id, as when a survey that needs fixing is edited). Photos already uploaded stay
+ * uploaded.
  */
-export async function save(survey, photos) {
+export async function save(survey, photos, owner) {
   const previous = await get(survey.id);
   await put({
     id: survey.id,
+    owner,
     survey,
     status: "queued",
     errors: [],
@@ -82,6 +88,29 @@ export async function save(survey, photos) {
     photos,
     saved_at: previous?.saved_at ?? new Date().toISOString(),
   });
+}
+
+/** Whether the record still has something for the server: the survey, or a photo. */
+export function isWaiting(record) {
+  return record.status !== "sent" || record.photos.some((p) => !p.uploaded);
+}
+
+/** How many records wait for each owner: a Map from username to count. */
+export async function waitingByOwner() {
+  const counts = new Map();
+  for (const record of await all()) if (isWaiting(record)) counts.set(record.owner, (counts.get(record.owner) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Gives records saved before the queue knew its owners to `owner`: the account signed in
+ * when the page first runs with this code (the one that saved them), or else the next
+ * one to sign in.
+ */
+export async function claimUnowned(owner) {
+  for (const record of await all()) {
+    if (record.owner === undefined) await put({ ...record, owner });
+  }
 }
 
 const listeners = new Set();
@@ -121,19 +150,26 @@ const MAX_BATCH = 500;
 let running = null;
 
 /**
- * Sends every queued survey, then every photo still waiting for a sent survey. One sync
- * at a time: a call while one runs waits for it. Resolves to a summary
+ * Sends every queued survey of `owner`, then every photo still waiting for a sent survey
+ * of theirs, with their credential `token`; other owners' records are left alone. One
+ * sync at a time: a call while one runs waits for it. Resolves to a summary
  * `{ sent, invalid, conflict, photos }`; rejects with `SessionExpired` or `Unreachable`
  * (the queue is left as it was for what did not go through).
  */
-export function sync(token) {
-  running ??= syncOnce(token).finally(() => (running = null));
-  return running;
+export async function sync(token, owner) {
+  // A sync for another account still running (signed out and in again meanwhile) is
+  // waited for, then this one runs with its own credential.
+  while (running && running.owner !== owner) await running.done.catch(() => {});
+  if (!running) {
+    const done = syncOnce(token, owner).finally(() => (running = null));
+    running = { owner, done };
+  }
+  return running.done;
 }
 
-async function syncOnce(token) {
+async function syncOnce(token, owner) {
   const summary = { sent: 0, invalid: 0, conflict: 0, photos: 0 };
-  const queued = (await all()).filter((r) => r.status === "queued").reverse();
+  const queued = (await all()).filter((r) => r.owner === owner && r.status === "queued").reverse();
   for (let i = 0; i < queued.length; i += MAX_BATCH) {
     const chunk = queued.slice(i, i + MAX_BATCH);
     const body = await call("/api/v1/surveys/batch", { method: "POST", body: { surveys: chunk.map((r) => r.survey) } }, token);
@@ -157,7 +193,7 @@ async function syncOnce(token) {
     }
   }
   for (const record of await all()) {
-    if (record.status !== "sent" || !record.photos.some((p) => !p.uploaded)) continue;
+    if (record.owner !== owner || record.status !== "sent" || !record.photos.some((p) => !p.uploaded)) continue;
     for (const photo of record.photos.filter((p) => !p.uploaded)) {
       const form = new FormData();
       form.append("file", photo.blob, photo.name);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use poem::http::{HeaderValue, Method, StatusCode};
+use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use super::error::{ApiError, ErrorCode, to_response};
@@ -262,6 +262,81 @@ fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
         }),
         _ => None,
     }
+}
+
+/// The pages' Content-Security-Policy: scripts, styles, fonts and everything fetched come
+/// from this server only, and no inline script or style runs, so text that reaches a page
+/// (a household name, a reviewer's comment) can never become code even if a page put it
+/// in the DOM the wrong way. `'wasm-unsafe-eval'` lets the analytics module (WebAssembly)
+/// be compiled; `blob:` images are the photos the review page and the collect form show
+/// from memory and the dashboard's chart preview. `frame-ancestors 'none'` keeps every
+/// page out of another site's frame (clickjacking), `base-uri` and `form-action` keep a
+/// stray tag from redirecting the page's links and forms.
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' blob:; font-src 'self'; connect-src 'self'; \
+     worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The Swagger UI at `/docs` is poem-openapi's page, whose script and style are inline
+/// in its HTML: it gets its own, looser policy (inline script and style, its logo as a
+/// `data:` image) so that it keeps working. It shows only the API document and the
+/// answers of calls the reader makes, and it is still kept out of frames.
+const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// `no-referrer`: the server never reads `Referer`, so sending it buys nothing, and a
+/// page's address (the dashboard's filters, the survey a reviewer has open) then never
+/// reaches another site a link leads to. (The device-token link's secret is in the
+/// fragment, which no browser sends in any case.)
+const REFERRER_POLICY: &str = "no-referrer";
+
+/// Security headers on every response and `HEAD` on everything outside the API.
+///
+/// Every response (pages, static files, API answers, errors, photos) gets
+/// `X-Content-Type-Options: nosniff` (a browser takes the declared type, so an uploaded
+/// photo is never run as a script or page), the Referrer-Policy and a
+/// Content-Security-Policy: [`DOCS_POLICY`] under `/docs`, [`PAGE_POLICY`] everywhere
+/// else (on a JSON answer or a photo opened on its own it costs nothing and forbids
+/// everything such a document does not need).
+///
+/// `HEAD` outside `/api` is answered as `GET` without the body (with the `GET`'s
+/// `Content-Length`), which the static files endpoint alone refuses with 405; the API
+/// answers `HEAD` itself and is left to. Applied outermost, after [`observe`] has put errors into the
+/// common shape, so error responses carry the headers too; the access log therefore
+/// shows such a request as `GET`.
+pub async fn security_headers<E: Endpoint>(
+    next: Arc<E>,
+    mut req: Request,
+) -> poem::Result<Response> {
+    let path = req.uri().path();
+    let docs = path == "/docs" || path.starts_with("/docs/");
+    let head = req.method() == Method::HEAD && path != "/api" && !path.starts_with("/api/");
+    if head {
+        req.set_method(Method::GET);
+    }
+    let mut response = match next.call(req).await {
+        Ok(response) => response.into_response(),
+        Err(err) => err.into_response(),
+    };
+    if head {
+        response.set_body(Body::empty());
+    }
+    let headers = response.headers_mut();
+    let policy = if docs { DOCS_POLICY } else { PAGE_POLICY };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(policy),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static(REFERRER_POLICY),
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
 use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::coefficients::survey_rows_for_facts;
@@ -180,6 +180,23 @@ pub(crate) async fn write_facts(
         coefficients,
     );
     insert_facts(conn, vec![row]).await
+}
+
+/// The table whose sum is [`Storage::data_version`] (see the migration that creates it).
+const CHANGE_COUNTER: &str = "change_counter";
+
+/// Moves [`Storage::data_version`] for a write that appends no audit row (the start-up
+/// backfill of facts); call inside the write's transaction, as its last statement, so the
+/// counter's row lock is held only until the commit that follows and no lock is taken
+/// after it. Audited writes need not call it: the audit log's trigger counts them.
+pub(crate) async fn count_change(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let update = Query::update()
+        .table(col(CHANGE_COUNTER))
+        .value(col("n"), Expr::col(col("n")).add(1))
+        .and_where(Expr::col(col("shard")).eq(0))
+        .to_owned();
+    conn.execute(&update).await?;
+    Ok(())
 }
 
 /// Keeps the facts' copy of the review state in step with the surveys'.
@@ -537,35 +554,32 @@ impl Storage {
     }
 
     /// A token that changes whenever anything the indicators depend on changes, for the
-    /// response caches and ETags: every write appends to the audit log in its own
-    /// transaction, so the log's last id moves with every commit.
+    /// response caches and ETags: the sum of `change_counter`, to which a trigger on
+    /// `audit_log` adds in the transaction of every write (every write appends to the
+    /// audit log in its own transaction); the rare write without an audit row calls
+    /// `count_change`.
     ///
-    /// On PostgreSQL that id alone is not enough: ids come from a sequence, and two
-    /// transactions (two replicas) can commit out of id order. A response computed
-    /// between those commits would see the later id but not the earlier transaction's
-    /// rows, and stay cached until some other write. So the token also carries the
-    /// current snapshot (`xmin:xmax:in-progress ids`), which changes when any
-    /// transaction that holds an id commits: the next request after the late commit
-    /// computes afresh. On SQLite, one writer at a time commits in id order.
+    /// A sum rather than the audit log's last id because on PostgreSQL two replicas'
+    /// transactions can commit out of id order: a response computed between those
+    /// commits would see the later id but not the earlier transaction's rows, and stay
+    /// cached until some other write. Every commit adds at least 1 to the sum, in
+    /// whatever order it lands, and the sets of commits that successive reads see only
+    /// grow, so equal sums mean the same commits. Unlike PostgreSQL's snapshot and
+    /// transaction ids, which every database of the server and vacuum move, only this
+    /// database's writes move the counter, so a revalidation stays a 304 while nothing
+    /// here changed. Callers read the version before computing the answer, so an answer
+    /// is never older than the version it is kept under.
     pub async fn data_version(&self) -> Result<DataVersion, StorageError> {
-        let snapshot = match self.db.get_database_backend() {
-            DbBackend::Postgres => "pg_current_snapshot()::text",
-            _ => "''",
-        };
         let select = Query::select()
-            .expr_as(Expr::cust("MAX(id)"), col("v"))
-            .expr_as(Expr::cust(snapshot), col("snapshot"))
-            .from(col("audit_log"))
+            .expr_as(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"), col("v"))
+            .from(col(CHANGE_COUNTER))
             .to_owned();
         let row = self.db.query_one(&select).await?;
-        let (last_id, snapshot) = match row {
-            Some(row) => (
-                row.try_get::<Option<i64>>("", "v")?.unwrap_or(0),
-                row.try_get::<String>("", "snapshot")?,
-            ),
-            None => (0, String::new()),
+        let changes = match row {
+            Some(row) => row.try_get::<i64>("", "v")?,
+            None => 0,
         };
-        Ok(DataVersion(format!("{last_id}@{snapshot}")))
+        Ok(DataVersion(changes.to_string()))
     }
 
     /// Computes facts for surveys stored before facts existed (or by an older version):
@@ -589,6 +603,7 @@ impl Storage {
             let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
             let table = self.coefficient_table_for_write(&txn).await?;
             written += self.rewrite_facts(&txn, &rows, &table).await?;
+            count_change(&txn).await?;
             txn.commit().await?;
         }
     }
