@@ -8,9 +8,10 @@
 // the collect form is built from (/shared/fields.js).
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { IDENTITY, LOCATION, SECTIONS } from "/shared/fields.js";
+import { IDENTITY, LOCATION, SECTIONS, changedFields, fieldAt } from "/shared/fields.js";
+import { formatDate, valueText } from "/shared/values.js";
 import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
-import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
+import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "/shared/words.js";
 
 const PAGE_SIZE = 50;
 const STATES = ["received", "edited", "corrected", "resubmitted", "approved", "has_issues", "rejected"];
@@ -115,7 +116,6 @@ const regionName = (code) => {
   return r ? (en() ? r.name_en : r.name_zh) : code;
 };
 const formatNumber = (v) => formatLocal(v, { maximumFractionDigits: 6 });
-const formatDate = (day) => new Date(`${day}T00:00:00`).toLocaleDateString(locale(), { year: "numeric", month: "short", day: "numeric" });
 
 function badge(reviewState) {
   return el("span", { class: `review-state ${reviewState}`, "data-state": reviewState },
@@ -420,18 +420,6 @@ function changeItems(before, after) {
 
 const sectionName = (key) => t("sections")[key];
 
-// A value as the form shows it: a choice by its label, a number in the locale's format.
-function valueText(field, value) {
-  if (value == null || value === "") return "—";
-  if (field.kind === "select" && field.options) {
-    const option = field.options.find((o) => o[0] === value);
-    if (option) return option[en() ? 2 : 1];
-  }
-  if (typeof value === "number") return `${formatNumber(value)}${field.unit ? ` ${pick(field.unit)}` : ""}`;
-  if (field.kind === "date") return formatDate(value);
-  return String(value);
-}
-
 // Rows of [field, value, path]; a field the stored decision commented on shows the
 // comment under its name.
 function valueTable(title, rows) {
@@ -440,13 +428,6 @@ function valueTable(title, rows) {
     el("tbody", {}, ...rows.map(([field, value, path]) => el("tr", { "data-path": path, class: comments.has(path) ? "commented" : null },
       el("th", { scope: "row" }, pick(field), comments.has(path) ? el("span", { class: "field-comment", text: `▲ ${comments.get(path)}` }) : null),
       el("td", { class: typeof value === "number" ? "num" : null, text: valueText(field, value) })))));
-}
-
-// The field definition at a wire path, or null.
-function fieldAt(path) {
-  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.(\w+)$/.exec(path);
-  if (match) return SECTIONS[match[1]].fields.find((f) => f.key === match[3]) ?? null;
-  return [...IDENTITY, ...LOCATION].find((f) => f.key === path) ?? null;
 }
 
 // Every field of the survey shown, by path: what a reviewer may comment on.
@@ -522,18 +503,6 @@ function labelOf(path) {
   return sectionName(path.replace(/\[\d+\]$/, "")) ?? (path === "location" ? t("location_title") : path);
 }
 
-// What a correction changed: the leaf paths whose values differ.
-function changedFields(before, after) {
-  const flat = (value, prefix, out) => {
-    if (value && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) flat(v, Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k, out);
-    } else out.set(prefix, value);
-    return out;
-  };
-  const a = flat(before, "", new Map());
-  const b = flat(after, "", new Map());
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => [k, a.get(k), b.get(k)]);
-}
 const show = (v) => (v == null ? "—" : typeof v === "number" ? formatNumber(v) : String(v));
 
 // Photos need the session, so each is fetched once and shown from a blob URL.
