@@ -53,11 +53,15 @@ export async function refresh(token, username) {
   return kept;
 }
 
-/** The review's comments as issues at their fields, for the form's `showIssues`. */
+/**
+ * The review's comments as issues at their fields (the general one at the top), for the
+ * form's `showIssues`; each says it is the reviewer's.
+ */
 export function reviewIssues(review) {
-  const issues = (review.field_comments ?? []).map((c) => ({
-    path: c.path, severity: "review", code: "reviewer_comment", message_zh: c.comment, message_en: c.comment,
-  }));
-  if (review.comment) issues.unshift({ path: "", severity: "review", code: "reviewer_comment", message_zh: review.comment, message_en: review.comment });
+  const issue = (path, comment) => ({
+    path, severity: "review", code: "reviewer_comment", message_zh: `审核意见:${comment}`, message_en: `Reviewer: ${comment}`,
+  });
+  const issues = (review.field_comments ?? []).map((c) => issue(c.path, c.comment));
+  if (review.comment) issues.unshift(issue("", review.comment));
   return issues;
 }
