@@ -204,6 +204,13 @@ test("corrected elsewhere meanwhile: both versions side by side; keep the phone'
     assert.match(await row.locator("td.phone").textContent(), /30 公斤/);
     assert.match(await page.locator(`#queue li.record[data-id="${kept.id}"] .compare`).textContent(), /第 2 版/);
     await screenshot(page, "collect-conflict-phone");
+    // The same in English, then back.
+    await page.locator("#lang").click();
+    await page.locator(`#queue li.record[data-id="${kept.id}"] .compare`, { hasText: "Server (version 2)" }).waitFor();
+    assert.match(await page.locator(`#queue li.record[data-id="${kept.id}"] .compare tr[data-path="film.recovered_kg"]`).textContent(), /Film recovered.*33 kg.*30 kg/);
+    await screenshot(page, "collect-conflict-phone-en");
+    await page.locator("#lang").click();
+    await page.locator(`#queue li.record[data-id="${kept.id}"] .compare`, { hasText: "服务器(第 2 版)" }).waitFor();
 
     // Keep the phone's: sent again on the server's version 2. Keep the server's: the
     // phone's correction is dropped and nothing is sent.

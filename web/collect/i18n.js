@@ -99,7 +99,7 @@ const WORDS = {
   correct: ["修改", "Correct"],
   continue_correction: ["继续修改", "Continue correcting"],
   correcting: ["正在修改已提交的调查(基于服务器第 {version} 版);保存后随同步发送。审核意见显示在相应字段旁。", "Correcting a submitted survey (from the server's version {version}); it is sent with the next sync. The reviewer's comments show at their fields."],
-  correction_of: ["修改自服务器第 {version} 版", "correction of the server's version {version}"],
+  correction_of: ["修改自服务器第 {version} 版", "Correction of the server's version {version}"],
   status_stale: ["服务器上已有新版本", "Changed on the server"],
   stale_explained: ["发送前,{by} 已于 {at} 把这份调查改成了第 {version} 版。两份不同之处如下,请选择保留哪一份:", "Before this was sent, {by} changed the survey to version {version} on {at}. Where the two differ is below; choose the one to keep:"],
   field: ["字段", "Field"],

@@ -46,7 +46,9 @@ export function find(username, id) {
  * Rejects as `request` does (offline: TypeError); the cache is then left as it was.
  */
 export async function refresh(token, username) {
-  const page = await request(`/api/v1/surveys?order=newest&limit=${LIMIT}`, { token });
+  // `technician` too: an admin filling in the form sees their own surveys, not the region's.
+  const query = new URLSearchParams({ order: "newest", limit: String(LIMIT), technician: username });
+  const page = await request(`/api/v1/surveys?${query}`, { token });
   const items = page.items.map(({ survey, version, etag, review, updated_at }) => ({ survey, version, etag, review, updated_at }));
   const kept = { at: new Date().toISOString(), items };
   localStorage.setItem(KEY_PREFIX + username, JSON.stringify(kept));
