@@ -10,6 +10,7 @@ mod m20261123_000004_survey_facts;
 mod m20261123_000005_targets;
 mod m20261123_000006_coefficients;
 mod m20261201_000007_change_counter;
+mod m20261201_000008_review_loop;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_targets::Migration),
             Box::new(m20261123_000006_coefficients::Migration),
             Box::new(m20261201_000007_change_counter::Migration),
+            Box::new(m20261201_000008_review_loop::Migration),
         ]
     }
 }

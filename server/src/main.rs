@@ -96,7 +96,7 @@ struct ExportArgs {
     /// Technician.
     #[arg(long)]
     technician: Option<String>,
-    /// received, edited, approved, has_issues or rejected.
+    /// received, edited, approved, has_issues, rejected, corrected or resubmitted.
     #[arg(long, value_parser = parse_review_state)]
     review_state: Option<ReviewState>,
     /// Only surveys stored or corrected at or after this time (RFC 3339).
@@ -115,8 +115,9 @@ fn parse_lang(value: &str) -> Result<Lang, String> {
 }
 
 fn parse_review_state(value: &str) -> Result<ReviewState, String> {
-    ReviewState::from_key(value)
-        .ok_or_else(|| "one of received, edited, approved, has_issues, rejected".to_owned())
+    ReviewState::from_key(value).ok_or_else(|| {
+        "one of received, edited, approved, has_issues, rejected, corrected, resubmitted".to_owned()
+    })
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {

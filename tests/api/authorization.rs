@@ -127,6 +127,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "listRegions" | "getRegion" | "login" | "getServerInfo" => public,
         "me"
         | "listSurveys"
+        | "listSurveyYears"
         | "indicators"
         | "chart"
         | "listTargets"

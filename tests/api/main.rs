@@ -17,5 +17,6 @@ mod limits;
 mod listing;
 mod ops;
 mod review;
+mod review_loop;
 mod submit;
 mod validation;

@@ -101,7 +101,8 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
     assert_eq!(body["review"]["state"], "has_issues");
     assert_eq!(body["review"]["reviewed_by"], "reviewer-ali");
 
-    // The technician sees the comment and corrects: the survey goes back to review as `edited`.
+    // The technician sees the comment and corrects: the survey goes back to review as
+    // `corrected`, a survey corrected after a reviewer returned it.
     let (_, mine) = json_of(
         tech.get(app.url(&format!("/api/v1/surveys/{id}")))
             .send()
@@ -124,7 +125,7 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
     )
     .await?;
     assert_eq!(status, 200, "{corrected}");
-    assert_eq!(corrected["review"]["state"], "edited");
+    assert_eq!(corrected["review"]["state"], "corrected");
     let (status, approved) = json_of(
         reviewer
             .post(&review_url)
@@ -179,7 +180,10 @@ async fn review_states_follow_the_workflow_and_are_audited(backend: Backend) -> 
         35.0
     );
     assert_eq!(correction["before"]["review"]["state"], "has_issues");
-    assert_eq!(correction["after"]["survey"]["review"]["state"], "edited");
+    assert_eq!(
+        correction["after"]["survey"]["review"]["state"],
+        "corrected"
+    );
     assert_eq!(correction["after"]["note"], "re-weighed");
     // Only admins read the audit log.
     assert_eq!(

@@ -103,7 +103,7 @@ test("a reviewer filters, opens, rejects with a reason and bulk-approves", async
     assert.ok(values.includes("牛粪产生量(实测)未记录") && values.includes("露天焚烧0 公斤"), values);
     assert.equal(await page.locator("#detail-sections td.not-recorded").count(), 1);
     assert.match(await page.locator("#detail-history li[data-version='2']").textContent(), /复称 re-weighed/);
-    assert.match(await page.locator('#detail-history li[data-path="film.recovered_kg"]').textContent(), /36\.5 → 30/);
+    assert.match(await page.locator('#detail-history li[data-path="film.recovered_kg"]').textContent(), /36\.5 公斤 → 30 公斤/);
     assert.match(await page.locator("#detail-location").textContent(), /纬度 32\.5 °N · 经度 80\.1 °E · 精度 12 米/);
     await page.waitForFunction(() => { const img = document.querySelector("#detail-photos img"); return img && img.complete && img.naturalWidth === 1; });
     await screenshot(page, "review-detail-desktop");
@@ -220,6 +220,64 @@ test("pages follow the API's cursor, forward and back, within the filters", asyn
     await filter(page, () => page.locator("#prev").click());
     assert.deepEqual(await households(page), first);
     assert.equal(await page.locator("#f-region").inputValue(), "542524");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a decision with a comment on a field, the next survey, and what the correction changed", async () => {
+  const first = sampleSurvey({ household: "HH-fc-1" });
+  const second = sampleSurvey({ household: "HH-fc-2" });
+  for (const survey of [first, second]) {
+    assert.equal((await server.request("POST", "/api/v1/surveys", { body: survey, token: tech.token })).status, 201);
+  }
+  const { context, page, problems } = await newPage(browser, "phone");
+  try {
+    await signIn(page, reviewer);
+    // Only years that have surveys, newest first; the total of matching surveys.
+    assert.deepEqual(await page.$$eval("#f-year option", (options) => options.map((o) => o.value)), ["", "2025", "2024"]);
+    const total = (await server.request("GET", "/api/v1/surveys?include_total=true", { token: reviewer.token })).body.total;
+    assert.match(await page.locator("#summary").textContent(), new RegExp(`共 ${total} 份`));
+
+    await page.locator(`tr[data-id="${second.id}"] a`).click();
+    await page.locator("#detail-history li[data-version='1']").waitFor();
+    await page.locator("#fc-field").selectOption("film.recovered_kg");
+    await page.locator("#fc-add").click();
+    await page.locator("#message", { hasText: "请先写下" }).waitFor();
+    await page.locator("#fc-text").fill("回收量请复称");
+    await page.locator("#fc-add").click();
+    assert.match(await page.locator('#fc-list li[data-path="film.recovered_kg"]').textContent(), /地膜 · 地膜回收量: 回收量请复称/);
+    await page.locator("#comment").fill("请复核地膜");
+    await page.locator("#decide button[value=has_issues]").click();
+    await page.locator("#detail-meta .review-state[data-state=has_issues]").waitFor();
+    assert.deepEqual((await review(second.id)).field_comments, [{ path: "film.recovered_kg", comment: "回收量请复称" }]);
+    assert.match(await page.locator('#detail-sections tr[data-path="film.recovered_kg"]').textContent(), /▲ 回收量请复称/);
+    await screenshot(page, "review-field-comment-phone");
+
+    // "Next" opens the survey below it in the list (newest first: the first one).
+    await page.locator("#next-survey").click();
+    await page.locator("#detail-title", { hasText: "HH-fc-1" }).waitFor();
+
+    // The technician corrects; the reviewer finds it among the corrected ones and sees
+    // what changed since the decision, by label and with units.
+    const res = await server.request("PUT", `/api/v1/surveys/${second.id}`, {
+      body: { survey: { ...second, film: { ...second.film, recovered_kg: 20 } } }, token: tech.token, headers: { "if-match": '"v1"' },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await page.locator("#back").click();
+    await filter(page, () => page.locator("#f-corrected").check());
+    assert.deepEqual(await households(page), ["HH-fc-2"]);
+    assert.match(await page.locator("#summary").textContent(), /共 1 份/);
+    assert.equal(await page.locator(`tr[data-id="${second.id}"] .review-state`).textContent(), "↻ 修改后待复审");
+    await page.locator(`tr[data-id="${second.id}"] a`).click();
+    await page.locator("#since-decision:not([hidden])").waitFor();
+    assert.match(await page.locator("#since-intro").textContent(), /第 1 版.*有问题/);
+    assert.match(await page.locator('#since-changes li[data-path="film.recovered_kg"]').textContent(), /地膜 · 地膜回收量 36\.5 公斤 → 20 公斤/);
+    assert.equal(await page.locator("#since-changes code").count(), 0, "no wire paths");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the detail fits the phone's width (${overflow} px too wide)`);
+    await screenshot(page, "review-since-decision-phone");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

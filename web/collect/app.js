@@ -6,10 +6,12 @@ import { t, pick, message, toggleLang } from "./i18n.js";
 import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf } from "./form.js";
 import { endSession, request } from "/shared/api.js";
 import { el } from "/shared/dom.js";
-import { SECTIONS, IDENTITY, LOCATION } from "/shared/fields.js";
+import { SECTIONS, IDENTITY, LOCATION, changedFields, fieldAt } from "/shared/fields.js";
+import { valueText } from "/shared/values.js";
 import { signInForm } from "/shared/sign-in.js";
 import { formatNumber, htmlLang, locale } from "/shared/words.js";
 import * as queue from "./queue.js";
+import * as mine from "./mine.js";
 import { downscale } from "./photo.js";
 
 const SESSION_KEY = "agriwaste.collect.session";
@@ -34,6 +36,9 @@ const state = {
   draft: null, // { owner, survey }: the form's content kept over a sign-in, for its owner
   surveyId: crypto.randomUUID(),
   photos: [],
+  // The synced survey the form corrects: { base_version, review } (the server's version
+  // it started from, and the reviewer's decision, whose comments show at their fields).
+  correction: null,
   touched: new Set(),
   submitted: false,
   tab: "form",
@@ -212,13 +217,16 @@ function render(survey = null) {
     main.append(signInView());
     return;
   }
-  main.append(statusBar(), tabs(), formView(), queueView());
   // A draft goes back into the form of the person who wrote it, nobody else's.
   const draft = survey ?? (state.draft?.owner === owner() ? state.draft.survey : null);
   if (!survey && draft) state.draft = null;
+  // A correction continues only with the survey it corrects.
+  if (!draft) state.correction = null;
+  main.append(statusBar(), tabs(), formView(), queueView(), mineView());
   startForm(draft);
   showTab(state.tab);
   renderQueue();
+  renderMine();
 }
 
 /** What the sign-in screen says above its form: why the person is there again. */
@@ -485,6 +493,7 @@ function tabs() {
     { class: "tabs", role: "tablist" },
     el("button", { type: "button", role: "tab", "data-tab": "form", text: t("tab_form") }),
     el("button", { type: "button", role: "tab", "data-tab": "queue" }, t("tab_queue"), el("span", { class: "count", id: "queue-count" })),
+    el("button", { type: "button", role: "tab", "data-tab": "mine" }, t("tab_mine"), el("span", { class: "count", id: "mine-count" })),
   );
   nav.addEventListener("click", (event) => {
     const tab = event.target.closest("[data-tab]")?.dataset.tab;
@@ -498,6 +507,7 @@ function showTab(tab) {
   for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === tab));
   document.getElementById("form-view").hidden = tab !== "form";
   document.getElementById("queue-view").hidden = tab !== "queue";
+  document.getElementById("mine-view").hidden = tab !== "mine";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -505,6 +515,9 @@ function showTab(tab) {
 
 function formView() {
   const form = el("form", { id: "survey", novalidate: true, "data-survey-id": state.surveyId });
+  if (state.correction) {
+    form.append(el("p", { class: "notice correcting", id: "correcting", text: t("correcting", { version: state.correction.base_version }) }));
+  }
   form.append(el("ul", { class: "issues summary", "data-for": "" }));
 
   const identityFields = el("div", { class: "grid" });
@@ -697,7 +710,8 @@ function refresh() {
   const survey = currentSurvey();
   const issues = validate(survey);
   const shown = state.submitted ? issues : issues.filter((issue) => isTouched(issue.path));
-  showIssues(form, shown);
+  // A reviewer's comments stay at their fields while the survey is corrected.
+  showIssues(form, [...(state.correction?.review ? mine.reviewIssues(state.correction.review) : []), ...shown]);
   const errors = issues.filter((i) => i.severity === "error").length;
   const warnings = issues.length - errors;
   const summary = document.getElementById("form-summary");
@@ -748,7 +762,7 @@ async function saveSurvey() {
     return;
   }
   const survey = currentSurvey();
-  await queue.save(survey, state.photos, owner());
+  await queue.save(survey, state.photos, owner(), state.correction?.base_version ?? null);
   localStorage.setItem(LAST_PLACE_KEY, JSON.stringify({ county_code: survey.county_code, township: survey.township, village: survey.village }));
   const savedId = survey.id;
   newSurvey();
@@ -760,7 +774,9 @@ async function saveSurvey() {
 }
 
 /** Clears the form for the next household, keeping county, township, village and date. */
-function newSurvey(record) {
+function newSurvey(record, correction = null) {
+  // A queued correction edited again is still a correction of the same version.
+  state.correction = correction ?? (record?.base_version != null ? { base_version: record.base_version, review: mine.find(owner(), record.id)?.review ?? null } : null);
   state.surveyId = record?.id ?? crypto.randomUUID();
   state.photos = record ? record.photos.slice() : [];
   state.touched = new Set();
@@ -822,7 +838,7 @@ function queueView() {
   return el("section", { id: "queue-view", hidden: true }, el("ul", { id: "queue", class: "queue" }), el("ul", { class: "waiting-for", id: "others-waiting" }));
 }
 
-const STATUS_KEY = { queued: "status_queued", sent: "status_sent", invalid: "status_invalid", conflict: "status_conflict" };
+const STATUS_KEY = { queued: "status_queued", sent: "status_sent", invalid: "status_invalid", conflict: "status_conflict", stale: "status_stale" };
 
 async function renderQueue() {
   const list = document.getElementById("queue");
@@ -872,8 +888,19 @@ async function renderQueue() {
           ),
         );
       }
+      if (record.base_version != null && record.status !== "sent") item.append(el("p", { class: "hint", text: t("correction_of", { version: record.base_version }) }));
       const actions = el("div", { class: "record-actions" });
-      if (record.status !== "sent") {
+      if (record.status === "stale") {
+        item.append(compareView(record));
+        const keepPhone = el("button", { type: "button", class: "primary keep-phone", text: t("keep_phone") });
+        keepPhone.addEventListener("click", async () => {
+          await queue.keepPhone(record.id);
+          trySync();
+        });
+        const keepServer = el("button", { type: "button", class: "secondary keep-server", text: t("keep_server") });
+        keepServer.addEventListener("click", () => queue.keepServer(record.id).then(renderMine));
+        actions.append(keepPhone, keepServer);
+      } else if (record.status !== "sent") {
         const edit = el("button", { type: "button", class: "secondary", text: t("edit") });
         edit.addEventListener("click", () => {
           // A conflicting id is taken: the corrected survey goes under a new one.
@@ -903,7 +930,9 @@ async function trySync() {
   updateStatusBar();
   try {
     const summary = await queue.sync(state.session.token, owner());
-    state.sync = { at: new Date(), toFix: summary.invalid + summary.conflict };
+    state.sync = { at: new Date(), toFix: summary.invalid + summary.conflict + summary.stale };
+    // What the reviewers decided on this person's surveys, for the list and offline.
+    await mine.refresh(state.session.token, owner()).catch(() => {});
   } catch (err) {
     if (err instanceof queue.SessionExpired) {
       // Whatever is in the form waits for the new sign-in; the queue is untouched.
@@ -922,12 +951,102 @@ async function trySync() {
   }
   updateStatusBar();
   renderQueue();
+  renderMine();
+}
+
+/**
+ * A correction the server's version overtook, side by side: every field that differs,
+ * with the server's value and the phone's, by label and with units.
+ */
+function compareView(record) {
+  const { server } = record;
+  const text = (path, value) => {
+    const field = fieldAt(path);
+    return field ? valueText(field, value) : value == null ? "—" : String(value);
+  };
+  const rows = changedFields(server.survey, record.survey).map(([path, theirs, ours]) =>
+    el("tr", { "data-path": path }, el("th", { scope: "row", text: labelOf(path) }), el("td", { class: "server", text: text(path, theirs) }), el("td", { class: "phone", text: text(path, ours) })),
+  );
+  return el(
+    "div",
+    { class: "compare" },
+    el("p", { text: t("stale_explained", { version: server.version, by: server.updated_by, at: new Date(server.updated_at).toLocaleString(locale()) }) }),
+    el(
+      "table",
+      {},
+      el("thead", {}, el("tr", {}, el("th", { text: t("field") }), el("th", { text: t("server_version", { version: server.version }) }), el("th", { text: t("phone_version") }))),
+      el("tbody", {}, ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 3, text: t("same_content") }))])),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// My surveys: what the server holds of this person's surveys, with the reviewers'
+// decisions (mine.js keeps the last answer for offline use).
+
+function mineView() {
+  return el("section", { id: "mine-view", hidden: true }, el("p", { class: "hint", id: "mine-as-of" }), el("ul", { id: "mine", class: "queue" }));
+}
+
+const PHONE_STATE_KEY = { awaiting: "mine_awaiting", approved: "mine_approved", to_fix: "mine_to_fix", returned: "mine_returned" };
+
+async function renderMine() {
+  const list = document.getElementById("mine");
+  if (!list || !state.session) return;
+  const kept = mine.cached(owner());
+  // A correction waiting on the phone is the person's answer already.
+  const local = new Map((await queue.all()).filter((r) => r.owner === owner() && r.base_version != null && r.status !== "sent").map((r) => [r.id, r]));
+  const items = kept?.items ?? [];
+  const toAct = items.filter((item) => mine.needsAction(item) && !local.has(item.survey.id)).length;
+  document.getElementById("mine-count").textContent = toAct ? String(toAct) : "";
+  document.getElementById("mine-as-of").textContent = kept ? t("mine_as_of", { at: new Date(kept.at).toLocaleString(locale()) }) : t("mine_not_yet");
+  if (!items.length) {
+    list.replaceChildren(el("li", { class: "empty", text: t("mine_empty") }));
+    return;
+  }
+  list.replaceChildren(
+    ...items.map((item) => {
+      const s = item.survey;
+      const review = item.review;
+      const phoneState = mine.PHONE_STATE[review.state] ?? "awaiting";
+      const pending = local.get(s.id);
+      const correct = el("button", { type: "button", class: `${mine.needsAction(item) ? "primary" : "secondary"} correct`, text: t(pending ? "continue_correction" : "correct") });
+      correct.addEventListener("click", () => openCorrection(item, pending));
+      return el(
+        "li",
+        { class: `record mine-item ${phoneState}`, "data-id": s.id, "data-state": review.state },
+        el("div", { class: "record-head" }, el("strong", { text: s.household || "—" }), el("span", { class: `badge mine-state ${phoneState}`, text: t(PHONE_STATE_KEY[phoneState]) })),
+        el("p", { class: "hint", text: `${countyName(s.county_code)} ${[s.township, s.village].filter(Boolean).join(" / ")} · ${s.surveyed_on} · ${t("version_n", { version: item.version })}` }),
+        review.comment ? el("p", { class: "mine-comment" }, el("strong", { text: t("reviewer_said") }), el("q", { text: review.comment })) : null,
+        review.field_comments?.length
+          ? el("ul", { class: "mine-field-comments" }, ...review.field_comments.map((c) => el("li", { "data-path": c.path }, el("strong", { text: `${labelOf(c.path)}: ` }), c.comment)))
+          : null,
+        pending ? el("p", { class: "photos-pending", text: t(pending.status === "stale" ? "mine_local_stale" : "mine_local_pending") }) : null,
+        el("div", { class: "record-actions" }, correct),
+      );
+    }),
+  );
+}
+
+/** Loads one of the person's synced surveys into the form, to correct it (offline too). */
+async function openCorrection(item, pending) {
+  const review = item.review;
+  if (pending && pending.status !== "stale") {
+    newSurvey(pending, { base_version: pending.base_version, review });
+    return;
+  }
+  const onPhone = await queue.get(item.survey.id);
+  const record = { id: item.survey.id, survey: structuredClone(item.survey), photos: onPhone?.owner === owner() ? onPhone.photos : [] };
+  newSurvey(record, { base_version: item.version, review });
 }
 
 // ---------------------------------------------------------------------------------------
 // Start.
 
-queue.onChange(() => renderQueue());
+queue.onChange(() => {
+  renderQueue();
+  renderMine();
+});
 window.addEventListener("online", () => {
   updateStatusBar();
   trySync();

@@ -10,9 +10,17 @@
 // ever sent with that account's credential: a phone passed to a colleague, or signed
 // out with surveys still waiting, never sends one person's surveys under another's name.
 //
-// A record: { id, owner, survey, status: "queued" | "sent" | "invalid" | "conflict",
+// A correction of a survey the server already has (one a reviewer returned, say) names
+// the version it started from (`base_version`) and goes by the same sync as a PUT with
+// `If-Match` of that version. If the survey changed on the server meanwhile, the answer
+// is 409: the record becomes `stale` and keeps the server's version beside the phone's
+// (`server`) until the technician keeps one of them (`keepPhone`, `keepServer`); nothing
+// is overwritten silently.
+//
+// A record: { id, owner, survey, status: "queued" | "sent" | "invalid" | "conflict" | "stale",
 //             errors: [Issue], warnings: [Issue], photos: [{ id, blob, name, width, height,
-//             uploaded: bool, error?: Issue }], saved_at, sent_at? }
+//             uploaded: bool, error?: Issue }], saved_at, sent_at?, base_version?: number,
+//             server?: { version, survey, updated_by, updated_at } }
 
 import { request as apiRequest } from "/shared/api.js";
 
@@ -74,9 +82,10 @@ export async function remove(id) {
 /**
  * Saves a survey from the form into the queue as `owner`'s (replacing a record of the
  * same id, as when a survey that needs fixing is edited). Photos already uploaded stay
- * uploaded.
+ * uploaded. `baseVersion`: the server's version a correction started from (a record
+ * already correcting one keeps its own).
  */
-export async function save(survey, photos, owner) {
+export async function save(survey, photos, owner, baseVersion = null) {
   const previous = await get(survey.id);
   await put({
     id: survey.id,
@@ -87,7 +96,22 @@ export async function save(survey, photos, owner) {
     warnings: previous?.warnings ?? [],
     photos,
     saved_at: previous?.saved_at ?? new Date().toISOString(),
+    base_version: baseVersion ?? previous?.base_version ?? null,
   });
+}
+
+/** Keeps the phone's correction of a `stale` record: sent again on the server's version. */
+export async function keepPhone(id) {
+  const record = await get(id);
+  if (record?.status !== "stale") return;
+  const { server, ...rest } = record;
+  await put({ ...rest, status: "queued", errors: [], base_version: server.version });
+}
+
+/** Keeps the server's version of a `stale` record: the phone's correction is dropped. */
+export async function keepServer(id) {
+  const record = await get(id);
+  if (record?.status === "stale") await remove(id);
 }
 
 /** Whether the record still has something for the server: the survey, or a photo. */
@@ -168,8 +192,10 @@ export async function sync(token, owner) {
 }
 
 async function syncOnce(token, owner) {
-  const summary = { sent: 0, invalid: 0, conflict: 0, photos: 0 };
-  const queued = (await all()).filter((r) => r.owner === owner && r.status === "queued").reverse();
+  const summary = { sent: 0, invalid: 0, conflict: 0, stale: 0, photos: 0 };
+  const mine = (await all()).filter((r) => r.owner === owner && r.status === "queued").reverse();
+  const corrections = mine.filter((r) => r.base_version != null);
+  const queued = mine.filter((r) => r.base_version == null);
   for (let i = 0; i < queued.length; i += MAX_BATCH) {
     const chunk = queued.slice(i, i + MAX_BATCH);
     const body = await call("/api/v1/surveys/batch", { method: "POST", body: { surveys: chunk.map((r) => r.survey) } }, token);
@@ -192,6 +218,7 @@ async function syncOnce(token, owner) {
       await put(current);
     }
   }
+  for (const record of corrections) await sendCorrection(record, token, summary);
   for (const record of await all()) {
     if (record.owner !== owner || record.status !== "sent" || !record.photos.some((p) => !p.uploaded)) continue;
     for (const photo of record.photos.filter((p) => !p.uploaded)) {
@@ -220,4 +247,47 @@ async function syncOnce(token, owner) {
     }
   }
   return summary;
+}
+
+/**
+ * Sends one correction as `PUT /api/v1/surveys/{id}` naming its base version. Stored: the
+ * record is `sent` at the new version. Changed meanwhile (409): `stale`, with the server's
+ * current version fetched beside it. Refused: `invalid` with the server's errors at the
+ * form's paths.
+ */
+async function sendCorrection(record, token, summary) {
+  const path = `/api/v1/surveys/${record.id}`;
+  let stored = null;
+  let refused = null;
+  try {
+    stored = await call(path, { method: "PUT", headers: { "if-match": `"v${record.base_version}"` }, body: { survey: record.survey } }, token);
+  } catch (err) {
+    if (err instanceof Unreachable || err instanceof SessionExpired) throw err;
+    refused = err;
+  }
+  const server = refused?.status === 409 ? await call(path, {}, token) : null;
+  // A record edited while the correction was on its way stays queued for the next round.
+  const current = await get(record.id);
+  if (!current || JSON.stringify(current.survey) !== JSON.stringify(record.survey) || current.status !== "queued") return;
+  if (stored) {
+    Object.assign(current, { status: "sent", sent_at: new Date().toISOString(), errors: [], base_version: stored.version });
+    current.warnings = (stored.warnings ?? []).map(underForm);
+    summary.sent += 1;
+  } else if (server) {
+    current.status = "stale";
+    current.server = { version: server.version, survey: server.survey, updated_by: server.updated_by, updated_at: server.updated_at };
+    current.errors = [];
+    summary.stale += 1;
+  } else {
+    const body = refused.body ?? { message_zh: `服务器拒绝了更正(${refused.status})`, message_en: `the server refused the correction (${refused.status})`, path: "" };
+    current.status = "invalid";
+    current.errors = (body.errors?.length ? body.errors : [body]).map(underForm);
+    summary.invalid += 1;
+  }
+  await put(current);
+}
+
+/** An issue of a correction's answer at the form's path (`survey.film.used_kg` → `film.used_kg`). */
+function underForm(issue) {
+  return { ...issue, path: (issue.path ?? "").replace(/^survey\.?/, "") };
 }

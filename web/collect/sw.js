@@ -7,7 +7,7 @@
 // surveys wait in IndexedDB (queue.js), not here. Bump VERSION when the list of shell
 // files changes; older caches are deleted when the new worker activates.
 
-const VERSION = "v2";
+const VERSION = "v3";
 const CACHE = `agriwaste-collect-${VERSION}`;
 const SHELL = [
   "./",
@@ -15,6 +15,7 @@ const SHELL = [
   "./form.js",
   "./i18n.js",
   "./queue.js",
+  "./mine.js",
   "./photo.js",
   "./collect.css",
   "./manifest.webmanifest",
@@ -26,6 +27,7 @@ const SHELL = [
   "/shared/dom.js",
   "/shared/fields.js",
   "/shared/sign-in.js",
+  "/shared/values.js",
   "/shared/words.js",
   "/pkg/agriwaste_analytics.js",
   "/pkg/agriwaste_analytics_bg.wasm",

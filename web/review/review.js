@@ -8,15 +8,15 @@
 // the collect form is built from (/shared/fields.js).
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS } from "/shared/fields.js";
+import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt } from "/shared/fields.js";
+import { formatDate, valueText } from "/shared/values.js";
 import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
-import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, locale, message, pick, t, useWords } from "/shared/words.js";
+import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "/shared/words.js";
 
 const PAGE_SIZE = 50;
-const STATES = ["received", "edited", "approved", "has_issues", "rejected"];
+const STATES = ["received", "edited", "corrected", "resubmitted", "approved", "has_issues", "rejected"];
 // The state told by an icon and a word, not by colour alone.
-const STATE_ICONS = { received: "○", edited: "✎", approved: "✓", has_issues: "▲", rejected: "✕" };
-const FIRST_YEAR = 2015;
+const STATE_ICONS = { received: "○", edited: "✎", corrected: "↻", resubmitted: "↺", approved: "✓", has_issues: "▲", rejected: "✕" };
 
 const WORDS = {
   title: ["调查审核", "Survey review"],
@@ -26,6 +26,7 @@ const WORDS = {
   year: ["年份", "Year"],
   state: ["审核状态", "Review state"],
   has_warnings: ["仅看有提示的", "With warnings only"],
+  corrected_only: ["仅看退回后已修改的", "Corrected after review only"],
   all: ["全部", "All"],
   household: ["乡镇 / 村 / 农户", "Township / village / household"],
   technician: ["调查员", "Technician"],
@@ -34,7 +35,7 @@ const WORDS = {
   prev: ["上一页", "Previous"],
   next: ["下一页", "Next"],
   page: ["第 {n} 页", "Page {n}"],
-  shown: ["本页 {n} 份", "{n} on this page"],
+  shown: ["共 {total} 份 · 本页 {n} 份", "{total} in all · {n} on this page"],
   none: ["没有符合条件的调查", "No surveys match"],
   loading: ["加载中…", "Loading…"],
   open: ["查看", "Open"],
@@ -44,9 +45,21 @@ const WORDS = {
   bulk_done: ["已通过 {n} 份调查", "{n} survey(s) approved"],
   back: ["← 返回列表", "← Back to the list"],
   comment: ["审核意见(标记有问题或退回时必填)", "Comment (required to mark issues or reject)"],
-  approve: ["通过", "Approve"],
-  has_issues_action: ["标记有问题", "Mark issues"],
-  reject: ["退回", "Reject"],
+  approve: ["✓ 通过", "✓ Approve"],
+  has_issues_action: ["▲ 标记有问题", "▲ Mark issues"],
+  reject: ["✕ 退回", "✕ Reject"],
+  next_survey: ["下一份 →", "Next survey →"],
+  field_comments: ["对单个字段的意见(调查员在表单的该字段旁看到)", "Comments on single fields (the technician sees them at the field)"],
+  fc_field: ["字段", "Field"],
+  fc_text: ["意见", "Comment"],
+  fc_add: ["添加", "Add"],
+  fc_remove: ["删除对“{field}”的意见", "Remove the comment on “{field}”"],
+  fc_empty: ["请先写下对该字段的意见", "Write the comment on the field first"],
+  since_title: ["审核后的修改", "Changed since the decision"],
+  since_intro: ["{by} 于 {at} 对第 {version} 版的决定:{state}。此后调查员的修改:", "Decision on version {version} by {by} on {at}: {state}. Changed by the technician since:"],
+  since_none: ["内容与审核时相同", "The content is as it was at the decision"],
+  not_counted: ["不计入统计", "not counted in the figures"],
+  not_counted_until: ["重新审核前不计入统计", "not counted until it is reviewed again"],
   done: ["已保存:{state}", "Saved: {state}"],
   conflict: ["该调查刚被他人更正,已重新加载最新版本,请重新审核。", "Someone else changed this survey; the current version is loaded, please review it again."],
   read_only: ["您的角色({role})只能查看,不能审核。", "Your role ({role}) may look but not review."],
@@ -75,8 +88,8 @@ const WORDS = {
     { technician: "technician", viewer: "viewer", reviewer: "reviewer", admin: "admin" },
   ],
   state_names: [
-    { received: "待审核", edited: "已更正待审", approved: "已通过", has_issues: "有问题", rejected: "已退回" },
-    { received: "received", edited: "edited", approved: "approved", has_issues: "has issues", rejected: "rejected" },
+    { received: "待审核", edited: "已更正待审", corrected: "修改后待复审", resubmitted: "退回后已修改", approved: "已通过", has_issues: "有问题", rejected: "已退回" },
+    { received: "received", edited: "edited", corrected: "corrected, to review again", resubmitted: "corrected after rejection", approved: "approved", has_issues: "has issues", rejected: "rejected" },
   ],
 };
 
@@ -92,6 +105,9 @@ const state = {
   selected: new Set(),
   current: null, // the survey open in the detail view
   lastOpened: null, // its id, to return to its row
+  total: null, // how many surveys match the filters
+  years: [], // the years that have surveys in the caller's scope
+  fieldComments: [], // the decision's comments on fields, as entered: [{ path, comment }]
 };
 
 const stateName = (s) => t("state_names")[s] ?? s;
@@ -100,7 +116,6 @@ const regionName = (code) => {
   return r ? (en() ? r.name_en : r.name_zh) : code;
 };
 const formatNumber = (v) => formatLocal(v, { maximumFractionDigits: 6 });
-const formatDate = (day) => new Date(`${day}T00:00:00`).toLocaleDateString(locale(), { year: "numeric", month: "short", day: "numeric" });
 
 function badge(reviewState) {
   return el("span", { class: `review-state ${reviewState}`, "data-state": reviewState },
@@ -132,7 +147,8 @@ async function start() {
   $("#signout").hidden = false;
   $("#read-only").hidden = state.canReview;
   applyLanguage();
-  const regions = await api("/api/v1/regions");
+  const [regions, years] = await Promise.all([api("/api/v1/regions"), api("/api/v1/surveys/years")]);
+  state.years = years.years;
   state.byCode = new Map(regions.map((r) => [r.code, r]));
   setupFilters(regions);
   await loadPage();
@@ -169,8 +185,8 @@ function setupFilters(regions) {
   else regions.filter((r) => r.level === "province").forEach((r) => walk(r.code, 0));
   $("#f-region").replaceChildren(el("option", { value: "" }),
     ...choices.map(([code, depth]) => el("option", { value: code, "data-depth": depth })));
-  const thisYear = new Date().getFullYear();
-  const years = Array.from({ length: thisYear - FIRST_YEAR + 1 }, (_, i) => String(thisYear - i));
+  // Only years that have surveys, newest first.
+  const years = state.years.map(String).reverse();
   $("#f-year").replaceChildren(el("option", { value: "" }), ...years.map((y) => el("option", { value: y, text: y })));
   $("#f-state").replaceChildren(el("option", { value: "" }), ...STATES.map((s) => el("option", { value: s })));
   labelFilters();
@@ -196,6 +212,8 @@ function listQuery() {
     if ($(id).value) query.set(name, $(id).value);
   }
   if ($("#f-warnings").checked) query.set("has_warnings", "true");
+  if ($("#f-corrected").checked) query.set("corrected_after_review", "true");
+  query.set("include_total", "true");
   const cursor = state.cursors[state.cursors.length - 1];
   if (cursor) query.set("cursor", cursor);
   return query;
@@ -207,6 +225,7 @@ async function loadPage() {
   const page = await api(`/api/v1/surveys?${listQuery()}`);
   state.items = page.items;
   state.nextCursor = page.next_cursor ?? null;
+  state.total = page.total ?? null;
   state.selected.clear();
   renderTable();
   document.body.dataset.state = "ready";
@@ -231,7 +250,7 @@ function renderTable() {
   });
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 7, text: t("none") })));
   $("#surveys tbody").replaceChildren(...rows);
-  $("#summary").textContent = t("shown", { n: formatNumber(state.items.length) });
+  $("#summary").textContent = t("shown", { n: formatNumber(state.items.length), total: formatNumber(state.total ?? state.items.length) });
   $("#page-no").textContent = t("page", { n: formatNumber(state.cursors.length) });
   $("#prev").disabled = state.cursors.length === 1;
   $("#next").disabled = !state.nextCursor;
@@ -316,6 +335,8 @@ async function openSurvey(id) {
   const [stored, history, photos] = await Promise.all([api(base), api(`${base}/history`), api(`${base}/attachments`)]);
   state.current = { stored, history, photos, thumbnails: state.current?.stored.survey.id === id ? state.current.thumbnails : null };
   $("#comment").value = stored.review.comment || "";
+  state.fieldComments = (stored.review.field_comments ?? []).map((c) => ({ ...c }));
+  $("#fc-text").value = "";
   showFieldError(null);
   state.lastOpened = id;
   renderTable();
@@ -334,6 +355,7 @@ function renderDetail() {
     t("meta", { version: stored.version, created_by: stored.created_by, created_at: formatTime(stored.created_at),
       updated_by: stored.updated_by, updated_at: formatTime(stored.updated_at) }),
     review.reviewed_by ? ` · ${t("reviewed", { by: review.reviewed_by, at: formatTime(review.reviewed_at) })}` : "",
+    review.counts ? "" : ` · ${t(review.state === "resubmitted" ? "not_counted_until" : "not_counted")}`,
     review.comment ? el("q", { class: "comment", text: review.comment }) : null));
 
   $("#detail-warnings").replaceChildren(...(stored.warnings.length
@@ -341,17 +363,20 @@ function renderDetail() {
       el("strong", { text: labelOf(w.path) }), ` ${message(w)}`))
     : [el("li", { class: "none", text: t("no_warnings") })]));
 
-  const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key]]);
+  const identity = IDENTITY.filter((f) => f.key !== "county_code").map((f) => [f, s[f.key], f.key]);
   const blocks = [valueTable(t("identity"), identity)];
   for (const [key, section] of Object.entries(SECTIONS)) {
     const values = s[key];
     if (key === "straw") {
-      (values || []).forEach((row, i) => blocks.push(valueTable(`${sectionName(key)} ${i + 1}`, section.fields.map((f) => [f, row[f.key]]))));
+      (values || []).forEach((row, i) => blocks.push(valueTable(`${sectionName(key)} ${i + 1}`, section.fields.map((f) => [f, row[f.key], `straw[${i}].${f.key}`]))));
     } else if (values) {
-      blocks.push(valueTable(sectionName(key), section.fields.map((f) => [f, values[f.key]])));
+      blocks.push(valueTable(sectionName(key), section.fields.map((f) => [f, values[f.key], `${key}.${f.key}`])));
     }
   }
   $("#detail-sections").replaceChildren(...blocks);
+  renderFieldComments();
+  renderSinceDecision();
+  $("#next-survey").hidden = !nextSurvey();
 
   const at = s.location;
   $("#detail-location").replaceChildren(...(at
@@ -362,36 +387,108 @@ function renderDetail() {
   renderPhotos(photos);
   $("#detail-history").replaceChildren(...history.versions.map((v, i) => {
     const what = v.version === 1 ? t("created", { by: v.changed_by }) : t("corrected", { by: v.changed_by, version: v.version });
-    const changes = i > 0 ? changedFields(history.versions[i - 1].survey, v.survey) : [];
+    const changes = i > 0 ? changeItems(history.versions[i - 1].survey, v.survey) : [];
     return el("li", { "data-version": v.version },
       el("time", { datetime: v.changed_at, text: formatTime(v.changed_at) }), ` ${what}`,
       v.note ? el("div", { class: "note", text: t("note") + v.note }) : null,
-      changes.length ? el("ul", {}, ...changes.map(([path, before, after]) =>
-        el("li", { "data-path": path }, el("strong", { text: labelOf(path) }), ` ${show(before)} → ${show(after)}`))) : null);
+      changes.length ? el("ul", {}, ...changes) : null);
   }));
+}
+
+// A survey corrected after a reviewer returned it: what changed between the version the
+// decision was made on and the current one, by label and with units.
+function renderSinceDecision() {
+  const { stored, history } = state.current;
+  const review = stored.review;
+  const decided = review.corrected_after_review && history.versions.find((v) => v.version === review.reviewed_version);
+  $("#since-decision").hidden = !decided;
+  if (!decided) return;
+  $("#since-intro").textContent = t("since_intro", { by: review.reviewed_by ?? "", at: review.reviewed_at ? formatTime(review.reviewed_at) : "",
+    version: review.reviewed_version, state: stateName(review.state === "resubmitted" ? "rejected" : "has_issues") });
+  const changes = changeItems(decided.survey, stored.survey);
+  $("#since-changes").replaceChildren(...(changes.length ? changes : [el("li", { text: t("since_none") })]));
+}
+
+// One list item per changed field: its label, the value before and after, with units.
+function changeItems(before, after) {
+  return changedFields(before, after).map(([path, was, now]) => {
+    const field = fieldAt(path);
+    const text = (v) => (field ? valueText(field, v) : show(v));
+    return el("li", { "data-path": path }, el("strong", { text: labelOf(path) }), ` ${text(was)} → ${text(now)}`);
+  });
 }
 
 const sectionName = (key) => t("sections")[key];
 
-// A value as the form shows it: a choice by its label, a number in the locale's format,
-// a value left out as not recorded (which is not 0: REFERENCE.md).
-function valueText(field, value) {
-  if (value == null) return pick(NOT_RECORDED);
-  if (value === "") return "—";
-  if (field.kind === "select" && field.options) {
-    const option = field.options.find((o) => o[0] === value);
-    if (option) return option[en() ? 2 : 1];
-  }
-  if (typeof value === "number") return `${formatNumber(value)}${field.unit ? ` ${pick(field.unit)}` : ""}`;
-  if (field.kind === "date") return formatDate(value);
-  return String(value);
-}
-
+// Rows of [field, value, path]; a field the stored decision commented on shows the
+// comment under its name.
 function valueTable(title, rows) {
+  const comments = new Map((state.current.stored.review.field_comments ?? []).map((c) => [c.path, c.comment]));
   return el("table", { class: "values" }, el("caption", { text: title }),
-    el("tbody", {}, ...rows.map(([field, value]) => el("tr", {}, el("th", { scope: "row", text: pick(field) }),
+    el("tbody", {}, ...rows.map(([field, value, path]) => el("tr", { "data-path": path, class: comments.has(path) ? "commented" : null },
+      el("th", { scope: "row" }, pick(field), comments.has(path) ? el("span", { class: "field-comment", text: `▲ ${comments.get(path)}` }) : null),
       el("td", { class: typeof value === "number" ? "num" : value == null ? "not-recorded" : null, text: valueText(field, value) })))));
 }
+
+// Every field of the survey shown, by path: what a reviewer may comment on.
+function commentablePaths(s) {
+  const paths = [...IDENTITY.filter((f) => f.key !== "technician").map((f) => f.key), ...LOCATION.map((f) => f.key)];
+  for (const [key, section] of Object.entries(SECTIONS)) {
+    if (key === "straw") (s.straw || []).forEach((_, i) => paths.push(...section.fields.map((f) => `straw[${i}].${f.key}`)));
+    else if (s[key]) paths.push(...section.fields.map((f) => `${key}.${f.key}`));
+  }
+  return paths;
+}
+
+// The decision's field comments being written, with a button to remove each.
+function renderFieldComments() {
+  const s = state.current.stored.survey;
+  const chosen = $("#fc-field").value;
+  $("#fc-field").replaceChildren(...commentablePaths(s).map((path) => el("option", { value: path, text: labelOf(path) })));
+  if (chosen) $("#fc-field").value = chosen;
+  $("#fc-list").replaceChildren(...state.fieldComments.map((c, i) => el("li", { "data-path": c.path },
+    el("strong", { text: labelOf(c.path) }), `: ${c.comment}`,
+    el("button", { type: "button", class: "fc-remove", "data-index": i, "aria-label": t("fc_remove", { field: labelOf(c.path) }), text: "×" }))));
+}
+
+$("#fc-add").addEventListener("click", () => {
+  const path = $("#fc-field").value;
+  const comment = $("#fc-text").value.trim();
+  if (!comment) {
+    say(t("fc_empty"));
+    $("#fc-text").focus();
+    return;
+  }
+  say("");
+  state.fieldComments = state.fieldComments.filter((c) => c.path !== path).concat([{ path, comment }]);
+  $("#fc-text").value = "";
+  renderFieldComments();
+});
+
+$("#fc-list").addEventListener("click", (event) => {
+  const button = event.target.closest(".fc-remove");
+  if (!button) return;
+  state.fieldComments.splice(Number(button.dataset.index), 1);
+  renderFieldComments();
+});
+
+// The survey after the one shown in the list (its id), or "next-page" when it starts the
+// next page; null at the end.
+function nextSurvey() {
+  const at = state.items.findIndex((item) => item.survey.id === state.current?.stored.survey.id);
+  if (at >= 0 && at + 1 < state.items.length) return state.items[at + 1].survey.id;
+  return state.nextCursor ? "next-page" : null;
+}
+
+$("#next-survey").addEventListener("click", async () => {
+  let next = nextSurvey();
+  if (next === "next-page") {
+    state.cursors.push(state.nextCursor);
+    await loadPage().catch(showFailure);
+    next = state.items[0]?.survey.id;
+  }
+  if (next) location.hash = `#survey/${next}`;
+});
 
 // The label of a wire path (`film.used_kg`, `straw[0].feed_kg`, `location`, `household`).
 function labelOf(path) {
@@ -406,18 +503,6 @@ function labelOf(path) {
   return sectionName(path.replace(/\[\d+\]$/, "")) ?? (path === "location" ? t("location_title") : path);
 }
 
-// What a correction changed: the leaf paths whose values differ.
-function changedFields(before, after) {
-  const flat = (value, prefix, out) => {
-    if (value && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) flat(v, Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k, out);
-    } else out.set(prefix, value);
-    return out;
-  };
-  const a = flat(before, "", new Map());
-  const b = flat(after, "", new Map());
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => [k, a.get(k), b.get(k)]);
-}
 const show = (v) => (v == null ? pick(NOT_RECORDED) : typeof v === "number" ? formatNumber(v) : String(v));
 
 // Photos need the session, so each is fetched once and shown from a blob URL.
@@ -459,7 +544,7 @@ $("#decide").addEventListener("submit", async (event) => {
     const updated = await request(`/api/v1/surveys/${id}/review`, {
       method: "POST",
       headers: { "if-match": stored.etag },
-      body: { state: decision, comment: $("#comment").value },
+      body: { state: decision, comment: $("#comment").value, field_comments: state.fieldComments },
     });
     state.current.stored = updated;
     const row = state.items.find((item) => item.survey.id === id);
@@ -467,6 +552,7 @@ $("#decide").addEventListener("submit", async (event) => {
     renderTable();
     renderDetail();
     say(t("done", { state: stateName(updated.review.state) }), "ok");
+    if (!$("#next-survey").hidden) $("#next-survey").focus();
   } catch (err) {
     if (err.status === 409 || err.status === 412) {
       const typed = $("#comment").value;

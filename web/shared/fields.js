@@ -121,3 +121,29 @@ export const LOCATION = [
   { key: "location.lon", zh: "经度", en: "Longitude", kind: "number", unit: { zh: "°E", en: "°E" }, step: "any", blank: "not_recorded" },
   { key: "location.accuracy_m", zh: "精度", en: "Accuracy", kind: "number", unit: { zh: "米", en: "m" }, blank: "not_recorded" },
 ];
+
+/**
+ * The field at a wire path (`film.used_kg`, `straw[0].feed_kg`, `location.lat`,
+ * `household`), or null for a path that names no field.
+ */
+export function fieldAt(path) {
+  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.(\w+)$/.exec(path);
+  if (match) return SECTIONS[match[1]].fields.find((f) => f.key === match[3]) ?? null;
+  return [...IDENTITY, ...LOCATION].find((f) => f.key === path) ?? null;
+}
+
+/**
+ * What differs between two versions of a survey: `[path, before, after]` for every leaf
+ * whose value differs (a value absent on one side is undefined there).
+ */
+export function changedFields(before, after) {
+  const flat = (value, prefix, out) => {
+    if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) flat(v, Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k, out);
+    } else out.set(prefix, value);
+    return out;
+  };
+  const a = flat(before, "", new Map());
+  const b = flat(after, "", new Map());
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => [k, a.get(k), b.get(k)]);
+}

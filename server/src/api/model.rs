@@ -297,6 +297,12 @@ pub enum ReviewStateParam {
     HasIssues,
     /// Not counted.
     Rejected,
+    /// Corrected by the technician after it was returned with `has_issues`; to be
+    /// reviewed again.
+    Corrected,
+    /// Corrected by the technician after it was rejected; to be reviewed again, and not
+    /// counted until then.
+    Resubmitted,
 }
 
 impl ReviewStateParam {
@@ -308,6 +314,8 @@ impl ReviewStateParam {
             ReviewStateParam::Approved => ReviewState::Approved,
             ReviewStateParam::HasIssues => ReviewState::HasIssues,
             ReviewStateParam::Rejected => ReviewState::Rejected,
+            ReviewStateParam::Corrected => ReviewState::Corrected,
+            ReviewStateParam::Resubmitted => ReviewState::Resubmitted,
         }
     }
 
@@ -319,6 +327,8 @@ impl ReviewStateParam {
             ReviewState::Approved => ReviewStateParam::Approved,
             ReviewState::HasIssues => ReviewStateParam::HasIssues,
             ReviewState::Rejected => ReviewStateParam::Rejected,
+            ReviewState::Corrected => ReviewStateParam::Corrected,
+            ReviewState::Resubmitted => ReviewStateParam::Resubmitted,
         }
     }
 }
@@ -327,8 +337,16 @@ impl ReviewStateParam {
 #[derive(Debug, Object)]
 #[oai(rename = "Review")]
 pub struct ReviewBody {
-    /// `received`, `edited`, `approved`, `has_issues` or `rejected`.
+    /// `received`, `edited`, `approved`, `has_issues`, `rejected`, `corrected` or
+    /// `resubmitted`.
     pub state: ReviewStateParam,
+    /// Whether the technician corrected the survey after a reviewer returned it
+    /// (`corrected` or `resubmitted`): compare the version `reviewed_version` with the
+    /// current one to see what changed since the decision.
+    pub corrected_after_review: bool,
+    /// Whether the survey counts in the indicators by default (a rejected survey does
+    /// not, nor does its correction until a reviewer has decided on it).
+    pub counts: bool,
     /// The reviewer's comment to the technician.
     #[oai(skip_serializing_if_is_none)]
     pub comment: Option<String>,
@@ -338,6 +356,22 @@ pub struct ReviewBody {
     /// When.
     #[oai(skip_serializing_if_is_none)]
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// The version the decision was made on.
+    #[oai(skip_serializing_if_is_none)]
+    pub reviewed_version: Option<i32>,
+    /// The reviewer's comments on single fields, by the field's path.
+    #[oai(skip_serializing_if_is_empty)]
+    pub field_comments: Vec<FieldCommentBody>,
+}
+
+/// A reviewer's comment on one field of a survey.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "FieldComment", deny_unknown_fields)]
+pub struct FieldCommentBody {
+    /// The field's path in the survey, as issues name it (`film.used_kg`).
+    pub path: String,
+    /// What the technician should check or fix there.
+    pub comment: String,
 }
 
 /// The ETag of a survey version.
@@ -364,9 +398,21 @@ impl From<StoredSurvey> for StoredSurveyBody {
             updated_by: stored.updated_by,
             review: ReviewBody {
                 state: ReviewStateParam::from_state(stored.review.state),
+                corrected_after_review: stored.review.state.is_corrected_after_review(),
+                counts: stored.review.state.counts_by_default(),
                 comment: stored.review.comment,
                 reviewed_by: stored.review.reviewed_by,
                 reviewed_at: stored.review.reviewed_at,
+                reviewed_version: stored.review.reviewed_version,
+                field_comments: stored
+                    .review
+                    .field_comments
+                    .into_iter()
+                    .map(|c| FieldCommentBody {
+                        path: c.path,
+                        comment: c.comment,
+                    })
+                    .collect(),
             },
         }
     }
@@ -381,6 +427,17 @@ pub struct SurveyPageBody {
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<String>,
+    /// How many surveys match the filters in all (with `include_total=true`).
+    #[oai(skip_serializing_if_is_none)]
+    pub total: Option<u64>,
+}
+
+/// The survey years present within the caller's scope.
+#[derive(Debug, Object)]
+#[oai(rename = "SurveyYears")]
+pub struct SurveyYearsBody {
+    /// Oldest first.
+    pub years: Vec<i32>,
 }
 
 /// A batch of surveys for offline sync.

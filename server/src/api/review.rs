@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::review::ReviewState;
+use agriwaste_analytics::review::{FieldComment, FieldCommentError};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -16,11 +16,11 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
-use super::model::{ReviewStateParam, StoredSurveyBody};
+use super::model::{FieldCommentBody, ReviewStateParam, StoredSurveyBody};
 use super::security::{PersonAuth, denied};
 use super::surveys::{filter, if_match_version, visible};
 use crate::state::AppState;
-use crate::storage::ReviewOutcome;
+use crate::storage::{Decision, ReviewOutcome};
 
 /// Most surveys a bulk review may name by id (a page of the listing at its largest).
 const BULK_IDS_MAX: usize = 1000;
@@ -35,6 +35,10 @@ pub struct ReviewRequest {
     /// `has_issues` and `rejected`).
     #[oai(nullable)]
     pub comment: Option<String>,
+    /// Comments on single fields (at most 100), shown to the technician at those fields;
+    /// one with an empty comment is dropped. They replace the previous decision's.
+    #[oai(nullable)]
+    pub field_comments: Option<Vec<FieldCommentBody>>,
 }
 
 /// Which surveys a bulk review covers; filters combine with AND and stay within the
@@ -95,11 +99,12 @@ enum BulkReviewResponse {
 }
 
 /// Checks a reviewer's decision: a state a reviewer may set, with a comment when the
-/// technician must act.
+/// technician must act, and field comments the crate accepts.
 fn check_decision(
     state: ReviewStateParam,
     comment: &Option<String>,
-) -> Result<(ReviewState, Option<String>), ApiError> {
+    field_comments: Option<Vec<FieldCommentBody>>,
+) -> Result<Decision, ApiError> {
     let state = state.state();
     if !state.is_decision() {
         return Err(ApiError::new(
@@ -124,7 +129,55 @@ fn check_decision(
         )
         .at("comment"));
     }
-    Ok((state, comment))
+    let field_comments = field_comments.unwrap_or_default();
+    if field_comments.len() > FieldComment::MAX_PER_DECISION {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::TooManyItems,
+            format!(
+                "一次审核最多对 {} 个字段写说明",
+                FieldComment::MAX_PER_DECISION
+            ),
+            format!(
+                "a decision may comment on at most {} fields",
+                FieldComment::MAX_PER_DECISION
+            ),
+        )
+        .at("field_comments"));
+    }
+    let mut parsed = Vec::with_capacity(field_comments.len());
+    for (index, c) in field_comments.iter().enumerate() {
+        match FieldComment::parse(&c.path, &c.comment) {
+            None => {}
+            Some(Ok(comment)) => parsed.push(comment),
+            Some(Err(FieldCommentError::Path)) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::InvalidValue,
+                    "字段说明缺少字段或字段名过长",
+                    "a field comment names no field, or a field name too long",
+                )
+                .at(format!("field_comments[{index}].path")));
+            }
+            Some(Err(FieldCommentError::TooLong)) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::TooLong,
+                    format!("字段说明最多 {} 个字", FieldComment::MAX_COMMENT_CHARS),
+                    format!(
+                        "a field comment may have at most {} characters",
+                        FieldComment::MAX_COMMENT_CHARS
+                    ),
+                )
+                .at(format!("field_comments[{index}].comment")));
+            }
+        }
+    }
+    Ok(Decision {
+        state,
+        comment,
+        field_comments: parsed,
+    })
 }
 
 /// Review endpoints.
@@ -137,8 +190,10 @@ impl ReviewApi {
     /// Review a survey
     ///
     /// Reviewers and admins, within their region: `approved`, `has_issues` (with a
-    /// comment to the technician) or `rejected` (with the reason). A later correction by
-    /// the technician moves the survey to `edited`. Send the ETag of the version you
+    /// comment to the technician) or `rejected` (with the reason), optionally with
+    /// comments on single fields. A later correction by the technician moves the survey
+    /// to `edited`, or to `corrected` (after `has_issues`) or `resubmitted` (after
+    /// `rejected`; it does not count until it is reviewed again). Send the ETag of the version you
     /// reviewed as `If-Match`: if the survey was corrected since, the answer is 409 with
     /// the current version and nothing changes.
     #[oai(
@@ -161,13 +216,14 @@ impl ReviewApi {
             .may_review()
             .map_err(|d| denied(d, "调查", "survey"))?;
         visible(&self.state, principal, id.0).await?;
-        let (state, comment) = check_decision(body.0.state, &body.0.comment)?;
+        let request = body.0;
+        let decision = check_decision(request.state, &request.comment, request.field_comments)?;
         let base_version = if_match_version(if_match.0.as_deref())?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self
             .state
             .storage
-            .review_survey(id.0, state, comment, base_version, &actor)
+            .review_survey(id.0, &decision, base_version, &actor)
             .await?
         {
             ReviewOutcome::Reviewed(stored) => Ok(ReviewResponse::Ok(Json(stored.into()))),
@@ -211,7 +267,7 @@ impl ReviewApi {
             .may_review()
             .map_err(|d| denied(d, "调查", "survey"))?;
         let request = body.0;
-        let (state, comment) = check_decision(request.state, &request.comment)?;
+        let decision = check_decision(request.state, &request.comment, None)?;
         let f = request.filter;
         if f.ids.as_ref().is_some_and(|ids| ids.len() > BULK_IDS_MAX) {
             return Err(ApiError::new(
@@ -235,7 +291,7 @@ impl ReviewApi {
         let updated = self
             .state
             .storage
-            .bulk_review(&filter, state, comment, &actor)
+            .bulk_review(&filter, &decision, &actor)
             .await?;
         Ok(BulkReviewResponse::Ok(Json(BulkReviewResult { updated })))
     }

@@ -79,6 +79,13 @@ enum ListResponse {
 }
 
 #[derive(ApiResponse)]
+enum YearsResponse {
+    /// The years, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<SurveyYearsBody>),
+}
+
+#[derive(ApiResponse)]
 enum CorrectResponse {
     /// The correction was stored as a new version (or equalled the current one).
     #[oai(status = 200)]
@@ -429,6 +436,11 @@ impl SurveysApi {
         review_state: Query<Option<ReviewStateParam>>,
         /// `true`: only surveys with plausibility warnings; `false`: only those without.
         has_warnings: Query<Option<bool>>,
+        /// `true`: only surveys corrected after a reviewer returned them (`corrected`,
+        /// `resubmitted`); `false`: only the others.
+        corrected_after_review: Query<Option<bool>>,
+        /// `true`: also answer how many surveys match the filters in all (`total`).
+        include_total: Query<Option<bool>>,
     ) -> Result<ListResponse, ApiError> {
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
@@ -460,16 +472,38 @@ impl SurveysApi {
         )?;
         filter.modified_since = modified_since.0;
         filter.has_warnings = has_warnings.0;
+        filter.corrected_after_review = corrected_after_review.0;
         filter.newest_first = order.0 == Some(ListOrder::Newest);
         let page = self
             .state
             .storage
             .list_surveys(&filter, after, u64::from(limit))
             .await?;
+        let total = if include_total.0 == Some(true) {
+            Some(self.state.storage.count_matching(&filter).await?)
+        } else {
+            None
+        };
         Ok(ListResponse::Ok(Json(SurveyPageBody {
             items: page.items.into_iter().map(StoredSurveyBody::from).collect(),
             next_cursor: page.next_after.map(encode_cursor),
+            total,
         })))
+    }
+
+    /// Survey years present
+    ///
+    /// The years of the surveys the caller may see, oldest first: what a year filter
+    /// offers.
+    #[oai(
+        path = "/surveys/years",
+        method = "get",
+        operation_id = "listSurveyYears"
+    )]
+    async fn years(&self, auth: Auth) -> Result<YearsResponse, ApiError> {
+        let scope = auth.principal().survey_scope(self.state.storage.regions());
+        let years = self.state.storage.survey_years(&scope).await?;
+        Ok(YearsResponse::Ok(Json(SurveyYearsBody { years })))
     }
 
     /// Get a survey

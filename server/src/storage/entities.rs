@@ -70,6 +70,11 @@ pub mod surveys {
         #[sea_orm(column_type = "Text", nullable)]
         pub reviewed_by: Option<String>,
         pub reviewed_at: Option<DateTimeUtc>,
+        /// The version the last decision was made on.
+        pub reviewed_version: Option<i32>,
+        /// The decision's comments on single fields, JSON `[{path, comment}]`.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_field_comments: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

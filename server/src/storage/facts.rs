@@ -229,7 +229,7 @@ pub struct IndicatorQuery {
     pub from_year: Option<i32>,
     /// Years, inclusive.
     pub to_year: Option<i32>,
-    /// Approved surveys only (otherwise every state but rejected).
+    /// Approved surveys only (otherwise every state `ReviewState::counts_by_default`).
     pub approved_only: bool,
 }
 
@@ -264,8 +264,14 @@ fn filtered(query: &IndicatorQuery) -> SelectStatement {
             Expr::col((col(TABLE), col("review_state"))).eq(ReviewState::Approved.key()),
         );
     } else {
+        // The counting policy is the analytics crate's: every state it counts by default.
         select.and_where(
-            Expr::col((col(TABLE), col("review_state"))).ne(ReviewState::Rejected.key()),
+            Expr::col((col(TABLE), col("review_state"))).is_not_in(
+                ReviewState::ALL
+                    .into_iter()
+                    .filter(|s| !s.counts_by_default())
+                    .map(ReviewState::key),
+            ),
         );
     }
     select

@@ -32,7 +32,8 @@ use sea_orm::{
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use surveys::{
-    CorrectOutcome, CreateOutcome, ReviewOutcome, StoredSurvey, SurveyFilter, SurveyVersion,
+    CorrectOutcome, CreateOutcome, Decision, ReviewOutcome, StoredSurvey, SurveyFilter,
+    SurveyVersion,
 };
 
 /// A storage failure the caller cannot fix: the database or the disk failed.

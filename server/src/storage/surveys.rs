@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use agriwaste_analytics::coefficients::CoefficientTable;
-use agriwaste_analytics::review::ReviewState;
+use agriwaste_analytics::review::{FieldComment, ReviewState};
 use agriwaste_analytics::{Issue, RegionLevel, RegionTable, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
@@ -54,6 +54,10 @@ pub struct Review {
     pub reviewed_by: Option<String>,
     /// When.
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// The version the decision was made on: what a correction is compared with.
+    pub reviewed_version: Option<i32>,
+    /// The decision's comments on single fields.
+    pub field_comments: Vec<FieldComment>,
 }
 
 impl Review {
@@ -63,6 +67,20 @@ impl Review {
             comment: None,
             reviewed_by: None,
             reviewed_at: None,
+            reviewed_version: None,
+            field_comments: Vec::new(),
+        }
+    }
+
+    /// A reviewer's decision, made now on the version the survey is at.
+    fn decided(decision: &Decision, actor: &Actor, at: DateTime<Utc>) -> Review {
+        Review {
+            state: decision.state,
+            comment: decision.comment.clone(),
+            reviewed_by: Some(actor.name.clone()),
+            reviewed_at: Some(at),
+            reviewed_version: None,
+            field_comments: decision.field_comments.clone(),
         }
     }
 
@@ -70,6 +88,7 @@ impl Review {
         serde_json::json!({
             "state": self.state.key(), "comment": self.comment,
             "reviewed_by": self.reviewed_by, "reviewed_at": self.reviewed_at,
+            "reviewed_version": self.reviewed_version, "field_comments": self.field_comments,
         })
     }
 }
@@ -128,6 +147,17 @@ pub enum CorrectOutcome {
     NotFound,
 }
 
+/// A reviewer's decision, checked by the API against the analytics crate's rules.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// `approved`, `has_issues` or `rejected`.
+    pub state: ReviewState,
+    /// To the technician: what to fix, or why rejected.
+    pub comment: Option<String>,
+    /// Comments on single fields.
+    pub field_comments: Vec<FieldComment>,
+}
+
 /// What happened to a review decision.
 #[derive(Debug, Clone)]
 pub enum ReviewOutcome {
@@ -161,6 +191,9 @@ pub struct SurveyFilter {
     pub ids: Option<Vec<Uuid>>,
     /// Only surveys whose current version has (true) or has no (false) warnings.
     pub has_warnings: Option<bool>,
+    /// Only surveys corrected after a reviewer returned them (true), or only the others
+    /// (false).
+    pub corrected_after_review: Option<bool>,
 }
 
 /// One page of a listing.
@@ -323,7 +356,10 @@ impl Storage {
     }
 
     /// Stores a correction as a new version, unless someone else's came first. A
-    /// correction puts the survey back in the reviewers' queue (`edited`).
+    /// correction puts the survey back in the reviewers' queue, in the state
+    /// `ReviewState::after_correction` names (a rejected survey stays out of the figures
+    /// until a reviewer has looked at its correction); the last decision, its comments
+    /// and the version it was made on are kept for the reviewer to compare.
     pub async fn correct_survey(
         &self,
         correction: &Correction,
@@ -348,6 +384,8 @@ impl Storage {
         let (prefecture, province) = ancestors(&self.regions, &survey.county_code);
         let (prefecture_code, province_code) = (prefecture.clone(), province.clone());
         let next_version = row.version + 1;
+        let before = stored_from_row(row.clone())?;
+        let review_state = before.review.state.after_correction();
         let at = now();
         let payload = survey.canonical_json();
         let warnings = warnings_json(correction.survey.warnings());
@@ -399,7 +437,7 @@ impl Storage {
             .col_expr(surveys::Column::UpdatedBy, Expr::value(actor.name.clone()))
             .col_expr(
                 surveys::Column::ReviewState,
-                Expr::value(ReviewState::Edited.key()),
+                Expr::value(review_state.key()),
             )
             .filter(surveys::Column::Id.eq(id.to_string()))
             .filter(surveys::Column::Version.eq(correction.base_version))
@@ -429,13 +467,12 @@ impl Storage {
             &txn,
             survey,
             correction.survey.warnings().len(),
-            ReviewState::Edited,
+            review_state,
             &prefecture_code,
             &province_code,
             &coefficients.resolve(&self.regions, &survey.county_code, survey.year()),
         )
         .await?;
-        let before = stored_from_row(row)?;
         let after = StoredSurvey {
             survey: survey.clone(),
             version: next_version,
@@ -445,7 +482,7 @@ impl Storage {
             updated_at: at,
             updated_by: actor.name.clone(),
             review: Review {
-                state: ReviewState::Edited,
+                state: review_state,
                 ..before.review.clone()
             },
         };
@@ -536,8 +573,7 @@ impl Storage {
     pub async fn review_survey(
         &self,
         id: Uuid,
-        state: ReviewState,
-        comment: Option<String>,
+        decision: &Decision,
         base_version: Option<i32>,
         actor: &Actor,
     ) -> Result<ReviewOutcome, StorageError> {
@@ -552,10 +588,8 @@ impl Storage {
         }
         let at = now();
         let review = Review {
-            state,
-            comment,
-            reviewed_by: Some(actor.name.clone()),
-            reviewed_at: Some(at),
+            reviewed_version: Some(before.version),
+            ..Review::decided(decision, actor, at)
         };
         set_review(&txn, &[id.to_string()], &review).await?;
         let change = Change {
@@ -576,19 +610,14 @@ impl Storage {
     pub async fn bulk_review(
         &self,
         filter: &SurveyFilter,
-        state: ReviewState,
-        comment: Option<String>,
+        decision: &Decision,
         actor: &Actor,
     ) -> Result<u64, StorageError> {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         let at = now();
-        let review = Review {
-            state,
-            comment,
-            reviewed_by: Some(actor.name.clone()),
-            reviewed_at: Some(at),
-        };
+        let review = Review::decided(decision, actor, at);
+        let state = decision.state;
         let mut changed = 0u64;
         let mut after_seq: Option<i64> = None;
         loop {
@@ -611,7 +640,10 @@ impl Storage {
                     entity_type: "survey",
                     entity_id: before.survey.id.to_string(),
                     before: Some(before.review.audit_json()),
-                    after: Some(serde_json::json!({ "bulk": true, "review": review.audit_json() })),
+                    after: Some(serde_json::json!({ "bulk": true, "review": Review {
+                        reviewed_version: Some(before.version),
+                        ..review.clone()
+                    }.audit_json() })),
                 };
                 append(&txn, actor, change, at).await?;
                 changed += 1;
@@ -625,6 +657,31 @@ impl Storage {
     pub async fn count_surveys(&self) -> Result<u64, StorageError> {
         use sea_orm::PaginatorTrait;
         Ok(surveys::Entity::find().count(&self.db).await?)
+    }
+
+    /// How many surveys match `filter` (its order aside): one `COUNT` over the columns
+    /// a listing filters on.
+    pub async fn count_matching(&self, filter: &SurveyFilter) -> Result<u64, StorageError> {
+        use sea_orm::PaginatorTrait;
+        Ok(apply_filter(surveys::Entity::find(), filter)
+            .count(&self.db)
+            .await?)
+    }
+
+    /// The survey years present within `scope`, oldest first.
+    pub async fn survey_years(&self, scope: &SurveyScope) -> Result<Vec<i32>, StorageError> {
+        let filter = SurveyFilter {
+            scope: scope.clone(),
+            ..SurveyFilter::default()
+        };
+        Ok(apply_filter(surveys::Entity::find(), &filter)
+            .select_only()
+            .column(surveys::Column::SurveyYear)
+            .distinct()
+            .order_by_asc(surveys::Column::SurveyYear)
+            .into_tuple::<i32>()
+            .all(&self.db)
+            .await?)
     }
 }
 
@@ -647,6 +704,16 @@ async fn set_review(
             Expr::value(review.reviewed_by.clone()),
         )
         .col_expr(surveys::Column::ReviewedAt, Expr::value(review.reviewed_at))
+        // Each row's own version: the decision is on the content the row holds inside
+        // this transaction.
+        .col_expr(
+            surveys::Column::ReviewedVersion,
+            Expr::col(surveys::Column::Version),
+        )
+        .col_expr(
+            surveys::Column::ReviewFieldComments,
+            Expr::value(field_comments_json(&review.field_comments)),
+        )
         .filter(surveys::Column::Id.is_in(ids.to_vec()))
         .exec(conn)
         .await?;
@@ -914,6 +981,15 @@ fn retry_outcome(same: bool, stored: StoredSurvey) -> CreateOutcome {
     }
 }
 
+/// Field comments as stored: `NULL` when there are none.
+fn field_comments_json(comments: &[FieldComment]) -> Option<String> {
+    if comments.is_empty() {
+        None
+    } else {
+        serde_json::to_string(comments).ok()
+    }
+}
+
 fn warnings_json(warnings: &[Issue]) -> String {
     serde_json::to_string(warnings).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -967,6 +1043,17 @@ fn apply_filter(
     if let Some(since) = filter.modified_since {
         query = query.filter(surveys::Column::UpdatedAt.gte(since));
     }
+    let corrected_states = ReviewState::ALL
+        .into_iter()
+        .filter(|s| s.is_corrected_after_review())
+        .map(ReviewState::key);
+    match filter.corrected_after_review {
+        Some(true) => query = query.filter(surveys::Column::ReviewState.is_in(corrected_states)),
+        Some(false) => {
+            query = query.filter(surveys::Column::ReviewState.is_not_in(corrected_states))
+        }
+        None => {}
+    }
     match filter.has_warnings {
         Some(true) => query = query.filter(surveys::Column::WarningCount.gt(0)),
         Some(false) => query = query.filter(surveys::Column::WarningCount.eq(0)),
@@ -991,6 +1078,13 @@ fn stored_from_row(row: surveys::Model) -> Result<StoredSurvey, StorageError> {
             comment: row.review_comment,
             reviewed_by: row.reviewed_by,
             reviewed_at: row.reviewed_at,
+            reviewed_version: row.reviewed_version,
+            field_comments: match &row.review_field_comments {
+                Some(json) => serde_json::from_str(json).map_err(|e| {
+                    StorageError::Corrupt(format!("field comments of {}", row.id), e.to_string())
+                })?,
+                None => Vec::new(),
+            },
         },
         survey: decode_survey(&row.id, &row.payload)?,
         warnings: decode_warnings(&row.id, &row.warnings)?,
