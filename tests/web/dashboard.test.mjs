@@ -1,7 +1,8 @@
 // The bureau dashboard in real Chromium against the real server: sign in, figures equal
 // to what /api/v1/indicators reports for each year filter (the browser computes them with
 // the WASM module from /api/v1/facts), no request on a filter change, the language
-// switch, the downloads, the target board, and screenshots at desktop and phone sizes.
+// switch, the downloads, the target board (a rate above 100 % is implausible, never met),
+// and screenshots at desktop and phone sizes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -29,6 +30,9 @@ function surveys() {
           household: `HH-${county}-${year}-${k}`,
           location: { lat: 31 + 0.4 * c + 0.05 * k, lon: 79.5 + 0.5 * c + 0.05 * k, accuracy_m: 8 },
           film: { used_kg: used, area_mu: 8, thickness_mm: 0.012, degradable_kg: 2, recovered_kg: Math.round(used * share * 10) / 10, recovery_channel: "recovery_point" },
+          // In the first county's latest year more packages come back than were used
+          // (earlier years' stock): a group rate above 100 %, which is a data problem.
+          ...(c === 0 && year === 2025 ? { pesticide_packaging: { used_count: 30, used_kg: 3.2, returned_count: 36, returned_kg: 3.9, return_channel: "seller" } } : {}),
         }));
       }
     }
@@ -125,6 +129,29 @@ test("year filter: chart and table change to the values /api/v1/indicators repor
     assert.deepEqual(trendRows, ["2023", "2024", "2025"]);
     const measures = await page.evaluate(() => performance.getEntriesByName("recompute").length);
     assert.ok(measures >= 4);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a group rate above 100 % is shown as implausible, never as met, as the API says", async () => {
+  const { context, page, problems } = await newPage(browser, "desktop");
+  try {
+    await signIn(page);
+    const key = "pesticide_packaging_recovery_rate";
+    const res = await server.request("GET", `/api/v1/indicators?level=county&region=542500&indicator=${key}&year=2025`, { token: reviewer.token });
+    assert.equal(res.status, 200);
+    const group = res.body.groups.find((g) => g.region_code === ALI_COUNTIES[0]);
+    assert.ok(group.indicators[key].rate > 1, `rate ${group.indicators[key].rate}`);
+    assert.equal(group.progress[key].implausible, true);
+    assert.equal(group.progress[key].met, false);
+    const cell = page.locator(`#board tr[data-key="${ALI_COUNTIES[0]}"] td[data-indicator="${key}"]`);
+    assert.equal(await cell.getAttribute("data-status"), "implausible");
+    assert.match(await cell.locator(".status").textContent(), /数据异常/);
+    // A county whose packages add up is judged as usual.
+    const other = page.locator(`#board tr[data-key="${ALI_COUNTIES[1]}"] td[data-indicator="${key}"]`);
+    assert.notEqual(await other.getAttribute("data-status"), "implausible");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
