@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::params::IndicatorParams;
+use super::params::{IndicatorParams, LeadingParams};
 use super::security::Auth;
 use crate::cache::CachedBody;
 use crate::state::AppState;
@@ -237,6 +237,10 @@ impl ApiResponse for CachedJson {
     fn register(registry: &mut Registry) {
         IndicatorsDoc::register(registry);
     }
+}
+
+impl LeadingParams for IndicatorsApi {
+    type Params = IndicatorParams;
 }
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
