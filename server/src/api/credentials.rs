@@ -21,6 +21,7 @@ use super::middleware::RequestContext;
 use super::model::NoContent;
 use super::security::{PersonAuth, require_admin};
 use super::users::{checked_scope, user_or_404};
+use crate::auth::Actor;
 use crate::auth::secrets::{TokenKind, new_token};
 use crate::state::AppState;
 use crate::storage::accounts::Credential;
@@ -137,6 +138,83 @@ fn label(name: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
+/// What device tokens and API keys share once a request is checked: listing, issuing and
+/// revoking one kind, so that the two kinds cannot drift apart in how they answer.
+impl CredentialsApi {
+    /// The credentials of `kind` (of one user when `user_id` is given), newest first.
+    async fn listed(
+        &self,
+        kind: TokenKind,
+        user_id: Option<Uuid>,
+    ) -> Result<CredentialsResponse, ApiError> {
+        let list = self.state.storage.list_credentials(kind, user_id).await?;
+        Ok(CredentialsResponse::Ok(Json(
+            list.into_iter().map(CredentialBody::from).collect(),
+        )))
+    }
+
+    /// Stores a fresh secret of `kind` and answers with it, the one time it is shown.
+    async fn issued(
+        &self,
+        kind: TokenKind,
+        owner: Owner,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<IssuedResponse, ApiError> {
+        let secret = new_token(kind);
+        let credential = self
+            .state
+            .storage
+            .issue_credential(
+                kind,
+                &secret,
+                owner.user_id,
+                name,
+                owner.scope_code,
+                owner.expires_at,
+                actor,
+            )
+            .await?;
+        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
+            credential: credential.into(),
+            secret,
+        })))
+    }
+
+    /// Revokes credential `id` of `kind` (of one user when `user_id` is given); an id that
+    /// names no such credential is a 404 naming `what` (zh, en).
+    async fn revoked(
+        &self,
+        id: Uuid,
+        kind: TokenKind,
+        user_id: Option<Uuid>,
+        actor: &Actor,
+        what: (&str, &str),
+    ) -> Result<NoContent, ApiError> {
+        self.state
+            .storage
+            .revoke_credential(id, kind, user_id, actor)
+            .await?
+            .ok_or_else(|| ApiError::not_found(what.0, what.1))?;
+        Ok(NoContent::Done)
+    }
+}
+
+/// Whom a credential belongs to and how far it reaches: a device token has a user, an
+/// API key a scope and perhaps an expiry.
+struct Owner {
+    user_id: Option<Uuid>,
+    scope_code: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// The actor an admin's request writes as; anyone else is refused.
+fn admin_actor(auth: &PersonAuth, ctx: &RequestContext) -> Result<Actor, ApiError> {
+    let principal = auth.principal();
+    require_admin(principal)?;
+    Ok(principal.actor(ctx.address.clone(), &ctx.request_id))
+}
+
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Accounts")]
 impl CredentialsApi {
     /// List a technician's device tokens
@@ -152,14 +230,7 @@ impl CredentialsApi {
     ) -> Result<CredentialsResponse, ApiError> {
         require_admin(auth.principal())?;
         user_or_404(&self.state, id.0).await?;
-        let list = self
-            .state
-            .storage
-            .list_credentials(TokenKind::Device, Some(id.0))
-            .await?;
-        Ok(CredentialsResponse::Ok(Json(
-            list.into_iter().map(CredentialBody::from).collect(),
-        )))
+        self.listed(TokenKind::Device, Some(id.0)).await
     }
 
     /// Issue a device token
@@ -178,29 +249,15 @@ impl CredentialsApi {
         id: Path<Uuid>,
         body: Json<NewDeviceTokenRequest>,
     ) -> Result<IssuedResponse, ApiError> {
-        let principal = auth.principal();
-        require_admin(principal)?;
+        let actor = admin_actor(&auth, &ctx)?;
         let user = user_or_404(&self.state, id.0).await?;
-        let token = new_token(TokenKind::Device);
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         let name = label(&body.0.name)?;
-        let credential = self
-            .state
-            .storage
-            .issue_credential(
-                TokenKind::Device,
-                &token,
-                Some(user.id),
-                &name,
-                None,
-                None,
-                &actor,
-            )
-            .await?;
-        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
-            credential: credential.into(),
-            secret: token,
-        })))
+        let owner = Owner {
+            user_id: Some(user.id),
+            scope_code: None,
+            expires_at: None,
+        };
+        self.issued(TokenKind::Device, owner, &name, &actor).await
     }
 
     /// Revoke a device token
@@ -216,29 +273,22 @@ impl CredentialsApi {
         id: Path<Uuid>,
         token_id: Path<Uuid>,
     ) -> Result<NoContent, ApiError> {
-        let principal = auth.principal();
-        require_admin(principal)?;
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        self.state
-            .storage
-            .revoke_credential(token_id.0, TokenKind::Device, Some(id.0), &actor)
-            .await?
-            .ok_or_else(|| ApiError::not_found("令牌", "device token"))?;
-        Ok(NoContent::Done)
+        let actor = admin_actor(&auth, &ctx)?;
+        self.revoked(
+            token_id.0,
+            TokenKind::Device,
+            Some(id.0),
+            &actor,
+            ("令牌", "device token"),
+        )
+        .await
     }
 
     /// List API keys
     #[oai(path = "/api-keys", method = "get", operation_id = "listApiKeys")]
     async fn list_api_keys(&self, auth: PersonAuth) -> Result<CredentialsResponse, ApiError> {
         require_admin(auth.principal())?;
-        let list = self
-            .state
-            .storage
-            .list_credentials(TokenKind::ApiKey, None)
-            .await?;
-        Ok(CredentialsResponse::Ok(Json(
-            list.into_iter().map(CredentialBody::from).collect(),
-        )))
+        self.listed(TokenKind::ApiKey, None).await
     }
 
     /// Create an API key
@@ -252,8 +302,7 @@ impl CredentialsApi {
         ctx: Data<&RequestContext>,
         body: Json<NewApiKeyRequest>,
     ) -> Result<IssuedResponse, ApiError> {
-        let principal = auth.principal();
-        require_admin(principal)?;
+        let actor = admin_actor(&auth, &ctx)?;
         let request = body.0;
         checked_scope(&self.state, None, Some(&request.scope_code), &[])?;
         if request
@@ -269,25 +318,12 @@ impl CredentialsApi {
             .at("expires_at"));
         }
         let name = label(&request.name)?;
-        let key = new_token(TokenKind::ApiKey);
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        let credential = self
-            .state
-            .storage
-            .issue_credential(
-                TokenKind::ApiKey,
-                &key,
-                None,
-                &name,
-                Some(request.scope_code),
-                request.expires_at,
-                &actor,
-            )
-            .await?;
-        Ok(IssuedResponse::Created(Json(IssuedCredentialBody {
-            credential: credential.into(),
-            secret: key,
-        })))
+        let owner = Owner {
+            user_id: None,
+            scope_code: Some(request.scope_code),
+            expires_at: request.expires_at,
+        };
+        self.issued(TokenKind::ApiKey, owner, &name, &actor).await
     }
 
     /// Revoke an API key
@@ -302,14 +338,8 @@ impl CredentialsApi {
         ctx: Data<&RequestContext>,
         id: Path<Uuid>,
     ) -> Result<NoContent, ApiError> {
-        let principal = auth.principal();
-        require_admin(principal)?;
-        let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
-        self.state
-            .storage
-            .revoke_credential(id.0, TokenKind::ApiKey, None, &actor)
-            .await?
-            .ok_or_else(|| ApiError::not_found("密钥", "API key"))?;
-        Ok(NoContent::Done)
+        let actor = admin_actor(&auth, &ctx)?;
+        self.revoked(id.0, TokenKind::ApiKey, None, &actor, ("密钥", "API key"))
+            .await
     }
 }

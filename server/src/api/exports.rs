@@ -16,18 +16,20 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use poem::{Body, IntoResponse, Response};
+use poem::{Body, IntoResponse, Request, RequestBody, Response};
 use poem_openapi::param::Query;
 use poem_openapi::registry::{
-    MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+    MetaHeader, MetaMediaType, MetaOperationParam, MetaResponse, MetaResponses, MetaSchema,
+    MetaSchemaRef, Registry,
 };
-use poem_openapi::{ApiResponse, OpenApi};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, OpenApi};
 use tokio_util::io::ReaderStream;
 
 use super::ApiTags;
 use super::error::ApiError;
 use super::model::ReviewStateParam;
-use super::params::IndicatorParams;
+use super::params::{IndicatorParams, LeadingParams, SharedParams, documented, query};
 use super::security::Auth;
 use super::surveys::filter;
 use crate::exports::{self, ExportOptions, Format, Lang};
@@ -199,15 +201,64 @@ impl<K: ExportKind> ApiResponse for ExportFile<K> {
     fn register(_registry: &mut Registry) {}
 }
 
-/// The listing's filters, shared by the four formats.
-struct Filters {
+/// The listing's filters, shared by the four formats: one extractor, documented first
+/// on each of their operations ([`WithParams`](super::params::WithParams)).
+pub struct SurveyFilterParams {
     region: Option<String>,
     year: Option<i32>,
     technician: Option<String>,
     review_state: Option<ReviewStateParam>,
     modified_since: Option<DateTime<Utc>>,
-    lang: Option<LangParam>,
-    include_attachments: bool,
+}
+
+impl SharedParams for SurveyFilterParams {
+    fn documented() -> Vec<MetaOperationParam> {
+        vec![
+            documented::<String>(
+                "region",
+                "A region code at any level (county, prefecture or province); includes everything below it.",
+            ),
+            documented::<i32>("year", "Survey year."),
+            documented::<String>("technician", "Technician."),
+            documented::<ReviewStateParam>("review_state", "Review state."),
+            documented::<DateTime<Utc>>(
+                "modified_since",
+                "Only surveys stored or corrected at or after this time (RFC 3339).",
+            ),
+        ]
+    }
+}
+
+impl<'a> ApiExtractor<'a> for SurveyFilterParams {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::PoemExtractor];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <Option<ReviewStateParam> as Type>::register(registry);
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(SurveyFilterParams {
+            region: query(req, body, "region").await?,
+            year: query(req, body, "year").await?,
+            technician: query(req, body, "technician").await?,
+            review_state: query(req, body, "review_state").await?,
+            modified_since: query(req, body, "modified_since").await?,
+        })
+    }
+}
+
+impl LeadingParams for ExportsApi {
+    type Params = SurveyFilterParams;
+}
+
+impl LeadingParams for IndicatorExportsApi {
+    type Params = IndicatorParams;
 }
 
 fn lang_of(lang: Option<LangParam>) -> Lang {
@@ -231,7 +282,8 @@ impl ExportsApi {
     fn start<K: ExportKind>(
         &self,
         auth: &Auth,
-        filters: Filters,
+        filters: SurveyFilterParams,
+        options: ExportOptions,
     ) -> Result<ExportFile<K>, ApiError> {
         let mut filter = filter(
             &self.state,
@@ -242,10 +294,6 @@ impl ExportsApi {
             filters.review_state,
         )?;
         filter.modified_since = filters.modified_since;
-        let options = ExportOptions {
-            lang: lang_of(filters.lang),
-            include_attachments: filters.include_attachments,
-        };
         let (mut writer, reader) = tokio::io::duplex(256 * 1024);
         let state = self.state.clone();
         let task = tokio::spawn(async move {
@@ -295,35 +343,18 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportSurveysCsv"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn csv(
         &self,
         auth: Auth,
-        /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
-        /// Survey year.
-        year: Query<Option<i32>>,
-        /// Technician.
-        technician: Query<Option<String>>,
-        /// Review state.
-        review_state: Query<Option<ReviewStateParam>>,
-        /// Only surveys stored or corrected at or after this time (RFC 3339).
-        modified_since: Query<Option<DateTime<Utc>>>,
+        filters: SurveyFilterParams,
         /// Header language: `zh` (default) or `en`.
         lang: Query<Option<LangParam>>,
     ) -> Result<ExportFile<Csv>, ApiError> {
-        self.start(
-            &auth,
-            Filters {
-                region: region.0,
-                year: year.0,
-                technician: technician.0,
-                review_state: review_state.0,
-                modified_since: modified_since.0,
-                lang: lang.0,
-                include_attachments: false,
-            },
-        )
+        let options = ExportOptions {
+            lang: lang_of(lang.0),
+            include_attachments: false,
+        };
+        self.start(&auth, filters, options)
     }
 
     /// Export surveys as XLSX
@@ -336,35 +367,18 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportSurveysXlsx"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn xlsx(
         &self,
         auth: Auth,
-        /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
-        /// Survey year.
-        year: Query<Option<i32>>,
-        /// Technician.
-        technician: Query<Option<String>>,
-        /// Review state.
-        review_state: Query<Option<ReviewStateParam>>,
-        /// Only surveys stored or corrected at or after this time (RFC 3339).
-        modified_since: Query<Option<DateTime<Utc>>>,
+        filters: SurveyFilterParams,
         /// Header and sheet-name language: `zh` (default) or `en`.
         lang: Query<Option<LangParam>>,
     ) -> Result<ExportFile<Xlsx>, ApiError> {
-        self.start(
-            &auth,
-            Filters {
-                region: region.0,
-                year: year.0,
-                technician: technician.0,
-                review_state: review_state.0,
-                modified_since: modified_since.0,
-                lang: lang.0,
-                include_attachments: false,
-            },
-        )
+        let options = ExportOptions {
+            lang: lang_of(lang.0),
+            include_attachments: false,
+        };
+        self.start(&auth, filters, options)
     }
 
     /// Export survey points as GeoJSON
@@ -380,35 +394,18 @@ impl ExportsApi {
         method = "get",
         operation_id = "exportSurveysGeoJson"
     )]
-    #[expect(clippy::too_many_arguments, reason = "one per query parameter")]
     async fn geojson(
         &self,
         auth: Auth,
-        /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
-        /// Survey year.
-        year: Query<Option<i32>>,
-        /// Technician.
-        technician: Query<Option<String>>,
-        /// Review state.
-        review_state: Query<Option<ReviewStateParam>>,
-        /// Only surveys stored or corrected at or after this time (RFC 3339).
-        modified_since: Query<Option<DateTime<Utc>>>,
+        filters: SurveyFilterParams,
         /// List each survey's photos in its properties (default false).
         include_attachments: Query<Option<bool>>,
     ) -> Result<ExportFile<GeoJson>, ApiError> {
-        self.start(
-            &auth,
-            Filters {
-                region: region.0,
-                year: year.0,
-                technician: technician.0,
-                review_state: review_state.0,
-                modified_since: modified_since.0,
-                lang: None,
-                include_attachments: include_attachments.0.unwrap_or(false),
-            },
-        )
+        let options = ExportOptions {
+            lang: Lang::default(),
+            include_attachments: include_attachments.0.unwrap_or(false),
+        };
+        self.start(&auth, filters, options)
     }
 
     /// Export surveys as NDJSON
@@ -423,29 +420,13 @@ impl ExportsApi {
     async fn ndjson(
         &self,
         auth: Auth,
-        /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
-        /// Survey year.
-        year: Query<Option<i32>>,
-        /// Technician.
-        technician: Query<Option<String>>,
-        /// Review state.
-        review_state: Query<Option<ReviewStateParam>>,
-        /// Only surveys stored or corrected at or after this time (RFC 3339).
-        modified_since: Query<Option<DateTime<Utc>>>,
+        filters: SurveyFilterParams,
     ) -> Result<ExportFile<Ndjson>, ApiError> {
-        self.start(
-            &auth,
-            Filters {
-                region: region.0,
-                year: year.0,
-                technician: technician.0,
-                review_state: review_state.0,
-                modified_since: modified_since.0,
-                lang: None,
-                include_attachments: false,
-            },
-        )
+        let options = ExportOptions {
+            lang: Lang::default(),
+            include_attachments: false,
+        };
+        self.start(&auth, filters, options)
     }
 }
 

@@ -14,18 +14,16 @@ use std::sync::Arc;
 
 use agriwaste_analytics::columns::FactColumns;
 use chrono::{DateTime, Utc};
-use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Header, Query};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::indicators::etag_header;
+use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
 use crate::cache::CachedBody;
@@ -134,37 +132,17 @@ impl IntoResponse for FactsResponse {
                     None => builder.body(entry.json.clone()),
                 }
             }
-            FactsResponse::NotModified(etag) => Response::builder()
-                .status(StatusCode::NOT_MODIFIED)
-                .header("ETag", etag)
-                .finish(),
+            FactsResponse::NotModified(etag) => not_modified(etag),
         }
     }
 }
 
 impl ApiResponse for FactsResponse {
     fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![
-                MetaResponse {
-                    description: "Household facts by column (Content-Encoding: gzip when accepted).",
-                    status: Some(200),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: FactsDoc::schema_ref(),
-                    }],
-                    headers: vec![etag_header()],
-                },
-                MetaResponse {
-                    description: "Not modified since the ETag in If-None-Match.",
-                    status: Some(304),
-                    status_range: None,
-                    content: vec![],
-                    headers: vec![etag_header()],
-                },
-            ],
-        }
+        etag_responses(
+            "Household facts by column (Content-Encoding: gzip when accepted).",
+            FactsDoc::schema_ref(),
+        )
     }
 
     fn register(registry: &mut Registry) {
@@ -240,15 +218,8 @@ impl FactsApi {
         };
         let key = format!("{query:?}");
         let version = storage.data_version().await?;
-        let etag = format!(
-            "\"f{}\"",
-            &hex::encode(Sha256::digest(format!("{key}|{version}")))[..32]
-        );
-        if if_none_match
-            .0
-            .as_deref()
-            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
-        {
+        let etag = etag_of("f", &format!("{key}|{version}"));
+        if names_etag(if_none_match.0.as_deref(), &etag) {
             return Ok(FactsResponse::NotModified(etag));
         }
         let gzip_wanted = accepts_gzip(accept_encoding.0.as_deref());

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::Header;
-use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{
+    MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry,
+};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
@@ -23,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::params::IndicatorParams;
+use super::params::{IndicatorParams, LeadingParams};
 use super::security::Auth;
 use crate::cache::CachedBody;
 use crate::state::AppState;
@@ -161,10 +163,7 @@ impl IntoResponse for CachedJson {
                 .header("ETag", cached.etag.clone())
                 .header("Cache-Control", "private, no-cache")
                 .body(cached.json.clone()),
-            CachedJson::NotModified(etag) => Response::builder()
-                .status(StatusCode::NOT_MODIFIED)
-                .header("ETag", etag)
-                .finish(),
+            CachedJson::NotModified(etag) => not_modified(etag),
         }
     }
 }
@@ -182,34 +181,66 @@ pub(crate) fn etag_header() -> MetaHeader {
     }
 }
 
+/// The ETag of a body known by `identity` (its query and data version, perhaps its
+/// text): 32 hex digits of the SHA-256, after `prefix`, quoted.
+pub(crate) fn etag_of(prefix: &str, identity: &str) -> String {
+    format!(
+        "\"{prefix}{}\"",
+        &hex::encode(Sha256::digest(identity))[..32]
+    )
+}
+
+/// Whether an `If-None-Match` header names `etag`, so that 304 may answer.
+pub(crate) fn names_etag(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
+}
+
+/// The 304 answer to a client whose copy is current.
+pub(crate) fn not_modified(etag: String) -> Response {
+    Response::builder()
+        .status(StatusCode::NOT_MODIFIED)
+        .header("ETag", etag)
+        .finish()
+}
+
+/// The document's responses of a JSON body with an ETag: 200 with `schema`, described
+/// as `description`, or 304.
+pub(crate) fn etag_responses(description: &'static str, schema: MetaSchemaRef) -> MetaResponses {
+    MetaResponses {
+        responses: vec![
+            MetaResponse {
+                description,
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: "application/json; charset=utf-8",
+                    schema,
+                }],
+                headers: vec![etag_header()],
+            },
+            MetaResponse {
+                description: "Not modified since the ETag in If-None-Match.",
+                status: Some(304),
+                status_range: None,
+                content: vec![],
+                headers: vec![etag_header()],
+            },
+        ],
+    }
+}
+
 impl ApiResponse for CachedJson {
     fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![
-                MetaResponse {
-                    description: "Indicators by group.",
-                    status: Some(200),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: IndicatorsDoc::schema_ref(),
-                    }],
-                    headers: vec![etag_header()],
-                },
-                MetaResponse {
-                    description: "Not modified since the ETag in If-None-Match.",
-                    status: Some(304),
-                    status_range: None,
-                    content: vec![],
-                    headers: vec![etag_header()],
-                },
-            ],
-        }
+        etag_responses("Indicators by group.", IndicatorsDoc::schema_ref())
     }
 
     fn register(registry: &mut Registry) {
         IndicatorsDoc::register(registry);
     }
+}
+
+impl LeadingParams for IndicatorsApi {
+    type Params = IndicatorParams;
 }
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Indicators")]
@@ -248,10 +279,7 @@ impl IndicatorsApi {
                     groups: request.reports(&self.state).await?,
                 };
                 let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
-                let etag = format!(
-                    "\"{}\"",
-                    &hex::encode(Sha256::digest(format!("{key}|{version}|{text}")))[..32]
-                );
+                let etag = etag_of("", &format!("{key}|{version}|{text}"));
                 self.state.indicator_cache.put(
                     key,
                     version,
@@ -263,11 +291,7 @@ impl IndicatorsApi {
                 )
             }
         };
-        if if_none_match
-            .0
-            .as_deref()
-            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == response.etag))
-        {
+        if names_etag(if_none_match.0.as_deref(), &response.etag) {
             return Ok(CachedJson::NotModified(response.etag.clone()));
         }
         Ok(CachedJson::Ok(response))

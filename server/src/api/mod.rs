@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use self::params::WithIndicatorParams;
+use self::params::WithParams;
 
 use crate::state::AppState;
 
@@ -58,7 +58,7 @@ pub type Apis = (
     attachments::AttachmentsApi,
     // Nested: poem-openapi combines tuples of at most 16 APIs.
     (regions::RegionsApi, server_info::ServerInfoApi),
-    WithIndicatorParams<indicators::IndicatorsApi>,
+    WithParams<indicators::IndicatorsApi>,
     charts::ChartsApi,
     targets::TargetsApi,
     coefficients::CoefficientsApi,
@@ -67,8 +67,8 @@ pub type Apis = (
     users::UsersApi,
     credentials::CredentialsApi,
     audit::AuditApi,
-    exports::ExportsApi,
-    WithIndicatorParams<exports::IndicatorExportsApi>,
+    WithParams<exports::ExportsApi>,
+    WithParams<exports::IndicatorExportsApi>,
     facts::FactsApi,
 );
 
@@ -92,7 +92,7 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
                 state: state.clone(),
             },
         ),
-        WithIndicatorParams(indicators::IndicatorsApi {
+        WithParams(indicators::IndicatorsApi {
             state: state.clone(),
         }),
         charts::ChartsApi {
@@ -119,10 +119,10 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         audit::AuditApi {
             state: state.clone(),
         },
-        exports::ExportsApi {
+        WithParams(exports::ExportsApi {
             state: state.clone(),
-        },
-        WithIndicatorParams(exports::IndicatorExportsApi {
+        }),
+        WithParams(exports::IndicatorExportsApi {
             state: state.clone(),
         }),
         facts::FactsApi { state },

@@ -9,8 +9,9 @@
 //! poem-openapi documents one parameter per handler argument, so the eight parameters
 //! of [`IndicatorParams`] are one extractor that parses them with poem-openapi's own
 //! query extractor (the same parsing and the same errors as eight arguments), and
-//! [`WithIndicatorParams`] adds them to the document of every operation of the API it
-//! wraps.
+//! [`WithParams`] adds them to the document of every operation of the API it wraps.
+//! Any other group of parameters several operations share does the same through
+//! [`SharedParams`] (the survey exports' filters).
 
 use std::collections::HashMap;
 
@@ -117,7 +118,10 @@ pub struct IndicatorParams {
 
 /// One optional query parameter as the document describes it: what poem-openapi writes
 /// for a `Query<Option<T>>` argument with that doc comment.
-fn documented<T: ParseFromParameter>(name: &str, description: &str) -> MetaOperationParam {
+pub(crate) fn documented<T: ParseFromParameter>(
+    name: &str,
+    description: &str,
+) -> MetaOperationParam {
     MetaOperationParam {
         name: name.to_owned(),
         schema: <Option<T> as Type>::schema_ref().merge(MetaSchema::ANY),
@@ -133,7 +137,7 @@ fn documented<T: ParseFromParameter>(name: &str, description: &str) -> MetaOpera
 /// One optional query parameter, parsed by poem-openapi's query extractor: a malformed
 /// value is the same `ParseParamError` (400 `invalid_parameter` naming it) as for an
 /// argument.
-async fn query<T: ParseFromParameter>(
+pub(crate) async fn query<T: ParseFromParameter>(
     req: &Request,
     body: &mut RequestBody,
     name: &'static str,
@@ -150,8 +154,14 @@ async fn query<T: ParseFromParameter>(
     Ok(value.0)
 }
 
-impl IndicatorParams {
+/// Query parameters that several operations share, parsed by one extractor: what the
+/// document lists for them, first on every operation of an API wrapped in [`WithParams`].
+pub trait SharedParams {
     /// The parameters in the document, in order.
+    fn documented() -> Vec<MetaOperationParam>;
+}
+
+impl SharedParams for IndicatorParams {
     fn documented() -> Vec<MetaOperationParam> {
         vec![
             documented::<LevelParam>(
@@ -203,11 +213,18 @@ impl<'a> ApiExtractor<'a> for IndicatorParams {
     }
 }
 
-/// An API each of whose operations takes [`IndicatorParams`] as its first parameter:
-/// the document lists the eight parameters first on every operation.
-pub struct WithIndicatorParams<A>(pub A);
+/// An API each of whose operations takes the same [`SharedParams`] as its first
+/// parameter: which ones.
+pub trait LeadingParams {
+    /// The parameters every operation of the API starts with.
+    type Params: SharedParams;
+}
 
-impl<A: OpenApi> OpenApi for WithIndicatorParams<A> {
+/// An API whose operations all start with its [`LeadingParams`]: the document lists
+/// them first on every operation.
+pub struct WithParams<A>(pub A);
+
+impl<A: OpenApi + LeadingParams> OpenApi for WithParams<A> {
     fn meta() -> Vec<MetaApi> {
         let mut apis = A::meta();
         for operation in apis
@@ -215,7 +232,9 @@ impl<A: OpenApi> OpenApi for WithIndicatorParams<A> {
             .flat_map(|api| api.paths.iter_mut())
             .flat_map(|path| path.operations.iter_mut())
         {
-            operation.params.splice(0..0, IndicatorParams::documented());
+            operation
+                .params
+                .splice(0..0, <A::Params as SharedParams>::documented());
         }
         apis
     }
@@ -400,17 +419,17 @@ pub(crate) fn check_year_range(from: Option<i32>, to: Option<i32>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::exports::IndicatorExportsApi;
+    use crate::api::exports::{ExportsApi, IndicatorExportsApi};
     use crate::api::indicators::IndicatorsApi;
 
-    /// Every wrapped operation lists the eight parameters first, once each: a handler
+    /// Every wrapped operation lists its shared parameters first, once each: a handler
     /// declaring one of them again as its own argument would list it twice.
-    fn check<A: OpenApi>() {
-        let expected: Vec<String> = IndicatorParams::documented()
+    fn check<A: OpenApi + LeadingParams>() {
+        let expected: Vec<String> = <A::Params as SharedParams>::documented()
             .into_iter()
             .map(|p| p.name)
             .collect();
-        let operations: Vec<_> = <WithIndicatorParams<A> as OpenApi>::meta()
+        let operations: Vec<_> = <WithParams<A> as OpenApi>::meta()
             .into_iter()
             .flat_map(|api| api.paths)
             .flat_map(|path| path.operations)
@@ -437,5 +456,6 @@ mod tests {
     fn wrapped_operations_document_the_parameters_once() {
         check::<IndicatorsApi>();
         check::<IndicatorExportsApi>();
+        check::<ExportsApi>();
     }
 }

@@ -225,14 +225,7 @@ impl Storage {
 
     /// Every attachment of a survey, oldest first.
     pub async fn list_attachments(&self, survey_id: Uuid) -> Result<Vec<Attachment>, StorageError> {
-        survey_attachments::Entity::find()
-            .filter(survey_attachments::Column::SurveyId.eq(survey_id.to_string()))
-            .order_by_asc(survey_attachments::Column::UploadedAt)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(attachment_from_row)
-            .collect()
+        self.list_attachments_of(&[survey_id]).await
     }
 
     /// The attachments of many surveys in one query (an export page's worth), oldest

@@ -309,6 +309,30 @@ fn sum(row: &QueryResult, name: &str) -> Result<f64, DbErr> {
     Ok(row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0))
 }
 
+/// A household's ratio from its numerator and denominator columns: none unless both
+/// are there (the household does not count for that indicator).
+fn ratio_of(
+    row: &QueryResult,
+    y: &str,
+    x: &str,
+) -> Result<Option<agriwaste_analytics::indicators::Ratio>, DbErr> {
+    Ok(
+        match (
+            row.try_get::<Option<f64>>("", y)?,
+            row.try_get::<Option<f64>>("", x)?,
+        ) {
+            (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
+            _ => None,
+        },
+    )
+}
+
+/// The survey a row of facts belongs to.
+fn survey_id_of(row: &QueryResult) -> Result<Uuid, StorageError> {
+    let id: String = row.try_get("", "survey_id")?;
+    Uuid::parse_str(&id).map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))
+}
+
 fn count(row: &QueryResult, name: &str) -> Result<u64, DbErr> {
     Ok(row
         .try_get::<Option<i64>>("", name)?
@@ -508,17 +532,10 @@ impl Storage {
         let rows = self.db.query_all(&select).await?;
         let mut points = Vec::with_capacity(rows.len());
         for row in &rows {
-            let id: String = row.try_get("", "survey_id")?;
-            let ratio = match (
-                row.try_get::<Option<f64>>("", "ratio_y")?,
-                row.try_get::<Option<f64>>("", "ratio_x")?,
-            ) {
-                (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
-                _ => None,
-            };
+            let survey_id = survey_id_of(row)?;
+            let ratio = ratio_of(row, "ratio_y", "ratio_x")?;
             let mut facts = HouseholdFacts {
-                survey_id: Uuid::parse_str(&id)
-                    .map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))?,
+                survey_id,
                 county_code: row.try_get("", "county_code")?,
                 year: row.try_get("", "survey_year")?,
                 weight: row.try_get("", "weight")?,
@@ -656,25 +673,14 @@ impl Storage {
         let rows = self.db.query_all(&select).await?;
         let mut columns = agriwaste_analytics::columns::FactColumns::new();
         for row in &rows {
-            let id: String = row.try_get("", "survey_id")?;
-            let ratio = |p: &str| -> Result<Option<agriwaste_analytics::indicators::Ratio>, DbErr> {
-                Ok(
-                    match (
-                        row.try_get::<Option<f64>>("", &format!("{p}_y"))?,
-                        row.try_get::<Option<f64>>("", &format!("{p}_x"))?,
-                    ) {
-                        (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
-                        _ => None,
-                    },
-                )
-            };
+            let survey_id = survey_id_of(row)?;
+            let ratio = |p: &str| ratio_of(row, &format!("{p}_y"), &format!("{p}_x"));
             let mut uses = [0.0; 5];
             for (slot, name) in uses.iter_mut().zip(STRAW_USE_COLUMNS) {
                 *slot = row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0);
             }
             let facts = HouseholdFacts {
-                survey_id: Uuid::parse_str(&id)
-                    .map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))?,
+                survey_id,
                 county_code: row.try_get("", "county_code")?,
                 year: row.try_get("", "survey_year")?,
                 weight: row.try_get("", "weight")?,
