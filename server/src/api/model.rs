@@ -360,7 +360,7 @@ pub struct ReviewBody {
     #[oai(skip_serializing_if_is_none)]
     pub reviewed_version: Option<i32>,
     /// The reviewer's comments on single fields, by the field's path.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub field_comments: Vec<FieldCommentBody>,
 }
 
