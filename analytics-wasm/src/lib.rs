@@ -20,6 +20,8 @@
 //! - [`aggregate`]: finishing a group from its sums, whether from households or SQL.
 //! - [`quality`]: the data-quality flags of a group.
 //! - [`targets`]: applicable target, gap in points, plan phase.
+//! - [`plans`]: each region's plan and its phases (Ali 2024–2030, Qinghai's 14th FYP).
+//! - [`groups`]: named groups of counties (the Ali pilot), pooled like a region.
 //! - [`report`]: a group with its target progress, and the surveys left out.
 //! - [`dashboard`]: the dashboard's charts and progress board, from facts held in memory.
 //! - [`charts`]: the four charts' data and drawing, as SVG (every target) and PNG
@@ -39,9 +41,11 @@ pub mod columns;
 pub mod csv;
 pub mod dashboard;
 pub mod estimate;
+pub mod groups;
 pub mod indicators;
 pub mod issue;
 pub mod labels;
+pub mod plans;
 pub mod quality;
 pub mod regions;
 pub mod report;
