@@ -92,6 +92,24 @@ impl GroupSums {
         sums
     }
 
+    /// Adds `other`'s sums to these (a region's or group's sums are its counties'
+    /// added: every sum of the estimator is additive). The key stays.
+    pub fn absorb(&mut self, other: &GroupSums) {
+        self.households += other.households;
+        self.surveys_with_warnings += other.surveys_with_warnings;
+        self.households_returned_exceeds_used += other.households_returned_exceeds_used;
+        for (indicator, sums) in &other.indicators {
+            self.indicators.entry(*indicator).or_default().absorb(sums);
+        }
+        for k in 0..5 {
+            self.straw_uses_weighted_kg[k] += other.straw_uses_weighted_kg[k];
+            self.straw_uses_kg[k] += other.straw_uses_kg[k];
+        }
+        self.provenance.absorb(&other.provenance);
+        self.film_kg_per_mu
+            .extend(other.film_kg_per_mu.iter().copied());
+    }
+
     /// Finishes the group: rates, standard errors, intervals, straw shares, flags.
     pub fn into_indicators(self, regions: &RegionTable) -> GroupIndicators {
         let estimates: BTreeMap<_, _> = Indicator::ALL

@@ -105,6 +105,28 @@ impl RatioSums {
         self.wwxy += wx * wy;
     }
 
+    /// Adds another group's sums to these.
+    pub fn absorb(&mut self, other: &RatioSums) {
+        let RatioSums {
+            n,
+            wy,
+            wx,
+            y,
+            x,
+            wwyy,
+            wwxx,
+            wwxy,
+        } = *other;
+        self.n += n;
+        self.wy += wy;
+        self.wx += wx;
+        self.y += y;
+        self.x += x;
+        self.wwyy += wwyy;
+        self.wwxx += wwxx;
+        self.wwxy += wwxy;
+    }
+
     /// The weighted ratio, its standard error and 95 % interval.
     pub fn estimate(&self) -> RatioEstimate {
         let n = self.n as usize;

@@ -432,6 +432,27 @@ pub struct Provenance {
     pub dung_sections_excluded: u32,
 }
 
+impl Provenance {
+    /// Adds another group's amounts to these (listed field by field, so that a new
+    /// field cannot be forgotten).
+    pub fn absorb(&mut self, other: &Provenance) {
+        let Provenance {
+            straw_measured_kg,
+            straw_estimated_kg,
+            straw_crops_excluded,
+            dung_measured_kg,
+            dung_estimated_kg,
+            dung_sections_excluded,
+        } = *other;
+        self.straw_measured_kg += straw_measured_kg;
+        self.straw_estimated_kg += straw_estimated_kg;
+        self.straw_crops_excluded += straw_crops_excluded;
+        self.dung_measured_kg += dung_measured_kg;
+        self.dung_estimated_kg += dung_estimated_kg;
+        self.dung_sections_excluded += dung_sections_excluded;
+    }
+}
+
 /// Every indicator of one group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupIndicators {

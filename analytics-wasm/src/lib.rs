@@ -20,6 +20,7 @@
 //! - [`aggregate`]: finishing a group from its sums, whether from households or SQL.
 //! - [`quality`]: the data-quality flags of a group.
 //! - [`targets`]: applicable target, gap in points, plan phase.
+//! - [`progress`]: status against a target, trend, required gain; the progress board.
 //! - [`plans`]: each region's plan and its phases (Ali 2024–2030, Qinghai's 14th FYP).
 //! - [`groups`]: named groups of counties (the Ali pilot), pooled like a region.
 //! - [`report`]: a group with its target progress, and the surveys left out.
@@ -46,6 +47,7 @@ pub mod indicators;
 pub mod issue;
 pub mod labels;
 pub mod plans;
+pub mod progress;
 pub mod quality;
 pub mod regions;
 pub mod report;
