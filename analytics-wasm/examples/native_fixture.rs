@@ -186,6 +186,93 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![],
         api::default_coefficients(),
     );
+    // REFERENCE.md's status rules: the worked example (on track) and each status's edge,
+    // so that the browser judges a target exactly as the server does.
+    let point = |year: i32, rate: f64, se: f64, n: u32, low: f64| json!({"year": year, "n": n, "rate": rate, "se": se, "ci_low": low, "ci_high": rate + 2.0 * se});
+    let worked = vec![
+        point(2023, 0.70, 0.02, 40, 0.66),
+        point(2024, 0.74, 0.02, 40, 0.70),
+        point(2025, 0.78, 0.02, 40, 0.74),
+    ];
+    let assessments = [
+        (
+            "worked example: on track",
+            2025,
+            worked.clone(),
+            json!({"value": 0.90, "year": 2030}),
+        ),
+        (
+            "behind: the trend falls short",
+            2025,
+            worked.clone(),
+            json!({"value": 0.99, "year": 2030}),
+        ),
+        (
+            "met: the interval's low end at the target",
+            2025,
+            vec![point(2025, 0.93, 0.01, 40, 0.90)],
+            json!({"value": 0.90, "year": 2030}),
+        ),
+        (
+            "likely: the estimate at the target",
+            2025,
+            vec![point(2025, 0.90, 0.01, 40, 0.88)],
+            json!({"value": 0.90, "year": 2030}),
+        ),
+        (
+            "insufficient: 29 households",
+            2025,
+            vec![point(2025, 0.95, 0.01, 29, 0.93)],
+            json!({"value": 0.90, "year": 2030}),
+        ),
+        (
+            "implausible: above 100 %",
+            2025,
+            vec![point(2025, 1.05, 0.01, 40, 1.03)],
+            json!({"value": 0.90, "year": 2030}),
+        ),
+        (
+            "behind: the target year passed",
+            2026,
+            worked.clone(),
+            json!({"value": 0.90, "year": 2025}),
+        ),
+    ];
+    for (name, year, history, target) in assessments {
+        let input = json!({"year": year, "history": history, "target": target}).to_string();
+        case(
+            &format!("assessProgress {name}"),
+            "assessProgress",
+            vec![&input],
+            api::assess_progress(&input),
+        );
+    }
+    let no_target =
+        json!({"year": 2025, "history": [point(2025, 0.5, 0.01, 40, 0.48)]}).to_string();
+    case(
+        "assessProgress no target",
+        "assessProgress",
+        vec![&no_target],
+        api::assess_progress(&no_target),
+    );
+    case(
+        "assessProgress bad input",
+        "assessProgress",
+        vec!["{\"year\": \"x\"}"],
+        api::assess_progress("{\"year\": \"x\"}"),
+    );
+    for request in [
+        r#"{"within": "542500", "current_year": 2026}"#,
+        r#"{"current_year": 2026, "year": 2024}"#,
+        r#"{"within": "630000", "current_year": 2025}"#,
+    ] {
+        case(
+            &format!("progressBoard {request}"),
+            "progressBoard",
+            vec!["@surveys", request],
+            api::progress_board(&surveys_json, request),
+        );
+    }
 
     std::fs::write(
         out.join("cases.json"),

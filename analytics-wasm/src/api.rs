@@ -15,9 +15,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::charts::{self, Chart, ChartOptions};
 use crate::coefficients::{Amount, CannotEstimate, CoefficientKind, Coefficients};
-use crate::dashboard::{DashboardRequest, FactSet};
+use crate::dashboard::{BoardRequest, DashboardRequest, FactSet};
+use crate::groups::{GroupTable, RegionGroup};
 use crate::indicators::{self, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
+use crate::plans::PlanTable;
+use crate::progress::{
+    self, ProgressRequest, ProgressTables, TargetOrigin, TargetUsed, YearEstimate,
+};
 use crate::regions::{RegionLevel, RegionTable};
 use crate::report::{IndicatorReport, Rejected, compute_facts};
 use crate::survey::{StrawCrop, Survey, YakDungSection, parse_json, survey_from_value};
@@ -246,6 +251,94 @@ impl SurveySet {
     }
 }
 
+/// The input of [`assess_progress`]: one indicator's yearly estimates of one region and
+/// a target, as the status rules take them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessInput {
+    /// The year assessed.
+    year: i32,
+    /// Every year's estimate (year, n, rate, se, ci_low, ci_high).
+    history: Vec<YearEstimate>,
+    /// The target: value (0–1), year, comparison (`at_least` default).
+    #[serde(default)]
+    target: Option<AssessTarget>,
+    /// A quality flag invalidates the group.
+    #[serde(default)]
+    invalid: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessTarget {
+    value: f64,
+    year: i32,
+    #[serde(default = "at_least")]
+    comparison: crate::targets::Comparison,
+}
+
+fn at_least() -> crate::targets::Comparison {
+    crate::targets::Comparison::AtLeast
+}
+
+/// `assessProgress(inputJson)`: REFERENCE.md's status rules on given yearly estimates
+/// (`{"year", "history": [{year, n, rate, se, ci_low, ci_high}], "target": {value, year}}`),
+/// as an [`progress::Assessment`]; what the unit tests of the rules run in WASM too.
+pub fn assess_progress(input_json: &str) -> Result<String, Issue> {
+    let input: AssessInput = parse_json(input_json)?;
+    let target = input.target.map(|t| TargetUsed {
+        value: t.value,
+        year: t.year,
+        comparison: t.comparison,
+        source: String::new(),
+        origin: TargetOrigin::Own,
+        region_code: String::new(),
+        proxy: None,
+        origin_zh: String::new(),
+        origin_en: String::new(),
+    });
+    serialize(&progress::assess(
+        input.year,
+        &input.history,
+        target,
+        input.invalid,
+    ))
+}
+
+/// `progressBoard(surveysJson, requestJson)`: the progress board ([`progress::ProgressBoard`])
+/// of surveys (a JSON array) for a [`ProgressRequest`], with the shipped targets, plans
+/// and groups; surveys that do not decode are left out.
+pub fn progress_board(surveys_json: &str, request_json: &str) -> Result<String, Issue> {
+    let request: ProgressRequest = parse_json(request_json)?;
+    let (surveys, _) = parse_surveys(surveys_json, None)?;
+    let regions = RegionTable::builtin();
+    let facts = indicators::facts_from_surveys(&surveys, &Coefficients::default(), None);
+    let refs: Vec<&HouseholdFacts> = facts.iter().collect();
+    let grouping = Grouping {
+        level: Some(RegionLevel::County),
+        by_year: true,
+    };
+    let sums: Vec<crate::aggregate::GroupSums> = indicators::group(&refs, grouping, &regions)
+        .into_iter()
+        .map(|(key, members)| {
+            let members: Vec<&HouseholdFacts> = members.iter().map(|&i| refs[i]).collect();
+            crate::aggregate::GroupSums::from_members(key, &members)
+        })
+        .collect();
+    let (targets, plans, groups) = (
+        TargetTable::builtin(),
+        PlanTable::builtin(),
+        GroupTable::builtin(),
+    );
+    let tables = ProgressTables {
+        regions: &regions,
+        targets: &targets,
+        plans: &plans,
+        groups: &groups,
+    };
+    serialize(&progress::progress_board(&sums, tables, &request))
+}
+
 /// The body of `GET /api/v1/facts`, as far as [`FactSet::from_json`] reads it.
 #[derive(Deserialize)]
 struct FactsBody {
@@ -272,6 +365,20 @@ impl FactSet {
         let targets: Vec<Target> = parse_json(targets_json)?;
         self.replace_targets(TargetTable { targets });
         Ok(())
+    }
+
+    /// Replaces the county groups with a JSON array of groups (what `GET /api/v1/groups`
+    /// answers; the shipped groups come first there).
+    pub fn set_groups(&mut self, groups_json: &str) -> Result<(), Issue> {
+        let groups: Vec<RegionGroup> = parse_json(groups_json)?;
+        self.replace_groups(GroupTable { groups });
+        Ok(())
+    }
+
+    /// The progress board for `request_json` (a [`BoardRequest`]), as JSON.
+    pub fn progress(&self, request_json: &str) -> Result<String, Issue> {
+        let request: BoardRequest = parse_json(request_json)?;
+        serialize(&self.progress_of(&request)?)
     }
 
     /// Every figure of the dashboard for the filters of `request_json` (a
@@ -617,6 +724,31 @@ mod tests {
     }
 
     #[test]
+    fn fact_set_progress_is_the_surveys_board() {
+        let (surveys, set) = fact_set(500);
+        let request = r#"{"within": "542500", "current_year": 2026}"#;
+        let from_surveys = progress_board(&surveys, request).unwrap_or_default();
+        let held = set
+            .progress(r#"{"within": "542500", "current_year": 2026}"#)
+            .unwrap_or_default();
+        assert!(from_surveys.contains("ali-input-recovery-pilot"));
+        assert_eq!(held, from_surveys);
+        // With the approved-only filter, the rows hold fewer households.
+        let approved: crate::progress::ProgressBoard = serde_json::from_str(
+            &set.progress(r#"{"within": "542500", "approved_only": true, "current_year": 2026}"#)
+                .unwrap_or_default(),
+        )
+        .unwrap();
+        let all: crate::progress::ProgressBoard = serde_json::from_str(&held).unwrap();
+        assert_eq!(all.year, Some(2025));
+        assert!(approved.rows[0].households <= all.rows[0].households);
+        assert!(
+            set.progress(r#"{"within": "999999", "current_year": 2026}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
     fn fact_set_dashboard_is_the_surveys_report() {
         let (surveys, set) = fact_set(500);
         assert_eq!(set.len(), 500);
@@ -648,8 +780,6 @@ mod tests {
             })
             .collect();
         assert!(!expected.is_empty());
-        assert_eq!(dashboard.board.iter().collect::<Vec<_>>(), expected);
-        assert_eq!(dashboard.board_year, Some(2025));
         assert_eq!(dashboard.years, vec![2023, 2024, 2025]);
         assert_eq!(dashboard.by_region.bars.len(), expected.len());
         let trend = dashboard.trend.expect("a trend for 542500");

@@ -10,9 +10,13 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use crate::aggregate::GroupSums;
 use crate::charts::{self, IndicatorByRegionData, MapData, StrawUsesData, TrendData};
+use crate::groups::GroupTable;
 use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
+use crate::plans::PlanTable;
+use crate::progress::{ProgressBoard, ProgressRequest, ProgressTables, progress_board};
 use crate::regions::{RegionLevel, RegionTable};
 use crate::report::{GroupReport, compute_facts};
 use crate::targets::TargetTable;
@@ -50,8 +54,8 @@ impl DashboardRequest {
     }
 }
 
-/// Every figure of the dashboard for one set of filters: the data of the four charts
-/// (for `renderChart` and the tables) and the target progress board.
+/// Every figure of the dashboard's charts for one set of filters (for `renderChart` and
+/// the tables); the progress board is [`FactSet::progress_of`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     /// Households matching the filters.
@@ -70,11 +74,19 @@ pub struct Dashboard {
     pub map: MapData,
     /// Households with a GPS fix in the range (the map draws at most `map_points`).
     pub located: usize,
-    /// The year of the board: the last year of the range that has data.
-    pub board_year: Option<i32>,
-    /// The target progress board: every county in `board_year`, every indicator, with
-    /// progress against the applicable targets.
-    pub board: Vec<GroupReport>,
+}
+
+/// A 400-style issue when `code` is not a known region.
+fn check_region(regions: &RegionTable, code: &str) -> Result<(), Issue> {
+    if regions.get(code).is_none() {
+        return Err(Issue::error(
+            "within",
+            IssueCode::InvalidValue,
+            format!("区划代码 {code} 不存在"),
+            format!("region {code:?} is not known"),
+        ));
+    }
+    Ok(())
 }
 
 /// Household facts (from `GET /api/v1/facts`) held in memory, with the targets, so that
@@ -84,10 +96,31 @@ pub struct FactSet {
     facts: Vec<HouseholdFacts>,
     approved: Vec<bool>,
     targets: TargetTable,
+    groups: GroupTable,
     as_of: Option<String>,
     /// The last trend's groups (every year of a region), by region and review filter: a
     /// change of years or indicator does not regroup every year again.
     trend_memo: RefCell<Option<(String, bool, Vec<GroupIndicators>)>>,
+    /// The sums per county and year, by review filter: the board's input, which only a
+    /// change of the review filter changes.
+    sums_memo: RefCell<Option<(bool, Vec<GroupSums>)>>,
+}
+
+/// What the progress board shows ([`FactSet::progress_of`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardRequest {
+    /// Only this region and what lies in it.
+    #[serde(default)]
+    pub within: Option<String>,
+    /// The year assessed; default the latest complete year with enough households.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// Approved surveys only.
+    #[serde(default)]
+    pub approved_only: bool,
+    /// Today's year in China: it and later years are in progress.
+    pub current_year: i32,
 }
 
 const DEFAULT_MAP_POINTS: usize = 5_000;
@@ -101,8 +134,10 @@ impl FactSet {
             facts,
             approved,
             targets: TargetTable::builtin(),
+            groups: GroupTable::builtin(),
             as_of,
             trend_memo: RefCell::new(None),
+            sums_memo: RefCell::new(None),
         }
     }
 
@@ -125,6 +160,61 @@ impl FactSet {
     pub fn replace_targets(&mut self, targets: TargetTable) {
         self.targets = targets;
         self.trend_memo.replace(None);
+    }
+
+    /// Replaces the county groups (the shipped ones and those admins defined).
+    pub fn replace_groups(&mut self, groups: GroupTable) {
+        self.groups = groups;
+    }
+
+    /// The progress board for `request`, from the held facts summed per county and year
+    /// exactly as the server sums them in SQL, then [`progress_board`].
+    pub fn progress_of(&self, request: &BoardRequest) -> Result<ProgressBoard, Issue> {
+        let regions = RegionTable::builtin();
+        if let Some(code) = &request.within {
+            check_region(&regions, code)?;
+        }
+        let mut memo = self.sums_memo.borrow_mut();
+        if memo
+            .as_ref()
+            .is_none_or(|(a, _)| *a != request.approved_only)
+        {
+            let kept: Vec<&HouseholdFacts> = self
+                .facts
+                .iter()
+                .zip(&self.approved)
+                .filter(|(_, approved)| !request.approved_only || **approved)
+                .map(|(f, _)| f)
+                .collect();
+            let grouping = Grouping {
+                level: Some(RegionLevel::County),
+                by_year: true,
+            };
+            let sums = indicators::group(&kept, grouping, &regions)
+                .into_iter()
+                .map(|(key, members)| {
+                    let members: Vec<&HouseholdFacts> = members.iter().map(|&i| kept[i]).collect();
+                    GroupSums::from_members(key, &members)
+                })
+                .collect();
+            *memo = Some((request.approved_only, sums));
+        }
+        let sums = memo.as_ref().map_or(&[][..], |(_, s)| s.as_slice());
+        let plans = PlanTable::builtin();
+        Ok(progress_board(
+            sums,
+            ProgressTables {
+                regions: &regions,
+                targets: &self.targets,
+                plans: &plans,
+                groups: &self.groups,
+            },
+            &ProgressRequest {
+                within: request.within.clone(),
+                year: request.year,
+                current_year: request.current_year,
+            },
+        ))
     }
 
     /// The held facts within the region and review filter of `request`, in the order
@@ -158,14 +248,7 @@ impl FactSet {
     pub fn dashboard_of(&self, request: &DashboardRequest) -> Result<Dashboard, Issue> {
         let regions = RegionTable::builtin();
         if let Some(code) = &request.within {
-            if regions.get(code).is_none() {
-                return Err(Issue::error(
-                    "within",
-                    IssueCode::InvalidValue,
-                    format!("区划代码 {code} 不存在"),
-                    format!("region {code:?} is not known"),
-                ));
-            }
+            check_region(&regions, code)?;
         }
         let in_region_and_review = self.in_region_and_review(request, &regions);
         let selected: Vec<&HouseholdFacts> = in_region_and_review
@@ -230,27 +313,6 @@ impl FactSet {
             .map(|f| (*f).clone())
             .collect();
         let map = charts::map_data(&sample, request.indicator, single_year, &regions);
-        let board_groups = if single_year.is_some() {
-            by_county
-        } else {
-            let in_last: Vec<&HouseholdFacts> = selected
-                .iter()
-                .copied()
-                .filter(|f| Some(f.year) == last_year)
-                .collect();
-            indicators::compute(
-                &in_last,
-                Grouping {
-                    level: county,
-                    by_year: true,
-                },
-                &regions,
-            )
-        };
-        let board = board_groups
-            .into_iter()
-            .map(|g| GroupReport::new(g, &regions, &self.targets))
-            .collect();
         let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
         years.sort_unstable();
         years.dedup();
@@ -262,8 +324,6 @@ impl FactSet {
             straw_uses,
             map,
             located,
-            board_year: single_year.or(last_year),
-            board,
         })
     }
 

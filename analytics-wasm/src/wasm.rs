@@ -143,8 +143,14 @@ export interface Dashboard {
   straw_uses: unknown;
   map: unknown;
   located: number;
-  board_year: number | null;
-  board: GroupReport[];
+}
+export interface BoardRequest {
+  within?: string | null;
+  /** Default: the latest complete year with at least 30 households. */
+  year?: number | null;
+  approved_only?: boolean;
+  /** Today's year in China: it and later years are in progress. */
+  current_year: number;
 }
 export interface FormEstimate {
   amount: { kg: number; source: "measured" | "estimated" } | null;
@@ -182,6 +188,19 @@ pub fn compute_from_facts(facts_json: &str, options_json: &str) -> Result<String
 #[wasm_bindgen(js_name = chartData)]
 pub fn chart_data(surveys_json: &str, request_json: &str) -> Result<String, JsValue> {
     api::chart_data(surveys_json, request_json).map_err(to_js)
+}
+
+/// REFERENCE.md's status rules on given yearly estimates and a target (`Assessment` JSON).
+#[wasm_bindgen(js_name = assessProgress)]
+pub fn assess_progress(input_json: &str) -> Result<String, JsValue> {
+    api::assess_progress(input_json).map_err(to_js)
+}
+
+/// The progress board of surveys (a JSON array) for a `ProgressRequest`
+/// (`{within, year, current_year}`), with the shipped targets, plans and groups.
+#[wasm_bindgen(js_name = progressBoard)]
+pub fn progress_board(surveys_json: &str, request_json: &str) -> Result<String, JsValue> {
+    api::progress_board(surveys_json, request_json).map_err(to_js)
 }
 
 /// Draws a chart (`kind`: a `ChartKind`) as an SVG document; `optionsJson` is a
@@ -299,6 +318,18 @@ impl FactSet {
     #[wasm_bindgen(js_name = setTargets)]
     pub fn set_targets(&mut self, targets_json: &str) -> Result<(), JsValue> {
         self.inner.set_targets(targets_json).map_err(to_js)
+    }
+
+    /// Replaces the county groups with the JSON array `GET /api/v1/groups` answers.
+    #[wasm_bindgen(js_name = setGroups)]
+    pub fn set_groups(&mut self, groups_json: &str) -> Result<(), JsValue> {
+        self.inner.set_groups(groups_json).map_err(to_js)
+    }
+
+    /// The progress board (`ProgressBoard` JSON, as `GET /api/v1/progress`) for a
+    /// `BoardRequest`.
+    pub fn progress(&self, request_json: &str) -> Result<String, JsValue> {
+        self.inner.progress(request_json).map_err(to_js)
     }
 
     /// Every figure of the dashboard (`Dashboard` JSON) for a `DashboardRequest`.

@@ -27,7 +27,7 @@ if (nativeDir && fs.existsSync(path.join(nativeDir, "cases.json"))) {
     const functions = new Set(cases.map((c) => c.function));
     for (const name of ["computeIndicators", "chartData", "renderChart", "validateSurvey",
       "estimateStraw", "estimateDung", "defaultCoefficients", "householdFacts",
-      "computeFromFacts", "coefficientsOfApplicable"]) {
+      "computeFromFacts", "coefficientsOfApplicable", "assessProgress", "progressBoard"]) {
       assert.ok(functions.has(name), `no case for ${name}`);
     }
     assert.ok(cases.some((c) => "err" in c.expected), "no error case");
