@@ -234,7 +234,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             "behind: the target year passed",
             2026,
-            worked.clone(),
+            [worked.clone(), vec![point(2026, 0.82, 0.02, 40, 0.78)]].concat(),
             json!({"value": 0.90, "year": 2025}),
         ),
     ];
