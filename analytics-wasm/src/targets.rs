@@ -7,9 +7,11 @@
 //! year at or after the data year applies, else the latest.
 
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 use crate::csv;
 use crate::indicators::Indicator;
+use crate::plans::{Phase, PlanTable};
 use crate::quality::exceeds_one;
 use crate::regions::RegionTable;
 
@@ -86,8 +88,9 @@ pub struct Progress {
     /// The rate exceeds 100 %, which a share of a whole cannot (REFERENCE.md, status
     /// 数据异常): the data need checking before the rate says anything about the target.
     pub implausible: bool,
-    /// Plan phase of the data year.
-    pub phase: Option<PlanPhase>,
+    /// The phase of the data year in the plan the region follows (its own or its
+    /// enclosing region's, [`crate::plans`]); none outside every plan.
+    pub phase: Option<Phase>,
 }
 
 /// The phases of the Ali zero-waste plan.
@@ -260,13 +263,23 @@ impl TargetTable {
     ) -> Option<Progress> {
         let rate = rate?;
         let target = self.applicable(regions, region_code, indicator, year)?;
-        Some(progress(target, rate, year))
+        let phase = builtin_plans()
+            .for_region(regions, region_code)
+            .and_then(|plan| plan.phase_of(year))
+            .cloned();
+        Some(progress(target, rate, phase))
     }
 }
 
-/// Where `rate` (in data year `year`) stands against `target`. A rate above 100 % is
+/// The shipped plans, parsed once.
+fn builtin_plans() -> &'static PlanTable {
+    static PLANS: OnceLock<PlanTable> = OnceLock::new();
+    PLANS.get_or_init(PlanTable::builtin)
+}
+
+/// Where `rate` stands against `target`, in plan phase `phase`. A rate above 100 % is
 /// implausible and never meets a target, however far above a floor it lies.
-pub fn progress(target: ApplicableTarget, rate: f64, year: i32) -> Progress {
+pub fn progress(target: ApplicableTarget, rate: f64, phase: Option<Phase>) -> Progress {
     let goal = target.target.target;
     let implausible = exceeds_one(rate);
     let met = !implausible
@@ -279,7 +292,7 @@ pub fn progress(target: ApplicableTarget, rate: f64, year: i32) -> Progress {
         met,
         implausible,
         rate,
-        phase: PlanPhase::of_year(year),
+        phase,
         target,
     }
 }
@@ -359,7 +372,13 @@ mod tests {
         let Some(p) = p else { panic!("no progress") };
         assert!((p.gap_pp - -15.0).abs() < 1e-9);
         assert!(!p.met);
-        assert_eq!(p.phase, Some(PlanPhase::Mid));
+        assert_eq!(p.phase.map(|p| p.key), Some("mid".to_owned()));
+        // A Qinghai county follows Qinghai's 14th five-year period, never Ali's phases.
+        let qinghai = table.progress(&regions, "630102", Indicator::FilmRecovery, 2024, Some(0.8));
+        assert_eq!(
+            qinghai.and_then(|p| p.phase).map(|p| p.key),
+            Some("fyp14".to_owned())
+        );
         assert_eq!(PlanPhase::of_year(2023), Some(PlanPhase::Baseline));
         assert_eq!(PlanPhase::of_year(2025), Some(PlanPhase::Near));
         assert_eq!(PlanPhase::of_year(2030), Some(PlanPhase::Long));

@@ -79,7 +79,8 @@ export interface GroupReport {
     target: { target: { region_code: string; indicator: string; year: number; target: number;
       comparison: "at_least" | "at_most"; source: string }; inherited: boolean; proxy: string | null };
     rate: number; gap_pp: number; met: boolean; implausible: boolean;
-    phase: "baseline" | "near" | "mid" | "long" | null;
+    /** The year's phase in the plan the region follows (plans.csv); null outside every plan. */
+    phase: { key: string; name_zh: string; name_en: string; first_year: number; last_year: number } | null;
   }>>;
 }
 export interface IndicatorReport {

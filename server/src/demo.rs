@@ -8,8 +8,10 @@ use crate::auth::Actor;
 use crate::ingest::{self, ValidatedSurvey, today_in_china};
 use crate::storage::Storage;
 
-/// How many demo surveys: about a hundred per county over three years.
-pub const DEMO_SURVEYS: usize = 3_000;
+/// How many demo surveys: about two hundred per county over three years, so that most
+/// county-years clear the 30 households the progress board needs before it judges a
+/// target (`progress::MIN_N`), and their trends show.
+pub const DEMO_SURVEYS: usize = 6_000;
 
 /// Fills an empty database with demo surveys; leaves a database with surveys alone.
 pub async fn seed_if_empty(storage: &Storage) -> anyhow::Result<()> {

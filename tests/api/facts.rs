@@ -32,6 +32,49 @@ fn same_number(a: &Value, b: &Value) -> bool {
 
 /// Compares the groups of the API with the groups the crate computed from the facts:
 /// same groups, households, n, and every figure of every indicator and its progress.
+/// The progress boards of the API and of the crate from facts agree: rows, statuses,
+/// targets, estimates and trends.
+fn assert_same_board(api: &Value, local: &Value, what: &str) -> Result<()> {
+    for key in ["year", "current_year", "min_n", "years"] {
+        assert_eq!(api[key], local[key], "{what}: {key}");
+    }
+    let (Some(api_rows), Some(rows)) = (api["rows"].as_array(), local["rows"].as_array()) else {
+        bail!("{what}: no rows in {api} or {local}");
+    };
+    assert!(!rows.is_empty(), "{what}: nothing to compare");
+    assert_eq!(api_rows.len(), rows.len(), "{what}: row count");
+    for (a, l) in api_rows.iter().zip(rows) {
+        for key in ["kind", "code", "households", "plan", "members"] {
+            assert_eq!(a[key], l[key], "{what}: {key}");
+        }
+        for indicator in Indicator::ALL {
+            let (ca, cl) = (&a["cells"][indicator.key()], &l["cells"][indicator.key()]);
+            let at = format!("{what} {} {}", a["code"], indicator.key());
+            for key in ["status", "target", "target_year_passed"] {
+                assert_eq!(ca[key], cl[key], "{at}: {key}");
+            }
+            for key in [
+                "gap_pp",
+                "required_gain_pp",
+                "observed_gain_pp",
+                "observed_gain_se_pp",
+            ] {
+                assert!(
+                    same_number(&ca[key], &cl[key]),
+                    "{at}: {key} {} vs {}",
+                    ca[key],
+                    cl[key]
+                );
+            }
+            for field in ["rate", "se", "ci_low", "ci_high"] {
+                let (ea, el) = (&ca["estimate"][field], &cl["estimate"][field]);
+                assert!(same_number(ea, el), "{at}: estimate.{field} {ea} vs {el}");
+            }
+        }
+    }
+    Ok(())
+}
+
 fn assert_same_groups(api: &Value, local: &Value, what: &str) -> Result<()> {
     let (Some(api), Some(local)) = (api["groups"].as_array(), local["groups"].as_array()) else {
         bail!("{what}: no groups in {api} or {local}");
@@ -170,19 +213,36 @@ async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<
         assert_same_groups(&api, &local, query)?;
     }
 
-    // The dashboard's board for one year is the API's county groups of that year, and
-    // its bars are their rates.
+    // The dashboard's progress board is the API's, computed from the same sums in the
+    // browser: every row, status and estimate agree.
+    for (query, request) in [
+        (
+            "region=542500&year=2025",
+            json!({"within": "542500", "year": 2025}),
+        ),
+        ("", json!({})),
+        ("review=approved", json!({"approved_only": true})),
+    ] {
+        let (status, api) = app.get(&format!("/api/v1/progress?{query}")).await?;
+        assert_eq!(status, 200, "progress?{query}: {api}");
+        let mut request = request;
+        request["current_year"] = api["current_year"].clone();
+        let local: Value = serde_json::from_str(
+            &set.progress(&request.to_string())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        )?;
+        assert_same_board(&api, &local, query)?;
+    }
     let dashboard = set
         .dashboard_of(&serde_json::from_value(json!({
             "within": "542500", "from": 2025, "to": 2025, "indicator": "film_recovery_rate"
         }))?)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let board = json!({ "groups": serde_json::to_value(&dashboard.board)? });
     let (_, api) = app
         .get("/api/v1/indicators?level=county&year=2025&region=542500")
         .await?;
-    assert_same_groups(&api, &board, "board")?;
-    assert_eq!(dashboard.by_region.bars.len(), dashboard.board.len());
+    let county_groups = api["groups"].as_array().context("groups")?.len();
+    assert_eq!(dashboard.by_region.bars.len(), county_groups);
     for (bar, group) in dashboard
         .by_region
         .bars

@@ -25,12 +25,17 @@ const STRAW_USES = [
   ["fertilizer", "肥料化", "Fertilizer"], ["feed", "饲料化", "Feed"], ["substrate", "基料化", "Substrate"],
   ["fuel", "燃料化", "Fuel"], ["raw_material", "原料化", "Raw material"],
 ];
-const PHASES = { baseline: ["基线年", "baseline"], near: ["近期", "near term"], mid: ["中期", "mid term"], long: ["远期", "long term"] };
 // Households drawn on the points chart: a sample (survey-id order is random); more
 // dots than this only cover each other and slow every redraw.
 const MAP_POINTS = 2000;
-// A gap this close to the target (percentage points) counts as "near".
-const NEAR_PP = 5;
+// The indicators the board judges against targets (the plans set targets for these).
+const BOARD_INDICATORS = ["film_recovery_rate", "pesticide_packaging_recovery_rate", "straw_utilization_rate", "yak_dung_utilization_rate"];
+const STATUSES = ["met", "likely", "on_track", "behind", "insufficient", "implausible", "no_target"];
+// Icons as the analytics crate's Status::icon: the status is told by word and icon, not colour alone.
+const ICONS = { met: "✓", likely: "≈", on_track: "↗", behind: "✕", insufficient: "?", implausible: "!", no_target: "–" };
+
+// This year in China (UTC+8): it and later years are in progress, never the latest result.
+const currentYear = () => +new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date());
 
 const WORDS = {
   title: ["指标看板", "Indicator dashboard"],
@@ -48,28 +53,59 @@ const WORDS = {
   chart_straw: ["秸秆“五料化”利用结构", "Straw: the five uses"],
   chart_map: ["调查点位", "Survey points"],
   table_view: ["表格", "Table"],
-  board_title: ["目标进度", "Target progress"],
+  board_title: ["{year} 年目标进度 · {region}", "Progress toward the targets, {year} · {region}"],
+  board_empty: ["暂无调查数据", "No survey data yet"],
+  board_default: ["默认显示最近一个已结束、且至少有 {n} 户调查的年份。", "Shown by default: the latest finished year with at least {n} households surveyed."],
+  board_in_progress: ["{year} 年尚未结束(目前 {households} 户),数据不完整,未作为最新结果。", "{year} is still in progress ({households} households so far): its figures are partial and not shown as the latest result."],
+  board_chosen_in_progress: ["注意:{year} 年尚未结束,以下为不完整数据。", "Note: {year} is still in progress; the figures below are partial."],
+  region_col: ["地区 / 分组", "Region / group"],
+  group_tag: ["分组", "group"],
+  group_members: ["含:{names}", "Counties: {names}"],
+  status_implausible: ["数据异常", "implausible data"],
+  status_insufficient: ["数据不足", "insufficient data"],
+  status_no_target: ["无目标", "no target"],
+  status_met: ["已达标", "met"],
+  status_likely: ["基本达标", "likely met"],
+  status_on_track: ["按期可达", "on track"],
+  status_behind: ["落后", "behind"],
+  explain_implausible: ["比率超过 100%,请先核查数据", "rate above 100 %: check the data first"],
+  explain_insufficient: ["少于 {n} 户,不作判断", "fewer than {n} households: not judged"],
+  explain_met: ["95% 区间整体达到目标", "the whole 95 % interval reaches the target"],
+  explain_likely: ["估计值达到目标,区间下限未达到", "the estimate reaches the target, the interval's low end does not"],
+  explain_on_track: ["按现有趋势可在目标年前达到", "the trend reaches the target by its year"],
+  explain_behind: ["按现有趋势到目标年达不到", "the trend does not reach the target by its year"],
+  explain_no_target: ["该地区此指标没有目标", "no target applies to this region for this indicator"],
+  target_short: ["目标 {cmp}{value}({year} 年)", "target {cmp}{value} by {year}"],
+  ci_n: ["95% 区间 {low}–{high} · {n} 户", "95 % interval {low}–{high} · n = {n}"],
+  n_only: ["{n} 户", "n = {n}"],
+  gains: ["需年增 {required} · 实际 {observed} ± {se}", "needed {required}/yr · observed {observed} ± {se}/yr"],
+  gains_unknown: ["需年增 {required} · 趋势未知(不足 3 年各 {n} 户以上)", "needed {required}/yr · trend unknown (fewer than 3 years of n ≥ {n})"],
+  year_passed: ["目标年已过", "the target year has passed"],
+  previous: ["上年({year}){rate},{change}", "{year}: {rate}, {change}"],
+  set_target: ["设定目标", "Set a target"],
+  targets_heading: ["{region} 适用的目标与规划", "Targets and plan that apply to {region}"],
+  plan_line: ["规划:{plan}({source})。{year} 年属{phase}({first}–{last} 年)。", "Plan: {plan} ({source}). {year} falls in its {phase} ({first}–{last})."],
+  plan_outside: ["规划:{plan}({source}),{year} 年不在其规划期内。", "Plan: {plan} ({source}); {year} lies outside its period."],
+  plan_none: ["该地区没有规划阶段。", "No plan phases apply to this region."],
+  target_line: ["{indicator}:{cmp}{value}({year} 年)· {origin} · 来源:{source}", "{indicator}: {cmp}{value} by {year} · {origin} · source: {source}"],
+  no_target_line: ["{indicator}:无目标", "{indicator}: no target"],
+  at_least: ["≥", "≥ "],
+  at_most: ["≤", "≤ "],
+  in_progress_year: ["{year}(进行中)", "{year} (in progress)"],
   year: ["年份", "Year"],
   phase: ["规划阶段", "Plan phase"],
   households: ["户数", "Households"],
   rate: ["比率", "Rate"],
   ci: ["95% 区间", "95% interval"],
   target: ["目标", "Target"],
-  gap: ["差距", "Gap"],
   lat: ["纬度", "Latitude"],
   lon: ["经度", "Longitude"],
-  met: ["达标", "met"],
-  near: ["接近", "near"],
-  behind: ["未达标", "behind"],
-  implausible: ["数据异常", "implausible"],
-  no_target: ["无目标", "no target"],
   no_data: ["无数据", "no data"],
   pp: ["个百分点", "pp"],
   trend_needs_region: ["选择一个地区以查看趋势", "Choose a region to see its trend"],
   loading: ["正在加载调查数据…", "Loading survey facts…"],
   summary: ["{n} 户 · 数据截至 {asOf}", "{n} households · data as of {asOf}"],
   map_sample: ["(显示 {shown} / {located} 个有定位的农户)", "(showing {shown} of {located} located households)"],
-  near_legend: ["差距在 {pp} 个百分点以内", "within {pp} points"],
 };
 
 useWords(WORDS);
@@ -80,6 +116,8 @@ const state = {
   byCode: new Map(),
   asOf: null,
   dashboard: null, // last Dashboard
+  board: null, // last ProgressBoard
+  me: null,
   recomputes: 0,
 };
 
@@ -135,6 +173,7 @@ async function start() {
   performance.measure("facts-parse", "facts-parse-start", "facts-parse-end");
   state.asOf = state.facts.asOf;
   document.body.dataset.bytes = String(body.length);
+  state.me = me;
   setupFilters(me);
   recompute();
   performance.mark("first-chart");
@@ -178,8 +217,9 @@ function setupFilters(me) {
   // province of a county with data, so that the trend has a region.
   let initial = me.scope_code || (me.counties && me.counties.length && choices[0] ? choices[0].code : "");
   if (!initial && state.facts.length) {
-    const board = JSON.parse(state.facts.dashboard(JSON.stringify({ map_points: 0 }))).board;
-    let code = board.length ? board[0].region_code : "";
+    const board = progressOf({ within: null, year: null });
+    const county = board.rows.find((r) => r.level === "county");
+    let code = county ? county.code : "";
     while (code && state.byCode.get(code) && state.byCode.get(code).parent_code) code = state.byCode.get(code).parent_code;
     initial = code;
   }
@@ -208,18 +248,30 @@ function relabelFilters() {
   for (const option of $("#f-review").options) option.textContent = t(option.dataset.i18n);
 }
 
-// Years with data for the region and review filter; keeps the choice when it still exists,
-// else shows the latest year.
+// Years with data for the region and review filter (a year in progress labelled so);
+// keeps the choice when it still exists, else opens on the board's default year: the
+// latest finished year with enough households (never the year in progress).
 function fillYears(initial) {
-  const request = { within: $("#f-region").value || null, approved_only: $("#f-review").value === "approved", map_points: 0 };
-  const years = JSON.parse(state.facts.dashboard(JSON.stringify(request))).years;
+  const board = progressOf({ within: $("#f-region").value || null, year: null });
+  const years = board.years;
   const from = $("#f-from");
   const to = $("#f-to");
   const keep = [from.value, to.value];
-  for (const select of [from, to]) select.replaceChildren(...years.map((y) => el("option", { value: String(y) }, String(y))));
-  const latest = years.length ? String(years[years.length - 1]) : "";
-  from.value = !initial && years.includes(+keep[0]) ? keep[0] : latest;
-  to.value = !initial && years.includes(+keep[1]) ? keep[1] : latest;
+  const label = (y) => (y.in_progress ? t("in_progress_year", { year: y.year }) : String(y.year));
+  for (const select of [from, to]) select.replaceChildren(...years.map((y) => el("option", { value: String(y.year), "data-in-progress": y.in_progress ? "true" : null }, label(y))));
+  const chosen = board.year == null ? "" : String(board.year);
+  const has = (v) => years.some((y) => String(y.year) === v);
+  from.value = !initial && has(keep[0]) ? keep[0] : chosen;
+  to.value = !initial && has(keep[1]) ? keep[1] : chosen;
+}
+
+// The progress board (WASM, from the held facts) for the review filter and `request`.
+function progressOf(request) {
+  return JSON.parse(state.facts.progress(JSON.stringify({
+    approved_only: $("#f-review").value === "approved",
+    current_year: currentYear(),
+    ...request,
+  })));
 }
 
 function currentRequest() {
@@ -272,7 +324,9 @@ function recompute() {
     renderTable(card, table);
     renderTools(card, slot, svg, table);
   }
-  renderBoard(dashboard);
+  const to = $("#f-to").value;
+  state.board = progressOf({ within: request.within, year: to ? +to : null });
+  renderBoard(state.board);
   $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
@@ -326,9 +380,12 @@ function tableOf(slot, data, dashboard) {
   };
 }
 
+// The year's phase in the plan the selected region follows (from the board); none
+// outside every plan: Qinghai's trend is not drawn on Ali's phases.
 function phaseOf(year) {
-  const key = year <= 2023 ? "baseline" : year <= 2025 ? "near" : year <= 2027 ? "mid" : "long";
-  return PHASES[key][en() ? 1 : 0];
+  const row = state.board && state.board.rows[0];
+  const phase = row && row.plan ? row.plan.phases.find((p) => year >= p.first_year && year <= p.last_year) : null;
+  return phase ? (en() ? phase.name_en : phase.name_zh) : "—";
 }
 
 function renderTable(card, table) {
@@ -399,46 +456,91 @@ function csvOf(table) {
   return new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
 }
 
-// ---- the target board ---------------------------------------------------------------------
-
-function statusOf(progress) {
-  if (!progress) return "none";
-  // A rate above 100 % is a data problem before it is a result (REFERENCE.md).
-  if (progress.implausible) return "implausible";
-  if (progress.met) return "met";
-  return Math.abs(progress.gap_pp) <= NEAR_PP ? "near" : "behind";
-}
-
-const ICONS = { met: "✓", near: "▲", behind: "✕", implausible: "!", none: "–" };
+// ---- the progress board --------------------------------------------------------------------
 
 function badge(status) {
-  const word = status === "none" ? t("no_target") : t(status);
-  return el("span", { class: `status ${status}`, "data-status": status }, el("span", { "aria-hidden": "true" }, ICONS[status]), word);
+  return el("span", { class: `status ${status}`, "data-status": status },
+    el("span", { "aria-hidden": "true" }, ICONS[status]), t(`status_${status}`));
 }
 
-function renderBoard(dashboard) {
-  $("#board-year").textContent = dashboard.board_year ? `(${dashboard.board_year})` : "";
-  $("#legend").replaceChildren(...["met", "near", "behind", "implausible", "none"].map((s) => {
-    const b = badge(s);
-    if (s === "near") b.append(` · ${t("near_legend", { pp: NEAR_PP })}`);
-    return b;
-  }));
-  const head = el("tr", {}, el("th", {}, t("county")), el("th", { class: "num" }, t("households")),
-    ...INDICATORS.map(([key]) => el("th", {}, indicatorName(key))));
-  const rows = dashboard.board.map((g) => el("tr", { "data-key": g.region_code },
-    el("td", {}, en() ? g.region_name_en || g.region_code : g.region_name_zh || g.region_code),
-    el("td", { class: "num" }, fmt.count(g.households)),
-    ...INDICATORS.map(([key]) => {
-      const estimate = g.indicators[key];
-      const progress = g.progress[key];
-      const status = statusOf(progress);
-      const rate = estimate ? estimate.rate : null;
-      return el("td", { class: "cell", "data-indicator": key, "data-status": status },
-        el("div", { class: "value", "data-value": rate == null ? "" : String(rate) }, fmt.rate(rate)),
-        progress ? el("div", { class: "detail" }, `${t("target")} ${fmt.rate(progress.target.target.target)} · ${t("gap")} ${fmt.pp(progress.gap_pp)}`) : null,
-        badge(status));
-    })));
+const pts = (v) => (v == null ? "—" : `${formatNumber(v, POINTS)} ${t("pp")}`);
+
+function targetText(target) {
+  return t("target_short", { cmp: t(target.comparison), value: fmt.rate(target.value), year: target.year });
+}
+
+// One cell: status (icon and word), the estimate with its interval and n, the target,
+// the gain needed against the gain observed, the change from the previous year.
+function cellOf(row, key) {
+  const a = row.cells[key];
+  const e = a.estimate;
+  const lines = [badge(a.status), el("div", { class: "value", "data-value": e && e.rate != null ? String(e.rate) : "" }, fmt.rate(e ? e.rate : null))];
+  if (e && e.rate != null) {
+    lines.push(el("div", { class: "detail" }, e.ci_low == null ? t("n_only", { n: fmt.count(e.n) })
+      : t("ci_n", { low: fmt.rate(e.ci_low), high: fmt.rate(e.ci_high), n: fmt.count(e.n) })));
+  }
+  if (a.target) {
+    lines.push(el("div", { class: "detail", title: en() ? a.target.origin_en : a.target.origin_zh }, targetText(a.target)));
+    if (a.target_year_passed && (a.status === "behind")) lines.push(el("div", { class: "detail" }, t("year_passed")));
+    else if (a.required_gain_pp != null && ["on_track", "behind"].includes(a.status)) {
+      lines.push(el("div", { class: "detail gains" }, a.observed_gain_pp == null
+        ? t("gains_unknown", { required: pts(a.required_gain_pp), n: state.board.min_n })
+        : t("gains", { required: pts(a.required_gain_pp), observed: pts(a.observed_gain_pp), se: formatNumber(a.observed_gain_se_pp, { maximumFractionDigits: 1 }) })));
+    }
+  } else if (a.status !== "insufficient" && state.me && state.me.role === "admin") {
+    lines.push(el("a", { class: "set-target", href: `/admin/?region=${encodeURIComponent(row.kind === "group" ? "" : row.code)}#targets` }, t("set_target")));
+  }
+  if (a.previous && a.previous.rate != null && e && e.rate != null) {
+    lines.push(el("div", { class: "detail" }, t("previous", { year: a.previous.year, rate: fmt.rate(a.previous.rate), change: pts((e.rate - a.previous.rate) * 100) })));
+  }
+  const explain = t(`explain_${a.status}`, { n: state.board.min_n });
+  return el("td", { class: "cell", "data-indicator": key, "data-status": a.status, title: explain }, ...lines);
+}
+
+function rowName(row) {
+  const name = en() ? row.name_en : row.name_zh;
+  if (row.kind !== "group") return el("th", { scope: "row", class: `level-${row.level || "none"}` }, name);
+  const members = row.members.map((c) => state.byCode.get(c)).filter(Boolean).map((r) => (en() ? r.name_en : r.name_zh));
+  return el("th", { scope: "row", class: "group" }, el("span", { class: "tag" }, t("group_tag")), " ", name,
+    el("div", { class: "detail" }, t("group_members", { names: members.join(en() ? ", " : "、") })));
+}
+
+function renderBoard(board) {
+  const region = $("#f-region").value;
+  const regionName = region ? nameOf({ zh: state.byCode.get(region).name_zh, en: state.byCode.get(region).name_en }) : t("all_regions");
+  $("#board-heading").textContent = board.year == null ? t("board_empty") : t("board_title", { year: board.year, region: regionName });
+  const notes = [t("board_default", { n: board.min_n })];
+  const chosen = board.years.find((y) => y.year === board.year);
+  if (chosen && chosen.in_progress) notes.unshift(t("board_chosen_in_progress", { year: board.year }));
+  for (const y of board.years.filter((y) => y.in_progress && y.year !== board.year)) notes.push(t("board_in_progress", { year: y.year, households: fmt.count(y.households) }));
+  $("#board-note").textContent = notes.join(" ");
+  $("#legend").replaceChildren(...STATUSES.map((s) => el("span", { class: "legend-item", title: t(`explain_${s}`, { n: board.min_n }) }, badge(s), " ", t(`explain_${s}`, { n: board.min_n }))));
+  const head = el("tr", {}, el("th", {}, t("region_col")), el("th", { class: "num" }, t("households")),
+    ...BOARD_INDICATORS.map((key) => el("th", {}, indicatorName(key))));
+  const rows = board.rows.map((row) => el("tr", { "data-key": row.code, "data-kind": row.kind, class: row.kind === "group" ? "group-row" : `level-${row.level}` },
+    rowName(row), el("td", { class: "num" }, fmt.count(row.households)), ...BOARD_INDICATORS.map((key) => cellOf(row, key))));
   $("#board").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+  renderTargets(board);
+}
+
+// The targets and plan of the selected region (the board's first row), each target
+// with where it comes from in words.
+function renderTargets(board) {
+  const box = $("#board-targets");
+  const row = board.rows[0];
+  if (!row || board.year == null) { box.replaceChildren(); return; }
+  const name = en() ? row.name_en : row.name_zh;
+  const plan = row.plan;
+  const planLine = !plan ? t("plan_none")
+    : plan.phase ? t("plan_line", { plan: en() ? plan.name_en : plan.name_zh, source: plan.source, year: board.year, phase: en() ? plan.phase.name_en : plan.phase.name_zh, first: plan.phase.first_year, last: plan.phase.last_year })
+      : t("plan_outside", { plan: en() ? plan.name_en : plan.name_zh, source: plan.source, year: board.year });
+  const items = BOARD_INDICATORS.map((key) => {
+    const target = row.cells[key].target;
+    const text = target ? t("target_line", { indicator: indicatorName(key), cmp: t(target.comparison), value: fmt.rate(target.value), year: target.year, origin: en() ? target.origin_en : target.origin_zh, source: target.source })
+      : t("no_target_line", { indicator: indicatorName(key) });
+    return el("li", { "data-indicator": key, "data-origin": target ? target.origin : "none" }, text);
+  });
+  box.replaceChildren(el("h3", {}, t("targets_heading", { region: name })), el("p", { class: "plan", "data-plan": plan ? plan.region_code : "" }, planLine), el("ul", {}, ...items));
 }
 
 startPage({

@@ -85,9 +85,11 @@ pub struct ProgressDoc {
     /// data (an underestimated whole, such as dung estimated from the herd size) before
     /// reading the rate against the target.
     pub implausible: bool,
-    /// Plan phase of the year: `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30.
+    /// The year's phase in the plan the region follows (Ali's 2024–2030 plan for Ali:
+    /// `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30; Qinghai's
+    /// guidance: `fyp14` 2021–25); null outside every plan.
     #[oai(nullable)]
-    pub phase: Option<String>,
+    pub phase: Option<super::progress::PhaseDoc>,
 }
 
 /// One group (a region in a year) with every indicator.

@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod middleware;
 pub mod model;
 pub mod params;
+pub mod progress;
 pub mod regions;
 pub mod reports;
 pub mod review;
@@ -58,7 +59,7 @@ pub type Apis = (
     attachments::AttachmentsApi,
     // Nested: poem-openapi combines tuples of at most 16 APIs.
     (regions::RegionsApi, server_info::ServerInfoApi),
-    WithParams<indicators::IndicatorsApi>,
+    (WithParams<indicators::IndicatorsApi>, progress::ProgressApi),
     charts::ChartsApi,
     targets::TargetsApi,
     coefficients::CoefficientsApi,
@@ -92,9 +93,14 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
                 state: state.clone(),
             },
         ),
-        WithParams(indicators::IndicatorsApi {
-            state: state.clone(),
-        }),
+        (
+            WithParams(indicators::IndicatorsApi {
+                state: state.clone(),
+            }),
+            progress::ProgressApi {
+                state: state.clone(),
+            },
+        ),
         charts::ChartsApi {
             state: state.clone(),
         },

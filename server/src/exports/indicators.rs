@@ -126,13 +126,14 @@ pub fn indicator_table(groups: &[GroupReport], lang: Lang) -> Table {
                 progress.map_or(Cell::Empty, |p| Cell::Integer(p.target.target.year.into())),
                 number(progress.map(|p| p.gap_pp)),
                 progress.map_or(Cell::Empty, |p| yes_no(p.met, lang)),
-                text(progress.and_then(|p| p.phase).map(|phase| {
-                    match lang {
-                        Lang::Zh => phase.name_zh(),
-                        Lang::En => phase.name_en(),
-                    }
-                    .to_owned()
-                })),
+                text(
+                    progress
+                        .and_then(|p| p.phase.as_ref())
+                        .map(|phase| match lang {
+                            Lang::Zh => phase.name_zh.clone(),
+                            Lang::En => phase.name_en.clone(),
+                        }),
+                ),
                 number(quality.warning_share),
                 yes_no(quality.rates_above_one.contains(indicator), lang),
             ]);
