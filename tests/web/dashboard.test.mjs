@@ -118,6 +118,7 @@ test("year filter: chart and table change to the values /api/v1/indicators repor
         assert.equal(assessed.status, "insufficient");
         assert.match(await cell.locator(".status").textContent(), /数据不足/);
         assert.match(await cell.textContent(), new RegExp(pct("zh-CN").format(assessed.target.value).replace(".", "\\.")));
+      }
       svgs.set(year, await page.locator('.chart[data-chart="by_region"] .svg').innerHTML());
       assert.match(svgs.get(year), /^<svg/);
     }

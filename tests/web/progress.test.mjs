@@ -13,13 +13,14 @@ let browser;
 let viewer;
 
 before(async () => {
-  [server, browser] = await Promise.all([startServer({ args: ["--demo-data"] }), launchBrowser()]);
+  [server, browser] = await Promise.all([startServer({ args: ["--demo-data"], adminUsername: "harness-admin" }), launchBrowser()]);
   // The finding: two surveys dated today in 普兰 must not make this year the board's.
   await server.seedSurveys([
     sampleSurvey({ county_code: "542521", surveyed_on: todayInChina(), household: "HH-today-1" }),
     sampleSurvey({ county_code: "542521", surveyed_on: todayInChina(), household: "HH-today-2" }),
   ]);
-  viewer = await server.createUser({ role: "viewer" });
+  // An admin sees every region: Ali and Qinghai on one board.
+  viewer = await server.createUser({ role: "admin" });
 });
 
 after(async () => {
