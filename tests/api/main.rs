@@ -16,6 +16,7 @@ mod indicators;
 mod limits;
 mod listing;
 mod ops;
+mod progress;
 mod review;
 mod review_loop;
 mod submit;
