@@ -69,7 +69,7 @@ async fn progress_is_scoped_revalidated_and_follows_the_targets(backend: Backend
     assert_eq!(again.status(), 304);
     let (status, _) = app
         .put(
-            &format!("/api/v1/targets/542523/film_recovery_rate/2030"),
+            "/api/v1/targets/542523/film_recovery_rate/2030",
             &json!({"target": 0.2, "source": "e2e: 噶尔县's own target"}),
             &[],
         )
