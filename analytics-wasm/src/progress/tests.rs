@@ -179,7 +179,7 @@ fn trend_weights_by_inverse_variance_and_falls_back_to_equal_weights() {
     let y = [0.60, 0.70, 0.70];
     let total: f64 = w.iter().sum();
     let mean = (w[0] * y[0] + w[1] * y[1] + w[2] * y[2]) / total;
-    let slope = (w[0] * -1.0 * (y[0] - mean) + w[2] * (y[2] - mean)) / (w[0] + w[2]);
+    let slope = (-w[0] * (y[0] - mean) + w[2] * (y[2] - mean)) / (w[0] + w[2]);
     assert!((t.slope - slope).abs() < 1e-12, "{t:?}");
     assert!((t.slope_se - (1.0 / (w[0] + w[2])).sqrt()).abs() < 1e-12);
     // A zero SE: equal weights, residual standard error.
