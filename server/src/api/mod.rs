@@ -10,11 +10,13 @@ pub mod credentials;
 pub mod error;
 pub mod exports;
 pub mod facts;
+pub mod groups;
 pub mod health;
 pub mod indicators;
 pub mod middleware;
 pub mod model;
 pub mod params;
+pub mod plans;
 pub mod regions;
 pub mod reports;
 pub mod review;
@@ -57,7 +59,12 @@ pub type Apis = (
     review::ReviewApi,
     attachments::AttachmentsApi,
     // Nested: poem-openapi combines tuples of at most 16 APIs.
-    (regions::RegionsApi, server_info::ServerInfoApi),
+    (
+        regions::RegionsApi,
+        server_info::ServerInfoApi,
+        groups::GroupsApi,
+        plans::PlansApi,
+    ),
     WithParams<indicators::IndicatorsApi>,
     charts::ChartsApi,
     targets::TargetsApi,
@@ -89,6 +96,12 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
                 state: state.clone(),
             },
             server_info::ServerInfoApi {
+                state: state.clone(),
+            },
+            groups::GroupsApi {
+                state: state.clone(),
+            },
+            plans::PlansApi {
                 state: state.clone(),
             },
         ),
