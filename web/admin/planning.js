@@ -44,7 +44,7 @@ export const PLANNING_WORDS = {
   ],
   col_phase: ["阶段", "Phase"],
   col_phase_years: ["年份", "Years"],
-  current_phase: ["← {year} 年所在阶段", "← {year} falls here"],
+  current_phase: ["({year} 年所在阶段)", "({year} falls here)"],
   plan_source: ["依据", "Source"],
   col_indicator: ["指标", "Indicator"],
   col_target: ["目标", "Target"],
@@ -111,10 +111,6 @@ export const PLANNING_WORDS = {
   kind_straw_collectable_coefficient: ["收集系数", "Collectable coefficient"],
   kind_yak_dung_per_head_day: ["牦牛日排粪量", "Yak dung per head per day"],
   kind_film_min_thickness: ["地膜最小厚度", "Minimum film thickness"],
-  unit_straw_grain_ratio: ["千克秸秆/千克产量", "kg straw per kg product"],
-  unit_straw_collectable_coefficient: ["比例(0–1)", "fraction 0–1"],
-  unit_yak_dung_per_head_day: ["千克干物质/头/天", "kg dry matter per head per day"],
-  unit_film_min_thickness: ["毫米", "mm"],
   status_sourced: ["有文献来源", "sourced"],
   status_default: ["默认值", "default"],
   status_unconfirmed: ["无可靠来源", "no confirmed source"],
@@ -171,10 +167,16 @@ const cropName = (key) => {
 /** A coefficient's name: the kind, and the crop for a straw ratio (草谷比 · 青稞). */
 const coefficientName = (kind, key) => (kind === "straw_grain_ratio" ? `${t(`kind_${kind}`)} · ${cropName(key)}` : t(`kind_${kind}`));
 const statusWord = (status) => (`status_${status}` in PLANNING_WORDS ? t(`status_${status}`) : status);
-const unitWord = (kind, unit) => {
-  const standard = { straw_grain_ratio: "kg straw per kg product", straw_collectable_coefficient: "fraction 0-1", yak_dung_per_head_day: "kg dry matter per head per day", film_min_thickness: "mm" };
-  return standard[kind] === unit ? t(`unit_${kind}`) : unit;
+/** The units the coefficient table is written in, as people read them; others as they are. */
+const UNITS = {
+  "kg straw per kg grain": ["千克秸秆/千克籽粒", "kg straw per kg grain"],
+  "kg straw per kg seed": ["千克秸秆/千克籽实", "kg straw per kg seed"],
+  "kg straw per kg product": ["千克秸秆/千克产品", "kg straw per kg product"],
+  "fraction 0-1": ["比例(0–1)", "fraction 0–1"],
+  "kg dry matter per head per day": ["千克干物质/头/天", "kg dry matter per head per day"],
+  mm: ["毫米", "mm"],
 };
+const unitWord = (unit) => (UNITS[unit] ? UNITS[unit][en() ? 1 : 0] : unit);
 const targetText = (target) =>
   t("target_text", { cmp: t(target.comparison), value: pct(target.target), year: target.year });
 const indicatorName = (key) => {
@@ -245,15 +247,15 @@ function renderPlan() {
   const rows = p.phases.map((ph) => {
     const current = plan.targetYear >= ph.first_year && plan.targetYear <= ph.last_year;
     return el("tr", { "data-phase": ph.key, class: current ? "current" : null },
-      el("td", {}, en() ? ph.name_en : ph.name_zh),
-      el("td", {}, ph.first_year === ph.last_year ? String(ph.first_year) : `${ph.first_year}–${ph.last_year}`),
-      el("td", {}, current ? t("current_phase", { year: plan.targetYear }) : ""));
+      el("td", { class: "wrap" }, en() ? ph.name_en : ph.name_zh,
+        current ? el("span", { class: "current-mark" }, ` ${t("current_phase", { year: plan.targetYear })}`) : null),
+      el("td", {}, ph.first_year === ph.last_year ? String(ph.first_year) : `${ph.first_year}–${ph.last_year}`));
   });
   box.replaceChildren(
     el("h2", { class: "plan-name" }, `${t("plan")}:${name}`, " ", el("span", { class: "sub" }, t("plan_years", { first: p.first_year, last: p.last_year }))),
     el("p", { class: "plan-owner" }, p.inherited ? t("plan_inherited", { name: owner }) : t("plan_own")),
     el("div", { class: "table-wrap" }, el("table", { id: "phases-table" },
-      el("thead", {}, el("tr", {}, ...["col_phase", "col_phase_years", ""].map((k) => el("th", { scope: "col" }, k ? t(k) : "")))),
+      el("thead", {}, el("tr", {}, ...["col_phase", "col_phase_years"].map((k) => el("th", { scope: "col" }, t(k))))),
       el("tbody", {}, ...rows))),
     el("p", { class: "hint" }, `${t("plan_source")}:${p.source}`),
   );
@@ -278,10 +280,10 @@ function renderTargets() {
       }, t(target ? "set_own_target" : "set_target")));
     }
     return el("tr", { "data-indicator": row.indicator, "data-origin": row.origin ?? "none" },
-      el("td", {}, name),
-      el("td", { class: "target-value" }, target ? targetText(target) : el("strong", { class: "bad" }, t("no_target_short"))),
-      el("td", { class: "origin wrap" }, origin),
-      el("td", { class: "wrap" }, target ? target.source : "—"),
+      el("td", { class: "lead" }, name),
+      el("td", { class: "target-value", "data-label": t("col_target") }, target ? targetText(target) : el("strong", { class: "bad" }, t("no_target_short"))),
+      el("td", { class: "origin wrap", "data-label": t("col_origin") }, origin),
+      el("td", { class: "wrap", "data-label": t("col_source") }, target ? target.source : "—"),
       el("td", { class: "row-actions" }, ...actions));
   });
   ctx.fillTable("#applicable-table", ["col_indicator", "col_target", "col_origin", "col_source", "col_actions"], rows);
@@ -435,12 +437,12 @@ function renderCoefficients() {
       : c.region_code === "national" ? t("origin_national_coef")
         : t("origin_inherited_coef", { name: regionLabel(c.region_code) });
     return el("tr", { "data-kind": c.kind, "data-key": c.key, "data-confirmed": String(c.value !== null) },
-      el("td", {}, coefficientName(c.kind, c.key)),
-      el("td", { class: "num coef-value" }, valueCell(c)),
-      el("td", {}, unitWord(c.kind, c.unit)),
-      el("td", {}, stateCell(c)),
-      el("td", { class: "wrap" }, c.source),
-      el("td", {}, `${origin} · ${t("col_from_year")} ${c.valid_from}`),
+      el("td", { class: "lead" }, coefficientName(c.kind, c.key)),
+      el("td", { class: "num coef-value", "data-label": t("col_value") }, valueCell(c)),
+      el("td", { "data-label": t("col_unit") }, unitWord(c.unit)),
+      el("td", { "data-label": t("col_status") }, stateCell(c)),
+      el("td", { class: "wrap", "data-label": t("col_source") }, c.source),
+      el("td", { "data-label": t("col_coef_origin") }, `${origin} · ${t("col_from_year")} ${c.valid_from}`),
       el("td", { class: "row-actions" },
         el("button", {
           type: "button", class: "small", "data-action": "set",
@@ -565,13 +567,13 @@ async function loadGroups() {
 function renderGroups() {
   const rows = plan.groups.map((g) =>
     el("tr", { "data-code": g.code, "data-built-in": String(g.built_in) },
-      el("td", { class: "mono" }, g.code),
-      el("td", {}, el("strong", {}, en() ? g.name_en : g.name_zh), el("div", { class: "sub" }, en() ? g.name_zh : g.name_en)),
-      el("td", { class: "wrap members" }, g.members.map((m) => ctx.regionName(m)).join("、")),
-      el("td", {}, g.enclosing_region ? regionLabel(g.enclosing_region) : t("follows_none")),
-      el("td", { class: "wrap" }, g.source || "—"),
-      el("td", { class: "row-actions" }, ...(g.built_in
-        ? [el("span", { class: "sub" }, `🔒 ${t("built_in")}`)]
+      el("td", { class: "mono", "data-label": t("col_code") }, g.code),
+      el("td", { class: "lead" }, el("strong", {}, en() ? g.name_en : g.name_zh), el("div", { class: "sub" }, en() ? g.name_zh : g.name_en)),
+      el("td", { class: "wrap members", "data-label": t("col_members") }, g.members.map((m) => ctx.regionName(m)).join("、")),
+      el("td", { "data-label": t("col_follows") }, g.enclosing_region ? regionLabel(g.enclosing_region) : t("follows_none")),
+      el("td", { class: "wrap", "data-label": t("col_source") }, g.source || "—"),
+      el("td", { class: g.built_in ? "row-actions wrap" : "row-actions" }, ...(g.built_in
+        ? [el("span", { class: "sub" }, t("built_in"))]
         : [
           el("button", { type: "button", class: "small", "data-action": "edit", onclick: () => openGroupForm(g) }, t("edit")),
           el("button", { type: "button", class: "small danger", "data-action": "delete", onclick: ctx.guarded(() => deleteGroup(g)) }, t("delete")),

@@ -123,7 +123,7 @@ pub struct ApplicableTargetBody {
     #[oai(nullable)]
     pub proxy_indicator: Option<String>,
     /// Where the target comes from, in words to show (e.g. 继承自上级地区 阿里地区), or
-    /// 无目标.
+    /// that there is none (无目标…).
     pub origin_zh: String,
     /// The same in English.
     pub origin_en: String,
@@ -267,7 +267,13 @@ impl TargetsApi {
             .map(|indicator| {
                 let found = table.applicable(regions, &region.0, indicator, year);
                 let (origin_zh, origin_en) = found.as_ref().map_or_else(
-                    || ("无目标".to_owned(), "no target".to_owned()),
+                    || {
+                        (
+                            "无目标:本地区、上级地区和全国均未设定".to_owned(),
+                            "no target: none is set for this region, above it or nationally"
+                                .to_owned(),
+                        )
+                    },
                     |a| a.origin_words(regions),
                 );
                 let row = found.as_ref().and_then(|a| {
@@ -318,8 +324,9 @@ impl TargetsApi {
         if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
             return Err(invalid(
                 ErrorCode::OutOfRange,
-                "目标值须在 0 到 1 之间(如 0.9 表示 90%)".to_owned(),
-                "target must lie between 0 and 1 (0.9 for 90 %)".to_owned(),
+                "目标值须在 0% 到 100% 之间(接口中以 0–1 表示,如 0.9 即 90%)".to_owned(),
+                "the target must lie between 0 % and 100 % (0–1 in the API: 0.9 for 90 %)"
+                    .to_owned(),
                 "target",
             ));
         }
