@@ -220,6 +220,14 @@ test("targets and plans follow the region picked; a target set in the page is li
     assert.equal(await row("degradable_film_share").locator(".target-value").textContent(), "无目标");
     assert.equal(await originOf("degradable_film_share"), "无目标:本地区、上级地区和全国均未设定");
     assert.equal(await row("degradable_film_share").locator("[data-action=set]").textContent(), "设定目标");
+    // The same in English, the API's words included.
+    await page.locator("#lang").click();
+    assert.equal(await originOf("film_recovery_rate"), "inherited from the enclosing region Ngari (Ali) Prefecture");
+    assert.equal(await originOf(STRAW), "the national target, used as a proxy");
+    assert.equal(await row("film_recovery_rate").locator(".target-value").textContent(), "at least 90% by 2030");
+    assert.match(await section.locator("#plan-box").textContent(), /Ali zero-waste city plan 2024–2030.*follows the plan of the enclosing region Ngari \(Ali\) Prefecture/);
+    await page.locator("#lang").click();
+    assert.equal(await originOf("film_recovery_rate"), "继承自上级地区 阿里地区");
 
     // 城东区 (西宁): Qinghai's own 14th five-year period, yak dung by the manure proxy.
     await section.locator("#t-region").selectOption("630102");

@@ -311,10 +311,8 @@ function openTargetForm(target, preset = {}) {
   form.reset();
   ctx.clearProblems(form, "target-err-");
   plan.editingTarget = target;
-  const indicators = plan.applicable.targets.map((r) => [r.indicator, en() ? r.indicator_name_en : r.indicator_name_zh]);
-  form.elements.indicator.replaceChildren(...indicators.map(([k, n]) => el("option", { value: k }, n)));
-  form.elements.comparison.replaceChildren(...["at_least", "at_most"].map((c) => el("option", { value: c }, `${c === "at_least" ? "≥" : "≤"} ${t(c)}`)));
-  form.elements.indicator.value = target?.indicator ?? preset.indicator ?? indicators[0][0];
+  fillTargetChoices(form);
+  form.elements.indicator.value = target?.indicator ?? preset.indicator ?? plan.applicable.targets[0].indicator;
   form.elements.year.value = target?.year ?? preset.year ?? "";
   form.elements.target.value = target ? String(Math.round(target.target * 1e6) / 1e4) : "";
   form.elements.comparison.value = target?.comparison ?? "at_least";
@@ -329,8 +327,20 @@ function openTargetForm(target, preset = {}) {
   (target ? form.elements.target : form.elements.year.value ? form.elements.target : form.elements.year).focus();
 }
 
+/** The indicator and comparison choices in the current language, keeping what is chosen. */
+function fillTargetChoices(form) {
+  const [indicator, comparison] = [form.elements.indicator.value, form.elements.comparison.value];
+  form.elements.indicator.replaceChildren(...plan.applicable.targets.map((r) =>
+    el("option", { value: r.indicator }, en() ? r.indicator_name_en : r.indicator_name_zh)));
+  form.elements.comparison.replaceChildren(...["at_least", "at_most"].map((c) =>
+    el("option", { value: c }, `${c === "at_least" ? "≥" : "≤"} ${t(c)}`)));
+  if (indicator) form.elements.indicator.value = indicator;
+  if (comparison) form.elements.comparison.value = comparison;
+}
+
 function relabelTargetForm() {
   $("#target-form-title").textContent = t("target_form_title", { region: regionLabel(plan.targetRegion) });
+  fillTargetChoices($("#target-form"));
 }
 
 function closeTargetForm() {
