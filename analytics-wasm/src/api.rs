@@ -20,12 +20,11 @@ use crate::groups::{GroupTable, RegionGroup};
 use crate::indicators::{self, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
 use crate::plans::PlanTable;
-use crate::progress::{
-    self, ProgressRequest, ProgressTables, TargetOrigin, TargetUsed, YearEstimate,
-};
+use crate::progress::{self, ProgressRequest, ProgressTables, TargetUsed, YearEstimate};
 use crate::regions::{RegionLevel, RegionTable};
 use crate::report::{IndicatorReport, Rejected, compute_facts};
 use crate::survey::{StrawCrop, Survey, YakDungSection, parse_json, survey_from_value};
+use crate::targets::TargetOrigin;
 use crate::targets::{Target, TargetTable};
 use crate::validation::{ValidationContext, validate};
 

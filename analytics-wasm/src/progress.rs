@@ -17,7 +17,7 @@ use crate::indicators::{GroupIndicators, GroupKey, Indicator};
 use crate::plans::{Phase, PlanTable};
 use crate::quality::exceeds_one;
 use crate::regions::{RegionLevel, RegionTable};
-use crate::targets::{ApplicableTarget, Comparison, NATIONAL, TargetTable};
+use crate::targets::{ApplicableTarget, Comparison, NATIONAL, TargetOrigin, TargetTable};
 
 /// Households a year's estimate needs before it says anything about a target, and before
 /// the year counts in a trend (REFERENCE.md: flag n < 30). Below it the status is
@@ -232,20 +232,6 @@ impl Trend {
     }
 }
 
-/// Where the applicable target comes from, said in words on every page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetOrigin {
-    /// The region's own target.
-    Own,
-    /// An enclosing region's target (for a group: the region enclosing its counties).
-    Enclosing,
-    /// A national target, the region having none of its own.
-    National,
-    /// A national target of another indicator standing in (livestock manure for yak dung).
-    NationalProxy,
-}
-
 /// The target an assessment compares with, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetUsed {
@@ -270,47 +256,19 @@ pub struct TargetUsed {
 }
 
 impl TargetUsed {
+    /// The target `applicable` found for a region, or for a county group (whose targets
+    /// are its enclosing region's, so never its "own"), with its origin in words.
     fn from_applicable(
-        applicable: ApplicableTarget,
+        mut applicable: ApplicableTarget,
         regions: &RegionTable,
         for_group: bool,
     ) -> TargetUsed {
+        if for_group && applicable.target.region_code != NATIONAL {
+            applicable.inherited = true;
+        }
+        let origin = applicable.origin();
+        let (origin_zh, origin_en) = applicable.origin_words(regions);
         let t = applicable.target;
-        let origin = if applicable.proxy.is_some() {
-            TargetOrigin::NationalProxy
-        } else if t.region_code == NATIONAL {
-            TargetOrigin::National
-        } else if applicable.inherited || for_group {
-            TargetOrigin::Enclosing
-        } else {
-            TargetOrigin::Own
-        };
-        let setter = regions.get(&t.region_code);
-        let (origin_zh, origin_en) = match origin {
-            TargetOrigin::Own => (
-                "本地区目标".to_owned(),
-                "the region's own target".to_owned(),
-            ),
-            TargetOrigin::Enclosing => (
-                format!(
-                    "沿用{}目标",
-                    setter.map_or(t.region_code.as_str(), |r| r.name_zh.as_str())
-                ),
-                format!(
-                    "the target of {}",
-                    setter.map_or(t.region_code.as_str(), |r| r.name_en.as_str())
-                ),
-            ),
-            TargetOrigin::National => (
-                "本地区未设目标,以全国目标代用".to_owned(),
-                "no regional target: the national target stands in".to_owned(),
-            ),
-            TargetOrigin::NationalProxy => (
-                "本地区未设目标,以全国畜禽粪污综合利用率目标代用".to_owned(),
-                "no regional target: the national livestock-manure utilization target stands in"
-                    .to_owned(),
-            ),
-        };
         TargetUsed {
             value: t.target,
             year: t.year,

@@ -74,6 +74,82 @@ pub struct ApplicableTarget {
     pub proxy: Option<String>,
 }
 
+/// Where the target that applies to a region comes from, as a bureau reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetOrigin {
+    /// Set for the region itself (本地区目标).
+    Own,
+    /// Set for an enclosing region, a prefecture or province (继承自上级地区).
+    Enclosing,
+    /// A national target of the same indicator, for a region with none of its own or
+    /// above it (全国目标代用).
+    National,
+    /// The national target of another indicator standing in: the livestock-manure
+    /// target for yak dung (以全国畜禽粪污综合利用率目标代用).
+    NationalProxy,
+}
+
+impl TargetOrigin {
+    /// The wire key.
+    pub fn key(self) -> &'static str {
+        match self {
+            TargetOrigin::Own => "own",
+            TargetOrigin::Enclosing => "enclosing",
+            TargetOrigin::National => "national",
+            TargetOrigin::NationalProxy => "national_proxy",
+        }
+    }
+}
+
+impl ApplicableTarget {
+    /// Where the target comes from.
+    pub fn origin(&self) -> TargetOrigin {
+        if self.proxy.is_some() {
+            TargetOrigin::NationalProxy
+        } else if !self.inherited {
+            TargetOrigin::Own
+        } else if self.target.region_code == NATIONAL {
+            TargetOrigin::National
+        } else {
+            TargetOrigin::Enclosing
+        }
+    }
+
+    /// Where the target comes from, said in Chinese and English, naming the enclosing
+    /// region a target is inherited from: what every page shows beside a target.
+    pub fn origin_words(&self, regions: &RegionTable) -> (String, String) {
+        match self.origin() {
+            TargetOrigin::Own if self.target.region_code == NATIONAL => {
+                ("全国目标".to_owned(), "national target".to_owned())
+            }
+            TargetOrigin::Own => (
+                "本地区目标".to_owned(),
+                "this region's own target".to_owned(),
+            ),
+            TargetOrigin::Enclosing => {
+                let code = self.target.region_code.as_str();
+                let (zh, en) = regions
+                    .get(code)
+                    .map_or((code, code), |r| (r.name_zh.as_str(), r.name_en.as_str()));
+                (
+                    format!("继承自上级地区 {zh}"),
+                    format!("inherited from the enclosing region {en}"),
+                )
+            }
+            TargetOrigin::National => (
+                "全国目标代用".to_owned(),
+                "the national target, used as a proxy".to_owned(),
+            ),
+            TargetOrigin::NationalProxy => (
+                "以全国畜禽粪污综合利用率目标代用".to_owned(),
+                "the national livestock-manure utilization target, used as a proxy for yak dung"
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
 /// Where a rate stands against its target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
@@ -349,6 +425,51 @@ mod tests {
         assert_eq!(at(2025), Some(2025));
         assert_eq!(at(2026), Some(2030));
         assert_eq!(at(2031), Some(2030));
+    }
+
+    #[test]
+    fn every_origin_is_said_in_words_naming_the_region() {
+        let regions = RegionTable::builtin();
+        let words = |region: &str, indicator| {
+            lookup(region, indicator, 2026).map(|t| (t.origin(), t.origin_words(&regions).0))
+        };
+        assert_eq!(
+            words("542500", Indicator::FilmRecovery),
+            Some((TargetOrigin::Own, "本地区目标".to_owned()))
+        );
+        assert_eq!(
+            words("542523", Indicator::FilmRecovery),
+            Some((
+                TargetOrigin::Enclosing,
+                "继承自上级地区 阿里地区".to_owned()
+            ))
+        );
+        assert_eq!(
+            words("542523", Indicator::StrawUtilization),
+            Some((TargetOrigin::National, "全国目标代用".to_owned()))
+        );
+        assert_eq!(
+            words("632701", Indicator::YakDungUtilization),
+            Some((
+                TargetOrigin::NationalProxy,
+                "以全国畜禽粪污综合利用率目标代用".to_owned()
+            ))
+        );
+        // Ali's own yak-dung target wins over the proxy for its counties.
+        assert_eq!(
+            words("542523", Indicator::YakDungUtilization).map(|w| w.0),
+            Some(TargetOrigin::Enclosing)
+        );
+        assert_eq!(
+            words("national", Indicator::FilmRecovery),
+            Some((TargetOrigin::Own, "全国目标".to_owned()))
+        );
+        let english =
+            lookup("542523", Indicator::FilmRecovery, 2026).map(|t| t.origin_words(&regions).1);
+        assert_eq!(
+            english.as_deref(),
+            Some("inherited from the enclosing region Ngari (Ali) Prefecture")
+        );
     }
 
     #[test]

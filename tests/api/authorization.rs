@@ -129,11 +129,15 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         | "listSurveys"
         | "listSurveyYears"
         | "indicators"
+        | "progress"
         | "chart"
         | "listTargets"
         | "annualReport"
         | "listCoefficients"
-        | "applicableCoefficients" => any_authenticated,
+        | "applicableCoefficients"
+        | "applicableTargets"
+        | "listPlans"
+        | "listGroups" => any_authenticated,
         // The dashboard's facts read like the indicators: any caller, within its scope.
         "surveyFacts" => any_authenticated,
         // Exports read like listSurveys: any caller, limited to what it may see.
@@ -153,7 +157,7 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         "listUsers" | "createUser" | "getUser" | "updateUser" | "listDeviceTokens"
         | "issueDeviceToken" | "revokeDeviceToken" | "listApiKeys" | "createApiKey"
         | "revokeApiKey" | "listAudit" | "putTarget" | "deleteTarget" | "putCoefficient"
-        | "deleteCoefficient" => admin,
+        | "deleteCoefficient" | "createGroup" | "updateGroup" | "deleteGroup" => admin,
         _ => return None,
     })
 }
@@ -342,6 +346,18 @@ async fn call(
             client = client_with(&[("authorization", &format!("Bearer {fresh}"))])?;
         }
     }
+    let mut path = path.to_owned();
+    if path.starts_with("/v1/groups/{code}") {
+        // A group of its own to change or remove.
+        let code = format!("g-{}", &Uuid::new_v4().simple().to_string()[..12]);
+        app.post(
+            "/api/v1/groups",
+            &json!({"code": code, "name_zh": "矩阵", "name_en": "matrix",
+                    "members": ["542523", "542521"]}),
+        )
+        .await?;
+        path = path.replace("{code}", &code);
+    }
     let mut path = path
         .replace("{file}", "indicator_by_region.svg")
         .replace("{sha256}", &world.photo_sha)
@@ -402,6 +418,9 @@ async fn call(
     if operation == "applicableCoefficients" {
         path.push_str("?region=542523&year=2025");
     }
+    if operation == "applicableTargets" {
+        path.push_str("?region=542523");
+    }
     let url = app.url(&format!("/api{path}"));
     let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())?;
     let mut request = client.request(method, &url);
@@ -432,6 +451,13 @@ async fn call(
         "updateUser" => Some(json!({"display_name": "changed"})),
         "putTarget" => Some(json!({"target": 0.85, "source": "matrix"})),
         "putCoefficient" => Some(json!({"value": 1.2, "source": "matrix"})),
+        "createGroup" => Some(json!({
+            "code": format!("g-{}", &Uuid::new_v4().simple().to_string()[..12]),
+            "name_zh": "矩阵", "name_en": "matrix", "members": ["542523", "542521"],
+        })),
+        "updateGroup" => Some(json!({
+            "name_zh": "矩阵", "name_en": "matrix", "members": ["542523", "542522"],
+        })),
         "issueDeviceToken" => Some(json!({"name": "phone"})),
         "createApiKey" => Some(json!({"name": "consumer", "scope_code": "542500"})),
         _ => None,

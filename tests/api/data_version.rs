@@ -44,8 +44,8 @@ on_both_backends!(every_kind_of_write_moves_the_data_version);
 
 /// Each write that changes an indicator or facts answer moves the stored counter and the
 /// facts ETag (which is the query and the data version, nothing else): create, batch,
-/// correction, review, bulk review, coefficient edit, target edit, and the start-up
-/// backfill of facts, the one write that appends no audit row.
+/// correction, review, bulk review, coefficient edit, target edit, group edit, and the
+/// start-up backfill of facts, the one write that appends no audit row.
 async fn every_kind_of_write_moves_the_data_version(backend: Backend) -> Result<()> {
     let mut app = TestApp::spawn(backend).await?;
     let surveys = synthetic_surveys(4);
@@ -100,6 +100,15 @@ async fn every_kind_of_write_moves_the_data_version(backend: Backend) -> Result<
         )
         .await?;
     seen.moved_by(&app, "target edit", written).await?;
+    // A group's figures and progress are its members': defining one changes answers.
+    let written = app
+        .post(
+            "/api/v1/groups",
+            &json!({ "code": "ali-east", "name_zh": "阿里东部", "name_en": "Ali east",
+                     "members": ["542525", "542526", "542527"] }),
+        )
+        .await?;
+    seen.moved_by(&app, "group edit", written).await?;
 
     // Facts lost (here deleted behind the server's back) are rebuilt at start-up, and the
     // rebuild moves the version too.

@@ -30,7 +30,10 @@ async fn progress_is_scoped_revalidated_and_follows_the_targets(backend: Backend
     assert_eq!(pilot["kind"], "group");
     let film = &pilot["cells"]["film_recovery_rate"];
     assert_eq!(film["target"]["origin"], "enclosing");
-    assert_eq!(field_str(film, "target.origin_zh"), "沿用阿里地区目标");
+    assert_eq!(
+        field_str(film, "target.origin_zh"),
+        "继承自上级地区 阿里地区"
+    );
     let qinghai = row(&all, "630102").context("a Qinghai county")?;
     assert_eq!(qinghai["plan"]["region_code"], "630000");
     assert_eq!(

@@ -15,10 +15,11 @@ import { $, el } from "/shared/dom.js";
 import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { en, formatNumber, locale, t, useWords } from "/shared/words.js";
 import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
+import { PLANNING_WORDS, relabelPlanning, startPlanning } from "/admin/planning.js";
 
 const WORDS = {
   brand: ["农业废弃物调查", "Agricultural waste surveys"],
-  title: ["用户与设备管理", "Users and devices"],
+  title: ["系统管理", "Administration"],
   signin_title: ["管理员登录", "Administrator sign-in"],
   forbidden_title: ["需要管理员权限", "Admin only"],
   forbidden_text: ["此页面只对管理员开放。您已登录为", "This page is for administrators. You are signed in as"],
@@ -136,12 +137,12 @@ const ACTIONS = [
   "survey.create", "survey.correct", "survey.review", "attachment.add",
   "user.create", "user.update", "device_token.issue", "device_token.revoke",
   "api_key.create", "api_key.revoke", "coefficient.set", "coefficient.delete",
-  "target.set", "target.delete",
+  "target.set", "target.delete", "group.create", "group.update", "group.delete",
 ];
-const ENTITY_TYPES = ["survey", "user", "credential", "coefficient", "target"];
+const ENTITY_TYPES = ["survey", "user", "credential", "coefficient", "target", "group"];
 const AUDIT_PAGE = 50;
 
-useWords(WORDS);
+useWords({ ...WORDS, ...PLANNING_WORDS });
 
 const state = {
   me: null,
@@ -197,7 +198,13 @@ async function start() {
   state.byCode = new Map(state.regions.map((r) => [r.code, r]));
   fillStaticSelects();
   showOnly("#admin-app");
-  await Promise.all([loadUsers(), loadKeys(), loadAudit()]);
+  await Promise.all([
+    loadUsers(), loadKeys(), loadAudit(),
+    startPlanning({
+      me, regions: state.regions, byCode: state.byCode, regionName,
+      guarded, showProblems, clearProblems, fillTable, bilingual, loadAudit,
+    }),
+  ]);
   document.body.dataset.state = "ready";
 }
 
@@ -770,6 +777,7 @@ startPage({
       renderTokens();
       renderKeys();
       renderAudit();
+      relabelPlanning();
       if (!$("#user-form").hidden) relabelUserForm();
     }
   },

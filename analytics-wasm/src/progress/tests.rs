@@ -326,7 +326,7 @@ fn board_rows_regions_then_the_pilot_group_pooled_from_its_counties() {
             0.90,
             2030,
             TargetOrigin::Enclosing,
-            "沿用阿里地区目标".to_owned()
+            "继承自上级地区 阿里地区".to_owned()
         ))
     );
     assert_eq!(
@@ -425,5 +425,8 @@ fn a_target_row_is_reported_through_from_applicable() {
         &regions,
         false,
     );
-    assert_eq!(used.origin_en, "the target of Ngari (Ali) Prefecture");
+    assert_eq!(
+        used.origin_en,
+        "inherited from the enclosing region Ngari (Ali) Prefecture"
+    );
 }

@@ -113,6 +113,13 @@ pub enum ErrorCode {
     OutOfRange,
     /// A value is not acceptable for the field.
     InvalidValue,
+    /// A county group's code, names or members are not acceptable; `path` names the
+    /// field.
+    InvalidGroup,
+    /// Another county group has this code.
+    GroupCodeTaken,
+    /// A county group shipped with the product cannot be changed or deleted.
+    GroupBuiltIn,
     /// Any other malformed request the HTTP layer refuses.
     BadRequest,
     /// A static file's precondition (`If-Match`, `If-Unmodified-Since`) failed.

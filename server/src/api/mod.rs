@@ -10,11 +10,13 @@ pub mod credentials;
 pub mod error;
 pub mod exports;
 pub mod facts;
+pub mod groups;
 pub mod health;
 pub mod indicators;
 pub mod middleware;
 pub mod model;
 pub mod params;
+pub mod plans;
 pub mod progress;
 pub mod regions;
 pub mod reports;
@@ -58,7 +60,12 @@ pub type Apis = (
     review::ReviewApi,
     attachments::AttachmentsApi,
     // Nested: poem-openapi combines tuples of at most 16 APIs.
-    (regions::RegionsApi, server_info::ServerInfoApi),
+    (
+        regions::RegionsApi,
+        server_info::ServerInfoApi,
+        groups::GroupsApi,
+        plans::PlansApi,
+    ),
     (WithParams<indicators::IndicatorsApi>, progress::ProgressApi),
     charts::ChartsApi,
     targets::TargetsApi,
@@ -90,6 +97,12 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
                 state: state.clone(),
             },
             server_info::ServerInfoApi {
+                state: state.clone(),
+            },
+            groups::GroupsApi {
+                state: state.clone(),
+            },
+            plans::PlansApi {
                 state: state.clone(),
             },
         ),

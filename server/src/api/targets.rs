@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use agriwaste_analytics::indicators::Indicator;
-use agriwaste_analytics::targets::{Comparison, MANURE_KEY, Target};
-use chrono::{DateTime, Utc};
+use agriwaste_analytics::targets::{Comparison, MANURE_KEY, Target, TargetOrigin, TargetTable};
+use chrono::{DateTime, Datelike, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
@@ -18,6 +18,7 @@ use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
+use crate::ingest::today_in_china;
 use crate::state::AppState;
 use crate::storage::targets::StoredTarget;
 
@@ -77,6 +78,69 @@ impl From<StoredTarget> for TargetBody {
     }
 }
 
+/// Where the target that applies to a region comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "TargetOrigin", rename_all = "snake_case")]
+pub enum TargetOriginParam {
+    /// Set for the region itself (本地区目标).
+    Own,
+    /// Set for an enclosing region, named in `origin_zh` (继承自上级地区).
+    Enclosing,
+    /// The national target of the same indicator (全国目标代用).
+    National,
+    /// The national target of another indicator standing in, `proxy_indicator`: the
+    /// livestock-manure target for yak dung (以全国畜禽粪污综合利用率目标代用).
+    NationalProxy,
+}
+
+impl From<TargetOrigin> for TargetOriginParam {
+    fn from(origin: TargetOrigin) -> Self {
+        match origin {
+            TargetOrigin::Own => TargetOriginParam::Own,
+            TargetOrigin::Enclosing => TargetOriginParam::Enclosing,
+            TargetOrigin::National => TargetOriginParam::National,
+            TargetOrigin::NationalProxy => TargetOriginParam::NationalProxy,
+        }
+    }
+}
+
+/// The target that applies to one indicator of a region, and where it comes from.
+#[derive(Debug, Object)]
+pub struct ApplicableTargetBody {
+    /// Indicator key.
+    pub indicator: String,
+    /// Indicator name, Chinese.
+    pub indicator_name_zh: String,
+    /// Indicator name, English.
+    pub indicator_name_en: String,
+    /// The target that applies; null when none does (无目标).
+    #[oai(nullable)]
+    pub target: Option<TargetBody>,
+    /// Where it comes from; null when no target applies.
+    #[oai(nullable)]
+    pub origin: Option<TargetOriginParam>,
+    /// The indicator whose target stands in (`manure_utilization_rate` for yak dung).
+    #[oai(nullable)]
+    pub proxy_indicator: Option<String>,
+    /// Where the target comes from, in words to show (e.g. 继承自上级地区 阿里地区), or
+    /// that there is none (无目标…).
+    pub origin_zh: String,
+    /// The same in English.
+    pub origin_en: String,
+}
+
+/// The targets that apply to a region in a year, one per indicator.
+#[derive(Debug, Object)]
+pub struct ApplicableTargets {
+    /// The region asked about (or `national`).
+    pub region_code: String,
+    /// The data year the targets apply to.
+    pub year: i32,
+    /// One entry per indicator a target is set for (the pesticide-packaging kg variant
+    /// shares the count variant's target and has no entry of its own).
+    pub targets: Vec<ApplicableTargetBody>,
+}
+
 /// A target to set.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
@@ -95,6 +159,13 @@ enum ListResponse {
     /// Every target.
     #[oai(status = 200)]
     Ok(Json<Vec<TargetBody>>),
+}
+
+#[derive(ApiResponse)]
+enum ApplicableResponse {
+    /// The applicable targets.
+    #[oai(status = 200)]
+    Ok(Json<ApplicableTargets>),
 }
 
 #[derive(ApiResponse)]
@@ -156,6 +227,81 @@ impl TargetsApi {
         )))
     }
 
+    /// Targets that apply to a region
+    ///
+    /// For each indicator, the target a region's figures of `year` are measured
+    /// against, and where it comes from, in words: the region's own, an enclosing
+    /// region's (named), the national one, or for yak dung the national livestock-manure
+    /// target standing in. An indicator no target applies to says so (无目标).
+    #[oai(
+        path = "/targets/applicable",
+        method = "get",
+        operation_id = "applicableTargets"
+    )]
+    async fn applicable(
+        &self,
+        _auth: Auth,
+        /// Region code (county, prefecture, province) or `national`.
+        region: Query<String>,
+        /// Data year; default this year (China Standard Time).
+        year: Query<Option<i32>>,
+    ) -> Result<ApplicableResponse, ApiError> {
+        check_region_or_national(&self.state, &region.0, "region")?;
+        let year = year.0.unwrap_or_else(|| today_in_china().year());
+        if !(2000..=2100).contains(&year) {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidParameter,
+                format!("年份 {year} 不在 2000–2100 之间"),
+                format!("year {year} is outside 2000–2100"),
+            )
+            .at("year"));
+        }
+        let stored = self.state.storage.list_targets().await?;
+        let table = TargetTable {
+            targets: stored.iter().map(|t| t.target.clone()).collect(),
+        };
+        let regions = self.state.storage.regions();
+        let targets = Indicator::ALL
+            .into_iter()
+            .filter(|i| *i != Indicator::PesticidePackagingRecoveryKg)
+            .map(|indicator| {
+                let found = table.applicable(regions, &region.0, indicator, year);
+                let (origin_zh, origin_en) = found.as_ref().map_or_else(
+                    || {
+                        (
+                            "无目标:本地区、上级地区和全国均未设定".to_owned(),
+                            "no target: none is set for this region, above it or nationally"
+                                .to_owned(),
+                        )
+                    },
+                    |a| a.origin_words(regions),
+                );
+                let row = found.as_ref().and_then(|a| {
+                    stored.iter().find(|s| {
+                        s.target.region_code == a.target.region_code
+                            && s.target.indicator == a.target.indicator
+                            && s.target.year == a.target.year
+                    })
+                });
+                ApplicableTargetBody {
+                    indicator: indicator.key().to_owned(),
+                    indicator_name_zh: indicator.name_zh().to_owned(),
+                    indicator_name_en: indicator.name_en().to_owned(),
+                    target: row.cloned().map(TargetBody::from),
+                    origin: found.as_ref().map(|a| a.origin().into()),
+                    proxy_indicator: found.and_then(|a| a.proxy),
+                    origin_zh,
+                    origin_en,
+                }
+            })
+            .collect();
+        Ok(ApplicableResponse::Ok(Json(ApplicableTargets {
+            region_code: region.0,
+            year,
+            targets,
+        })))
+    }
+
     /// Set a target
     #[oai(
         path = "/targets/:region_code/:indicator/:year",
@@ -178,8 +324,9 @@ impl TargetsApi {
         if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
             return Err(invalid(
                 ErrorCode::OutOfRange,
-                "目标值须在 0 到 1 之间(如 0.9 表示 90%)".to_owned(),
-                "target must lie between 0 and 1 (0.9 for 90 %)".to_owned(),
+                "目标值须在 0% 到 100% 之间(接口中以 0–1 表示,如 0.9 即 90%)".to_owned(),
+                "the target must lie between 0 % and 100 % (0–1 in the API: 0.9 for 90 %)"
+                    .to_owned(),
                 "target",
             ));
         }

@@ -243,3 +243,33 @@ pub mod audit_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod region_groups {
+    use sea_orm::entity::prelude::*;
+
+    /// A county group an admin defined (the shipped ones are not stored).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "region_groups")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        #[sea_orm(column_type = "Text")]
+        pub name_zh: String,
+        #[sea_orm(column_type = "Text")]
+        pub name_en: String,
+        /// JSON array of county codes.
+        #[sea_orm(column_type = "Text")]
+        pub members: String,
+        #[sea_orm(column_type = "Text")]
+        pub source: String,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod coefficients;
 pub mod entities;
 pub mod facts;
+pub mod groups;
 pub mod surveys;
 pub mod targets;
 

@@ -105,13 +105,6 @@ impl Storage {
         })
     }
 
-    /// The county groups: the shipped ones (the admin helper's stored groups join them).
-    pub async fn group_table(
-        &self,
-    ) -> Result<agriwaste_analytics::groups::GroupTable, StorageError> {
-        Ok(agriwaste_analytics::groups::GroupTable::builtin())
-    }
-
     async fn find_target(
         &self,
         conn: &impl ConnectionTrait,
