@@ -49,6 +49,32 @@ const pdfPageText = (file, pageNumber) => execFileSync("pdftotext", ["-raw", "-f
 /** Spaces and line breaks out: pdftotext splits CJK runs and table cells with them. */
 const squeeze = (text) => text.replace(/\s+/g, "");
 
+/**
+ * Prints the page as Chromium's "Save as PDF" does into tests/web/screenshots/NAME and
+ * checks it: A4, the header and pickers not printed, one page per section of the report
+ * in order (each page carries its section's heading, so none ran over onto another).
+ * Resolves to the PDF's path.
+ */
+async function printed(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const pdf = path.join(screenshotDir, name);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("#pickers").isVisible(), false, "the pickers are not printed");
+  assert.equal(await page.locator("header.top").isVisible(), false, "the header is not printed");
+  await page.pdf({ path: pdf, format: "A4", printBackground: true, preferCSSPageSize: true });
+  await page.emulateMedia({ media: "screen" });
+  const sheets = await page.$$eval(".sheet", (nodes) => nodes.map((s) => ({ key: s.dataset.sheet, heading: s.querySelector("h1, h2").textContent })));
+  assert.deepEqual(sheets.map((s) => s.key), ["summary", "counties", ...BOARD_INDICATORS.map((k) => `chart-${k}`), "notes"]);
+  const info = execFileSync("pdfinfo", [pdf], { encoding: "utf8" });
+  assert.match(info, /^Page size:.*\(A4\)$/m);
+  const pages = Number(info.match(/^Pages:\s+(\d+)/m)[1]);
+  assert.equal(pages, sheets.length, `one page per section: ${sheets.length} sections, ${pages} pages`);
+  for (const [i, sheet] of sheets.entries()) {
+    assert.ok(squeeze(pdfPageText(pdf, i + 1)).includes(squeeze(sheet.heading)), `page ${i + 1} is ${sheet.key}: ${sheet.heading}`);
+  }
+  return pdf;
+}
+
 test("the report opens on the viewer's region and default year, says what the API says, and prints to A4", async () => {
   const { context, page, problems } = await newPage(browser, "desktop");
   try {
@@ -108,21 +134,7 @@ test("the report opens on the viewer's region and default year, says what the AP
     await screenshot(page, "report-desktop");
 
     // Printed: one A4 page per section, in order; page 1 has the title and every indicator.
-    mkdirSync(screenshotDir, { recursive: true });
-    const pdf = path.join(screenshotDir, "report-542500.pdf");
-    await page.emulateMedia({ media: "print" });
-    assert.equal(await page.locator("#pickers").isVisible(), false, "the pickers are not printed");
-    assert.equal(await page.locator("header.top").isVisible(), false, "the header is not printed");
-    await page.pdf({ path: pdf, format: "A4", printBackground: true, preferCSSPageSize: true });
-    const sheets = await page.$$eval(".sheet", (nodes) => nodes.map((s) => ({ key: s.dataset.sheet, heading: s.querySelector("h1, h2").textContent })));
-    assert.deepEqual(sheets.map((s) => s.key), ["summary", "counties", ...BOARD_INDICATORS.map((k) => `chart-${k}`), "notes"]);
-    const info = execFileSync("pdfinfo", [pdf], { encoding: "utf8" });
-    assert.match(info, /^Page size:.*\(A4\)$/m);
-    const pages = Number(info.match(/^Pages:\s+(\d+)/m)[1]);
-    assert.equal(pages, sheets.length, `one page per section: ${sheets.length} sections, ${pages} pages`);
-    for (const [i, sheet] of sheets.entries()) {
-      assert.ok(squeeze(pdfPageText(pdf, i + 1)).includes(squeeze(sheet.heading)), `page ${i + 1} begins ${sheet.key}: ${sheet.heading}`);
-    }
+    const pdf = await printed(page, "report-542500.pdf");
     const first = squeeze(pdfPageText(pdf, 1));
     assert.ok(first.includes(squeeze(title)), "page 1 has the title");
     for (const name of NAMES_ZH) assert.ok(first.includes(squeeze(name)), `page 1 names ${name}`);
@@ -131,7 +143,6 @@ test("the report opens on the viewer's region and default year, says what the AP
     assert.ok(/[✓≈↗✕?!–]/u.test(first), "the statuses print with their icons");
     // The page as printed, to look at.
     execFileSync("pdftoppm", ["-png", "-r", "60", pdf, path.join(screenshotDir, "report-542500-page")]);
-    await page.emulateMedia({ media: "screen" });
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
@@ -166,6 +177,12 @@ test("the pickers change the report and its address; the report reads in English
     assert.match(await page.locator(".sheet h1").textContent(), new RegExp(`Gar County: agricultural waste utilization, annual report ${earlier}`));
     assert.match(await page.locator("#quality-notes").textContent(), /fewer than 30 households/);
     assert.match(await page.locator('figure[data-chart="trend"]').first().innerHTML(), /Film recovery/);
+    // In English too, each section prints on its own page; page 1 names every indicator.
+    const pdf = await printed(page, "report-542523-en.pdf");
+    const first = squeeze(pdfPageText(pdf, 1));
+    for (const name of ["Film recovery rate", "Pesticide packaging recovery rate", "Straw utilization rate", "Yak dung utilization rate"]) {
+      assert.ok(first.includes(squeeze(name)), `page 1 names ${name}`);
+    }
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

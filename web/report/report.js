@@ -51,7 +51,7 @@ const WORDS = {
   year_in_progress: ["注意:{year} 年尚未结束,本报告为不完整数据。", "Note: {year} is still in progress; this report's figures are partial."],
   summary_heading: ["一、各项指标与目标", "1. Each indicator against its target"],
   col_indicator: ["指标", "Indicator"],
-  col_estimate: ["估计值", "Estimate"],
+  col_estimate: ["估计值", "Rate"],
   col_ci: ["95% 区间", "95 % interval"],
   col_n: ["户数", "n"],
   col_previous: ["上年与变化", "Previous year, change"],
@@ -68,7 +68,7 @@ const WORDS = {
   gain_unknown: ["趋势未知(不足 {years} 年各 {n} 户以上)", "trend unknown (fewer than {years} years of n ≥ {n})"],
   year_passed: ["目标年已过", "the target year has passed"],
   pp: ["个百分点", "pp"],
-  without_target_note: ["后三项指标没有规划目标,仅报告估计值。", "The last three indicators have no target in the plans: their estimates are reported only."],
+  without_target_note: ["后三项指标没有规划目标,仅报告估计值。状态的判断规则见第二部分末尾。", "The last three indicators have no target in the plans: their estimates are reported only. How a status is decided: end of part 2."],
   legend_heading: ["状态的判断(依次判断,先符合者为准)", "How a status is decided (first rule that holds)"],
   counties_heading: ["二、各县与试点县分组的状态", "2. Status of each county and of the pilot group"],
   counties_note: ["每格为状态、{year} 年估计值与户数;少于 {n} 户的估计不作判断。试点县分组按其各县调查合并计算。", "Each cell: status, {year} estimate and households; estimates from fewer than {n} households are not judged. The pilot group pools its counties' surveys."],
@@ -83,7 +83,7 @@ const WORDS = {
   notes_heading: ["四、数据质量与估算说明", "4. Data quality and what was estimated"],
   quality_heading: ["数据质量", "Data quality"],
   estimated_heading: ["估算部分与未计入部分", "What was estimated and what was left out"],
-  q_warnings: ["{year} 年共 {surveys} 份调查,其中 {k} 份({share})保存时带有校验提示(数值超出常见范围等),已保留并可在审核页查看。", "Of {surveys} surveys in {year}, {k} ({share}) were stored with validation warnings (values outside the usual range and the like); they are kept and can be seen on the review page."],
+  q_warnings: ["{year} 年共 {surveys} 份调查,其中 {k} 份({share})保存时带有校验提示(数值超出常见范围等),记录已保留。", "Of {surveys} surveys in {year}, {k} ({share}) were stored with validation warnings (values outside the usual range and the like); the records are kept."],
   q_small: ["以下估计少于 {n} 户,区间较宽,不作达标判断:", "These estimates rest on fewer than {n} households; their intervals are wide and they are not judged:"],
   q_small_item: ["{indicator}:{list}。", "{indicator}: {list}."],
   q_small_none: ["所有估计均有至少 {n} 户。", "Every estimate rests on at least {n} households."],
@@ -334,10 +334,6 @@ function summarySheet(board, row, asOf, review) {
     el("h2", {}, t("summary_heading")),
     el("div", { class: "table-wrap" }, el("table", { id: "summary-table", class: "summary" }, el("thead", {}, head), el("tbody", {}, ...rows))),
     el("p", { class: "note" }, t("without_target_note")),
-    el("h3", {}, t("legend_heading")),
-    // In rule order: the first that holds decides.
-    el("ul", { class: "legend" }, ...["implausible", "insufficient", "no_target", "met", "likely", "on_track", "behind"]
-      .map((s) => el("li", {}, badge(s), " ", t(`explain_${s}`, { n: board.min_n })))),
   );
 }
 
@@ -396,7 +392,11 @@ function countiesSheet(board) {
   return el("section", { class: "sheet", "data-sheet": "counties" },
     el("h2", {}, t("counties_heading")),
     el("p", { class: "note" }, t("counties_note", { year: board.year, n: board.min_n })),
-    el("div", { class: "table-wrap" }, el("table", { id: "county-table", class: "counties" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+    el("div", { class: "table-wrap" }, el("table", { id: "county-table", class: "counties" }, el("thead", {}, head), el("tbody", {}, ...rows))),
+    // The rules of both tables' statuses, in rule order: the first that holds decides.
+    el("h3", {}, t("legend_heading")),
+    el("ul", { class: "legend" }, ...["implausible", "insufficient", "no_target", "met", "likely", "on_track", "behind"]
+      .map((s) => el("li", {}, badge(s), " ", t(`explain_${s}`, { n: board.min_n })))));
 }
 
 function nameCell(row) {
