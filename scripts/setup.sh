@@ -17,6 +17,9 @@ packages=(
   # Browser tests (`just test-web`): playwright-core drives Debian's Chromium at
   # /usr/bin/chromium; no browser is ever downloaded by playwright.
   chromium chromium-driver
+  # The annual report's browser test reads the PDF Chromium prints: pdfinfo (pages, A4),
+  # pdftotext (each page's text), pdftoppm (the pages as PNG, to look at).
+  poppler-utils
   # cargo-fuzz's libfuzzer-sys compiles libFuzzer, which is C++.
   g++
 )

@@ -33,7 +33,7 @@ function references(folder) {
 }
 
 test("the page folders exist", () => {
-  assert.deepEqual(pages.sort(), ["admin", "collect", "dashboard", "review"]);
+  assert.deepEqual(pages.sort(), ["admin", "collect", "dashboard", "report", "review"]);
 });
 
 for (const page of pages) {

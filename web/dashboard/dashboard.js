@@ -11,16 +11,8 @@ import { api } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
+import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS, STATUSES } from "/shared/progress-words.js";
 
-const INDICATORS = [
-  ["film_recovery_rate", "农膜回收率", "Film recovery rate"],
-  ["pesticide_packaging_recovery_rate", "农药包装废弃物回收率", "Pesticide packaging recovery rate"],
-  ["pesticide_packaging_recovery_rate_kg", "农药包装回收率(重量)", "Pesticide packaging recovery (kg)"],
-  ["straw_utilization_rate", "秸秆综合利用率", "Straw utilization rate"],
-  ["yak_dung_utilization_rate", "牦牛粪综合利用率", "Yak dung utilization rate"],
-  ["film_thickness_compliance_rate", "地膜厚度达标率", "Film thickness compliance"],
-  ["degradable_film_share", "可降解地膜占比", "Degradable film share"],
-];
 const STRAW_USES = [
   ["fertilizer", "肥料化", "Fertilizer"], ["feed", "饲料化", "Feed"], ["substrate", "基料化", "Substrate"],
   ["fuel", "燃料化", "Fuel"], ["raw_material", "原料化", "Raw material"],
@@ -28,16 +20,11 @@ const STRAW_USES = [
 // Households drawn on the points chart: a sample (survey-id order is random); more
 // dots than this only cover each other and slow every redraw.
 const MAP_POINTS = 2000;
-// The indicators the board judges against targets (the plans set targets for these).
-const BOARD_INDICATORS = ["film_recovery_rate", "pesticide_packaging_recovery_rate", "straw_utilization_rate", "yak_dung_utilization_rate"];
-const STATUSES = ["met", "likely", "on_track", "behind", "insufficient", "implausible", "no_target"];
-// Icons as the analytics crate's Status::icon: the status is told by word and icon, not colour alone.
-const ICONS = { met: "✓", likely: "≈", on_track: "↗", behind: "✕", insufficient: "?", implausible: "!", no_target: "–" };
-
 // This year in China (UTC+8): it and later years are in progress, never the latest result.
 const currentYear = () => +new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date());
 
 const WORDS = {
+  ...PROGRESS_WORDS,
   title: ["指标看板", "Indicator dashboard"],
   review_page: ["调查审核", "Survey review"],
   signin_title: ["登录以查看看板", "Sign in to see the dashboard"],
@@ -61,20 +48,6 @@ const WORDS = {
   region_col: ["地区 / 分组", "Region / group"],
   group_tag: ["分组", "group"],
   group_members: ["含:{names}", "Counties: {names}"],
-  status_implausible: ["数据异常", "implausible data"],
-  status_insufficient: ["数据不足", "insufficient data"],
-  status_no_target: ["无目标", "no target"],
-  status_met: ["已达标", "met"],
-  status_likely: ["基本达标", "likely met"],
-  status_on_track: ["按期可达", "on track"],
-  status_behind: ["落后", "behind"],
-  explain_implausible: ["比率超过 100%,请先核查数据", "rate above 100 %: check the data first"],
-  explain_insufficient: ["少于 {n} 户,不作判断", "fewer than {n} households: not judged"],
-  explain_met: ["95% 区间整体达到目标", "the whole 95 % interval reaches the target"],
-  explain_likely: ["估计值达到目标,区间下限未达到", "the estimate reaches the target, the interval's low end does not"],
-  explain_on_track: ["按现有趋势可在目标年前达到", "the trend reaches the target by its year"],
-  explain_behind: ["按现有趋势到目标年达不到", "the trend does not reach the target by its year"],
-  explain_no_target: ["该地区此指标没有目标", "no target applies to this region for this indicator"],
   target_short: ["目标 {cmp}{value}({year} 年)", "target {cmp}{value} by {year}"],
   ci_n: ["95% 区间 {low}–{high} · {n} 户", "95 % interval {low}–{high} · n = {n}"],
   n_only: ["{n} 户", "n = {n}"],
@@ -89,8 +62,6 @@ const WORDS = {
   plan_none: ["该地区没有规划阶段。", "No plan phases apply to this region."],
   target_line: ["{indicator}:{cmp}{value}({year} 年)· {origin} · 来源:{source}", "{indicator}: {cmp}{value} by {year} · {origin} · source: {source}"],
   no_target_line: ["{indicator}:无目标", "{indicator}: no target"],
-  at_least: ["≥", "≥ "],
-  at_most: ["≤", "≤ "],
   in_progress_year: ["{year}(进行中)", "{year} (in progress)"],
   year: ["年份", "Year"],
   phase: ["规划阶段", "Plan phase"],
@@ -512,6 +483,7 @@ function renderBoard(board) {
   const region = $("#f-region").value;
   const regionName = region ? nameOf({ zh: state.byCode.get(region).name_zh, en: state.byCode.get(region).name_en }) : t("all_regions");
   $("#board-heading").textContent = board.year == null ? t("board_empty") : t("board_title", { year: board.year, region: regionName });
+  $("#report-link").href = `/report/?${new URLSearchParams(Object.entries({ region, year: board.year ?? "", review: $("#f-review").value === "approved" ? "approved" : "" }).filter(([, v]) => v !== ""))}`;
   const notes = [t("board_default", { n: board.min_n })];
   const chosen = board.years.find((y) => y.year === board.year);
   if (chosen && chosen.in_progress) notes.unshift(t("board_chosen_in_progress", { year: board.year }));
