@@ -168,7 +168,7 @@ test("the pickers change the report and its address; the report reads in English
     for (const key of BOARD_INDICATORS) {
       assert.equal(await page.locator(`#summary-table tr[data-indicator="${key}"] .status-cell`).getAttribute("data-status"), county.rows[0].cells[key].status, key);
     }
-    assert.match(await page.locator('#summary-table tr[data-indicator="film_recovery_rate"]').textContent(), /沿用阿里地区目标/);
+    assert.match(await page.locator('#summary-table tr[data-indicator="film_recovery_rate"]').textContent(), /继承自上级地区 阿里地区/);
     assert.equal(await page.locator('figure[data-chart="indicator_by_region"]').count(), 0);
     assert.equal(await page.locator('figure[data-chart="trend"] svg').count(), 4);
     // English: the title, the statuses' words, the charts drawn in English.
