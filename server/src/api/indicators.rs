@@ -89,7 +89,7 @@ pub struct ProgressDoc {
     /// `baseline` 2023, `near` 2024–25, `mid` 2026–27, `long` 2028–30; Qinghai's
     /// guidance: `fyp14` 2021–25); null outside every plan.
     #[oai(nullable)]
-    pub phase: Option<super::progress::PhaseDoc>,
+    pub phase: Option<super::plans::PhaseBody>,
 }
 
 /// One group (a region in a year) with every indicator.

@@ -25,7 +25,9 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::indicators::{CachedJson, etag_of, etag_responses, names_etag};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
+use super::plans::PhaseBody;
 use super::security::Auth;
+use super::targets::TargetOriginParam;
 use crate::cache::CachedBody;
 use crate::ingest::today_in_china;
 use crate::state::AppState;
@@ -53,20 +55,6 @@ pub enum StatusDoc {
     OnTrack,
     /// 落后: otherwise (also when too few years give no trend).
     Behind,
-}
-
-/// Where a target comes from.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename = "TargetOrigin", rename_all = "snake_case")]
-pub enum OriginDoc {
-    /// The region's own target.
-    Own,
-    /// An enclosing region's target (for a county group: the region enclosing it).
-    Enclosing,
-    /// A national target, the region having none.
-    National,
-    /// The national target of another indicator standing in (livestock manure for yak dung).
-    NationalProxy,
 }
 
 /// One year's estimate.
@@ -123,7 +111,7 @@ pub struct TargetUsedDoc {
     /// The document that sets it.
     pub source: String,
     /// Where it comes from.
-    pub origin: OriginDoc,
+    pub origin: TargetOriginParam,
     /// The region that set it, or `national`.
     pub region_code: String,
     /// The indicator whose target stands in, for a proxy.
@@ -174,22 +162,6 @@ pub struct AssessmentDoc {
     pub target_year_passed: bool,
 }
 
-/// A plan phase.
-#[derive(Debug, Object)]
-#[oai(rename = "PlanPhase")]
-pub struct PhaseDoc {
-    /// Key (`baseline`, `near`, `mid`, `long`, `fyp14`).
-    pub key: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// First year.
-    pub first_year: i32,
-    /// Last year.
-    pub last_year: i32,
-}
-
 /// The plan a row follows.
 #[derive(Debug, Object)]
 #[oai(rename = "PlanUsed")]
@@ -203,10 +175,10 @@ pub struct PlanDoc {
     /// Source document.
     pub source: String,
     /// Every phase.
-    pub phases: Vec<PhaseDoc>,
+    pub phases: Vec<PhaseBody>,
     /// The phase of the board's year.
     #[oai(nullable)]
-    pub phase: Option<PhaseDoc>,
+    pub phase: Option<PhaseBody>,
 }
 
 /// Region or group.
