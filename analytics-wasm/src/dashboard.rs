@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use crate::charts::{self, IndicatorByRegionData, MapData, StrawUsesData, TrendData};
 use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator};
 use crate::issue::{Issue, IssueCode};
+use crate::plans::PlanTable;
 use crate::regions::{RegionLevel, RegionTable};
 use crate::report::{GroupReport, compute_facts};
 use crate::targets::TargetTable;
@@ -37,10 +38,10 @@ pub struct DashboardRequest {
     /// The indicator of the bars, the trend and the points.
     #[serde(default = "indicators::default_shown")]
     pub indicator: Indicator,
-    /// Most households drawn on the points chart (default 5 000): a sample, in
-    /// survey-id order (which is random), of those with a GPS fix.
+    /// The calendar year now, by the caller's clock (in China): that year is drawn as in
+    /// progress on the trend, never as a result. The crate has no clock of its own.
     #[serde(default)]
-    pub map_points: Option<usize>,
+    pub current_year: Option<i32>,
 }
 
 impl DashboardRequest {
@@ -66,10 +67,8 @@ pub struct Dashboard {
     pub trend: Option<TrendData>,
     /// Chart (3): straw by use per county over the range.
     pub straw_uses: StrawUsesData,
-    /// Chart (4): a sample of the households with a GPS fix in the range.
+    /// Chart (4): the schematic map, one tile per county, over the range.
     pub map: MapData,
-    /// Households with a GPS fix in the range (the map draws at most `map_points`).
-    pub located: usize,
     /// The year of the board: the last year of the range that has data.
     pub board_year: Option<i32>,
     /// The target progress board: every county in `board_year`, every indicator, with
@@ -89,8 +88,6 @@ pub struct FactSet {
     /// change of years or indicator does not regroup every year again.
     trend_memo: RefCell<Option<(String, bool, Vec<GroupIndicators>)>>,
 }
-
-const DEFAULT_MAP_POINTS: usize = 5_000;
 
 impl FactSet {
     /// Holds `facts`, each approved or not (`approved`, in the same order), as computed
@@ -216,20 +213,19 @@ impl FactSet {
                     *memo = Some((code.clone(), request.approved_only, groups));
                 }
                 memo.as_ref().map(|(_, _, groups)| {
-                    charts::trend_data(groups, request.indicator, code, &self.targets, &regions)
+                    charts::trend_data(
+                        groups,
+                        request.indicator,
+                        code,
+                        &self.targets,
+                        &regions,
+                        &PlanTable::builtin(),
+                        request.current_year,
+                    )
                 })
             }
         };
-        let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
-        let is_located = |f: &&&HouseholdFacts| f.lat.is_some() && f.lon.is_some();
-        let located = selected.iter().filter(is_located).count();
-        let sample: Vec<HouseholdFacts> = selected
-            .iter()
-            .filter(is_located)
-            .take(limit)
-            .map(|f| (*f).clone())
-            .collect();
-        let map = charts::map_data(&sample, request.indicator, single_year, &regions);
+        let map = charts::map_data(&by_county, request.indicator, single_year, &regions);
         let board_groups = if single_year.is_some() {
             by_county
         } else {
@@ -261,7 +257,6 @@ impl FactSet {
             trend,
             straw_uses,
             map,
-            located,
             board_year: single_year.or(last_year),
             board,
         })

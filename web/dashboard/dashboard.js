@@ -25,10 +25,6 @@ const STRAW_USES = [
   ["fertilizer", "肥料化", "Fertilizer"], ["feed", "饲料化", "Feed"], ["substrate", "基料化", "Substrate"],
   ["fuel", "燃料化", "Fuel"], ["raw_material", "原料化", "Raw material"],
 ];
-const PHASES = { baseline: ["基线年", "baseline"], near: ["近期", "near term"], mid: ["中期", "mid term"], long: ["远期", "long term"] };
-// Households drawn on the points chart: a sample (survey-id order is random); more
-// dots than this only cover each other and slow every redraw.
-const MAP_POINTS = 2000;
 // A gap this close to the target (percentage points) counts as "near".
 const NEAR_PP = 5;
 
@@ -46,7 +42,7 @@ const WORDS = {
   chart_by_region: ["各县指标与目标", "Indicator by county, with target"],
   chart_trend: ["年度趋势与规划阶段", "Trend and plan phases"],
   chart_straw: ["秸秆“五料化”利用结构", "Straw: the five uses"],
-  chart_map: ["调查点位", "Survey points"],
+  chart_map: ["各县示意图(不按比例)", "Counties, schematic (not to scale)"],
   table_view: ["表格", "Table"],
   board_title: ["目标进度", "Target progress"],
   year: ["年份", "Year"],
@@ -56,8 +52,6 @@ const WORDS = {
   ci: ["95% 区间", "95% interval"],
   target: ["目标", "Target"],
   gap: ["差距", "Gap"],
-  lat: ["纬度", "Latitude"],
-  lon: ["经度", "Longitude"],
   met: ["达标", "met"],
   near: ["接近", "near"],
   behind: ["未达标", "behind"],
@@ -68,7 +62,7 @@ const WORDS = {
   trend_needs_region: ["选择一个地区以查看趋势", "Choose a region to see its trend"],
   loading: ["正在加载调查数据…", "Loading survey facts…"],
   summary: ["{n} 户 · 数据截至 {asOf}", "{n} households · data as of {asOf}"],
-  map_sample: ["(显示 {shown} / {located} 个有定位的农户)", "(showing {shown} of {located} located households)"],
+  in_progress: ["进行中", "in progress"],
   near_legend: ["差距在 {pp} 个百分点以内", "within {pp} points"],
 };
 
@@ -92,12 +86,10 @@ const indicatorName = (key) => {
 // Numbers for the locale: rates as percentages with one decimal, counts grouped.
 const RATE = { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 };
 const POINTS = { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" };
-const COORDINATE = { minimumFractionDigits: 4, maximumFractionDigits: 4 };
 export const fmt = {
   rate: (v) => (v == null ? "—" : formatNumber(v, RATE)),
   count: (v) => formatNumber(v),
   pp: (v) => (v == null ? "—" : `${formatNumber(v, POINTS)} ${t("pp")}`),
-  coord: (v) => formatNumber(v, COORDINATE),
 };
 
 // ---- start ---------------------------------------------------------------------------
@@ -178,7 +170,7 @@ function setupFilters(me) {
   // province of a county with data, so that the trend has a region.
   let initial = me.scope_code || (me.counties && me.counties.length && choices[0] ? choices[0].code : "");
   if (!initial && state.facts.length) {
-    const board = JSON.parse(state.facts.dashboard(JSON.stringify({ map_points: 0 }))).board;
+    const board = JSON.parse(state.facts.dashboard("{}")).board;
     let code = board.length ? board[0].region_code : "";
     while (code && state.byCode.get(code) && state.byCode.get(code).parent_code) code = state.byCode.get(code).parent_code;
     initial = code;
@@ -211,7 +203,7 @@ function relabelFilters() {
 // Years with data for the region and review filter; keeps the choice when it still exists,
 // else shows the latest year.
 function fillYears(initial) {
-  const request = { within: $("#f-region").value || null, approved_only: $("#f-review").value === "approved", map_points: 0 };
+  const request = { within: $("#f-region").value || null, approved_only: $("#f-review").value === "approved" };
   const years = JSON.parse(state.facts.dashboard(JSON.stringify(request))).years;
   const from = $("#f-from");
   const to = $("#f-to");
@@ -231,7 +223,7 @@ function currentRequest() {
     to: to ? +to : null,
     approved_only: $("#f-review").value === "approved",
     indicator: $("#f-indicator").value,
-    map_points: MAP_POINTS,
+    current_year: yearInChina(),
   };
 }
 
@@ -252,16 +244,18 @@ function recompute() {
     ["straw_uses", dashboard.straw_uses, "straw_uses"],
     ["map", dashboard.map, "map"],
   ];
-  // Drawn at the width it is shown at (a phone gets a narrow chart with rotated names,
-  // not a wide one shrunk until its text cannot be read). Widths are read before the DOM
-  // changes, so the browser lays the page out once, not once per chart.
+  // Drawn at the width it is shown at (a phone gets a narrow chart with horizontal bars,
+  // not a wide one shrunk until its text cannot be read); the height asked for is a
+  // minimum, as charts of many counties grow to keep their rows readable (the SVG's
+  // height says how tall). Widths are read before the DOM changes, so the browser lays
+  // the page out once, not once per chart.
   const widths = charts.map(([slot]) => $(`.chart[data-chart="${slot}"] .svg`).clientWidth);
   for (const [index, [slot, data, kind]] of charts.entries()) {
     const card = $(`.chart[data-chart="${slot}"]`);
     const box = $(".svg", card);
     let svg = null;
     const width = Math.round(Math.min(900, Math.max(340, widths[index] || 760)));
-    const height = slot === "map" ? Math.round(width * 0.75) : width < 560 ? 400 : 440;
+    const height = width < 560 ? 400 : 440;
     const t0 = performance.now();
     if (data && hasData(slot, data)) svg = renderChart(kind, JSON.stringify(data), options(width, height));
     drawing += performance.now() - t0;
@@ -276,7 +270,7 @@ function recompute() {
   $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
-  }) + " " + t("map_sample", { shown: fmt.count(dashboard.map.points.length), located: fmt.count(dashboard.located) });
+  });
   performance.mark("recompute-end");
   performance.measure("recompute", "recompute-start", "recompute-end");
   // The charts' SVG drawn by renderChart (WASM), the rest of the time after the figures
@@ -288,7 +282,7 @@ function recompute() {
 
 function hasData(slot, data) {
   if (slot === "trend") return data.points.length > 0;
-  if (slot === "map") return data.points.length > 0;
+  if (slot === "map") return data.tiles.length > 0;
   return data.bars.length > 0;
 }
 
@@ -309,7 +303,7 @@ function tableOf(slot, data, dashboard) {
     return {
       head: [t("year"), t("phase"), t("households"), indicatorName(data.indicator), t("ci")],
       rows: data.points.map((p) => {
-        const phase = phaseOf(p.year);
+        const phase = phaseOf(data, p.year);
         return { key: String(p.year), cells: [{ text: String(p.year), value: p.year }, { text: phase, value: phase }, n(p.value.n), r(p.value.rate), ci(p.value)] };
       }),
     };
@@ -321,14 +315,21 @@ function tableOf(slot, data, dashboard) {
     };
   }
   return {
-    head: [t("lat"), t("lon"), indicatorName(data.indicator)],
-    rows: data.points.map((p, i) => ({ key: String(i), cells: [{ text: fmt.coord(p.lat), value: p.lat, num: true }, { text: fmt.coord(p.lon), value: p.lon, num: true }, r(p.rate)] })),
+    head: [t("county"), t("households"), indicatorName(data.indicator), t("ci")],
+    rows: data.tiles.map((tile) => ({ key: tile.code, cells: [{ text: nameOf(tile.name), value: nameOf(tile.name) }, n(tile.value.n), r(tile.value.rate), ci(tile.value)] })),
   };
 }
 
-function phaseOf(year) {
-  const key = year <= 2023 ? "baseline" : year <= 2025 ? "near" : year <= 2027 ? "mid" : "long";
-  return PHASES[key][en() ? 1 : 0];
+// The phase of the trend region's own plan that `year` falls in ("" outside its plan).
+function phaseOf(data, year) {
+  const phase = (data.phases || []).find((p) => year >= p.first_year && year <= p.last_year);
+  const name = phase ? (en() ? phase.name_en : phase.name_zh) : "";
+  return year === data.year_in_progress ? `${name} (${t("in_progress")})`.trim() : name;
+}
+
+// The calendar year now in China (UTC+8), which the trend draws as in progress.
+function yearInChina() {
+  return new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear();
 }
 
 function renderTable(card, table) {
