@@ -406,7 +406,17 @@ async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
             "near term",
         ),
         ("straw_uses.svg?level=prefecture", "饲料化", "feed"),
-        ("map.svg?indicator=film_recovery_rate", "噶尔县", "Gar"),
+        // The schematic county map: a tile per county (short names), never points.
+        (
+            "map.svg?indicator=film_recovery_rate",
+            "示意图",
+            "not to scale",
+        ),
+        (
+            "map.svg?indicator=film_recovery_rate&region=542500",
+            ">噶尔<",
+            ">Gar<",
+        ),
     ] {
         for (lang, needle) in [("zh", needle_zh), ("en", needle_en)] {
             let response = app
@@ -422,6 +432,9 @@ async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
                 "{file}"
             );
             assert!(svg.contains(needle), "{file} {lang}: {needle} missing");
+            if file.starts_with("map") {
+                assert!(!svg.contains("<circle"), "{file}: no household points");
+            }
         }
     }
     let png = app

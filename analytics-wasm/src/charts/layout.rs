@@ -259,13 +259,16 @@ impl Placer {
     }
 }
 
+/// A legend entry where it goes: its position, swatch, colour and (shortened) label.
+type PlacedLegend = (i32, i32, Swatch, (u8, u8, u8), String);
+
 /// The block every chart opens with: its title, a grey line or two saying how to read
 /// it, and the legend, each wrapped to the chart's width. Laid out before the plot, whose
 /// top is the heading's [`height`](Heading::height).
 pub(crate) struct Heading {
     title: Vec<String>,
     subtitle: Vec<String>,
-    legend: Vec<(i32, i32, Swatch, (u8, u8, u8), String)>,
+    legend: Vec<PlacedLegend>,
     centre: i32,
     /// Where the plot may start, px from the top.
     pub height: i32,

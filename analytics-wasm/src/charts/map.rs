@@ -366,7 +366,7 @@ struct Block {
 pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
     let data = &data.sanitized();
-    let (width, min_height) = options.size();
+    let width = options.size().0;
     let name = indicator_name(data.indicator, lang);
     let mut legend: Vec<_> = BINS
         .iter()
@@ -484,9 +484,8 @@ pub fn map(data: &MapData, options: &ChartOptions) -> Result<String, ChartError>
         band_h = band_h.max(caption_h(b) + b.rows * tile_h + (b.rows - 1) * TILE_GAP);
         x += footprint + 18;
     }
-    let height = ((y + band_h + 14) as u32)
-        .max(min_height.min(400))
-        .min(4000);
+    // As tall as the blocks need (the asked height would only add white space).
+    let height = ((y + band_h + 14).max(0) as u32).clamp(240, 4000);
 
     let mut out = String::new();
     let mut overlay = Overlay::default();

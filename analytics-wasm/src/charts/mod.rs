@@ -598,6 +598,15 @@ impl Overlay {
     pub(crate) fn ring(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
         let _ = writeln!(
             self.markup,
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
+            rgb(color)
+        );
+    }
+
+    /// A hollow point: white inside, so that the band behind does not fill it.
+    pub(crate) fn hollow(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
+        let _ = writeln!(
+            self.markup,
             "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"2\"/>",
             rgb(color)
         );
@@ -693,7 +702,7 @@ impl Overlay {
             }
             Swatch::Dash => self.line((x, y - 4), (x + 14, y - 4), color, 2, true),
             Swatch::Dot => self.circle((x + 6, y - 4), 5, color),
-            Swatch::Ring => self.ring((x + 6, y - 4), 4, color),
+            Swatch::Hollow => self.hollow((x + 6, y - 4), 4, color),
             Swatch::Diamond => self.diamond((x + 6, y - 4), 5, color),
         }
         self.text((x + 18, y), 12.0, Align::Start, palette::INK, false, label);
@@ -731,8 +740,8 @@ pub(crate) enum Swatch {
     Dash,
     /// A filled dot.
     Dot,
-    /// An unfilled ring.
-    Ring,
+    /// A hollow point.
+    Hollow,
     /// An unfilled diamond.
     Diamond,
 }

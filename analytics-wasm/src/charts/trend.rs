@@ -300,7 +300,7 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
     )];
     if any(Kind::Small) {
         legend.push((
-            Swatch::Ring,
+            Swatch::Hollow,
             palette::BLUE,
             lang.pick("n < 30,不连线", "n < 30, not joined"),
         ));
@@ -568,7 +568,7 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             let at = chart.backend_coord(&(f64::from(p.year), clamp(rate)));
             match kind(p) {
                 Kind::Ordinary => {}
-                Kind::Small => overlay.ring(at, 4, palette::BLUE),
+                Kind::Small => overlay.hollow(at, 4, palette::BLUE),
                 Kind::InProgress => overlay.diamond(at, 6, palette::INK),
             }
             let note = match kind(p) {
@@ -580,9 +580,14 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             };
             let value = percent(rate, 1);
             let at = (f64::from(at.0), f64::from(at.1));
-            let full = [value.clone(), note.clone()];
-            let bold = [true, false];
-            let sizes = [VALUE_PX, NOTE_PX];
+            // The last resort of a point apart from the line: why it is apart, in a word.
+            let short = match kind(p) {
+                Kind::InProgress => lang.pick("进行中", "in progress").to_owned(),
+                _ => format!("n={}", p.value.n),
+            };
+            let full = [value.clone(), note.clone(), short];
+            let bold = [true, false, false];
+            let sizes = [VALUE_PX, NOTE_PX, NOTE_PX];
             let place = |placer: &mut Placer, range: std::ops::Range<usize>| {
                 let block = Block {
                     lines: &full[range.clone()],
@@ -599,7 +604,12 @@ pub fn trend(data: &TrendData, options: &ChartOptions) -> Result<String, ChartEr
             } else {
                 1..2
             };
-            let drawn = place(&mut placer, 0..2).or_else(|| place(&mut placer, one));
+            let drawn = place(&mut placer, 0..2)
+                .or_else(|| place(&mut placer, one))
+                .or_else(|| match kind(p) {
+                    Kind::InProgress => place(&mut placer, 2..3),
+                    _ => None,
+                });
             if let Some(((x, y, align), range)) = drawn {
                 let mut baseline = y;
                 for k in range.clone() {
