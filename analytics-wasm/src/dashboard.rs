@@ -35,7 +35,7 @@ pub struct DashboardRequest {
     /// rejected ones).
     #[serde(default)]
     pub approved_only: bool,
-    /// The indicator of the bars, the trend and the points.
+    /// The indicator of the bars, the trend and the map.
     #[serde(default = "indicators::default_shown")]
     pub indicator: Indicator,
     /// The calendar year now, by the caller's clock (in China): that year is drawn as in
