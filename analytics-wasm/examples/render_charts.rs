@@ -43,6 +43,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r#"{"kind":"trend","indicator":"film_recovery_rate","region_code":"630100"}"#,
         ),
         (
+            "trend-ali",
+            "trend",
+            r#"{"kind":"trend","indicator":"yak_dung_utilization_rate","region_code":"542500","current_year":2025}"#,
+        ),
+        (
+            "bars-all-counties",
+            "indicator_by_region",
+            r#"{"kind":"indicator_by_region","indicator":"film_recovery_rate","year":2025}"#,
+        ),
+        (
             "straw",
             "straw_uses",
             r#"{"kind":"straw_uses","year":2025,"within":"630000"}"#,

@@ -38,13 +38,13 @@ pub struct DashboardRequest {
     /// rejected ones).
     #[serde(default)]
     pub approved_only: bool,
-    /// The indicator of the bars, the trend and the points.
+    /// The indicator of the bars, the trend and the map.
     #[serde(default = "indicators::default_shown")]
     pub indicator: Indicator,
-    /// Most households drawn on the points chart (default 5 000): a sample, in
-    /// survey-id order (which is random), of those with a GPS fix.
+    /// The calendar year now, by the caller's clock (in China): that year is drawn as in
+    /// progress on the trend, never as a result. The crate has no clock of its own.
     #[serde(default)]
-    pub map_points: Option<usize>,
+    pub current_year: Option<i32>,
 }
 
 impl DashboardRequest {
@@ -70,10 +70,8 @@ pub struct Dashboard {
     pub trend: Option<TrendData>,
     /// Chart (3): straw by use per county over the range.
     pub straw_uses: StrawUsesData,
-    /// Chart (4): a sample of the households with a GPS fix in the range.
+    /// Chart (4): the schematic map, one tile per county, over the range.
     pub map: MapData,
-    /// Households with a GPS fix in the range (the map draws at most `map_points`).
-    pub located: usize,
 }
 
 /// A 400-style issue when `code` is not a known region.
@@ -122,8 +120,6 @@ pub struct BoardRequest {
     /// Today's year in China: it and later years are in progress.
     pub current_year: i32,
 }
-
-const DEFAULT_MAP_POINTS: usize = 5_000;
 
 impl FactSet {
     /// Holds `facts`, each approved or not (`approved`, in the same order), as computed
@@ -299,20 +295,19 @@ impl FactSet {
                     *memo = Some((code.clone(), request.approved_only, groups));
                 }
                 memo.as_ref().map(|(_, _, groups)| {
-                    charts::trend_data(groups, request.indicator, code, &self.targets, &regions)
+                    charts::trend_data(
+                        groups,
+                        request.indicator,
+                        code,
+                        &self.targets,
+                        &regions,
+                        &PlanTable::builtin(),
+                        request.current_year,
+                    )
                 })
             }
         };
-        let limit = request.map_points.unwrap_or(DEFAULT_MAP_POINTS);
-        let is_located = |f: &&&HouseholdFacts| f.lat.is_some() && f.lon.is_some();
-        let located = selected.iter().filter(is_located).count();
-        let sample: Vec<HouseholdFacts> = selected
-            .iter()
-            .filter(is_located)
-            .take(limit)
-            .map(|f| (*f).clone())
-            .collect();
-        let map = charts::map_data(&sample, request.indicator, single_year, &regions);
+        let map = charts::map_data(&by_county, request.indicator, single_year, &regions);
         let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
         years.sort_unstable();
         years.dedup();
@@ -323,7 +318,6 @@ impl FactSet {
             trend,
             straw_uses,
             map,
-            located,
         })
     }
 

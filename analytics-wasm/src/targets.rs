@@ -169,68 +169,6 @@ pub struct Progress {
     pub phase: Option<Phase>,
 }
 
-/// The phases of the Ali zero-waste plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanPhase {
-    /// 2023, the baseline year.
-    Baseline,
-    /// 2024–2025.
-    Near,
-    /// 2026–2027.
-    Mid,
-    /// 2028–2030.
-    Long,
-}
-
-impl PlanPhase {
-    /// Every phase, in order.
-    pub const ALL: [PlanPhase; 4] = [
-        PlanPhase::Baseline,
-        PlanPhase::Near,
-        PlanPhase::Mid,
-        PlanPhase::Long,
-    ];
-
-    /// The phase a year falls in; none outside 2023–2030.
-    pub fn of_year(year: i32) -> Option<PlanPhase> {
-        PlanPhase::ALL.into_iter().find(|p| {
-            let (first, last) = p.years();
-            (first..=last).contains(&year)
-        })
-    }
-
-    /// First and last year of the phase, inclusive.
-    pub fn years(self) -> (i32, i32) {
-        match self {
-            PlanPhase::Baseline => (2023, 2023),
-            PlanPhase::Near => (2024, 2025),
-            PlanPhase::Mid => (2026, 2027),
-            PlanPhase::Long => (2028, 2030),
-        }
-    }
-
-    /// Chinese name.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            PlanPhase::Baseline => "基准年",
-            PlanPhase::Near => "近期",
-            PlanPhase::Mid => "中期",
-            PlanPhase::Long => "远期",
-        }
-    }
-
-    /// English name.
-    pub fn name_en(self) -> &'static str {
-        match self {
-            PlanPhase::Baseline => "baseline",
-            PlanPhase::Near => "near term",
-            PlanPhase::Mid => "mid term",
-            PlanPhase::Long => "long term",
-        }
-    }
-}
-
 impl TargetTable {
     /// The table shipped with the product.
     pub fn builtin() -> TargetTable {
@@ -500,10 +438,6 @@ mod tests {
             qinghai.and_then(|p| p.phase).map(|p| p.key),
             Some("fyp14".to_owned())
         );
-        assert_eq!(PlanPhase::of_year(2023), Some(PlanPhase::Baseline));
-        assert_eq!(PlanPhase::of_year(2025), Some(PlanPhase::Near));
-        assert_eq!(PlanPhase::of_year(2030), Some(PlanPhase::Long));
-        assert_eq!(PlanPhase::of_year(2031), None);
         assert_eq!(
             table.progress(&regions, "542523", Indicator::FilmRecovery, 2026, None),
             None

@@ -133,8 +133,8 @@ export interface DashboardRequest {
   to?: number | null;
   approved_only?: boolean;
   indicator?: Indicator;
-  /** Most households on the points chart (default 5 000). */
-  map_points?: number | null;
+  /** The calendar year now in China: drawn as in progress on the trend. */
+  current_year?: number | null;
 }
 export interface Dashboard {
   households: number;
@@ -143,7 +143,6 @@ export interface Dashboard {
   trend: unknown | null;
   straw_uses: unknown;
   map: unknown;
-  located: number;
 }
 export interface BoardRequest {
   within?: string | null;

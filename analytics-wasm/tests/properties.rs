@@ -196,6 +196,8 @@ fn indicator_keys_round_trip() {
 mod charts_never_panic {
     use agriwaste_analytics::charts::*;
     use agriwaste_analytics::indicators::Indicator;
+    use agriwaste_analytics::plans::Phase;
+    use agriwaste_analytics::targets::TargetOrigin;
     use proptest::prelude::*;
 
     fn value() -> impl Strategy<Value = Value> {
@@ -220,7 +222,11 @@ mod charts_never_panic {
 
     fn target() -> impl Strategy<Value = Option<TargetLine>> {
         proptest::option::of(
-            (any::<f64>(), any::<i32>()).prop_map(|(rate, year)| TargetLine { rate, year }),
+            (any::<f64>(), any::<i32>()).prop_map(|(rate, year)| TargetLine {
+                rate,
+                year,
+                source: Some(TargetOrigin::Own),
+            }),
         )
     }
 
@@ -232,8 +238,10 @@ mod charts_never_panic {
             bars in proptest::collection::vec((label(), value(), target()), 0..30),
             years in proptest::collection::vec((any::<i32>(), value()), 0..12),
             trend_target in target(),
+            phases in proptest::collection::vec((label(), any::<i32>(), any::<i32>()), 0..6),
+            in_progress in proptest::option::of(any::<i32>()),
             shares in proptest::collection::vec((label(), proptest::array::uniform5(proptest::option::of(any::<f64>()))), 0..20),
-            points in proptest::collection::vec((any::<f64>(), any::<f64>(), proptest::option::of(any::<f64>())), 0..50),
+            tiles in proptest::collection::vec((label(), proptest::option::of((any::<f64>(), any::<f64>())), value()), 0..50),
             width in any::<u32>(),
             height in any::<u32>(),
             english in any::<bool>(),
@@ -258,6 +266,18 @@ mod charts_never_panic {
                     region: Label { zh: "区".into(), en: "r".into() },
                     points: years.into_iter().map(|(year, value)| YearPoint { year, value }).collect(),
                     target: trend_target,
+                    phases: phases
+                        .into_iter()
+                        .map(|(name, first_year, last_year)| Phase {
+                            key: String::new(),
+                            name_zh: name.zh,
+                            name_en: name.en,
+                            first_year,
+                            last_year,
+                        })
+                        .collect(),
+                    plan: None,
+                    year_in_progress: in_progress,
                 }),
                 Chart::StrawUses(StrawUsesData {
                     year: Some(2025),
@@ -269,10 +289,16 @@ mod charts_never_panic {
                 Chart::Map(MapData {
                     indicator: Indicator::YakDungUtilization,
                     year: None,
-                    points: points.iter().map(|&(lat, lon, rate)| MapPoint { lat, lon, rate }).collect(),
-                    labels: points
-                        .iter()
-                        .map(|&(lat, lon, _)| MapLabel { lat, lon, name: Label { zh: "县".into(), en: "c".into() } })
+                    tiles: tiles
+                        .into_iter()
+                        .map(|(name, seat, value)| MapTile {
+                            code: String::new(),
+                            short: name.clone(),
+                            area: seat.map(|_| name.clone()),
+                            name,
+                            seat: seat.map(|(lat, lon)| Seat { lat, lon }),
+                            value,
+                        })
                         .collect(),
                 }),
             ];

@@ -290,7 +290,8 @@ async fn indicators_follow_review_scope_and_writes(backend: Backend) -> Result<(
     assert_eq!(group["indicators"].as_object().map(|m| m.len()), Some(1));
     let progress = &group["progress"]["yak_dung_utilization_rate"];
     assert_eq!(progress["target"]["target"]["target"], 0.93);
-    assert_eq!(progress["phase"], "near");
+    assert_eq!(progress["phase"]["key"], "near");
+    assert_eq!(progress["phase"]["name_zh"], "近期");
     let gap = progress["gap_pp"].as_f64().unwrap_or(f64::NAN);
     let rate = group["indicators"]["yak_dung_utilization_rate"]["rate"]
         .as_f64()
@@ -406,7 +407,17 @@ async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
             "near term",
         ),
         ("straw_uses.svg?level=prefecture", "饲料化", "feed"),
-        ("map.svg?indicator=film_recovery_rate", "噶尔县", "Gar"),
+        // The schematic county map: a tile per county (short names), never points.
+        (
+            "map.svg?indicator=film_recovery_rate",
+            "示意图",
+            "not to scale",
+        ),
+        (
+            "map.svg?indicator=film_recovery_rate&region=542500",
+            ">噶尔<",
+            ">Gar<",
+        ),
     ] {
         for (lang, needle) in [("zh", needle_zh), ("en", needle_en)] {
             let response = app
@@ -422,6 +433,9 @@ async fn charts_render_on_the_server(backend: Backend) -> Result<()> {
                 "{file}"
             );
             assert!(svg.contains(needle), "{file} {lang}: {needle} missing");
+            if file.starts_with("map") {
+                assert!(!svg.contains("<circle"), "{file}: no household points");
+            }
         }
     }
     let png = app

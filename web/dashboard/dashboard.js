@@ -17,9 +17,6 @@ const STRAW_USES = [
   ["fertilizer", "肥料化", "Fertilizer"], ["feed", "饲料化", "Feed"], ["substrate", "基料化", "Substrate"],
   ["fuel", "燃料化", "Fuel"], ["raw_material", "原料化", "Raw material"],
 ];
-// Households drawn on the points chart: a sample (survey-id order is random); more
-// dots than this only cover each other and slow every redraw.
-const MAP_POINTS = 2000;
 // This year in China (UTC+8): it and later years are in progress, never the latest result.
 const currentYear = () => +new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date());
 
@@ -38,7 +35,7 @@ const WORDS = {
   chart_by_region: ["各县指标与目标", "Indicator by county, with target"],
   chart_trend: ["年度趋势与规划阶段", "Trend and plan phases"],
   chart_straw: ["秸秆“五料化”利用结构", "Straw: the five uses"],
-  chart_map: ["调查点位", "Survey points"],
+  chart_map: ["各县示意图(不按比例)", "Counties, schematic (not to scale)"],
   table_view: ["表格", "Table"],
   board_title: ["{year} 年目标进度 · {region}", "Progress toward the targets, {year} · {region}"],
   board_empty: ["暂无调查数据", "No survey data yet"],
@@ -69,14 +66,12 @@ const WORDS = {
   rate: ["比率", "Rate"],
   ci: ["95% 区间", "95% interval"],
   target: ["目标", "Target"],
-  lat: ["纬度", "Latitude"],
-  lon: ["经度", "Longitude"],
   no_data: ["无数据", "no data"],
   pp: ["个百分点", "pp"],
   trend_needs_region: ["选择一个地区以查看趋势", "Choose a region to see its trend"],
   loading: ["正在加载调查数据…", "Loading survey facts…"],
   summary: ["{n} 户 · 数据截至 {asOf}", "{n} households · data as of {asOf}"],
-  map_sample: ["(显示 {shown} / {located} 个有定位的农户)", "(showing {shown} of {located} located households)"],
+  in_progress: ["进行中", "in progress"],
 };
 
 useWords(WORDS);
@@ -101,12 +96,10 @@ const indicatorName = (key) => {
 // Numbers for the locale: rates as percentages with one decimal, counts grouped.
 const RATE = { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 };
 const POINTS = { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" };
-const COORDINATE = { minimumFractionDigits: 4, maximumFractionDigits: 4 };
 export const fmt = {
   rate: (v) => (v == null ? "—" : formatNumber(v, RATE)),
   count: (v) => formatNumber(v),
   pp: (v) => (v == null ? "—" : `${formatNumber(v, POINTS)} ${t("pp")}`),
-  coord: (v) => formatNumber(v, COORDINATE),
 };
 
 // ---- start ---------------------------------------------------------------------------
@@ -257,7 +250,7 @@ function currentRequest() {
     to: to ? +to : null,
     approved_only: $("#f-review").value === "approved",
     indicator: $("#f-indicator").value,
-    map_points: MAP_POINTS,
+    current_year: currentYear(),
   };
 }
 
@@ -278,16 +271,18 @@ function recompute() {
     ["straw_uses", dashboard.straw_uses, "straw_uses"],
     ["map", dashboard.map, "map"],
   ];
-  // Drawn at the width it is shown at (a phone gets a narrow chart with rotated names,
-  // not a wide one shrunk until its text cannot be read). Widths are read before the DOM
-  // changes, so the browser lays the page out once, not once per chart.
+  // Drawn at the width it is shown at (a phone gets a narrow chart with horizontal bars,
+  // not a wide one shrunk until its text cannot be read); the height asked for is a
+  // minimum, as charts of many counties grow to keep their rows readable (the SVG's
+  // height says how tall). Widths are read before the DOM changes, so the browser lays
+  // the page out once, not once per chart.
   const widths = charts.map(([slot]) => $(`.chart[data-chart="${slot}"] .svg`).clientWidth);
   for (const [index, [slot, data, kind]] of charts.entries()) {
     const card = $(`.chart[data-chart="${slot}"]`);
     const box = $(".svg", card);
     let svg = null;
     const width = Math.round(Math.min(900, Math.max(340, widths[index] || 760)));
-    const height = slot === "map" ? Math.round(width * 0.75) : width < 560 ? 400 : 440;
+    const height = width < 560 ? 400 : 440;
     const t0 = performance.now();
     if (data && hasData(slot, data)) svg = renderChart(kind, JSON.stringify(data), options(width, height));
     drawing += performance.now() - t0;
@@ -304,7 +299,7 @@ function recompute() {
   $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
-  }) + " " + t("map_sample", { shown: fmt.count(dashboard.map.points.length), located: fmt.count(dashboard.located) });
+  });
   performance.mark("recompute-end");
   performance.measure("recompute", "recompute-start", "recompute-end");
   // The charts' SVG drawn by renderChart (WASM), the rest of the time after the figures
@@ -316,7 +311,7 @@ function recompute() {
 
 function hasData(slot, data) {
   if (slot === "trend") return data.points.length > 0;
-  if (slot === "map") return data.points.length > 0;
+  if (slot === "map") return data.tiles.length > 0;
   return data.bars.length > 0;
 }
 
@@ -337,7 +332,7 @@ function tableOf(slot, data, dashboard) {
     return {
       head: [t("year"), t("phase"), t("households"), indicatorName(data.indicator), t("ci")],
       rows: data.points.map((p) => {
-        const phase = phaseOf(p.year);
+        const phase = phaseOf(data, p.year);
         return { key: String(p.year), cells: [{ text: String(p.year), value: p.year }, { text: phase, value: phase }, n(p.value.n), r(p.value.rate), ci(p.value)] };
       }),
     };
@@ -349,17 +344,16 @@ function tableOf(slot, data, dashboard) {
     };
   }
   return {
-    head: [t("lat"), t("lon"), indicatorName(data.indicator)],
-    rows: data.points.map((p, i) => ({ key: String(i), cells: [{ text: fmt.coord(p.lat), value: p.lat, num: true }, { text: fmt.coord(p.lon), value: p.lon, num: true }, r(p.rate)] })),
+    head: [t("county"), t("households"), indicatorName(data.indicator), t("ci")],
+    rows: data.tiles.map((tile) => ({ key: tile.code, cells: [{ text: nameOf(tile.name), value: nameOf(tile.name) }, n(tile.value.n), r(tile.value.rate), ci(tile.value)] })),
   };
 }
 
-// The year's phase in the plan the selected region follows (from the board); none
-// outside every plan: Qinghai's trend is not drawn on Ali's phases.
-function phaseOf(year) {
-  const row = state.board && state.board.rows[0];
-  const phase = row && row.plan ? row.plan.phases.find((p) => year >= p.first_year && year <= p.last_year) : null;
-  return phase ? (en() ? phase.name_en : phase.name_zh) : "—";
+// The phase of the trend region's own plan that `year` falls in ("" outside its plan).
+function phaseOf(data, year) {
+  const phase = (data.phases || []).find((p) => year >= p.first_year && year <= p.last_year);
+  const name = phase ? (en() ? phase.name_en : phase.name_zh) : "";
+  return year === data.year_in_progress ? `${name} (${t("in_progress")})`.trim() : name;
 }
 
 function renderTable(card, table) {

@@ -3,11 +3,13 @@
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::layout::{GAP, Heading, fit, text_px};
+use super::rows::{BAR_H, Rows};
 use super::svg::SvgBackend;
 use super::{
-    ChartError, ChartOptions, Label, Lang, Overlay, Swatch, TargetLine, Value, category_labels,
-    color, draw_rate_axes, indicator_name, palette, percent, plot_area, rate_axis_labels,
-    rate_axis_top, region_label,
+    Align, ChartError, ChartOptions, Label, Lang, Overlay, Swatch, TargetLine, Value, color,
+    draw_rate_axes, indicator_name, palette, percent, plot_area, rate_axis_labels, rate_axis_top,
+    region_label,
 };
 use crate::estimate::SMALL_N;
 use crate::indicators::{GroupIndicators, Indicator};
@@ -91,7 +93,41 @@ pub fn indicator_by_region_data(
     }
 }
 
-/// Draws chart (1) as SVG.
+/// Size of the value labels, px.
+const VALUE_PX: f64 = 11.0;
+/// Size of the household counts, px.
+const COUNT_PX: f64 = 10.0;
+
+/// The value label of a bar: its rate, or "no data".
+fn value_label(bar: &RegionBar, lang: Lang) -> String {
+    match bar.value.rate {
+        Some(rate) => percent(rate, 1),
+        None => lang.pick("无数据", "no data").to_owned(),
+    }
+}
+
+/// Whether the bars stand side by side at this width: at most eight, each name, value and
+/// count narrower than its slot, and room above the names for a readable plot.
+pub(crate) fn side_by_side(
+    labels: &[(String, String, String)],
+    width: u32,
+    plot_height: i32,
+) -> bool {
+    let count = labels.len();
+    if count > 8 || plot_height < 120 {
+        return false;
+    }
+    let slot = f64::from(width.saturating_sub(12 + 64 + 28)) / count.max(1) as f64;
+    labels.iter().all(|(name, value, households)| {
+        let need = text_px(name, 12.0, false)
+            .max(text_px(value, VALUE_PX, true))
+            .max(text_px(households, COUNT_PX, false));
+        need + 3.0 * GAP <= slot
+    })
+}
+
+/// Draws chart (1) as SVG: side by side when the bars fit (few regions, wide chart),
+/// else as rows of horizontal bars sorted highest first, as tall as they need.
 pub fn indicator_by_region(
     data: &IndicatorByRegionData,
     options: &ChartOptions,
@@ -99,16 +135,6 @@ pub fn indicator_by_region(
     let lang = options.lang;
     let data = &data.sanitized();
     let (width, height) = options.size();
-    let count = data.bars.len().max(1);
-    let counts: Vec<usize> = data.bars.iter().map(|b| b.value.n).collect();
-    let labels = category_labels(
-        data.bars
-            .iter()
-            .map(|b| b.name.get(lang).to_owned())
-            .collect(),
-        &counts,
-        width,
-    );
     let y_max = rate_axis_top(
         data.bars
             .iter()
@@ -116,31 +142,102 @@ pub fn indicator_by_region(
             .flatten(),
     );
 
+    // When every bar has the same target, the legend names it; otherwise each bar's own
+    // dashed mark shows its level.
+    let targets: Vec<_> = data.bars.iter().map(|b| b.target).collect();
+    let shared = match targets.first() {
+        Some(Some(first)) if targets.iter().all(|t| *t == Some(*first)) => Some(*first),
+        _ => None,
+    };
+    let target_label = match shared {
+        Some(t) => match t.label(lang) {
+            (head, Some(source)) => format!("{head} · {source}"),
+            (head, None) => head,
+        },
+        None => lang
+            .pick("各地区适用目标", "each region's target")
+            .to_owned(),
+    };
+    let labels: Vec<(String, String, String)> = data
+        .bars
+        .iter()
+        .map(|b| {
+            (
+                b.name.get(lang).to_owned(),
+                value_label(b, lang),
+                format!("n={}", b.value.n),
+            )
+        })
+        .collect();
+    let legend = [
+        (Swatch::Box, palette::BLUE, lang.pick("比率", "rate")),
+        (
+            Swatch::Hatched,
+            palette::BLUE,
+            lang.pick("样本量 n < 30,仅供参考", "fewer than 30 households"),
+        ),
+        (Swatch::Dash, palette::VERMILLION, target_label.as_str()),
+    ];
+    let title = || {
+        let name = indicator_name(data.indicator, lang);
+        match (data.year, lang) {
+            (Some(y), Lang::Zh) => format!("{y}年各地区{name}"),
+            (Some(y), Lang::En) => format!("{name} by region, {y}"),
+            (None, Lang::Zh) => format!("各地区{name}"),
+            (None, Lang::En) => format!("{name} by region"),
+        }
+    };
+    let heading_of = |subtitle: &str| Heading::new(options, title, subtitle, &legend);
+    let vertical_heading = heading_of(lang.pick(
+        "加权比率估计,误差线为95%置信区间",
+        "Weighted ratio estimates; whiskers show 95% confidence intervals",
+    ));
+    let plot_height = height as i32 - vertical_heading.height - 44 - 8;
+    let desc = format!("{} (%)", indicator_name(data.indicator, lang));
+    if data.bars.is_empty() || side_by_side(&labels, width, plot_height) {
+        return vertical(data, options, &vertical_heading, y_max, &labels, &desc);
+    }
+    let heading = heading_of(lang.pick(
+        "加权比率估计,从高到低排列;误差线为95%置信区间",
+        "Weighted ratio estimates, highest first; whiskers show 95% confidence intervals",
+    ));
+    horizontal(data, options, &heading, y_max, &desc)
+}
+
+/// The bars side by side, names and counts under them.
+fn vertical(
+    data: &IndicatorByRegionData,
+    options: &ChartOptions,
+    heading: &Heading,
+    y_max: f64,
+    labels: &[(String, String, String)],
+    desc: &str,
+) -> Result<String, ChartError> {
+    let lang = options.lang;
+    let (width, height) = options.size();
+    let count = data.bars.len().max(1);
     let mut out = String::new();
     let mut overlay = Overlay::default();
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = plot_area(
-            &root,
-            labels.margin_left,
-            labels.area,
-            0.0..count as f64,
-            0.0..y_max,
-        )?;
+        let top = heading.height.max(0) as u32;
+        let mut chart = plot_area(&root, top, 12, 44, 0.0..count as f64, 0.0..y_max)?;
+        let plot_h = f64::from(height.saturating_sub(top + 44 + 8));
         draw_rate_axes(
             &mut chart,
-            rate_axis_labels(y_max),
-            &format!("{} (%)", indicator_name(data.indicator, lang)),
+            rate_axis_labels(y_max, plot_h),
+            &fit(desc, 13.0, false, plot_h - 8.0),
         )?;
 
         let clamp = |v: f64| v.clamp(0.0, y_max);
         for (i, bar) in data.bars.iter().enumerate() {
             let x = i as f64;
             let small = bar.value.n < SMALL_N;
+            let (px, base) = chart.backend_coord(&(x + 0.5, 0.0));
             if let Some(rate) = bar.value.rate {
                 let fill = if small {
-                    color(palette::BLUE).mix(0.45)
+                    color(palette::BLUE).mix(0.35)
                 } else {
                     color(palette::BLUE).mix(1.0)
                 };
@@ -148,6 +245,11 @@ pub fn indicator_by_region(
                     [(x + 0.18, 0.0), (x + 0.82, clamp(rate))],
                     fill.filled(),
                 )))?;
+                let (left, top_px) = chart.backend_coord(&(x + 0.18, clamp(rate)));
+                let (right, _) = chart.backend_coord(&(x + 0.82, 0.0));
+                if small {
+                    overlay.hatch((left, top_px), (right - left, base - top_px), palette::BLUE);
+                }
                 if let (Some(low), Some(high)) = (bar.value.ci_low, bar.value.ci_high) {
                     let (low, high) = (clamp(low), clamp(high));
                     let ink = color(palette::INK).stroke_width(1);
@@ -157,28 +259,63 @@ pub fn indicator_by_region(
                         PathElement::new(vec![(x + 0.42, high), (x + 0.58, high)], ink),
                     ])?;
                 }
-                // The value sits inside the bar's foot, clear of the whisker and the
-                // target line; a bar too short for it gets the value above.
-                let (px, base) = chart.backend_coord(&(x + 0.5, 0.0));
-                let (_, top_px) = chart.backend_coord(&(x + 0.5, clamp(rate)));
-                if base - top_px >= 26 {
-                    overlay.rate((px, base - 9), (0xFF, 0xFF, 0xFF), rate);
+                // The value sits inside the bar's foot, clear of the whisker's top and the
+                // target line; a bar too short for it gets the value just above it.
+                if base - top_px >= 28 && !small {
+                    overlay.text(
+                        (px, base - 8),
+                        VALUE_PX,
+                        Align::Middle,
+                        (0xFF, 0xFF, 0xFF),
+                        true,
+                        &labels[i].1,
+                    );
                 } else {
-                    let above = bar.value.ci_high.map_or(rate, |h| h.max(rate));
-                    let (_, py) = chart.backend_coord(&(x + 0.5, clamp(above)));
-                    overlay.rate((px, py - 6), palette::INK, rate);
+                    let y = if base - top_px >= 28 {
+                        base - 8
+                    } else {
+                        top_px - 6
+                    };
+                    overlay.halo_text(
+                        (px, y),
+                        VALUE_PX,
+                        Align::Middle,
+                        palette::INK,
+                        true,
+                        &labels[i].1,
+                    );
                 }
             } else {
-                let (px, py) = chart.backend_coord(&(x + 0.5, 0.0));
-                overlay.no_data((px, py - 8), lang);
+                overlay.text(
+                    (px, base - 8),
+                    VALUE_PX,
+                    Align::Middle,
+                    palette::GREY_TEXT,
+                    false,
+                    &labels[i].1,
+                );
             }
             if let Some(target) = bar.target {
-                let from = chart.backend_coord(&(x, clamp(target.rate)));
-                let to = chart.backend_coord(&(x + 1.0, clamp(target.rate)));
+                let from = chart.backend_coord(&(x + 0.04, clamp(target.rate)));
+                let to = chart.backend_coord(&(x + 0.96, clamp(target.rate)));
                 overlay.line(from, to, palette::VERMILLION, 2, true);
             }
-            let foot = chart.backend_coord(&(x + 0.5, 0.0));
-            labels.draw(&mut overlay, i, foot, bar.value.n);
+            overlay.text(
+                (px, base + 17),
+                12.0,
+                Align::Middle,
+                palette::INK,
+                false,
+                &labels[i].0,
+            );
+            overlay.text(
+                (px, base + 34),
+                COUNT_PX,
+                Align::Middle,
+                palette::GREY_TEXT,
+                false,
+                &labels[i].2,
+            );
         }
         if data.bars.is_empty() {
             let centre = chart.backend_coord(&(0.5, y_max / 2.0));
@@ -186,47 +323,113 @@ pub fn indicator_by_region(
         }
         root.present()?;
     }
+    heading.draw(&mut overlay);
+    Ok(overlay.finish(out))
+}
 
-    // When every bar has the same target, the legend names it; otherwise each bar's own
-    // dashed segment shows its level.
-    let targets: Vec<_> = data.bars.iter().map(|b| b.target).collect();
-    let shared = match targets.first() {
-        Some(Some(first)) if targets.iter().all(|t| *t == Some(*first)) => Some(*first),
-        _ => None,
-    };
-    let target_label = match shared {
-        Some(t) => format!(
-            "{} {} ({})",
-            lang.pick("目标", "target"),
-            percent(t.rate, 0),
-            t.year
-        ),
-        None => lang.pick("适用目标", "applicable target").to_owned(),
-    };
-    overlay.heading(
-        options,
-        || {
-            let name = indicator_name(data.indicator, lang);
-            match (data.year, lang) {
-                (Some(y), Lang::Zh) => format!("{y}年各地区{name}"),
-                (Some(y), Lang::En) => format!("{name} by region, {y}"),
-                (None, Lang::Zh) => format!("各地区{name}"),
-                (None, Lang::En) => format!("{name} by region"),
+/// Rows of horizontal bars, highest first, each with its value and count at its end.
+fn horizontal(
+    data: &IndicatorByRegionData,
+    options: &ChartOptions,
+    heading: &Heading,
+    y_max: f64,
+    desc: &str,
+) -> Result<String, ChartError> {
+    let lang = options.lang;
+    let width = options.size().0;
+    let mut order: Vec<&RegionBar> = data.bars.iter().collect();
+    // Highest first; bars without a rate last, in their given order.
+    order.sort_by(|a, b| {
+        let key = |bar: &RegionBar| bar.value.rate.unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a))
+    });
+    let ends: Vec<(String, String)> = order
+        .iter()
+        .map(|b| (value_label(b, lang), format!("n={}", b.value.n)))
+        .collect();
+    let end_px = ends
+        .iter()
+        .map(|(v, n)| text_px(v, VALUE_PX, true) + GAP + text_px(n, COUNT_PX, false))
+        .fold(0.0, f64::max);
+    let names: Vec<&str> = order.iter().map(|b| b.name.get(lang)).collect();
+    let rows = Rows::new(&names, end_px, width, heading.height, y_max);
+    let height = rows.height.min(4000);
+
+    let mut out = String::new();
+    let mut overlay = Overlay::default();
+    {
+        let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
+        root.fill(&WHITE)?;
+        rows.draw_axis(&mut overlay, desc);
+        for (i, bar) in order.iter().enumerate() {
+            let centre = rows.centre(i);
+            let baseline = rows.baseline(i, VALUE_PX);
+            let (top, bottom) = (centre - BAR_H / 2, centre + BAR_H / 2);
+            let mut end = rows.x0;
+            if let Some(rate) = bar.value.rate {
+                let x = rows.x(rate);
+                let small = bar.value.n < SMALL_N;
+                let fill = if small {
+                    color(palette::BLUE).mix(0.35)
+                } else {
+                    color(palette::BLUE).mix(1.0)
+                };
+                root.draw(&Rectangle::new(
+                    [(rows.x0, top), (x.max(rows.x0 + 1), bottom)],
+                    fill.filled(),
+                ))?;
+                if small {
+                    overlay.hatch((rows.x0, top), (x - rows.x0, BAR_H), palette::BLUE);
+                }
+                end = x;
+                if let (Some(low), Some(high)) = (bar.value.ci_low, bar.value.ci_high) {
+                    let (l, h) = (rows.x(low), rows.x(high));
+                    let ink = color(palette::INK).stroke_width(1);
+                    root.draw(&PathElement::new(vec![(l, centre), (h, centre)], ink))?;
+                    root.draw(&PathElement::new(
+                        vec![(l, centre - 4), (l, centre + 4)],
+                        ink,
+                    ))?;
+                    root.draw(&PathElement::new(
+                        vec![(h, centre - 4), (h, centre + 4)],
+                        ink,
+                    ))?;
+                    end = end.max(h);
+                }
             }
-        },
-        lang.pick(
-            "加权比率估计,误差线为95%置信区间",
-            "Weighted ratio estimates; whiskers show 95% confidence intervals",
-        ),
-        &[
-            (Swatch::Box, palette::BLUE, lang.pick("比率", "rate")),
-            (
-                Swatch::Faded,
-                palette::BLUE,
-                lang.pick("样本量 n < 30", "small sample, n < 30"),
-            ),
-            (Swatch::Dash, palette::VERMILLION, &target_label),
-        ],
-    );
+            if let Some(target) = bar.target {
+                let x = rows.x(target.rate);
+                overlay.line((x, top - 5), (x, bottom + 5), palette::VERMILLION, 2, true);
+            }
+            let (value, households) = &ends[i];
+            let value_x = end + GAP as i32 + 2;
+            let value_color = if bar.value.rate.is_some() {
+                palette::INK
+            } else {
+                palette::GREY_TEXT
+            };
+            overlay.halo_text(
+                (value_x, baseline),
+                VALUE_PX,
+                Align::Start,
+                value_color,
+                bar.value.rate.is_some(),
+                value,
+            );
+            let count_x =
+                f64::from(value_x) + text_px(value, VALUE_PX, bar.value.rate.is_some()) + GAP;
+            overlay.halo_text(
+                (count_x.ceil() as i32, baseline),
+                COUNT_PX,
+                Align::Start,
+                palette::GREY_TEXT,
+                false,
+                households,
+            );
+            rows.draw_name(&mut overlay, i);
+        }
+        root.present()?;
+    }
+    heading.draw(&mut overlay);
     Ok(overlay.finish(out))
 }

@@ -14,9 +14,13 @@
 //! region names under a category axis, the overlay) and the dispatch by kind.
 
 mod bars;
+mod layout;
 mod map;
+#[cfg(test)]
+mod overlap;
 #[cfg(feature = "png")]
 mod png;
+mod rows;
 mod straw;
 pub mod svg;
 mod trend;
@@ -34,11 +38,11 @@ use std::ops::Range;
 use crate::estimate::RatioEstimate;
 use crate::indicators::{GroupIndicators, Indicator};
 use crate::regions::Region;
-use crate::targets::ApplicableTarget;
+use crate::targets::{ApplicableTarget, TargetOrigin};
 use svg::SvgBackend;
 
 pub use bars::{IndicatorByRegionData, RegionBar, indicator_by_region, indicator_by_region_data};
-pub use map::{MapData, MapLabel, MapPoint, map, map_data};
+pub use map::{CountyTile, MapData, MapTile, Seat, county_tiles, map, map_data};
 #[cfg(feature = "png")]
 pub use png::svg_to_png;
 pub use straw::{StrawBar, StrawUsesData, straw_uses, straw_uses_data};
@@ -62,8 +66,10 @@ pub mod palette {
     pub const PURPLE: (u8, u8, u8) = (0xCC, 0x79, 0xA7);
     /// Text and axes.
     pub const INK: (u8, u8, u8) = (0x33, 0x33, 0x33);
-    /// Secondary text, grid.
+    /// Grid, axes and marks that are not text.
     pub const GREY: (u8, u8, u8) = (0x88, 0x88, 0x88);
+    /// Secondary text: 5.7:1 on white, where `GREY` (3.5:1) is too faint to read.
+    pub const GREY_TEXT: (u8, u8, u8) = (0x66, 0x66, 0x66);
 }
 
 /// The language of titles and labels.
@@ -208,6 +214,21 @@ pub struct TargetLine {
     pub rate: f64,
     /// Target year.
     pub year: i32,
+    /// Where the target comes from (drawn beside the line); unknown when absent.
+    #[serde(default)]
+    pub source: Option<TargetOrigin>,
+}
+
+/// The short words a chart's target label gives for where the target comes from.
+fn origin_words(origin: TargetOrigin, lang: Lang) -> &'static str {
+    match origin {
+        TargetOrigin::Own => lang.pick("本地区目标", "own target"),
+        TargetOrigin::Enclosing => lang.pick("上级地区目标", "enclosing region's"),
+        TargetOrigin::National => lang.pick("全国目标", "national"),
+        TargetOrigin::NationalProxy => {
+            lang.pick("全国畜禽粪污目标代用", "national manure target as proxy")
+        }
+    }
 }
 
 impl From<ApplicableTarget> for TargetLine {
@@ -215,7 +236,19 @@ impl From<ApplicableTarget> for TargetLine {
         TargetLine {
             rate: applicable.target.target,
             year: applicable.target.year,
+            source: Some(applicable.origin()),
         }
+    }
+}
+
+impl TargetLine {
+    /// "目标 90%(2030年)" / "target 90% by 2030", and the source words when known.
+    pub(crate) fn label(&self, lang: Lang) -> (String, Option<&'static str>) {
+        let head = match lang {
+            Lang::Zh => format!("目标 {}({}年)", percent(self.rate, 0), self.year),
+            Lang::En => format!("target {} by {}", percent(self.rate, 0), self.year),
+        };
+        (head, self.source.map(|s| origin_words(s, lang)))
     }
 }
 
@@ -259,6 +292,7 @@ impl TargetLine {
         self.rate.is_finite().then_some(TargetLine {
             rate: self.rate,
             year: self.year.clamp(1900, 2200),
+            source: self.source,
         })
     }
 }
@@ -318,17 +352,19 @@ fn region_label(group: &GroupIndicators) -> Label {
     }
 }
 
-/// The plot area every chart draws in: fixed room above for the heading, to the right
-/// and below; `margin_left` and `x_label_area` (px) vary with the names under the axis.
+/// The plot area of the charts with a y axis: `margin_top` px above (the heading), fixed
+/// room to the right and below; `margin_left` and `x_label_area` (px) vary with the
+/// names under the axis.
 pub(crate) fn plot_area<'a, 'b>(
     root: &'a DrawingArea<SvgBackend<'b>, Shift>,
+    margin_top: u32,
     margin_left: u32,
     x_label_area: u32,
     x: Range<f64>,
     y: Range<f64>,
 ) -> Result<PlotArea<'a, 'b>, ChartError> {
     Ok(ChartBuilder::on(root)
-        .margin_top(84)
+        .margin_top(margin_top)
         .margin_left(margin_left)
         .margin_right(28)
         .margin_bottom(8)
@@ -385,93 +421,11 @@ pub(crate) fn rate_axis_top(rates: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// How many labelled ticks a rate axis up to `y_max` gets: six up to 100 %, twelve on a
-/// taller axis, so that its labels stay as far apart.
-pub(crate) fn rate_axis_labels(y_max: f64) -> usize {
-    if y_max > 1.0 { 12 } else { 6 }
-}
-
-/// How region names fit under a category axis.
-pub(crate) struct CategoryLabels {
-    /// Rotate the names (they do not fit side by side).
-    pub rotate: bool,
-    /// Height of the label area below the axis, px.
-    pub area: u32,
-    /// Left margin, px: room for the first rotated name.
-    pub margin_left: u32,
-    /// The names, shortened with an ellipsis where too long to rotate.
-    pub names: Vec<String>,
-}
-
-/// Longest a rotated name may be, px; longer ones are shortened.
-const MAX_ROTATED_PX: f64 = 170.0;
-
-/// Lays out region `names` under the slots of a `width`-px chart. Side by side, a name
-/// and its household count go on two lines; rotated, on one, as `name (n=12)`.
-pub(crate) fn category_labels(names: Vec<String>, counts: &[usize], width: u32) -> CategoryLabels {
-    let count = names.len().max(1);
-    let slot_px = f64::from(width.saturating_sub(110)) / count as f64;
-    let px = |n: &str| svg::text_width_em(n) * 12.0;
-    let rotate = names.iter().any(|n| px(n) > slot_px - 6.0);
-    if !rotate {
-        return CategoryLabels {
-            rotate,
-            area: 44,
-            margin_left: 12,
-            names,
-        };
-    }
-    let names: Vec<String> = names
-        .into_iter()
-        .map(|name| {
-            if px(&name) <= MAX_ROTATED_PX - 48.0 {
-                return name;
-            }
-            let mut short = String::new();
-            for c in name.chars() {
-                if px(&short) + px(&c.to_string()) + px("…") > MAX_ROTATED_PX - 48.0 {
-                    break;
-                }
-                short.push(c);
-            }
-            short.push('…');
-            short
-        })
-        .zip(counts)
-        .map(|(name, n)| format!("{name} (n={n})"))
-        .collect();
-    let widest = names.iter().map(|n| px(n)).fold(0.0, f64::max);
-    // The names run up-left at 35°: the first needs cos 35° of its width left of its
-    // slot's centre, of which the y-label area (64 px) and half a slot are there already.
-    let first = names.first().map_or(0.0, |n| px(n));
-    let needed = first * 0.82 - 64.0 - slot_px / 2.0 + 8.0;
-    CategoryLabels {
-        rotate,
-        area: (widest * 0.58 + 24.0).ceil() as u32,
-        margin_left: needed.clamp(12.0, 160.0).ceil() as u32,
-        names,
-    }
-}
-
-impl CategoryLabels {
-    /// Writes the `i`th name under its slot, whose centre on the axis is at `(px, py)`:
-    /// rotated (the count is in the name), or level with the household count `n` below.
-    pub(crate) fn draw(&self, overlay: &mut Overlay, i: usize, (px, py): (i32, i32), n: usize) {
-        if self.rotate {
-            overlay.text(
-                (px + 4, py + 14),
-                12.0,
-                Align::End,
-                palette::INK,
-                false,
-                -35,
-                &self.names[i],
-            );
-        } else {
-            overlay.axis_label((px, py + 17), &self.names[i]);
-            overlay.households((px, py + 32), n);
-        }
-    }
+/// How many labelled ticks a rate axis up to `y_max` gets on a plot `plot_h` px tall:
+/// six up to 100 %, twelve on a taller axis, fewer where they would crowd.
+pub(crate) fn rate_axis_labels(y_max: f64, plot_h: f64) -> usize {
+    let wanted = if y_max > 1.0 { 12 } else { 6 };
+    wanted.min((plot_h / 26.0).floor().max(2.0) as usize)
 }
 
 /// Formats a rate as a percentage for labels.
@@ -484,7 +438,7 @@ pub(crate) fn indicator_name(indicator: Indicator, lang: Lang) -> &'static str {
     lang.pick(indicator.name_zh(), indicator.name_en())
 }
 
-/// Markup drawn after plotters' own elements: legends, rotated labels, dashed lines, the
+/// Markup drawn after plotters' own elements: text, legends, dashed lines, hatching, the
 /// things plotters has no element for. Same escaping and number formatting as the
 /// backend, so it is as deterministic.
 #[derive(Default)]
@@ -493,11 +447,21 @@ pub(crate) struct Overlay {
 }
 
 /// Horizontal text alignment of overlay text.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Align {
     Start,
     Middle,
     End,
+}
+
+impl Align {
+    fn anchor(self) -> &'static str {
+        match self {
+            Align::Start => "start",
+            Align::Middle => "middle",
+            Align::End => "end",
+        }
+    }
 }
 
 impl Overlay {
@@ -544,21 +508,63 @@ impl Overlay {
         );
     }
 
+    /// A rectangle's outline, `width` px, dashed or solid, inside the rectangle.
+    pub(crate) fn outline(
+        &mut self,
+        (x, y): (i32, i32),
+        (w, h): (i32, i32),
+        color: (u8, u8, u8),
+        width: u32,
+        dashed: bool,
+    ) {
+        let dash = if dashed {
+            " stroke-dasharray=\"4 3\""
+        } else {
+            ""
+        };
+        let inset = width as i32 / 2;
+        let _ = writeln!(
+            self.markup,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/>",
+            x + inset,
+            y + inset,
+            (w - 2 * inset).max(0),
+            (h - 2 * inset).max(0),
+            rgb(color)
+        );
+    }
+
+    /// Diagonal hatching (45°, every 5 px) over the rectangle, clipped to it: marks a
+    /// figure from few households without relying on colour.
+    pub(crate) fn hatch(&mut self, (x, y): (i32, i32), (w, h): (i32, i32), color: (u8, u8, u8)) {
+        if w <= 0 || h <= 0 {
+            return;
+        }
+        let mut d = String::new();
+        // Lines x − y = c run up to the right; each is clipped to the rectangle.
+        let mut c = -h + 3;
+        while c < w {
+            let (x0, y0) = if c >= 0 { (c, h) } else { (0, h + c) };
+            let (x1, y1) = if c + h <= w {
+                (c + h, 0)
+            } else {
+                (w, h - (w - c))
+            };
+            let _ = write!(d, "M{} {}L{} {}", x + x0, y + y0, x + x1, y + y1);
+            c += 5;
+        }
+        let _ = writeln!(
+            self.markup,
+            "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"1\" fill=\"none\"/>",
+            rgb(color)
+        );
+    }
+
     pub(crate) fn circle(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
         let _ = writeln!(
             self.markup,
             "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.5\"/>",
             rgb(color)
-        );
-    }
-
-    /// Text with a white halo, legible over coloured points.
-    pub(crate) fn halo_text(&mut self, (x, y): (i32, i32), size: f64, content: &str) {
-        let _ = writeln!(
-            self.markup,
-            "<text x=\"{x}\" y=\"{y}\" font-size=\"{size:.1}\" text-anchor=\"middle\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
-            rgb(palette::INK),
-            svg::escape(content)
         );
     }
 
@@ -571,8 +577,33 @@ impl Overlay {
         );
     }
 
-    /// Text with its baseline at `y`, rotated by `degrees` about its anchor.
-    #[allow(clippy::too_many_arguments)]
+    /// A hollow point: white inside, so that the band behind does not fill it.
+    pub(crate) fn hollow(&mut self, (x, y): (i32, i32), r: u32, color: (u8, u8, u8)) {
+        let _ = writeln!(
+            self.markup,
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"2\"/>",
+            rgb(color)
+        );
+    }
+
+    /// An outlined diamond of half-diagonal `r`.
+    pub(crate) fn diamond(&mut self, (x, y): (i32, i32), r: i32, color: (u8, u8, u8)) {
+        let _ = writeln!(
+            self.markup,
+            "<polygon points=\"{},{} {},{} {},{} {},{}\" fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"2\"/>",
+            x,
+            y - r,
+            x + r,
+            y,
+            x,
+            y + r,
+            x - r,
+            y,
+            rgb(color)
+        );
+    }
+
+    /// Text with its baseline at `y`.
     pub(crate) fn text(
         &mut self,
         (x, y): (i32, i32),
@@ -580,52 +611,80 @@ impl Overlay {
         align: Align,
         color: (u8, u8, u8),
         bold: bool,
-        degrees: i32,
         content: &str,
     ) {
-        let anchor = match align {
-            Align::Start => "start",
-            Align::Middle => "middle",
-            Align::End => "end",
-        };
+        self.write_text((x, y), size, align, color, bold, false, content);
+    }
+
+    /// Text with a white halo, legible over lines and shapes.
+    pub(crate) fn halo_text(
+        &mut self,
+        (x, y): (i32, i32),
+        size: f64,
+        align: Align,
+        color: (u8, u8, u8),
+        bold: bool,
+        content: &str,
+    ) {
+        self.write_text((x, y), size, align, color, bold, true, content);
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one text element's attributes")]
+    fn write_text(
+        &mut self,
+        (x, y): (i32, i32),
+        size: f64,
+        align: Align,
+        color: (u8, u8, u8),
+        bold: bool,
+        halo: bool,
+        content: &str,
+    ) {
         let weight = if bold { " font-weight=\"bold\"" } else { "" };
-        let rotate = if degrees == 0 {
-            String::new()
+        let halo = if halo {
+            " stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\""
         } else {
-            format!(" transform=\"rotate({degrees} {x} {y})\"")
+            ""
         };
         let _ = writeln!(
             self.markup,
-            "<text x=\"{x}\" y=\"{y}\" font-size=\"{size:.1}\" text-anchor=\"{anchor}\" fill=\"{}\"{weight}{rotate}>{}</text>",
+            "<text x=\"{x}\" y=\"{y}\" font-size=\"{size:.1}\" text-anchor=\"{}\" fill=\"{}\"{weight}{halo}>{}</text>",
+            align.anchor(),
             rgb(color),
             svg::escape(content)
         );
     }
 
-    /// A legend row: a swatch and its label; returns the x after it.
+    /// A legend entry: a swatch and its label (whose room [`layout::Heading`] measured).
     pub(crate) fn legend_item(
         &mut self,
         (x, y): (i32, i32),
         swatch: Swatch,
         color: (u8, u8, u8),
         label: &str,
-    ) -> i32 {
+    ) {
         match swatch {
-            Swatch::Box => self.rect((x, y - 9), (12, 12), color, 1.0),
-            Swatch::Faded => self.rect((x, y - 9), (12, 12), color, 0.45),
-            Swatch::Dash => self.line((x, y - 3), (x + 14, y - 3), color, 2, true),
-            Swatch::Dot => self.circle((x + 6, y - 3), 5, color),
+            Swatch::Box => self.rect((x, y - 10), (12, 12), color, 1.0),
+            Swatch::Faded => self.rect((x, y - 10), (12, 12), color, 0.45),
+            Swatch::Hatched => {
+                self.rect((x, y - 10), (12, 12), color, 0.35);
+                self.hatch((x, y - 10), (12, 12), color);
+            }
+            Swatch::DashedBox => {
+                self.rect((x, y - 10), (12, 12), (0xDD, 0xDD, 0xDD), 1.0);
+                self.outline((x, y - 10), (12, 12), color, 2, true);
+            }
+            Swatch::Dash => self.line((x, y - 4), (x + 14, y - 4), color, 2, true),
+            Swatch::Dot => self.circle((x + 6, y - 4), 5, color),
+            Swatch::Hollow => self.hollow((x + 6, y - 4), 4, color),
+            Swatch::Diamond => self.diamond((x + 6, y - 4), 5, color),
         }
-        self.text(
-            (x + 18, y),
-            12.0,
-            Align::Start,
-            palette::INK,
-            false,
-            0,
-            label,
-        );
-        x + 18 + (svg::text_width_em(label) * 12.0).ceil() as i32 + 16
+        self.text((x + 18, y), 12.0, Align::Start, palette::INK, false, label);
+    }
+
+    /// A message in the middle of a chart with nothing to draw.
+    pub(crate) fn empty_chart(&mut self, at: (i32, i32), message: &str) {
+        self.text(at, 14.0, Align::Middle, palette::GREY_TEXT, false, message);
     }
 
     /// Inserts the overlay into a finished SVG document, on top of everything else.
@@ -640,91 +699,25 @@ impl Overlay {
 /// One legend entry: how it is drawn, its colour and its text.
 pub(crate) type LegendEntry<'a> = (Swatch, (u8, u8, u8), &'a str);
 
-impl Overlay {
-    /// The block every chart opens with: its title (the caller's, else `default_title`),
-    /// a grey line saying how to read it, and the legend row under them.
-    pub(crate) fn heading(
-        &mut self,
-        options: &ChartOptions,
-        default_title: impl FnOnce() -> String,
-        subtitle: &str,
-        legend: &[LegendEntry<'_>],
-    ) {
-        let title = options.title.clone().unwrap_or_else(default_title);
-        let centre = (options.size().0 / 2) as i32;
-        self.text(
-            (centre, 28),
-            18.0,
-            Align::Middle,
-            palette::INK,
-            true,
-            0,
-            &title,
-        );
-        self.text(
-            (centre, 48),
-            12.0,
-            Align::Middle,
-            palette::GREY,
-            false,
-            0,
-            subtitle,
-        );
-        let mut x = 76;
-        for &(swatch, color, label) in legend {
-            x = self.legend_item((x, 72), swatch, color, label);
-        }
-    }
-
-    /// A rate written next to (or inside) its mark, to one decimal of a percent.
-    pub(crate) fn rate(&mut self, at: (i32, i32), color: (u8, u8, u8), rate: f64) {
-        self.text(at, 11.0, Align::Middle, color, true, 0, &percent(rate, 1));
-    }
-
-    /// A category's name under the x axis (a region, a year).
-    pub(crate) fn axis_label(&mut self, at: (i32, i32), name: &str) {
-        self.text(at, 12.0, Align::Middle, palette::INK, false, 0, name);
-    }
-
-    /// The household count behind a mark, `n=12`.
-    pub(crate) fn households(&mut self, at: (i32, i32), n: usize) {
-        self.text(
-            at,
-            10.0,
-            Align::Middle,
-            palette::GREY,
-            false,
-            0,
-            &format!("n={n}"),
-        );
-    }
-
-    /// "No data" where a mark would be.
-    pub(crate) fn no_data(&mut self, at: (i32, i32), lang: Lang) {
-        self.text(
-            at,
-            11.0,
-            Align::Middle,
-            palette::GREY,
-            false,
-            0,
-            lang.pick("无数据", "no data"),
-        );
-    }
-
-    /// A message in the middle of a chart with nothing to draw.
-    pub(crate) fn empty_chart(&mut self, at: (i32, i32), message: &str) {
-        self.text(at, 14.0, Align::Middle, palette::GREY, false, 0, message);
-    }
-}
-
 /// How a legend entry is drawn.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Swatch {
+    /// A filled square.
     Box,
+    /// A pale square.
     Faded,
+    /// A pale, hatched square (few households).
+    Hatched,
+    /// A grey square with a dashed outline in the colour.
+    DashedBox,
+    /// A dashed line (a target).
     Dash,
+    /// A filled dot.
     Dot,
+    /// A hollow point.
+    Hollow,
+    /// An unfilled diamond.
+    Diamond,
 }
 
 pub(crate) fn rgb((r, g, b): (u8, u8, u8)) -> String {

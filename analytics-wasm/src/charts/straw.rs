@@ -3,11 +3,14 @@
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::layout::{GAP, Heading, fit, text_px};
+use super::rows::{BAR_H, Rows};
 use super::svg::SvgBackend;
 use super::{
-    ChartError, ChartOptions, Label, Lang, Overlay, Swatch, category_labels, color, draw_rate_axes,
-    finite, palette, plot_area, region_label,
+    Align, ChartError, ChartOptions, Label, Lang, Overlay, Swatch, color, draw_rate_axes, finite,
+    palette, percent, plot_area, rate_axis_labels, region_label,
 };
+use crate::estimate::SMALL_N;
 use crate::indicators::{GroupIndicators, Indicator, StrawUse};
 
 /// Chart (3): straw by use, one stacked bar per region.
@@ -79,42 +82,98 @@ const USE_COLOURS: [(u8, u8, u8); 5] = [
     palette::SKY_BLUE,
 ];
 
-/// Draws chart (3) as SVG.
+/// Size of the value labels, px.
+const VALUE_PX: f64 = 11.0;
+/// Size of the household counts, px.
+const COUNT_PX: f64 = 10.0;
+
+impl StrawBar {
+    /// The stack's height (the share used), when any use is known.
+    fn used(&self) -> Option<f64> {
+        self.shares
+            .iter()
+            .any(Option::is_some)
+            .then(|| self.shares.iter().flatten().sum::<f64>().min(1.0))
+    }
+}
+
+/// Draws chart (3) as SVG: stacks side by side when they fit (few regions, wide chart),
+/// else rows of horizontal stacks, most used first, as tall as they need.
 pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String, ChartError> {
     let lang = options.lang;
     let data = &data.sanitized();
     let (width, height) = options.size();
-    let count = data.bars.len().max(1);
-    let counts: Vec<usize> = data.bars.iter().map(|b| b.n).collect();
-    let labels = category_labels(
-        data.bars
-            .iter()
-            .map(|b| b.name.get(lang).to_owned())
-            .collect(),
-        &counts,
-        width,
+    let mut legend: Vec<_> = StrawUse::ALL
+        .into_iter()
+        .zip(USE_COLOURS)
+        .map(|(use_, tint)| (Swatch::Box, tint, lang.pick(use_.name_zh(), use_.name_en())))
+        .collect();
+    legend.push((
+        Swatch::Hatched,
+        palette::GREY,
+        lang.pick("样本量 n < 30,仅供参考", "fewer than 30 households"),
+    ));
+    let title = || match (data.year, lang) {
+        (Some(y), Lang::Zh) => format!("{y}年各地区秸秆利用方式构成"),
+        (Some(y), Lang::En) => format!("Straw use by region, {y}"),
+        (None, Lang::Zh) => "各地区秸秆利用方式构成".to_owned(),
+        (None, Lang::En) => "Straw use by region".to_owned(),
+    };
+    let subtitle = lang.pick(
+        "五料化利用量占可收集量的比例(加权);柱长即秸秆综合利用率",
+        "Weighted share of collectable straw by use; the bar's length is the utilization rate",
     );
+    let heading = Heading::new(options, title, subtitle, &legend);
+    let labels: Vec<(String, String, String)> = data
+        .bars
+        .iter()
+        .map(|b| {
+            (
+                b.name.get(lang).to_owned(),
+                b.used().map_or_else(
+                    || lang.pick("无数据", "no data").to_owned(),
+                    |u| percent(u, 1),
+                ),
+                format!("n={}", b.n),
+            )
+        })
+        .collect();
+    let plot_height = height as i32 - heading.height - 44 - 8;
+    let desc = lang.pick("占可收集秸秆量 (%)", "share of collectable straw (%)");
+    if data.bars.is_empty() || super::bars::side_by_side(&labels, width, plot_height) {
+        vertical(data, options, &heading, &labels, desc)
+    } else {
+        horizontal(data, options, &heading, desc)
+    }
+}
+
+/// The stacks side by side, names and counts under them.
+fn vertical(
+    data: &StrawUsesData,
+    options: &ChartOptions,
+    heading: &Heading,
+    labels: &[(String, String, String)],
+    desc: &str,
+) -> Result<String, ChartError> {
+    let lang = options.lang;
+    let (width, height) = options.size();
+    let count = data.bars.len().max(1);
     let mut out = String::new();
     let mut overlay = Overlay::default();
     {
         let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = plot_area(
-            &root,
-            labels.margin_left,
-            labels.area,
-            0.0..count as f64,
-            0.0..1.0,
-        )?;
+        let top = heading.height.max(0) as u32;
+        let mut chart = plot_area(&root, top, 12, 44, 0.0..count as f64, 0.0..1.0)?;
+        let plot_h = f64::from(height.saturating_sub(top + 44 + 8));
         draw_rate_axes(
             &mut chart,
-            6,
-            lang.pick("占可收集秸秆量 (%)", "share of collectable straw (%)"),
+            rate_axis_labels(1.0, plot_h),
+            &fit(desc, 13.0, false, plot_h - 8.0),
         )?;
         for (i, bar) in data.bars.iter().enumerate() {
             let x = i as f64;
             let mut base = 0.0;
-            let known = bar.shares.iter().any(Option::is_some);
             for (share, tint) in bar.shares.iter().zip(USE_COLOURS) {
                 let Some(share) = share else { continue };
                 let top = (base + share).min(1.0);
@@ -127,36 +186,141 @@ pub fn straw_uses(data: &StrawUsesData, options: &ChartOptions) -> Result<String
                 base = top;
             }
             let (px, py) = chart.backend_coord(&(x + 0.5, base));
-            if known {
-                // The stack's height is the straw utilization rate.
-                overlay.rate((px, py - 6), palette::INK, base);
-            } else {
-                overlay.no_data((px, py - 8), lang);
+            let (_, foot) = chart.backend_coord(&(x + 0.5, 0.0));
+            if bar.n < SMALL_N && bar.used().is_some() {
+                let (left, _) = chart.backend_coord(&(x + 0.18, 0.0));
+                let (right, _) = chart.backend_coord(&(x + 0.82, 0.0));
+                overlay.hatch((left, py), (right - left, foot - py), (0xFF, 0xFF, 0xFF));
             }
-            let foot = chart.backend_coord(&(x + 0.5, 0.0));
-            labels.draw(&mut overlay, i, foot, bar.n);
+            // The stack's height is the straw utilization rate: written inside its top,
+            // or above a short one.
+            let y = match bar.used() {
+                Some(_) if foot - py >= 28 => py + 15,
+                Some(_) => py - 6,
+                None => foot - 8,
+            };
+            overlay.halo_text(
+                (px, y),
+                VALUE_PX,
+                Align::Middle,
+                palette::INK,
+                bar.used().is_some(),
+                &labels[i].1,
+            );
+            overlay.text(
+                (px, foot + 17),
+                12.0,
+                Align::Middle,
+                palette::INK,
+                false,
+                &labels[i].0,
+            );
+            overlay.text(
+                (px, foot + 34),
+                COUNT_PX,
+                Align::Middle,
+                palette::GREY_TEXT,
+                false,
+                &labels[i].2,
+            );
+        }
+        if data.bars.is_empty() {
+            let centre = chart.backend_coord(&(0.5, 0.5));
+            overlay.empty_chart(centre, lang.pick("无数据", "no data"));
         }
         root.present()?;
     }
+    heading.draw(&mut overlay);
+    Ok(overlay.finish(out))
+}
 
-    let legend: Vec<_> = StrawUse::ALL
-        .into_iter()
-        .zip(USE_COLOURS)
-        .map(|(use_, tint)| (Swatch::Box, tint, lang.pick(use_.name_zh(), use_.name_en())))
+/// Rows of horizontal stacks, most used first, each with its total and count at its end.
+fn horizontal(
+    data: &StrawUsesData,
+    options: &ChartOptions,
+    heading: &Heading,
+    desc: &str,
+) -> Result<String, ChartError> {
+    let lang = options.lang;
+    let width = options.size().0;
+    let mut order: Vec<&StrawBar> = data.bars.iter().collect();
+    order.sort_by(|a, b| {
+        let key = |bar: &StrawBar| bar.used().unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a))
+    });
+    let ends: Vec<(String, String)> = order
+        .iter()
+        .map(|b| {
+            let value = b.used().map_or_else(
+                || lang.pick("无数据", "no data").to_owned(),
+                |u| percent(u, 1),
+            );
+            (value, format!("n={}", b.n))
+        })
         .collect();
-    overlay.heading(
-        options,
-        || match (data.year, lang) {
-            (Some(y), Lang::Zh) => format!("{y}年各地区秸秆利用方式构成"),
-            (Some(y), Lang::En) => format!("Straw use by region, {y}"),
-            (None, Lang::Zh) => "各地区秸秆利用方式构成".to_owned(),
-            (None, Lang::En) => "Straw use by region".to_owned(),
-        },
-        lang.pick(
-            "五料化利用量占可收集量的比例(加权);柱高即秸秆综合利用率",
-            "Weighted share of collectable straw by use; bar height is the utilization rate",
-        ),
-        &legend,
-    );
+    let end_px = ends
+        .iter()
+        .map(|(v, n)| text_px(v, VALUE_PX, true) + GAP + text_px(n, COUNT_PX, false))
+        .fold(0.0, f64::max);
+    let names: Vec<&str> = order.iter().map(|b| b.name.get(lang)).collect();
+    let rows = Rows::new(&names, end_px, width, heading.height, 1.0);
+    let height = rows.height.min(4000);
+    let mut out = String::new();
+    let mut overlay = Overlay::default();
+    {
+        let root = SvgBackend::new(&mut out, width, height).into_drawing_area();
+        root.fill(&WHITE)?;
+        rows.draw_axis(&mut overlay, desc);
+        for (i, bar) in order.iter().enumerate() {
+            let centre = rows.centre(i);
+            let (top, bottom) = (centre - BAR_H / 2, centre + BAR_H / 2);
+            let mut base = 0.0;
+            for (share, tint) in bar.shares.iter().zip(USE_COLOURS) {
+                let Some(share) = share else { continue };
+                let next = (base + share).min(1.0);
+                let (from, to) = (rows.x(base), rows.x(next));
+                if to > from {
+                    root.draw(&Rectangle::new(
+                        [(from, top), (to, bottom)],
+                        color(tint).filled(),
+                    ))?;
+                }
+                base = next;
+            }
+            let end = rows.x(base);
+            if bar.n < SMALL_N && bar.used().is_some() {
+                overlay.hatch((rows.x0, top), (end - rows.x0, BAR_H), (0xFF, 0xFF, 0xFF));
+            }
+            let known = bar.used().is_some();
+            let (value, households) = &ends[i];
+            let baseline = rows.baseline(i, VALUE_PX);
+            let value_x = end + GAP as i32 + 2;
+            let value_color = if known {
+                palette::INK
+            } else {
+                palette::GREY_TEXT
+            };
+            overlay.halo_text(
+                (value_x, baseline),
+                VALUE_PX,
+                Align::Start,
+                value_color,
+                known,
+                value,
+            );
+            let count_x = f64::from(value_x) + text_px(value, VALUE_PX, known) + GAP;
+            overlay.halo_text(
+                (count_x.ceil() as i32, baseline),
+                COUNT_PX,
+                Align::Start,
+                palette::GREY_TEXT,
+                false,
+                households,
+            );
+            rows.draw_name(&mut overlay, i);
+        }
+        root.present()?;
+    }
+    heading.draw(&mut overlay);
     Ok(overlay.finish(out))
 }

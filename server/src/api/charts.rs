@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use agriwaste_analytics::charts::{self, Chart, ChartOptions, Lang};
 use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::plans::PlanTable;
+use agriwaste_analytics::regions::RegionLevel;
+use chrono::Datelike;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Path, Query};
@@ -20,9 +23,6 @@ use super::params::{LevelParam, ReviewFilter, group_indicators, region_filter, s
 use super::security::Auth;
 use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
-
-/// Most points drawn on the map chart.
-const MAP_POINTS: u64 = 20_000;
 
 /// Endpoint.
 pub struct ChartsApi {
@@ -87,10 +87,19 @@ impl ChartsApi {
     /// A chart, as SVG or PNG
     ///
     /// `file` is `{kind}.svg` or `{kind}.png`, kind one of `indicator_by_region` (one
-    /// indicator by region with the target line), `trend` (one region's indicator over
-    /// the years with the plan phases and target; needs `region`), `straw_uses` (straw
-    /// by the five uses per region) and `map` (survey points coloured by the indicator).
-    /// The filters are those of `/api/v1/indicators`; `lang` picks Chinese or English.
+    /// indicator by region with each region's target: side by side for a few regions,
+    /// sorted horizontal bars for many, as tall as they need), `trend` (one region's
+    /// indicator over the years on the phases of its own plan, with the target; years of
+    /// fewer than 30 households and the year in progress are drawn apart, never joined;
+    /// needs `region`), `straw_uses` (straw by the five uses per region) and `map` (a
+    /// schematic map, 示意图, not to scale: one tile per county placed by the rough
+    /// position of its seat, coloured by the indicator, never household points). The
+    /// chart data behind each kind is the JSON that `renderChart` takes in the browser,
+    /// documented in the analytics crate (`charts::IndicatorByRegionData`, `TrendData`,
+    /// `StrawUsesData`, `MapData` with its `tiles`: `code`, `name`, `short`, `area`,
+    /// `seat` `{lat, lon}`, `value` `{rate, ci_low, ci_high, n}`). The filters are those
+    /// of `/api/v1/indicators`; `lang` picks Chinese or English. `height` is a minimum:
+    /// charts of many regions are taller, and the SVG's `height` says how tall.
     #[oai(path = "/charts/:file", method = "get", operation_id = "chart")]
     #[expect(
         clippy::too_many_arguments,
@@ -115,7 +124,8 @@ impl ChartsApi {
         lang: Query<Option<LangParam>>,
         /// Width in pixels (320–4000, default 800).
         width: Query<Option<u32>>,
-        /// Height in pixels (240–4000, default 480).
+        /// Height in pixels (240–4000, default 480); a minimum for charts that grow with
+        /// their regions.
         height: Query<Option<u32>>,
     ) -> Result<ChartImage, ApiError> {
         let storage = &self.state.storage;
@@ -189,11 +199,19 @@ impl ChartsApi {
                     &code,
                     &targets,
                     regions,
+                    &PlanTable::builtin(),
+                    Some(crate::ingest::today_in_china().year()),
                 ))
             }
             "map" => {
-                let points = storage.map_points(&query, indicator, MAP_POINTS).await?;
-                Chart::Map(charts::map_data(&points, indicator, year.0, regions))
+                // Always by county: the map has one tile per county.
+                query.level = Some(RegionLevel::County);
+                Chart::Map(charts::map_data(
+                    &group_indicators(&self.state, &query).await?,
+                    indicator,
+                    year.0,
+                    regions,
+                ))
             }
             _ => return Err(ApiError::not_found("图表", "chart")),
         };
