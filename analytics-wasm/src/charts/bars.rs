@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::layout::{GAP, Heading, fit, text_px};
+use super::layout::{COUNT_PX, GAP, Heading, VALUE_PX, fit, text_px};
 use super::rows::{BAR_H, Rows};
 use super::svg::SvgBackend;
 use super::{
@@ -92,11 +92,6 @@ pub fn indicator_by_region_data(
         bars,
     }
 }
-
-/// Size of the value labels, px.
-const VALUE_PX: f64 = 11.0;
-/// Size of the household counts, px.
-const COUNT_PX: f64 = 10.0;
 
 /// The value label of a bar: its rate, or "no data".
 fn value_label(bar: &RegionBar, lang: Lang) -> String {
@@ -300,22 +295,7 @@ fn vertical(
                 let to = chart.backend_coord(&(x + 0.96, clamp(target.rate)));
                 overlay.line(from, to, palette::VERMILLION, 2, true);
             }
-            overlay.text(
-                (px, base + 17),
-                12.0,
-                Align::Middle,
-                palette::INK,
-                false,
-                &labels[i].0,
-            );
-            overlay.text(
-                (px, base + 34),
-                COUNT_PX,
-                Align::Middle,
-                palette::GREY_TEXT,
-                false,
-                &labels[i].2,
-            );
+            overlay.column_caption(px, base, &labels[i].0, &labels[i].2);
         }
         if data.bars.is_empty() {
             let centre = chart.backend_coord(&(0.5, y_max / 2.0));

@@ -20,6 +20,10 @@ pub(crate) const DESCENT_EM: f64 = 0.26;
 pub(crate) const BOLD_WIDTH: f64 = 1.08;
 /// Least room kept between two labels, px.
 pub(crate) const GAP: f64 = 4.0;
+/// Size of the value labels of bars and columns, px.
+pub(crate) const VALUE_PX: f64 = 11.0;
+/// Size of the household counts under them, px.
+pub(crate) const COUNT_PX: f64 = 10.0;
 
 /// Width of `text` at `size` px by the metric, px.
 pub(crate) fn text_px(text: &str, size: f64, bold: bool) -> f64 {

@@ -682,6 +682,27 @@ impl Overlay {
         self.text((x + 18, y), 12.0, Align::Start, palette::INK, false, label);
     }
 
+    /// The caption under one column of a column chart (bars and straw alike): the
+    /// region's name, then its count, centred on `x` below the axis at `base`.
+    pub(crate) fn column_caption(&mut self, x: i32, base: i32, name: &str, count: &str) {
+        self.text(
+            (x, base + 17),
+            12.0,
+            Align::Middle,
+            palette::INK,
+            false,
+            name,
+        );
+        self.text(
+            (x, base + 34),
+            layout::COUNT_PX,
+            Align::Middle,
+            palette::GREY_TEXT,
+            false,
+            count,
+        );
+    }
+
     /// A message in the middle of a chart with nothing to draw.
     pub(crate) fn empty_chart(&mut self, at: (i32, i32), message: &str) {
         self.text(at, 14.0, Align::Middle, palette::GREY_TEXT, false, message);

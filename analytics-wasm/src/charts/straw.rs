@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::layout::{GAP, Heading, fit, text_px};
+use super::layout::{COUNT_PX, GAP, Heading, VALUE_PX, fit, text_px};
 use super::rows::{BAR_H, Rows};
 use super::svg::SvgBackend;
 use super::{
@@ -81,11 +81,6 @@ const USE_COLOURS: [(u8, u8, u8); 5] = [
     palette::VERMILLION,
     palette::SKY_BLUE,
 ];
-
-/// Size of the value labels, px.
-const VALUE_PX: f64 = 11.0;
-/// Size of the household counts, px.
-const COUNT_PX: f64 = 10.0;
 
 impl StrawBar {
     /// The stack's height (the share used), when any use is known.
@@ -207,22 +202,7 @@ fn vertical(
                 bar.used().is_some(),
                 &labels[i].1,
             );
-            overlay.text(
-                (px, foot + 17),
-                12.0,
-                Align::Middle,
-                palette::INK,
-                false,
-                &labels[i].0,
-            );
-            overlay.text(
-                (px, foot + 34),
-                COUNT_PX,
-                Align::Middle,
-                palette::GREY_TEXT,
-                false,
-                &labels[i].2,
-            );
+            overlay.column_caption(px, foot, &labels[i].0, &labels[i].2);
         }
         if data.bars.is_empty() {
             let centre = chart.backend_coord(&(0.5, 0.5));
