@@ -680,6 +680,7 @@ impl<'a> RowReader<'a> {
             area_mu: value(self, "area_mu"),
             yield_kg: value(self, "yield_kg"),
             straw_kg: value(self, "straw_kg"),
+            straw_count: None,
             fertilizer_kg: value(self, "fertilizer_kg").unwrap_or(0.0),
             feed_kg: value(self, "feed_kg").unwrap_or(0.0),
             substrate_kg: value(self, "substrate_kg").unwrap_or(0.0),
