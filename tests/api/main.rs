@@ -18,5 +18,6 @@ mod listing;
 mod ops;
 mod review;
 mod review_loop;
+mod straw;
 mod submit;
 mod validation;

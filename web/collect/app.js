@@ -787,11 +787,12 @@ function showCount(row, crop, coefficients) {
     // A count not yet a number: the validation message at the field says so.
   }
   row.classList.toggle("no-ratio", noRatio);
-  // Opened when the crop (or what is known of its ratio) changes, never closed for the person.
+  // Set open or closed only when the crop (or what is known of its ratio) changes, so
+  // that typing never folds the box away from the person.
   const shownFor = `${crop.crop}|${noRatio}`;
   if (box.dataset.shownFor !== shownFor) {
     box.dataset.shownFor = shownFor;
-    if (noRatio || crop.straw_count) box.open = true;
+    box.open = noRatio || Boolean(crop.straw_count);
   }
   const option = SECTIONS.straw.fields[0].options.find((o) => o[0] === crop.crop);
   const cropName = option ? pick({ zh: option[1], en: option[2] }) : "";
