@@ -299,6 +299,7 @@ test("phone: 青稞 has no 草谷比, so its count comes first: 24 bundles × 12
       assert.ok(height >= 44, `${selector}: ${height} px`);
     }
     await screenshot(page, "collect-straw-count-phone");
+    await row.screenshot({ path: join(screenshotDir, "collect-straw-count-row-phone.png") });
     // Counted by the cart-load, 12.5 kg each is implausible: a warning at the weight, the
     // total follows the unit.
     await fill(page, { "straw[0].straw_count.unit": "cartload" });
@@ -314,7 +315,8 @@ test("phone: 青稞 has no 草谷比, so its count comes first: 24 bundles × 12
     await page.locator("#add-crop").click();
     await fill(page, { "straw[1].crop": "spring_wheat" });
     const wheat = page.locator('.crop[data-index="1"]');
-    await wheat.locator(".count-note", { hasText: "称不了全部秸秆时" }).waitFor();
+    // (Its note is inside the closed box, shown when the box is opened.)
+    await wheat.locator(".count-note", { hasText: "称不了全部秸秆时" }).waitFor({ state: "attached" });
     assert.equal(await wheat.evaluate((node) => node.classList.contains("no-ratio")), false);
     assert.equal(await wheat.locator(".count-box").evaluate((details) => details.open), false);
     // Removed again, the counted crop keeps its count.
