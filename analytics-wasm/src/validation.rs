@@ -5,11 +5,13 @@
 //! sync for a rule the phone did not know.
 //!
 //! Errors reject the survey: negative amounts, NaN/Inf, a part exceeding its whole,
-//! unknown county, a date in the future, missing identity. Warnings are stored with it:
+//! unknown county, a date in the future, missing identity, a crop's straw both weighed
+//! and counted, a weight of one bundle or cart-load of 0. Warnings are stored with it:
 //! implausible film use per mu or thickness, a GPS point outside the county's rough box
 //! or outside China, pesticide packages returned beyond those used (returns of earlier
 //! years happen, REFERENCE.md), yak dung used beyond twice what the herd produces by the
-//! herd-size estimate.
+//! herd-size estimate, a bundle outside 2–60 kg or a cart-load outside 100–1500 kg, a
+//! count not in whole or half units.
 
 use chrono::NaiveDate;
 
