@@ -555,7 +555,10 @@ mod tests {
         });
         // 青稞 has no confirmed ratio; the count does not need one, and the yield beside
         // it is not used.
-        assert_eq!(Coefficients::builtin().collectable_straw(&counted), expected);
+        assert_eq!(
+            Coefficients::builtin().collectable_straw(&counted),
+            expected
+        );
         assert_eq!(Coefficients::empty().collectable_straw(&counted), expected);
         // A weighed amount comes first (validation refuses both; the facts still agree).
         let both = StrawCrop {

@@ -801,10 +801,7 @@ mod tests {
         let facts = facts_from_surveys(&[h1, h2, h3], &coefficients, None);
         assert_eq!(
             facts[0].straw_utilization,
-            Some(Ratio {
-                y: 550.0,
-                x: 700.0
-            })
+            Some(Ratio { y: 550.0, x: 700.0 })
         );
         assert_eq!(facts[0].straw_counted_kg, 300.0);
         assert_eq!(facts[0].straw_estimated_kg, 0.0);

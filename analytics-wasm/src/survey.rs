@@ -213,7 +213,7 @@ pub struct StrawCrop {
 }
 
 impl StrawCrop {
-    /// The crop's straw without its uses: what a form starts a row from, and tests.
+    /// A row for `crop` with nothing recorded yet (no amounts, every use 0).
     pub fn new(crop: Crop) -> StrawCrop {
         StrawCrop {
             crop,

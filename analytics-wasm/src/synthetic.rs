@@ -456,7 +456,10 @@ mod tests {
         let share = |n: usize| n as f64 / barley.len() as f64;
         let bundles = barley
             .iter()
-            .filter(|c| c.straw_count.is_some_and(|n| n.unit == StrawCountUnit::Bundle))
+            .filter(|c| {
+                c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Bundle)
+            })
             .count();
         let yield_only: Vec<&&&StrawCrop> = barley
             .iter()
@@ -464,17 +467,26 @@ mod tests {
             .collect();
         assert!(barley.len() > 300, "{}", barley.len());
         assert!((0.3..0.5).contains(&share(bundles)), "{}", share(bundles));
-        assert!((0.1..0.3).contains(&share(yield_only.len())), "{}", share(yield_only.len()));
+        assert!(
+            (0.1..0.3).contains(&share(yield_only.len())),
+            "{}",
+            share(yield_only.len())
+        );
         assert!(yield_only.iter().all(|c| c.yield_kg.is_some()));
         // Other crops are sometimes counted by the cart-load, never in bundles.
-        assert!(crops.iter().any(|c| c.crop != Crop::HighlandBarley
-            && c.straw_count.is_some_and(|n| n.unit == StrawCountUnit::Cartload)));
-        assert!(!crops.iter().any(|c| c.crop != Crop::HighlandBarley
-            && c.straw_count.is_some_and(|n| n.unit == StrawCountUnit::Bundle)));
+        assert!(crops.iter().any(|c| {
+            c.crop != Crop::HighlandBarley
+                && c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Cartload)
+        }));
+        assert!(!crops.iter().any(|c| {
+            c.crop != Crop::HighlandBarley
+                && c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Bundle)
+        }));
         // Yield-only 青稞 is exactly what the facts leave out (no shipped ratio); counted
         // straw is in the denominator as counted.
-        let facts =
-            crate::indicators::facts_from_surveys(&surveys, &Coefficients::builtin(), None);
+        let facts = crate::indicators::facts_from_surveys(&surveys, &Coefficients::builtin(), None);
         let barley_bit = crate::indicators::crop_mask(Crop::HighlandBarley);
         let left_out = facts
             .iter()
@@ -482,7 +494,10 @@ mod tests {
             .count();
         assert_eq!(left_out, yield_only.len());
         assert_eq!(
-            facts.iter().map(|f| f.straw_crops_excluded as usize).sum::<usize>(),
+            facts
+                .iter()
+                .map(|f| f.straw_crops_excluded as usize)
+                .sum::<usize>(),
             yield_only.len()
         );
         let counted_kg: f64 = facts.iter().map(|f| f.straw_counted_kg).sum();

@@ -1178,7 +1178,10 @@ mod tests {
                 IssueCode::Negative,
             ),
             (
-                |v| v["straw"][0]["straw_count"] = json!({"unit": "sack", "count": 3, "kg_each": 20}),
+                |v| {
+                    v["straw"][0]["straw_count"] =
+                        json!({"unit": "sack", "count": 3, "kg_each": 20})
+                },
                 "straw[0].straw_count.unit",
                 IssueCode::InvalidValue,
             ),
@@ -1210,14 +1213,28 @@ mod tests {
             counted(v, "bundle", 80.0, 20.0);
             v["straw"][0]["yield_kg"] = serde_json::Value::Null;
         });
-        assert!(!none.iter().any(|i| i.path.starts_with("straw")), "{none:?}");
+        assert!(
+            !none.iter().any(|i| i.path.starts_with("straw")),
+            "{none:?}"
+        );
         // Uses of exactly the total are fine; a tenth of a kg more is not.
-        assert!(codes(&check(|v| counted(v, "bundle", 70.0, 20.0)), IssueCode::ExceedsWhole).is_empty());
+        assert!(
+            codes(
+                &check(|v| counted(v, "bundle", 70.0, 20.0)),
+                IssueCode::ExceedsWhole
+            )
+            .is_empty()
+        );
         assert_eq!(
-            codes(&check(|v| counted(v, "bundle", 69.995, 20.0)), IssueCode::ExceedsWhole),
+            codes(
+                &check(|v| counted(v, "bundle", 69.995, 20.0)),
+                IssueCode::ExceedsWhole
+            ),
             ["straw[0].straw_count.count"]
         );
-        let issues = issues_with(&Coefficients::builtin(), |v| counted(v, "cartload", 2.0, 300.0));
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            counted(v, "cartload", 2.0, 300.0)
+        });
         let Some(issue) = issues.iter().find(|i| i.code == IssueCode::ExceedsWhole) else {
             panic!("{issues:?}")
         };
@@ -1236,7 +1253,9 @@ mod tests {
         let warned = |unit: &str, kg_each: f64| {
             // Enough units that the total covers the example's 1 400 kg of uses.
             let count = (1600.0 / kg_each).ceil();
-            let issues = issues_with(&Coefficients::builtin(), |v| counted(v, unit, count, kg_each));
+            let issues = issues_with(&Coefficients::builtin(), |v| {
+                counted(v, unit, count, kg_each)
+            });
             assert!(!has_errors(&issues), "{unit} {kg_each}: {issues:?}");
             issues
                 .iter()
@@ -1249,8 +1268,13 @@ mod tests {
             assert!(warned(unit, high + 0.01), "{unit} above");
         }
         // The warning says what may have gone wrong, in the form's words.
-        let issues = issues_with(&Coefficients::builtin(), |v| counted(v, "bundle", 20.0, 80.0));
-        let Some(issue) = issues.iter().find(|i| i.code == IssueCode::ImplausibleUnitWeight) else {
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            counted(v, "bundle", 20.0, 80.0)
+        });
+        let Some(issue) = issues
+            .iter()
+            .find(|i| i.code == IssueCode::ImplausibleUnitWeight)
+        else {
             panic!("{issues:?}")
         };
         assert_eq!(
@@ -1329,7 +1353,8 @@ mod tests {
     #[test]
     fn a_crop_weighed_and_counted_is_refused_naming_both_fields() {
         let issues = issues_with(&Coefficients::builtin(), |v| {
-            v["straw"][0]["straw_count"] = serde_json::json!({"unit": "bundle", "count": 80, "kg_each": 20});
+            v["straw"][0]["straw_count"] =
+                serde_json::json!({"unit": "bundle", "count": 80, "kg_each": 20});
         });
         let conflicts: Vec<&Issue> = issues
             .iter()
@@ -1339,9 +1364,14 @@ mod tests {
         let issue = conflicts[0];
         assert!(issue.is_error());
         assert_eq!(issue.path, "straw[0].straw_kg");
-        assert!(issue.message_zh.contains("可收集秸秆量(实测)(公斤)") && issue.message_zh.contains("秸秆计数"));
         assert!(
-            issue.message_en.contains("Collectable straw (measured) (kg)")
+            issue.message_zh.contains("可收集秸秆量(实测)(公斤)")
+                && issue.message_zh.contains("秸秆计数")
+        );
+        assert!(
+            issue
+                .message_en
+                .contains("Collectable straw (measured) (kg)")
                 && issue.message_en.contains("Straw counted")
         );
         // One message for the conflict, not a part-of-whole check against either amount.
@@ -1356,7 +1386,10 @@ mod tests {
         });
         assert_eq!(issues.len(), 1, "{issues:?}");
         assert_eq!(issues[0].message_zh, "请填写每捆或每车重量(公斤)");
-        assert_eq!(issues[0].message_en, "enter Weight of one bundle or cart-load (kg)");
+        assert_eq!(
+            issues[0].message_en,
+            "enter Weight of one bundle or cart-load (kg)"
+        );
     }
 
     /// One issue of every code (and more): each case of [`CASES`], and what only a

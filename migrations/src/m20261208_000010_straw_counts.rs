@@ -132,10 +132,8 @@ mod tests {
     #[tokio::test]
     async fn facts_with_crops_left_out_are_recomputed_and_down_drops_the_columns()
     -> Result<(), DbErr> {
-        let path = std::env::temp_dir().join(format!(
-            "agriwaste-straw-counts-{}.db",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("agriwaste-straw-counts-{}.db", std::process::id()));
         let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await?;
         let before = Migrator::migrations()
             .iter()
@@ -145,10 +143,7 @@ mod tests {
         survey_with_facts(&db, "s-weighed", 0).await?;
         survey_with_facts(&db, "s-yield-only", 1).await?;
         Migrator::up(&db, Some(1)).await?;
-        assert_eq!(
-            integer(&db, "SELECT COUNT(*) FROM survey_facts").await?,
-            1
-        );
+        assert_eq!(integer(&db, "SELECT COUNT(*) FROM survey_facts").await?, 1);
         assert_eq!(
             integer(
                 &db,
@@ -164,10 +159,7 @@ mod tests {
                 .await
                 .is_err()
         );
-        assert_eq!(
-            integer(&db, "SELECT COUNT(*) FROM survey_facts").await?,
-            1
-        );
+        assert_eq!(integer(&db, "SELECT COUNT(*) FROM survey_facts").await?, 1);
         db.close().await?;
         let _ = std::fs::remove_file(&path);
         Ok(())

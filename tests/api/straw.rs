@@ -71,7 +71,10 @@ async fn a_bundle_counted_barley_crop_is_accepted_and_counted_in_straw(
     let group = garyarsa_2025(&app).await?;
     let straw = field(&group, "indicators.straw_utilization_rate");
     assert_eq!(field_i64(straw, "n"), 1);
-    assert!((field_f64(straw, "rate") - 250.0 / 300.0).abs() < 1e-12, "{straw}");
+    assert!(
+        (field_f64(straw, "rate") - 250.0 / 300.0).abs() < 1e-12,
+        "{straw}"
+    );
     let provenance = field(&group, "provenance");
     assert_eq!(field_f64(provenance, "straw_counted_kg"), 300.0);
     assert_eq!(field_f64(provenance, "straw_measured_kg"), 0.0);
@@ -88,7 +91,11 @@ async fn a_bundle_counted_barley_crop_is_accepted_and_counted_in_straw(
     }
     let group = garyarsa_2025(&app).await?;
     let straw = field(&group, "indicators.straw_utilization_rate");
-    assert_eq!(field_i64(straw, "n"), 1, "the rate is still the counted crop's");
+    assert_eq!(
+        field_i64(straw, "n"),
+        1,
+        "the rate is still the counted crop's"
+    );
     let provenance = field(&group, "provenance");
     assert_eq!(field_i64(provenance, "straw_crops_excluded"), 2);
     assert_eq!(
@@ -116,9 +123,7 @@ async fn a_bundle_counted_barley_crop_is_accepted_and_counted_in_straw(
     // The indicator export says it on the straw row, by crop name.
     let response = app
         .client
-        .get(app.url(
-            "/api/v1/exports/indicators.csv?level=county&region=542523&year=2025&lang=en",
-        ))
+        .get(app.url("/api/v1/exports/indicators.csv?level=county&region=542523&year=2025&lang=en"))
         .send()
         .await?;
     assert_eq!(response.status(), 200);
@@ -165,7 +170,10 @@ async fn a_bundle_counted_barley_crop_is_accepted_and_counted_in_straw(
     let straw = field(&group, "indicators.straw_utilization_rate");
     assert_eq!(field_i64(straw, "n"), 2);
     let expected = (250.0 + 500.0) / (300.0 + estimated);
-    assert!((field_f64(straw, "rate") - expected).abs() < 1e-12, "{straw}");
+    assert!(
+        (field_f64(straw, "rate") - expected).abs() < 1e-12,
+        "{straw}"
+    );
     Ok(())
 }
 
@@ -221,9 +229,18 @@ async fn a_bad_weight_of_one_bundle_is_refused_naming_the_field(backend: Backend
             bail!("{name}: nothing at {path} in {body}")
         };
         assert_eq!(field_str(found, "code"), code, "{name}");
-        assert!(field_str(found, "message_zh").contains(zh), "{name}: {found}");
-        assert!(field_str(found, "message_en").contains(en), "{name}: {found}");
-        for message in [field_str(found, "message_zh"), field_str(found, "message_en")] {
+        assert!(
+            field_str(found, "message_zh").contains(zh),
+            "{name}: {found}"
+        );
+        assert!(
+            field_str(found, "message_en").contains(en),
+            "{name}: {found}"
+        );
+        for message in [
+            field_str(found, "message_zh"),
+            field_str(found, "message_en"),
+        ] {
             assert!(!message.contains("kg_each"), "{name}: {message}");
         }
     }
@@ -240,10 +257,7 @@ async fn a_bad_weight_of_one_bundle_is_refused_naming_the_field(backend: Backend
         field_str(&warnings[0], "path"),
         "straw[0].straw_count.kg_each"
     );
-    assert_eq!(
-        field_str(&warnings[0], "code"),
-        "implausible_unit_weight"
-    );
+    assert_eq!(field_str(&warnings[0], "code"), "implausible_unit_weight");
     assert!(field_str(&warnings[0], "message_en").contains("were cart-loads counted?"));
     Ok(())
 }

@@ -49,7 +49,7 @@ test("phone: under the straw chart, the crop records left out and the crops with
     await note.waitFor();
     assert.equal(await note.textContent(), "未计入 3 条作物记录:青稞、玉米尚无草谷比,且未称重或计数。管理员可在「系数」中设定。");
     // What the API says for the same region and year.
-    const api = await server.request("GET", "/api/v1/indicators?region=542500&year=2025", { token: reviewer.token });
+    const api = await server.request("GET", "/api/v1/indicators?level=prefecture&region=542500&year=2025", { token: reviewer.token });
     assert.deepEqual(api.body.groups[0].provenance.straw_crops_left_out, { highland_barley: 2, corn: 1 });
     assert.equal(api.body.groups[0].provenance.straw_counted_kg, 300);
     const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -238,7 +238,13 @@ fn straw_field_columns(prefix: &str, zh_prefix: &str) -> Vec<Column> {
         .iter()
         .map(|(field, zh)| (*field, *zh, Kind::Number))
         .chain(STRAW_COUNT_FIELDS)
-        .map(|(field, zh, kind)| col(&format!("{prefix}.{field}"), &format!("{zh_prefix}{zh}"), kind))
+        .map(|(field, zh, kind)| {
+            col(
+                &format!("{prefix}.{field}"),
+                &format!("{zh_prefix}{zh}"),
+                kind,
+            )
+        })
         .collect()
 }
 
