@@ -170,10 +170,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![example, "2026-01-01", &coefficients],
         api::validate_survey(example, "2026-01-01", &coefficients),
     );
+    // Straw counted in bundles instead of weighed, with a weight of one that is not a
+    // bundle's (a warning) and one below 0 (an error), as the form checks them.
+    let counted = example.replace(
+        r#""straw_kg": 1600,"#,
+        r#""straw_count": {"unit": "bundle", "count": 20, "kg_each": 80},"#,
+    );
+    let negative = counted.replace(r#""kg_each": 80"#, r#""kg_each": -8"#);
+    for (name, survey) in [("counted", &counted), ("negative weight of one", &negative)] {
+        case(
+            &format!("validateSurvey straw {name}"),
+            "validateSurvey",
+            vec![survey, "2026-01-01", ""],
+            api::validate_survey(survey, "2026-01-01", ""),
+        );
+    }
     for crop in [
         r#"{"crop":"rapeseed","yield_kg":812.5}"#,
         r#"{"crop":"highland_barley","yield_kg":1000}"#,
         r#"{"crop":"potato","straw_kg":300}"#,
+        r#"{"crop":"highland_barley","straw_count":{"unit":"bundle","count":24,"kg_each":12.5}}"#,
+        r#"{"crop":"corn","straw_count":{"unit":"cartload","count":2.5,"kg_each":412.3}}"#,
     ] {
         case(
             &format!("estimateStraw {crop}"),

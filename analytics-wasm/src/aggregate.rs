@@ -19,6 +19,7 @@ use crate::indicators::{
 };
 use crate::quality::quality_flags_from;
 use crate::regions::RegionTable;
+use crate::survey::Crop;
 
 /// What a group's indicators are computed from.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -43,6 +44,17 @@ pub struct GroupSums {
     pub film_kg_per_mu: Vec<(f64, Uuid)>,
 }
 
+/// Crop records left out, per crop in `Crop::ALL` order, as the map of
+/// [`Provenance::straw_crops_left_out`] (crops with none are not listed). What a
+/// database's per-crop sums are turned into too.
+pub fn crops_left_out(counts: [u32; Crop::ALL.len()]) -> BTreeMap<Crop, u32> {
+    Crop::ALL
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
 impl GroupSums {
     /// Sums a group's households (in the order given).
     pub fn from_members(key: GroupKey, members: &[&HouseholdFacts]) -> GroupSums {
@@ -54,6 +66,7 @@ impl GroupSums {
         // Summed in an array indexed like `Indicator::ALL` and moved into the map once:
         // a map lookup per household and indicator cost more than the sums themselves.
         let mut by_indicator = [RatioSums::default(); Indicator::ALL.len()];
+        let mut left_out = [0u32; Crop::ALL.len()];
         for f in members {
             if f.warnings > 0 {
                 sums.surveys_with_warnings += 1;
@@ -75,10 +88,17 @@ impl GroupSums {
                     sums.straw_uses_weighted_kg[k] += f.weight * f.straw_uses_kg[k];
                     sums.straw_uses_kg[k] += f.straw_uses_kg[k];
                 }
-                sums.provenance.straw_measured_kg += straw.x - f.straw_estimated_kg;
+                sums.provenance.straw_measured_kg +=
+                    straw.x - f.straw_estimated_kg - f.straw_counted_kg;
+                sums.provenance.straw_counted_kg += f.straw_counted_kg;
                 sums.provenance.straw_estimated_kg += f.straw_estimated_kg;
             }
             sums.provenance.straw_crops_excluded += f.straw_crops_excluded;
+            if f.straw_excluded_crops != 0 {
+                for (k, count) in left_out.iter_mut().enumerate() {
+                    *count += u32::from((f.straw_excluded_crops >> k) & 1);
+                }
+            }
             if let Some(dung) = f.yak_dung_utilization {
                 sums.provenance.dung_measured_kg += dung.x - f.dung_estimated_kg;
                 sums.provenance.dung_estimated_kg += f.dung_estimated_kg;
@@ -89,25 +109,37 @@ impl GroupSums {
             }
         }
         sums.indicators = Indicator::ALL.into_iter().zip(by_indicator).collect();
+        sums.provenance.straw_crops_left_out = crops_left_out(left_out);
         sums
     }
 
     /// Adds `other`'s sums to these (a region's or group's sums are its counties'
     /// added: every sum of the estimator is additive). The key stays.
     pub fn absorb(&mut self, other: &GroupSums) {
-        self.households += other.households;
-        self.surveys_with_warnings += other.surveys_with_warnings;
-        self.households_returned_exceeds_used += other.households_returned_exceeds_used;
-        for (indicator, sums) in &other.indicators {
+        // Listed field by field, so that a new sum cannot be forgotten here.
+        let GroupSums {
+            key: _,
+            households,
+            surveys_with_warnings,
+            households_returned_exceeds_used,
+            indicators,
+            straw_uses_weighted_kg,
+            straw_uses_kg,
+            provenance,
+            film_kg_per_mu,
+        } = other;
+        self.households += households;
+        self.surveys_with_warnings += surveys_with_warnings;
+        self.households_returned_exceeds_used += households_returned_exceeds_used;
+        for (indicator, sums) in indicators {
             self.indicators.entry(*indicator).or_default().absorb(sums);
         }
         for k in 0..5 {
-            self.straw_uses_weighted_kg[k] += other.straw_uses_weighted_kg[k];
-            self.straw_uses_kg[k] += other.straw_uses_kg[k];
+            self.straw_uses_weighted_kg[k] += straw_uses_weighted_kg[k];
+            self.straw_uses_kg[k] += straw_uses_kg[k];
         }
-        self.provenance.absorb(&other.provenance);
-        self.film_kg_per_mu
-            .extend(other.film_kg_per_mu.iter().copied());
+        self.provenance.absorb(provenance);
+        self.film_kg_per_mu.extend(film_kg_per_mu.iter().copied());
     }
 
     /// Finishes the group: rates, standard errors, intervals, straw shares, flags.

@@ -617,8 +617,9 @@ fn coefficients_from(json: &str) -> Result<Coefficients, Issue> {
     }
 }
 
-/// `estimateStraw(cropJson, coefficientsJson)`: one crop's collectable straw (measured,
-/// or yield × 草谷比 × 收集系数). Empty coefficients mean the shipped table.
+/// `estimateStraw(cropJson, coefficientsJson)`: one crop's collectable straw (weighed,
+/// counted as bundles or cart-loads × kg each, or yield × 草谷比 × 收集系数). Empty
+/// coefficients mean the shipped table.
 pub fn estimate_straw(crop_json: &str, coefficients_json: &str) -> Result<String, Issue> {
     let crop: StrawCrop = parse_json(crop_json)?;
     let coefficients = coefficients_from(coefficients_json)?;

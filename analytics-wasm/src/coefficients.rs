@@ -49,8 +49,11 @@ fn default_days() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
-    /// Recorded (weighed or counted) in the field.
+    /// Weighed (or otherwise measured in full) in the field.
     Measured,
+    /// Counted in the field: bundles or cart-loads times the weight of one
+    /// ([`crate::survey::StrawCount`]).
+    Counted,
     /// Computed from yield or herd size with the coefficient table.
     Estimated,
 }
@@ -70,6 +73,14 @@ impl Amount {
         Amount {
             kg,
             source: Source::Measured,
+        }
+    }
+
+    /// An amount counted in the field.
+    fn counted(kg: f64) -> Amount {
+        Amount {
+            kg,
+            source: Source::Counted,
         }
     }
 
@@ -155,11 +166,15 @@ impl Coefficients {
             .filter(|v| v.is_finite() && (0.0..=1.0).contains(v))
     }
 
-    /// Collectable straw of one crop: the measured `straw_kg`, or else
-    /// `yield × 草谷比 × 收集系数`.
+    /// Collectable straw of one crop: the weighed `straw_kg`, else the counted
+    /// `count × kg_each`, else `yield × 草谷比 × 收集系数`. (Validation refuses a crop
+    /// with both a weight and a count; should one get here, the weight wins.)
     pub fn collectable_straw(&self, crop: &StrawCrop) -> Result<Amount, CannotEstimate> {
         if let Some(kg) = crop.straw_kg {
             return Ok(Amount::measured(kg));
+        }
+        if let Some(count) = &crop.straw_count {
+            return Ok(Amount::counted(count.total_kg()));
         }
         let yield_kg = crop.yield_kg.ok_or(CannotEstimate::NoInput)?;
         let ratio = self
@@ -517,18 +532,46 @@ mod tests {
 
     fn crop(kind: Crop, yield_kg: Option<f64>, straw_kg: Option<f64>) -> StrawCrop {
         StrawCrop {
-            crop: kind,
-            area_mu: None,
             yield_kg,
             straw_kg,
-            fertilizer_kg: 0.0,
-            feed_kg: 0.0,
-            substrate_kg: 0.0,
-            fuel_kg: 0.0,
-            raw_material_kg: 0.0,
-            burned_kg: 0.0,
-            discarded_kg: 0.0,
+            ..StrawCrop::new(kind)
         }
+    }
+
+    #[test]
+    fn counted_straw_is_count_times_kg_each_and_needs_no_coefficient() {
+        use crate::survey::{StrawCount, StrawCountUnit};
+        let counted = StrawCrop {
+            straw_count: Some(StrawCount {
+                unit: StrawCountUnit::Bundle,
+                count: 24.0,
+                kg_each: 12.5,
+            }),
+            ..crop(Crop::HighlandBarley, Some(1000.0), None)
+        };
+        let expected = Ok(Amount {
+            kg: 300.0,
+            source: Source::Counted,
+        });
+        // 青稞 has no confirmed ratio; the count does not need one, and the yield beside
+        // it is not used.
+        assert_eq!(
+            Coefficients::builtin().collectable_straw(&counted),
+            expected
+        );
+        assert_eq!(Coefficients::empty().collectable_straw(&counted), expected);
+        // A weighed amount comes first (validation refuses both; the facts still agree).
+        let both = StrawCrop {
+            straw_kg: Some(280.0),
+            ..counted.clone()
+        };
+        assert_eq!(
+            Coefficients::builtin().collectable_straw(&both),
+            Ok(Amount {
+                kg: 280.0,
+                source: Source::Measured
+            })
+        );
     }
 
     #[test]

@@ -38,8 +38,12 @@ pub struct FactColumns {
     pub straw_uses_kg: Vec<Vec<f64>>,
     /// Estimated part of the straw denominator, kg.
     pub straw_estimated_kg: Vec<f64>,
+    /// Part of the straw denominator counted in bundles or cart-loads, kg.
+    pub straw_counted_kg: Vec<f64>,
     /// Crops left out of straw (cannot be estimated).
     pub straw_crops_excluded: Vec<u32>,
+    /// Which crops were left out: bit `k` for `Crop::ALL[k]`.
+    pub straw_excluded_crops: Vec<u8>,
     /// Estimated part of the dung denominator, kg.
     pub dung_estimated_kg: Vec<f64>,
     /// 1 when the dung section was left out.
@@ -103,7 +107,9 @@ impl FactColumns {
             column.push(kg);
         }
         self.straw_estimated_kg.push(facts.straw_estimated_kg);
+        self.straw_counted_kg.push(facts.straw_counted_kg);
         self.straw_crops_excluded.push(facts.straw_crops_excluded);
+        self.straw_excluded_crops.push(facts.straw_excluded_crops);
         self.dung_estimated_kg.push(facts.dung_estimated_kg);
         self.dung_excluded.push(u8::from(facts.dung_excluded));
         self.film_kg_per_mu.push(facts.film_kg_per_mu);
@@ -122,7 +128,9 @@ impl FactColumns {
             ("approved", self.approved.len()),
             ("warnings", self.warnings.len()),
             ("straw_estimated_kg", self.straw_estimated_kg.len()),
+            ("straw_counted_kg", self.straw_counted_kg.len()),
             ("straw_crops_excluded", self.straw_crops_excluded.len()),
+            ("straw_excluded_crops", self.straw_excluded_crops.len()),
             ("dung_estimated_kg", self.dung_estimated_kg.len()),
             ("dung_excluded", self.dung_excluded.len()),
             ("film_kg_per_mu", self.film_kg_per_mu.len()),
@@ -196,7 +204,9 @@ impl FactColumns {
                 degradable_film_share: ratio(6),
                 straw_uses_kg: [0, 1, 2, 3, 4].map(|u| self.straw_uses_kg[u][i]),
                 straw_estimated_kg: self.straw_estimated_kg[i],
+                straw_counted_kg: self.straw_counted_kg[i],
                 straw_crops_excluded: self.straw_crops_excluded[i],
+                straw_excluded_crops: self.straw_excluded_crops[i],
                 dung_estimated_kg: self.dung_estimated_kg[i],
                 dung_excluded: self.dung_excluded[i] != 0,
                 film_kg_per_mu: self.film_kg_per_mu[i],

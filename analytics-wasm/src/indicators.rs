@@ -27,7 +27,7 @@ use crate::coefficients::{Coefficients, Source};
 use crate::estimate::{RatioEstimate, ratio};
 use crate::quality::QualityFlags;
 use crate::regions::{RegionLevel, RegionTable};
-use crate::survey::Survey;
+use crate::survey::{Crop, Survey};
 use crate::validation::{ValidationContext, validate};
 
 /// The indicators, each a ratio of totals. The pesticide-packaging rate comes in two
@@ -222,8 +222,15 @@ pub struct HouseholdFacts {
     pub straw_uses_kg: [f64; 5],
     /// Part of the straw denominator estimated from yield, kg.
     pub straw_estimated_kg: f64,
+    /// Part of the straw denominator counted in bundles or cart-loads, kg.
+    #[serde(default)]
+    pub straw_counted_kg: f64,
     /// Crops left out because their straw could not be estimated.
     pub straw_crops_excluded: u32,
+    /// Which crops those are: bit `k` set for `Crop::ALL[k]` (see [`crop_mask`]). A crop
+    /// occurs once per survey, so the bits count the crop records left out.
+    #[serde(default)]
+    pub straw_excluded_crops: u8,
     /// Part of the dung denominator estimated from the herd size, kg.
     pub dung_estimated_kg: f64,
     /// Whether the dung section was left out because it could not be estimated.
@@ -260,7 +267,9 @@ impl HouseholdFacts {
             degradable_film_share: None,
             straw_uses_kg: [0.0; 5],
             straw_estimated_kg: 0.0,
+            straw_counted_kg: 0.0,
             straw_crops_excluded: 0,
+            straw_excluded_crops: 0,
             dung_estimated_kg: 0.0,
             dung_excluded: false,
             film_kg_per_mu: None,
@@ -323,11 +332,16 @@ impl HouseholdFacts {
                     for (sum, part) in facts.straw_uses_kg.iter_mut().zip(uses) {
                         *sum += part;
                     }
-                    if amount.source == Source::Estimated {
-                        facts.straw_estimated_kg += amount.kg;
+                    match amount.source {
+                        Source::Estimated => facts.straw_estimated_kg += amount.kg,
+                        Source::Counted => facts.straw_counted_kg += amount.kg,
+                        Source::Measured => {}
                     }
                 }
-                Err(_) => facts.straw_crops_excluded += 1,
+                Err(_) => {
+                    facts.straw_crops_excluded += 1;
+                    facts.straw_excluded_crops |= crop_mask(crop.crop);
+                }
             }
         }
         facts.straw_utilization = straw;
@@ -366,6 +380,13 @@ impl HouseholdFacts {
             Indicator::DegradableFilmShare => self.degradable_film_share,
         }
     }
+}
+
+/// The bit of `crop` in [`HouseholdFacts::straw_excluded_crops`]: `1 << k` for
+/// `Crop::ALL[k]`.
+pub fn crop_mask(crop: Crop) -> u8 {
+    let k = Crop::ALL.iter().position(|c| *c == crop).unwrap_or(0);
+    1 << k
 }
 
 /// Facts for many surveys (see [`HouseholdFacts::from_survey`]).
@@ -414,16 +435,26 @@ pub struct UseShare {
     pub share: Option<f64>,
 }
 
-/// Which figures of a group were measured and which estimated from coefficients.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+/// Which figures of a group were measured and which estimated from coefficients, and
+/// what was left out.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Provenance {
     /// Collectable straw weighed in the field, kg.
     pub straw_measured_kg: f64,
+    /// Collectable straw counted in the field (bundles or cart-loads × kg each), kg.
+    #[serde(default)]
+    pub straw_counted_kg: f64,
     /// Collectable straw estimated from yield × 草谷比 × 收集系数, kg.
     pub straw_estimated_kg: f64,
-    /// Crops left out of the straw rate because their 草谷比 is unconfirmed or no yield
-    /// was given: they are reported, never guessed.
+    /// Crop records left out of the straw rate: their straw was neither weighed nor
+    /// counted, and no confirmed coefficient (草谷比, 收集系数) for their county and
+    /// year estimates it from the yield. They are reported, never guessed.
     pub straw_crops_excluded: u32,
+    /// The same records by crop key (`highland_barley`: 12), only crops with any: which
+    /// crops a bureau would have to give a 草谷比 (or technicians count) for them to
+    /// count.
+    #[serde(default)]
+    pub straw_crops_left_out: BTreeMap<Crop, u32>,
     /// Dung produced as measured, kg.
     pub dung_measured_kg: f64,
     /// Dung produced as estimated from heads × days × coefficient, kg.
@@ -438,15 +469,21 @@ impl Provenance {
     pub fn absorb(&mut self, other: &Provenance) {
         let Provenance {
             straw_measured_kg,
+            straw_counted_kg,
             straw_estimated_kg,
             straw_crops_excluded,
+            straw_crops_left_out,
             dung_measured_kg,
             dung_estimated_kg,
             dung_sections_excluded,
-        } = *other;
+        } = other;
         self.straw_measured_kg += straw_measured_kg;
+        self.straw_counted_kg += straw_counted_kg;
         self.straw_estimated_kg += straw_estimated_kg;
         self.straw_crops_excluded += straw_crops_excluded;
+        for (crop, n) in straw_crops_left_out {
+            *self.straw_crops_left_out.entry(*crop).or_default() += n;
+        }
         self.dung_measured_kg += dung_measured_kg;
         self.dung_estimated_kg += dung_estimated_kg;
         self.dung_sections_excluded += dung_sections_excluded;
@@ -636,6 +673,7 @@ mod tests {
             area_mu: None,
             yield_kg,
             straw_kg,
+            straw_count: None,
             fertilizer_kg: used / 2.0,
             feed_kg: used / 2.0,
             substrate_kg: 0.0,
@@ -753,6 +791,100 @@ mod tests {
         let feed = groups[0].straw_uses[&StrawUse::Feed];
         assert_eq!(feed.kg, 300.0);
         assert_eq!(feed.share, Some(300.0 / expected_x));
+    }
+
+    #[test]
+    fn counted_straw_is_in_the_denominator_and_left_out_crops_are_named() {
+        use crate::survey::{StrawCount, StrawCountUnit};
+        let bundles = |count: f64, kg_each: f64| {
+            Some(StrawCount {
+                unit: StrawCountUnit::Bundle,
+                count,
+                kg_each,
+            })
+        };
+        // H1: 青稞 counted, 24 bundles × 12.5 kg = 300 kg, 250 kg used; 春小麦 weighed.
+        let mut h1 = survey(11, "542521", 2025, 2.0);
+        h1.straw = vec![
+            StrawCrop {
+                straw_count: bundles(24.0, 12.5),
+                ..straw(Crop::HighlandBarley, None, Some(900.0), 250.0)
+            },
+            straw(Crop::SpringWheat, Some(400.0), None, 300.0),
+        ];
+        // H2: 青稞 and 玉米 with yield only (no ratio for either): both left out.
+        let mut h2 = survey(12, "542521", 2025, 1.0);
+        h2.straw = vec![
+            straw(Crop::HighlandBarley, None, Some(800.0), 500.0),
+            straw(Crop::Corn, None, Some(300.0), 100.0),
+        ];
+        // H3: 青稞 with yield only again, beside a 马铃薯 estimated from its yield.
+        let mut h3 = survey(13, "542522", 2025, 1.0);
+        h3.straw = vec![
+            straw(Crop::Potato, None, Some(1000.0), 400.0),
+            straw(Crop::HighlandBarley, None, Some(600.0), 300.0),
+        ];
+        let coefficients = Coefficients::builtin();
+        let facts = facts_from_surveys(&[h1, h2, h3], &coefficients, None);
+        assert_eq!(
+            facts[0].straw_utilization,
+            Some(Ratio { y: 550.0, x: 700.0 })
+        );
+        assert_eq!(facts[0].straw_counted_kg, 300.0);
+        assert_eq!(facts[0].straw_estimated_kg, 0.0);
+        assert_eq!(
+            (facts[0].straw_crops_excluded, facts[0].straw_excluded_crops),
+            (0, 0)
+        );
+        // A household whose every crop is left out has no straw rate at all.
+        assert_eq!(facts[1].straw_utilization, None);
+        assert_eq!(facts[1].straw_crops_excluded, 2);
+        assert_eq!(
+            facts[1].straw_excluded_crops,
+            crop_mask(Crop::HighlandBarley) | crop_mask(Crop::Corn)
+        );
+        let potato_kg = 1000.0 * 0.71 * 0.81;
+        assert_eq!(facts[2].straw_estimated_kg, potato_kg);
+        let groups = compute(&facts, Grouping::default(), &RegionTable::builtin());
+        let provenance = &groups[0].provenance;
+        assert_eq!(provenance.straw_counted_kg, 300.0);
+        assert_eq!(provenance.straw_measured_kg, 400.0);
+        assert_eq!(provenance.straw_estimated_kg, potato_kg);
+        assert_eq!(provenance.straw_crops_excluded, 3);
+        assert_eq!(
+            provenance.straw_crops_left_out,
+            BTreeMap::from([(Crop::HighlandBarley, 2), (Crop::Corn, 1)])
+        );
+        // The weighted rate counts the counted straw like weighed straw.
+        let straw_rate = rate(&groups[0], Indicator::StrawUtilization).unwrap_or(0.0);
+        let expected = (2.0 * 550.0 + 400.0) / (2.0 * 700.0 + potato_kg);
+        assert!((straw_rate - expected).abs() < 1e-12, "{straw_rate}");
+        // On the wire, by crop key.
+        let json = serde_json::to_value(provenance).unwrap_or_default();
+        assert_eq!(
+            json["straw_crops_left_out"],
+            serde_json::json!({"highland_barley": 2, "corn": 1})
+        );
+        // Per county: 普兰 has H1 and H2, 札达 H3.
+        let by_county = compute(
+            &facts,
+            Grouping {
+                level: Some(RegionLevel::County),
+                by_year: true,
+            },
+            &RegionTable::builtin(),
+        );
+        let left_out: Vec<_> = by_county
+            .iter()
+            .map(|g| g.provenance.straw_crops_left_out.clone())
+            .collect();
+        assert_eq!(
+            left_out,
+            [
+                BTreeMap::from([(Crop::HighlandBarley, 1), (Crop::Corn, 1)]),
+                BTreeMap::from([(Crop::HighlandBarley, 1)])
+            ]
+        );
     }
 
     #[test]

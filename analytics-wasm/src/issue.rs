@@ -69,12 +69,18 @@ pub enum IssueCode {
     OutsideChina,
     /// Township or village not given.
     MissingPlace,
+    /// A crop's straw both weighed and counted: one of the two must go.
+    ConflictingMeasures,
+    /// The weight of one bundle or cart-load outside the usual range for the unit.
+    ImplausibleUnitWeight,
+    /// A count of bundles or cart-loads that is not in whole or half units.
+    ImplausibleCount,
 }
 
 impl IssueCode {
     /// Every code, so that a test can word each one (a test checks the list against the
     /// variants serde knows).
-    pub const ALL: [IssueCode; 23] = [
+    pub const ALL: [IssueCode; 26] = [
         IssueCode::InvalidJson,
         IssueCode::MissingField,
         IssueCode::UnknownField,
@@ -98,6 +104,9 @@ impl IssueCode {
         IssueCode::OutsideCounty,
         IssueCode::OutsideChina,
         IssueCode::MissingPlace,
+        IssueCode::ConflictingMeasures,
+        IssueCode::ImplausibleUnitWeight,
+        IssueCode::ImplausibleCount,
     ];
 
     /// The code as it appears on the wire.
@@ -126,6 +135,9 @@ impl IssueCode {
             IssueCode::OutsideCounty => "outside_county",
             IssueCode::OutsideChina => "outside_china",
             IssueCode::MissingPlace => "missing_place",
+            IssueCode::ConflictingMeasures => "conflicting_measures",
+            IssueCode::ImplausibleUnitWeight => "implausible_unit_weight",
+            IssueCode::ImplausibleCount => "implausible_count",
         }
     }
 }
@@ -244,6 +256,7 @@ fn missing(path: String) -> Issue {
             "缺少必填的内容".to_owned(),
             "a required value is missing".to_owned(),
         ),
+        // A weight of one bundle (`Positive`) cannot be 0: it is only asked for, below.
         (_, FieldKind::Number | FieldKind::Count) => (
             format!("请填写{};没有时填 0", named.zh()),
             format!("enter {}; enter 0 if there is none", named.en()),
@@ -264,7 +277,7 @@ fn invalid(path: String) -> Issue {
             "取值的格式不正确".to_owned(),
             "the value is not in the expected form".to_owned(),
         ),
-        FieldKind::Number | FieldKind::Coordinate => (
+        FieldKind::Number | FieldKind::Positive | FieldKind::Coordinate => (
             format!("{}:请填写数字", named.zh()),
             format!("{}: enter a number", named.en()),
         ),

@@ -12,6 +12,9 @@
 pub enum FieldKind {
     /// A decimal amount (kg, mu, mm), where 0 means none.
     Number,
+    /// A decimal that must be above 0 (the weight of one bundle): left blank it is not
+    /// recorded, and 0 is no answer.
+    Positive,
     /// A decimal that is not an amount (latitude, longitude): 0 is a place, not "none".
     Coordinate,
     /// A whole number (packages, yaks).
@@ -95,7 +98,7 @@ const fn choice(
     }
 }
 
-use FieldKind::{Coordinate, Count, Date, Group, Id, Number, Text};
+use FieldKind::{Coordinate, Count, Date, Group, Id, Number, Positive, Text};
 
 // One field a line: the table reads like the form's (web/shared/fields.js).
 
@@ -173,6 +176,13 @@ pub const STRAW: &[FieldLabel] = &[
     field("area_mu", "播种面积", "Sown area", Number, MU),
     field("yield_kg", "产量", "Yield", Number, KG),
     field("straw_kg", "可收集秸秆量(实测)", "Collectable straw (measured)", Number, KG),
+    field("straw_count", "秸秆计数", "Straw counted", Group, None),
+    choice("straw_count.unit", "计数方式", "Counted by", &[
+        ("bundle", "按捆", "the bundle"),
+        ("cartload", "按车", "the cart-load"),
+    ]),
+    field("straw_count.count", "捆数或车数", "Bundles or cart-loads counted", Number, None),
+    field("straw_count.kg_each", "每捆或每车重量", "Weight of one bundle or cart-load", Positive, KG),
     field("fertilizer_kg", "肥料化(含还田)", "Fertilizer (incl. returned to field)", Number, KG),
     field("feed_kg", "饲料化", "Feed", Number, KG),
     field("substrate_kg", "基料化", "Substrate", Number, KG),
@@ -374,6 +384,12 @@ mod tests {
                 "Household name or code",
             ),
             ("yak_dung", "牦牛粪", "Yak dung"),
+            (
+                "straw[1].straw_count.kg_each",
+                "每捆或每车重量(公斤)",
+                "Weight of one bundle or cart-load (kg)",
+            ),
+            ("straw[0].straw_count", "秸秆计数", "Straw counted"),
         ] {
             let named = Named::of(path);
             assert_eq!(

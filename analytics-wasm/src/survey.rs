@@ -179,10 +179,16 @@ pub struct StrawCrop {
     /// Grain or product yield, kg. Used to estimate straw when `straw_kg` is null.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yield_kg: Option<f64>,
-    /// Collectable straw, kg, when measured. Null: estimated from `yield_kg` with the
-    /// straw-to-grain ratio (草谷比) and collectable coefficient (收集系数).
+    /// Collectable straw, kg, when weighed. Null: counted (`straw_count`), or else
+    /// estimated from `yield_kg` with the straw-to-grain ratio (草谷比) and collectable
+    /// coefficient (收集系数).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub straw_kg: Option<f64>,
+    /// The straw counted in the field instead of weighed: bundles (捆) or cart-loads (车)
+    /// times the weight of one, weighed with a hand scale. What a technician can measure
+    /// where no 草谷比 is confirmed (青稞). Give it or `straw_kg`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub straw_count: Option<StrawCount>,
     /// Used as fertilizer, including returned to the field (肥料化), kg.
     #[serde(default)]
     pub fertilizer_kg: f64,
@@ -207,6 +213,24 @@ pub struct StrawCrop {
 }
 
 impl StrawCrop {
+    /// A row for `crop` with nothing recorded yet (no amounts, every use 0).
+    pub fn new(crop: Crop) -> StrawCrop {
+        StrawCrop {
+            crop,
+            area_mu: None,
+            yield_kg: None,
+            straw_kg: None,
+            straw_count: None,
+            fertilizer_kg: 0.0,
+            feed_kg: 0.0,
+            substrate_kg: 0.0,
+            fuel_kg: 0.0,
+            raw_material_kg: 0.0,
+            burned_kg: 0.0,
+            discarded_kg: 0.0,
+        }
+    }
+
     /// Straw put to one of the five recognised uses (五料化), kg.
     pub fn utilized_kg(&self) -> f64 {
         self.fertilizer_kg + self.feed_kg + self.substrate_kg + self.fuel_kg + self.raw_material_kg
@@ -215,6 +239,80 @@ impl StrawCrop {
     /// Every kg the household accounted for: the five uses, burned and discarded.
     pub fn accounted_kg(&self) -> f64 {
         self.utilized_kg() + self.burned_kg + self.discarded_kg
+    }
+}
+
+/// Straw counted rather than weighed: `count` bundles or cart-loads of `kg_each` kg.
+///
+/// A technician without a platform scale counts the bundles (or the carts loaded) and
+/// weighs one, or a few and takes their mean, with a hand scale. The amount is
+/// `count × kg_each`, recorded as counted: neither weighed in full nor estimated from a
+/// coefficient.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrawCount {
+    /// What was counted.
+    pub unit: StrawCountUnit,
+    /// How many, in halves at the finest (half a cart-load happens; a bundle is whole).
+    pub count: f64,
+    /// The weight of one bundle or cart-load, kg: the mean of those weighed.
+    pub kg_each: f64,
+}
+
+impl StrawCount {
+    /// The straw counted, kg.
+    pub fn total_kg(&self) -> f64 {
+        self.count * self.kg_each
+    }
+}
+
+/// What a technician counts straw in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrawCountUnit {
+    /// A bundle (捆), tied by hand: a few kg to a few tens of kg.
+    Bundle,
+    /// A cart-load (车), a hand or animal cart, or a small tractor trailer: a few hundred kg.
+    Cartload,
+}
+
+impl StrawCountUnit {
+    /// Both units, in display order.
+    pub const ALL: [StrawCountUnit; 2] = [StrawCountUnit::Bundle, StrawCountUnit::Cartload];
+
+    /// The key on the wire.
+    pub fn key(self) -> &'static str {
+        match self {
+            StrawCountUnit::Bundle => "bundle",
+            StrawCountUnit::Cartload => "cartload",
+        }
+    }
+
+    /// The unit in Chinese, as counted (捆, 车).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            StrawCountUnit::Bundle => "捆",
+            StrawCountUnit::Cartload => "车",
+        }
+    }
+
+    /// The unit in English, plural (bundles, cart-loads).
+    pub fn name_en(self) -> &'static str {
+        match self {
+            StrawCountUnit::Bundle => "bundles",
+            StrawCountUnit::Cartload => "cart-loads",
+        }
+    }
+
+    /// The weight of one that is usual, kg, inclusive; outside it the survey is flagged
+    /// (a warning, never a rejection). A hand-tied bundle of cereal straw weighs a few kg
+    /// to a few tens of kg; a cart-load, from a hand cart to a small tractor trailer, a
+    /// hundred kg to about a tonne and a half.
+    pub fn plausible_kg_each(self) -> (f64, f64) {
+        match self {
+            StrawCountUnit::Bundle => (2.0, 60.0),
+            StrawCountUnit::Cartload => (100.0, 1500.0),
+        }
     }
 }
 

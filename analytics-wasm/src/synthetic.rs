@@ -4,15 +4,18 @@
 //! test fixture and a benchmark input can be rebuilt exactly. The households are shaped
 //! after the two programmes: 阿里 and 玉树 are herding country (yak dung dominates, little
 //! film), 西宁 farms (film, pesticides, straw), 海西 is mixed. Recovery improves year on
-//! year, as the plans intend, so trend charts have something to show. Every generated
-//! survey passes validation; a few carry warnings (packages returned beyond those used).
+//! year, as the plans intend, so trend charts have something to show. Straw is weighed,
+//! counted (青稞 in bundles, other crops now and then by the cart-load) or given as yield
+//! only; yield-only 青稞, which has no confirmed 草谷比, is left out of the straw rate.
+//! Every generated survey passes validation; a few carry warnings (packages returned
+//! beyond those used).
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::survey::{
     Crop, FilmRecoveryChannel, FilmSection, GeoPoint, PackagingReturnChannel,
-    PesticidePackagingSection, StrawCrop, Survey, YakDungSection,
+    PesticidePackagingSection, StrawCount, StrawCountUnit, StrawCrop, Survey, YakDungSection,
 };
 
 /// Approximate county seats, degrees. For synthetic GPS points only.
@@ -282,9 +285,40 @@ fn straw(rng: &mut SplitMix64, economy: Economy, progress: f64) -> Vec<StrawCrop
         }
         let area_mu = kg(rng.range(1.0, 12.0));
         let yield_kg = kg(area_mu * rng.range(150.0, 350.0));
-        // Most households weigh their straw; some give only the yield, to be estimated.
-        let measured = rng.chance(0.8);
-        let straw_kg = kg(yield_kg * rng.range(0.8, 1.2));
+        let mut straw_kg = kg(yield_kg * rng.range(0.8, 1.2));
+        // How the straw was had. Most households weigh theirs, and some give only the
+        // yield, to be estimated. 青稞 has no confirmed 草谷比, so where there is no
+        // platform scale its straw is counted in bundles and one bundle weighed; its
+        // yield-only records stay out of the rate until a bureau sets the ratio. Other
+        // crops are now and then counted by the cart-load.
+        let how = rng.unit();
+        let (weighed, counted) = match crop {
+            Crop::HighlandBarley if how < 0.4 => (true, None),
+            Crop::HighlandBarley if how < 0.8 => (false, Some(StrawCountUnit::Bundle)),
+            _ if how < 0.7 => (true, None),
+            _ if how < 0.8 => (false, Some(StrawCountUnit::Cartload)),
+            _ => (false, None),
+        };
+        let straw_count = counted.map(|unit| {
+            let kg_each = match unit {
+                StrawCountUnit::Bundle => kg(rng.range(8.0, 25.0)),
+                StrawCountUnit::Cartload => kg(rng.range(250.0, 600.0)),
+            };
+            // Whole bundles; cart-loads to the half (a part-filled cart).
+            let count = match unit {
+                StrawCountUnit::Bundle => (straw_kg / kg_each).round().max(1.0),
+                StrawCountUnit::Cartload => ((2.0 * straw_kg / kg_each).round() / 2.0).max(0.5),
+            };
+            StrawCount {
+                unit,
+                count,
+                kg_each,
+            }
+        });
+        // The uses are shares of what the household has, as counted when counted.
+        if let Some(count) = &straw_count {
+            straw_kg = count.total_kg();
+        }
         let used_share = (rng.range(0.65, 0.88) + progress * 0.5).min(0.98);
         let used = straw_kg * used_share;
         let rest = straw_kg - used;
@@ -304,7 +338,8 @@ fn straw(rng: &mut SplitMix64, economy: Economy, progress: f64) -> Vec<StrawCrop
             crop,
             area_mu: Some(area_mu),
             yield_kg: Some(yield_kg),
-            straw_kg: measured.then_some(straw_kg),
+            straw_kg: weighed.then_some(straw_kg),
+            straw_count,
             fertilizer_kg: part(fertilizer),
             feed_kg: part(feed),
             substrate_kg: part(substrate),
@@ -408,6 +443,74 @@ mod tests {
         let returned = share(IssueCode::ReturnedExceedsUsed);
         assert_eq!(dung, 0.0);
         assert!(returned > 0.0 && returned < 0.05, "{returned}");
+    }
+
+    #[test]
+    fn highland_barley_is_counted_in_bundles_or_left_out_when_only_its_yield_is_known() {
+        let surveys = SyntheticSpec::default().surveys(3_000);
+        let crops: Vec<&StrawCrop> = surveys.iter().flat_map(|s| &s.straw).collect();
+        let barley: Vec<&&StrawCrop> = crops
+            .iter()
+            .filter(|c| c.crop == Crop::HighlandBarley)
+            .collect();
+        let share = |n: usize| n as f64 / barley.len() as f64;
+        let bundles = barley
+            .iter()
+            .filter(|c| {
+                c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Bundle)
+            })
+            .count();
+        let yield_only: Vec<&&&StrawCrop> = barley
+            .iter()
+            .filter(|c| c.straw_kg.is_none() && c.straw_count.is_none())
+            .collect();
+        assert!(barley.len() > 300, "{}", barley.len());
+        assert!((0.3..0.5).contains(&share(bundles)), "{}", share(bundles));
+        assert!(
+            (0.1..0.3).contains(&share(yield_only.len())),
+            "{}",
+            share(yield_only.len())
+        );
+        assert!(yield_only.iter().all(|c| c.yield_kg.is_some()));
+        // Other crops are sometimes counted by the cart-load, never in bundles.
+        assert!(crops.iter().any(|c| {
+            c.crop != Crop::HighlandBarley
+                && c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Cartload)
+        }));
+        assert!(!crops.iter().any(|c| {
+            c.crop != Crop::HighlandBarley
+                && c.straw_count
+                    .is_some_and(|n| n.unit == StrawCountUnit::Bundle)
+        }));
+        // Yield-only 青稞 is exactly what the facts leave out (no shipped ratio); counted
+        // straw is in the denominator as counted.
+        let facts = crate::indicators::facts_from_surveys(&surveys, &Coefficients::builtin(), None);
+        let barley_bit = crate::indicators::crop_mask(Crop::HighlandBarley);
+        let left_out = facts
+            .iter()
+            .filter(|f| f.straw_excluded_crops & barley_bit != 0)
+            .count();
+        assert_eq!(left_out, yield_only.len());
+        assert_eq!(
+            facts
+                .iter()
+                .map(|f| f.straw_crops_excluded as usize)
+                .sum::<usize>(),
+            yield_only.len()
+        );
+        let counted_kg: f64 = facts.iter().map(|f| f.straw_counted_kg).sum();
+        let expected: f64 = surveys
+            .iter()
+            .map(|s| {
+                s.straw
+                    .iter()
+                    .filter_map(|c| c.straw_count.map(|n| n.total_kg()))
+                    .sum::<f64>()
+            })
+            .sum();
+        assert!(counted_kg > 0.0 && (counted_kg - expected).abs() < 1e-6 * expected);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 //! sync for a rule the phone did not know.
 //!
 //! Errors reject the survey: negative amounts, NaN/Inf, a part exceeding its whole,
-//! unknown county, a date in the future, missing identity. Warnings are stored with it:
+//! unknown county, a date in the future, missing identity, a crop's straw both weighed
+//! and counted, a weight of one bundle or cart-load of 0. Warnings are stored with it:
 //! implausible film use per mu or thickness, a GPS point outside the county's rough box
 //! or outside China, pesticide packages returned beyond those used (returns of earlier
 //! years happen, REFERENCE.md), yak dung used beyond twice what the herd produces by the
-//! herd-size estimate.
+//! herd-size estimate, a bundle outside 2–60 kg or a cart-load outside 100–1500 kg, a
+//! count not in whole or half units.
 
 use chrono::NaiveDate;
 
@@ -18,7 +20,8 @@ use crate::issue::{Issue, IssueCode};
 use crate::labels::Named;
 use crate::regions::{CHINA, RegionLevel, RegionTable};
 use crate::survey::{
-    FilmSection, GeoPoint, PesticidePackagingSection, StrawCrop, Survey, YakDungSection,
+    FilmSection, GeoPoint, PesticidePackagingSection, StrawCount, StrawCountUnit, StrawCrop,
+    Survey, YakDungSection,
 };
 
 /// Typical film use per mu (kg/mu); outside this range the survey is flagged.
@@ -467,9 +470,33 @@ impl Checker {
         ] {
             sound &= self.amount(&at(field), value);
         }
-        match crop.straw_kg {
-            Some(straw_kg) if sound => {
-                let accounted = crop.accounted_kg();
+        let counted_kg = crop
+            .straw_count
+            .as_ref()
+            .and_then(|count| self.straw_count(index, count));
+        if crop.straw_kg.is_some() && crop.straw_count.is_some() {
+            let (weighed, counted) = (Named::of(&at("straw_kg")), Named::of(&at("straw_count")));
+            self.error(
+                at("straw_kg"),
+                IssueCode::ConflictingMeasures,
+                format!(
+                    "{}秸秆既填了{}又填了{},只能填一种:称了重就删去计数,数了捆(车)就删去实测量",
+                    crop.crop.name_zh(),
+                    weighed.zh(),
+                    counted.zh()
+                ),
+                format!(
+                    "{} straw has both {} and {}: give one of the two (delete the count if it was weighed, the weight if it was counted)",
+                    crop.crop.name_en(),
+                    weighed.en(),
+                    counted.en()
+                ),
+            );
+            return;
+        }
+        let accounted = crop.accounted_kg();
+        match (crop.straw_kg, &crop.straw_count) {
+            (Some(straw_kg), _) if sound => {
                 if exceeds(accounted, straw_kg) {
                     self.error(
                         at("straw_kg"),
@@ -485,23 +512,124 @@ impl Checker {
                     );
                 }
             }
-            Some(_) => {}
-            None if crop.crop == crate::survey::Crop::Other => self.error(
+            (Some(_), _) => {}
+            (None, Some(count)) => {
+                if let (true, Some(total)) = (sound, counted_kg) {
+                    if exceeds(accounted, total) {
+                        let (n, each, unit) = (count.count, count.kg_each, count.unit);
+                        self.error(
+                            at("straw_count.count"),
+                            IssueCode::ExceedsWhole,
+                            format!(
+                                "{}秸秆的五项利用及露天焚烧、废弃合计 {accounted} 公斤,超过计数的秸秆量 {n} {} × {each} 公斤 = {total} 公斤",
+                                crop.crop.name_zh(),
+                                unit.name_zh()
+                            ),
+                            format!(
+                                "{} straw uses, burned in the open and discarded add up to {accounted} kg, more than the straw counted: {n} {} × {each} kg = {total} kg",
+                                crop.crop.name_en(),
+                                unit.name_en()
+                            ),
+                        );
+                    }
+                }
+            }
+            (None, None) if crop.crop == crate::survey::Crop::Other => self.error(
                 at("straw_kg"),
                 IssueCode::CannotEstimate,
-                "其他作物没有草谷比,请填写可收集秸秆量(实测)(公斤)".to_owned(),
-                "other crops have no straw-to-grain ratio; enter the Collectable straw (measured) (kg)"
+                "其他作物没有草谷比,请填写可收集秸秆量(实测)(公斤),或数捆数(车数)并称一捆(一车)的重量".to_owned(),
+                "other crops have no straw-to-grain ratio; enter the Collectable straw (measured) (kg), or count the bundles or cart-loads and weigh one"
                     .to_owned(),
             ),
-            None if crop.yield_kg.is_none() => self.error(
+            (None, None) if crop.yield_kg.is_none() => self.error(
                 at("straw_kg"),
                 IssueCode::CannotEstimate,
-                "请填写可收集秸秆量(实测)(公斤),或填写产量(公斤)用于估算".to_owned(),
-                "enter the Collectable straw (measured) (kg), or the Yield (kg) to estimate it from"
+                "请填写可收集秸秆量(实测)(公斤),或数捆数(车数)并称一捆(一车)的重量,或填写产量(公斤)用于估算".to_owned(),
+                "enter the Collectable straw (measured) (kg), or count the bundles or cart-loads and weigh one, or enter the Yield (kg) to estimate it from"
                     .to_owned(),
             ),
-            None => {}
+            (None, None) => {}
         }
+    }
+
+    /// The straw counted in bundles or cart-loads: the count a number of whole or half
+    /// units, the weight of one above 0 and usual for the unit. Returns the amount
+    /// counted when both numbers are sound, for the part-of-whole rule.
+    fn straw_count(&mut self, index: usize, count: &StrawCount) -> Option<f64> {
+        let at = |field: &str| format!("straw[{index}].straw_count.{field}");
+        let unit = count.unit;
+        let number = self.amount(&at("count"), count.count);
+        if number && (count.count * 2.0).fract() != 0.0 {
+            let n = count.count;
+            self.warning(
+                at("count"),
+                IssueCode::ImplausibleCount,
+                format!(
+                    "数了 {n} {},不是整数或半数(半车记 0.5),请核实",
+                    unit.name_zh()
+                ),
+                format!(
+                    "{n} {} is not a whole or half number (half a cart-load is 0.5); please check",
+                    unit.name_en()
+                ),
+            );
+        }
+        let weight_path = at("kg_each");
+        let weight = self.amount(&weight_path, count.kg_each);
+        if weight && count.kg_each == 0.0 {
+            let named = Named::of(&weight_path);
+            self.error(
+                weight_path.as_str(),
+                IssueCode::OutOfRange,
+                format!(
+                    "{}必须大于 0:请用手提秤称一{}(或几{}取平均)",
+                    named.zh(),
+                    unit.name_zh(),
+                    unit.name_zh()
+                ),
+                format!(
+                    "{} must be greater than 0: weigh one of the {} (or a few, and take the mean) with a hand scale",
+                    named.en(),
+                    unit.name_en()
+                ),
+            );
+            return None;
+        }
+        if weight {
+            let (low, high) = unit.plausible_kg_each();
+            let kg = count.kg_each;
+            if !(low..=high).contains(&kg) {
+                let (hint_zh, hint_en) = match unit {
+                    StrawCountUnit::Bundle if kg > high => {
+                        ("是否应按车计数?", "were cart-loads counted?")
+                    }
+                    StrawCountUnit::Cartload if kg < low => {
+                        ("是否应按捆计数?", "were bundles counted?")
+                    }
+                    _ => ("请核实称重和单位", "check the weighing and the unit"),
+                };
+                let (one_zh, one_en) = match unit {
+                    StrawCountUnit::Bundle => ("每捆", "One bundle"),
+                    StrawCountUnit::Cartload => ("每车", "One cart-load"),
+                };
+                self.warning(
+                    weight_path.as_str(),
+                    IssueCode::ImplausibleUnitWeight,
+                    format!(
+                        "{one_zh}重 {kg} 公斤,超出常见范围 {low}–{high} 公斤,请核实({hint_zh})"
+                    ),
+                    format!(
+                        "{one_en} weighing {kg} kg is outside the usual {low}–{high} kg; please check ({hint_en})"
+                    ),
+                );
+            }
+        }
+        let total = count.total_kg();
+        if number && weight && !total.is_finite() {
+            self.not_finite(&at("count"));
+            return None;
+        }
+        (number && weight).then_some(total)
     }
 
     fn yak_dung(&mut self, dung: &YakDungSection, coefficients: &Coefficients) {
@@ -1011,8 +1139,258 @@ mod tests {
                 "village",
                 IssueCode::MissingPlace,
             ),
+            (
+                |v| {
+                    v["straw"][0]["straw_count"] =
+                        json!({"unit": "bundle", "count": 80, "kg_each": 20});
+                },
+                "straw[0].straw_kg",
+                IssueCode::ConflictingMeasures,
+            ),
+            (
+                |v| counted(v, "bundle", 20.0, 80.0),
+                "straw[0].straw_count.kg_each",
+                IssueCode::ImplausibleUnitWeight,
+            ),
+            (
+                |v| counted(v, "bundle", 80.3, 20.0),
+                "straw[0].straw_count.count",
+                IssueCode::ImplausibleCount,
+            ),
+            (
+                |v| counted(v, "bundle", 60.0, 20.0),
+                "straw[0].straw_count.count",
+                IssueCode::ExceedsWhole,
+            ),
+            (
+                |v| counted(v, "bundle", 80.0, 0.0),
+                "straw[0].straw_count.kg_each",
+                IssueCode::OutOfRange,
+            ),
+            (
+                |v| counted(v, "bundle", 80.0, -20.0),
+                "straw[0].straw_count.kg_each",
+                IssueCode::Negative,
+            ),
+            (
+                |v| counted(v, "bundle", -80.0, 20.0),
+                "straw[0].straw_count.count",
+                IssueCode::Negative,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["straw_count"] =
+                        json!({"unit": "sack", "count": 3, "kg_each": 20})
+                },
+                "straw[0].straw_count.unit",
+                IssueCode::InvalidValue,
+            ),
+            (
+                |v| {
+                    v["straw"][0]["straw_kg"] = json!(null);
+                    v["straw"][0]["straw_count"] = json!({"unit": "bundle", "count": 80});
+                },
+                "straw[0].straw_count.kg_each",
+                IssueCode::MissingField,
+            ),
         ]
     };
+
+    /// Replaces the example's weighed 青稞 straw (1 600 kg; 1 400 kg used or discarded)
+    /// by `count` bundles or cart-loads of `kg_each` kg.
+    fn counted(v: &mut serde_json::Value, unit: &str, count: f64, kg_each: f64) {
+        v["straw"][0]["straw_kg"] = serde_json::Value::Null;
+        v["straw"][0]["straw_count"] =
+            serde_json::json!({"unit": unit, "count": count, "kg_each": kg_each});
+    }
+
+    #[test]
+    fn a_counted_crop_is_valid_without_a_ratio_and_its_total_is_the_whole() {
+        // 80 bundles of 20 kg = 1 600 kg, the weighed amount it replaces: as clean as the
+        // example, with or without any coefficient.
+        assert_eq!(check(|v| counted(v, "bundle", 80.0, 20.0)), vec![]);
+        let none = issues_with(&Coefficients::empty(), |v| {
+            counted(v, "bundle", 80.0, 20.0);
+            v["straw"][0]["yield_kg"] = serde_json::Value::Null;
+        });
+        assert!(
+            !none.iter().any(|i| i.path.starts_with("straw")),
+            "{none:?}"
+        );
+        // Uses of exactly the total are fine; a tenth of a kg more is not.
+        assert!(
+            codes(
+                &check(|v| counted(v, "bundle", 70.0, 20.0)),
+                IssueCode::ExceedsWhole
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            codes(
+                &check(|v| counted(v, "bundle", 69.995, 20.0)),
+                IssueCode::ExceedsWhole
+            ),
+            ["straw[0].straw_count.count"]
+        );
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            counted(v, "cartload", 2.0, 300.0)
+        });
+        let Some(issue) = issues.iter().find(|i| i.code == IssueCode::ExceedsWhole) else {
+            panic!("{issues:?}")
+        };
+        assert_eq!(
+            issue.message_zh,
+            "青稞秸秆的五项利用及露天焚烧、废弃合计 1400 公斤,超过计数的秸秆量 2 车 × 300 公斤 = 600 公斤"
+        );
+        assert_eq!(
+            issue.message_en,
+            "highland barley straw uses, burned in the open and discarded add up to 1400 kg, more than the straw counted: 2 cart-loads × 300 kg = 600 kg"
+        );
+    }
+
+    #[test]
+    fn the_weight_of_one_bundle_or_cart_load_is_flagged_outside_its_usual_range() {
+        let warned = |unit: &str, kg_each: f64| {
+            // Enough units that the total covers the example's 1 400 kg of uses.
+            let count = (1600.0 / kg_each).ceil();
+            let issues = issues_with(&Coefficients::builtin(), |v| {
+                counted(v, unit, count, kg_each)
+            });
+            assert!(!has_errors(&issues), "{unit} {kg_each}: {issues:?}");
+            issues
+                .iter()
+                .any(|i| i.code == IssueCode::ImplausibleUnitWeight && !i.is_error())
+        };
+        for (unit, low, high) in [("bundle", 2.0, 60.0), ("cartload", 100.0, 1500.0)] {
+            assert!(!warned(unit, low), "{unit} {low}");
+            assert!(!warned(unit, high), "{unit} {high}");
+            assert!(warned(unit, low - 0.01), "{unit} below");
+            assert!(warned(unit, high + 0.01), "{unit} above");
+        }
+        // The warning says what may have gone wrong, in the form's words.
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            counted(v, "bundle", 20.0, 80.0)
+        });
+        let Some(issue) = issues
+            .iter()
+            .find(|i| i.code == IssueCode::ImplausibleUnitWeight)
+        else {
+            panic!("{issues:?}")
+        };
+        assert_eq!(
+            issue.message_zh,
+            "每捆重 80 公斤,超出常见范围 2–60 公斤,请核实(是否应按车计数?)"
+        );
+        assert_eq!(
+            issue.message_en,
+            "One bundle weighing 80 kg is outside the usual 2–60 kg; please check (were cart-loads counted?)"
+        );
+    }
+
+    #[test]
+    fn a_count_is_whole_or_half_and_a_weight_of_one_is_above_zero() {
+        let at = |unit: &str, count: f64, kg_each: f64| {
+            issues_with(&Coefficients::builtin(), |v| {
+                counted(v, unit, count, kg_each);
+                // No uses, so that a count of 0 is a whole of 0.
+                for use_ in ["fertilizer_kg", "feed_kg", "fuel_kg", "discarded_kg"] {
+                    v["straw"][0][use_] = serde_json::json!(0);
+                }
+            })
+        };
+        let found = |issues: &[Issue]| -> Vec<(String, IssueCode, bool)> {
+            issues
+                .iter()
+                .map(|i| (i.path.clone(), i.code, i.is_error()))
+                .collect()
+        };
+        assert_eq!(found(&at("cartload", 3.5, 400.0)), vec![]);
+        assert_eq!(found(&at("bundle", 0.0, 15.0)), vec![]);
+        let count = "straw[0].straw_count.count".to_owned();
+        let weight = "straw[0].straw_count.kg_each".to_owned();
+        assert_eq!(
+            found(&at("cartload", 3.25, 400.0)),
+            vec![(count.clone(), IssueCode::ImplausibleCount, false)]
+        );
+        assert_eq!(
+            found(&at("bundle", -1.0, 15.0)),
+            vec![(count.clone(), IssueCode::Negative, true)]
+        );
+        assert_eq!(
+            found(&at("bundle", 12.0, 0.0)),
+            vec![(weight.clone(), IssueCode::OutOfRange, true)]
+        );
+        assert_eq!(
+            found(&at("bundle", 12.0, -15.0)),
+            vec![(weight.clone(), IssueCode::Negative, true)]
+        );
+        // Not a number at all (only a program can write it; JSON cannot).
+        let Ok(mut survey) = parse_survey(EXAMPLE) else {
+            panic!("example")
+        };
+        survey.straw[0].straw_kg = None;
+        survey.straw[0].straw_count = Some(StrawCount {
+            unit: StrawCountUnit::Bundle,
+            count: f64::NAN,
+            kg_each: f64::INFINITY,
+        });
+        let issues = validate_example(&survey);
+        assert_eq!(
+            found(&issues),
+            vec![
+                (count.clone(), IssueCode::NotFinite, true),
+                (weight.clone(), IssueCode::NotFinite, true)
+            ]
+        );
+        // The zero weight asks for a weighing, naming the field by its label.
+        let issues = at("bundle", 12.0, 0.0);
+        assert_eq!(
+            issues[0].message_zh,
+            "每捆或每车重量(公斤)必须大于 0:请用手提秤称一捆(或几捆取平均)"
+        );
+    }
+
+    #[test]
+    fn a_crop_weighed_and_counted_is_refused_naming_both_fields() {
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            v["straw"][0]["straw_count"] =
+                serde_json::json!({"unit": "bundle", "count": 80, "kg_each": 20});
+        });
+        let conflicts: Vec<&Issue> = issues
+            .iter()
+            .filter(|i| i.code == IssueCode::ConflictingMeasures)
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{issues:?}");
+        let issue = conflicts[0];
+        assert!(issue.is_error());
+        assert_eq!(issue.path, "straw[0].straw_kg");
+        assert!(
+            issue.message_zh.contains("可收集秸秆量(实测)(公斤)")
+                && issue.message_zh.contains("秸秆计数")
+        );
+        assert!(
+            issue
+                .message_en
+                .contains("Collectable straw (measured) (kg)")
+                && issue.message_en.contains("Straw counted")
+        );
+        // One message for the conflict, not a part-of-whole check against either amount.
+        assert!(!issues.iter().any(|i| i.code == IssueCode::ExceedsWhole));
+    }
+
+    #[test]
+    fn a_weight_of_one_left_out_is_asked_for_without_suggesting_zero() {
+        let issues = issues_with(&Coefficients::builtin(), |v| {
+            v["straw"][0]["straw_kg"] = serde_json::Value::Null;
+            v["straw"][0]["straw_count"] = serde_json::json!({"unit": "bundle", "count": 80});
+        });
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].message_zh, "请填写每捆或每车重量(公斤)");
+        assert_eq!(
+            issues[0].message_en,
+            "enter Weight of one bundle or cart-load (kg)"
+        );
+    }
 
     /// One issue of every code (and more): each case of [`CASES`], and what only a
     /// program building surveys can write (not a number at all cannot be written in JSON).

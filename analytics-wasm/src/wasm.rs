@@ -66,7 +66,11 @@ export interface GroupReport {
   straw_uses: Record<"fertilizer" | "feed" | "substrate" | "fuel" | "raw_material",
     { weighted_kg: number; kg: number; share: number | null }>;
   provenance: {
-    straw_measured_kg: number; straw_estimated_kg: number; straw_crops_excluded: number;
+    straw_measured_kg: number; straw_counted_kg: number; straw_estimated_kg: number;
+    /** Crop records left out: no confirmed 草谷比, neither weighed nor counted. */
+    straw_crops_excluded: number;
+    /** The same by crop key, crops with any only. */
+    straw_crops_left_out: Partial<Record<string, number>>;
     dung_measured_kg: number; dung_estimated_kg: number; dung_sections_excluded: number;
   };
   quality: {
@@ -103,7 +107,10 @@ export interface HouseholdFacts {
   /** fertilizer, feed, substrate, fuel, raw material (kg) */
   straw_uses_kg: [number, number, number, number, number];
   straw_estimated_kg: number;
+  straw_counted_kg: number;
   straw_crops_excluded: number;
+  /** Bit k set: the k-th crop (highland_barley, spring_wheat, …, other) was left out. */
+  straw_excluded_crops: number;
   dung_estimated_kg: number;
   dung_excluded: boolean;
   film_kg_per_mu: number | null;
@@ -153,7 +160,7 @@ export interface BoardRequest {
   current_year: number;
 }
 export interface FormEstimate {
-  amount: { kg: number; source: "measured" | "estimated" } | null;
+  amount: { kg: number; source: "measured" | "counted" | "estimated" } | null;
   cannot_estimate: "no_input" | "unconfirmed_coefficient" | null;
 }
 "#;

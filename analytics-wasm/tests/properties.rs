@@ -74,6 +74,7 @@ prop_compose! {
                         area_mu: None,
                         yield_kg: None,
                         straw_kg: Some(kg),
+                        straw_count: None,
                         fertilizer_kg: utilized * (1.0 - feed) * (1.0 - fuel),
                         feed_kg: utilized * feed,
                         substrate_kg: 0.0,

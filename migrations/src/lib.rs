@@ -12,6 +12,7 @@ mod m20261123_000006_coefficients;
 mod m20261201_000007_change_counter;
 mod m20261201_000008_review_loop;
 mod m20261201_000009_region_groups;
+mod m20261201_000010_straw_counts;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_change_counter::Migration),
             Box::new(m20261201_000008_review_loop::Migration),
             Box::new(m20261201_000009_region_groups::Migration),
+            Box::new(m20261201_000010_straw_counts::Migration),
         ]
     }
 }

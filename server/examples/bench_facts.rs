@@ -63,6 +63,8 @@ fn columns() -> Vec<String> {
             "straw_crops_excluded",
             "dung_excluded",
             "film_kg_per_mu",
+            "straw_counted_kg",
+            "straw_excluded_crops",
         ]
         .map(str::to_owned),
     );
@@ -160,6 +162,8 @@ fn load(csv_path: &Path) -> anyhow::Result<Vec<HouseholdFacts>> {
             straw_crops_excluded: f(26).parse().context("straw_crops_excluded")?,
             dung_excluded: f(27) == "1",
             film_kg_per_mu: opt(f(28), "film_kg_per_mu")?,
+            straw_counted_kg: num(f(29), "straw_counted_kg")?,
+            straw_excluded_crops: f(30).parse().context("straw_excluded_crops")?,
             lat: None,
             lon: None,
         });

@@ -69,7 +69,12 @@ fn household(s: &Value) -> Ratios {
     }
     let mut straw: Option<(f64, f64)> = None;
     for crop in straw_crops(s) {
-        let collectable = match num(&crop["straw_kg"]) {
+        // Weighed, else counted (bundles or cart-loads × the weight of one), else
+        // estimated from the yield.
+        let counted = num(&crop["straw_count"]["count"])
+            .zip(num(&crop["straw_count"]["kg_each"]))
+            .map(|(count, kg_each)| count * kg_each);
+        let collectable = match num(&crop["straw_kg"]).or(counted) {
             Some(kg) => Some(kg),
             None => num(&crop["yield_kg"])
                 .zip(grain_ratio(crop["crop"].as_str().unwrap_or("")))

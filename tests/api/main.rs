@@ -21,5 +21,6 @@ mod plans;
 mod progress;
 mod review;
 mod review_loop;
+mod straw;
 mod submit;
 mod validation;

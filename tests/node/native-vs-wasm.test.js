@@ -61,6 +61,21 @@ if (nativeDir && fs.existsSync(path.join(nativeDir, "cases.json"))) {
     set.free();
   });
 
+  test("straw counted in bundles is checked and totalled alike in both builds", () => {
+    const expected = (name) => JSON.parse(cases.find((c) => c.name === name).expected.ok);
+    // 20 bundles of 80 kg: kept, with a warning at the weight of one.
+    assert.deepEqual(expected("validateSurvey straw counted").map((i) => [i.path, i.code, i.severity]),
+      [["straw[0].straw_count.kg_each", "implausible_unit_weight", "warning"]]);
+    assert.ok(expected("validateSurvey straw negative weight of one")
+      .some((i) => i.path === "straw[0].straw_count.kg_each" && i.code === "negative" && i.severity === "error"));
+    const total = JSON.parse(wasm.estimateStraw('{"crop":"highland_barley","straw_count":{"unit":"bundle","count":24,"kg_each":12.5}}', ""));
+    assert.deepEqual(total, { amount: { kg: 300, source: "counted" }, cannot_estimate: null });
+    // The fixture's synthetic surveys count some 青稞 and leave yield-only 青稞 out, per group.
+    const report = JSON.parse(wasm.computeIndicators(surveys, '{"level":"prefecture","by_year":true}'));
+    assert.ok(report.groups.some((g) => g.provenance.straw_counted_kg > 0));
+    assert.ok(report.groups.some((g) => g.provenance.straw_crops_left_out.highland_barley > 0));
+  });
+
   test("errors arrive as Issue JSON", () => {
     assert.throws(() => wasm.computeIndicators("[", "{}"), (thrown) => {
       const issue = JSON.parse(thrown);

@@ -268,6 +268,78 @@ test("phone: each number says what a blank means; a blank is refused, left out o
   }
 });
 
+test("phone: 青稞 has no 草谷比, so its count comes first: 24 bundles × 12.5 kg shows 300 kg as typed, and the survey stores the count", async () => {
+  const { tech, context, page, problems } = await signedIn("phone");
+  try {
+    await fill(page, { household: "HH-count", township: "狮泉河镇", village: "加木村" });
+    await page.locator("#add-crop").click();
+    const row = page.locator('.crop[data-index="0"]');
+    assert.equal(await page.locator('[name="straw[0].crop"]').inputValue(), "highland_barley");
+    // No ratio in the shipped table: the count box is outlined, open, explained, and
+    // placed right after the crop, before the yield and the weighed amount.
+    await page.locator('.crop.no-ratio[data-index="0"]').waitFor();
+    const box = row.locator(".count-box");
+    assert.equal(await box.evaluate((details) => details.open), true);
+    assert.equal(await row.locator(".count-note").textContent(), "青稞暂无草谷比,请数捆数并称一捆的重量(几捆取平均更准)");
+    const top = async (selector) => (await row.locator(selector).boundingBox()).y;
+    assert.ok((await top(".count-box")) < (await top('.field[data-path="straw[0].yield_kg"]')), "the count comes before the yield");
+    assert.ok((await top('.field[data-path="straw[0].crop"]')) < (await top(".count-box")), "after the crop");
+    await fill(page, {
+      "straw[0].yield_kg": "900", "straw[0].straw_count.count": "24", "straw[0].straw_count.kg_each": "12.5",
+      "straw[0].fertilizer_kg": "100", "straw[0].feed_kg": "150",
+    });
+    // The total as typed, computed by the analytics module.
+    await row.locator(".count-total", { hasText: "合计 300 公斤(24 捆 × 12.5 公斤)" }).waitFor();
+    assert.equal(await row.locator('[data-estimate-for="straw[0].straw_kg"]').textContent(), "");
+    // At 390 px nothing scrolls sideways, and the box's controls are 44 px tall at least.
+    const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scrollWidth <= innerWidth, `${scrollWidth} > ${innerWidth}`);
+    for (const selector of ["summary", 'select[name="straw[0].straw_count.unit"]', 'input[name="straw[0].straw_count.count"]', 'input[name="straw[0].straw_count.kg_each"]']) {
+      const { height } = await box.locator(selector).boundingBox();
+      assert.ok(height >= 44, `${selector}: ${height} px`);
+    }
+    await screenshot(page, "collect-straw-count-phone");
+    await row.screenshot({ path: join(screenshotDir, "collect-straw-count-row-phone.png") });
+    // Counted by the cart-load, 12.5 kg each is implausible: a warning at the weight, the
+    // total follows the unit.
+    await fill(page, { "straw[0].straw_count.unit": "cartload" });
+    await row.locator(".count-total", { hasText: "24 车 × 12.5 公斤" }).waitFor();
+    await page.locator('.field[data-path="straw[0].straw_count.kg_each"] .issues li.warning[data-code="implausible_unit_weight"]').waitFor();
+    await fill(page, { "straw[0].straw_count.unit": "bundle" });
+    await page.locator('.field[data-path="straw[0].straw_count.kg_each"] .issues li').waitFor({ state: "detached" });
+    await page.locator("#lang").click();
+    await row.locator(".count-total", { hasText: "Total 300 kg (24 bundles × 12.5 kg)" }).waitFor();
+    await page.locator("#lang").click();
+
+    // Spring wheat has a ratio: the count is an option, closed, after the weighed amount.
+    await page.locator("#add-crop").click();
+    await fill(page, { "straw[1].crop": "spring_wheat" });
+    const wheat = page.locator('.crop[data-index="1"]');
+    // (Its note is inside the closed box, shown when the box is opened.)
+    await wheat.locator(".count-note", { hasText: "称不了全部秸秆时" }).waitFor({ state: "attached" });
+    assert.equal(await wheat.evaluate((node) => node.classList.contains("no-ratio")), false);
+    assert.equal(await wheat.locator(".count-box").evaluate((details) => details.open), false);
+    // Removed again, the counted crop keeps its count.
+    await wheat.getByRole("button", { name: "删除此作物" }).click();
+    assert.equal(await page.locator(".crop").count(), 1);
+    assert.equal(await page.locator('[name="straw[0].straw_count.kg_each"]').inputValue(), "12.5");
+    await row.locator(".count-total", { hasText: "合计 300 公斤" }).waitFor();
+
+    const id = await surveyId(page);
+    await page.locator("#save").click();
+    await waitForStatus(page, id, "sent");
+    const stored = (await server.request("GET", `/api/v1/surveys/${id}`, { token: tech.token })).body;
+    assert.deepEqual(stored.survey.straw, [{
+      crop: "highland_barley", yield_kg: 900, straw_count: { unit: "bundle", count: 24, kg_each: 12.5 },
+      fertilizer_kg: 100, feed_kg: 150, substrate_kg: 0, fuel_kg: 0, raw_material_kg: 0, burned_kg: 0, discarded_kg: 0,
+    }]);
+    assert.deepEqual(stored.warnings, []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("phone: offline, two surveys queue on the device; back online they sync exactly once, also when an answer is lost", async () => {
   const { tech, context, page, problems } = await signedIn("phone");
   try {

@@ -3,7 +3,7 @@
 
 import init, { validateSurvey, estimateStraw, estimateDung, coefficientsOfApplicable } from "/pkg/agriwaste_analytics.js";
 import { t, pick, message, toggleLang } from "./i18n.js";
-import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf } from "./form.js";
+import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, writeCrop } from "./form.js";
 import { endSession, request } from "/shared/api.js";
 import { el } from "/shared/dom.js";
 import { SECTIONS, IDENTITY, LOCATION, changedFields, fieldAt } from "/shared/fields.js";
@@ -601,24 +601,39 @@ function strawView() {
   );
 }
 
-/** Appends a crop row (wire paths `straw[i].…`); returns it. */
+/**
+ * Appends a crop row (wire paths `straw[i].…`); returns it. The straw counted in bundles
+ * or cart-loads (the `count` fields) sits in a box of its own after the weighed amount:
+ * an option there for a crop with a 草谷比, and first in the row, open, for a crop
+ * without one (showEstimates decides), since then it is the measure a technician can take.
+ */
 function addCrop() {
   const crops = document.getElementById("crops");
   const index = crops.children.length;
   const row = el("div", { class: "crop grid", "data-index": String(index) });
-  for (const field of SECTIONS.straw.fields) row.append(fieldRow(field, `straw[${index}].${field.key}`));
+  const countFields = el("div", { class: "count-fields" });
+  const countBox = el(
+    "details",
+    { class: "count-box", "data-count-for": `straw[${index}]` },
+    el("summary", { text: t("count_title") }),
+    el("p", { class: "count-note" }),
+    countFields,
+    el("p", { class: "count-total", "data-count-total-for": `straw[${index}]`, "aria-live": "polite" }),
+  );
+  for (const field of SECTIONS.straw.fields) {
+    const fieldEl = fieldRow(field, `straw[${index}].${field.key}`);
+    if (!field.count) row.append(fieldEl);
+    else {
+      if (!countFields.children.length) row.append(countBox);
+      countFields.append(fieldEl);
+    }
+  }
   const remove = el("button", { type: "button", class: "link remove-crop", text: t("remove_crop") });
   remove.addEventListener("click", () => {
     const survey = currentSurvey();
     survey.straw.splice(index, 1);
     for (const existing of [...crops.children]) existing.remove();
-    for (const crop of survey.straw) {
-      const again = addCrop();
-      for (const [key, value] of Object.entries(crop)) {
-        const input = again.querySelector(`[name="straw[${again.dataset.index}].${key}"]`);
-        if (input) input.value = String(value);
-      }
-    }
+    for (const crop of survey.straw) writeCrop(addCrop(), crop);
     refresh();
   });
   row.append(el("ul", { class: "issues", "data-for": `straw[${index}]` }), remove);
@@ -745,10 +760,50 @@ function showEstimates(form, survey) {
   };
   survey.straw.forEach((crop, index) => {
     const slot = form.querySelector(`[data-estimate-for="straw[${index}].straw_kg"]`);
-    if (slot) slot.textContent = crop.straw_kg === undefined ? describe(JSON.stringify(crop), estimateStraw) : "";
+    // Counted straw says its total in the count box.
+    if (slot) slot.textContent = crop.straw_kg === undefined && !crop.straw_count ? describe(JSON.stringify(crop), estimateStraw) : "";
+    showCount(form.querySelector(`.crop[data-index="${index}"]`), crop, coefficients);
   });
   const dungSlot = form.querySelector('[data-estimate-for="yak_dung.produced_kg"]');
   if (dungSlot) dungSlot.textContent = survey.yak_dung && survey.yak_dung.produced_kg === undefined ? describe(JSON.stringify(survey.yak_dung), estimateDung) : "";
+}
+
+// The count box of a crop row: prominent, first and open for a crop the coefficients give
+// no 草谷比 for this county and year (the analytics module says, from a probe of one kg of
+// yield), an option otherwise; and the total counted, computed by the module as the
+// server computes it, live.
+function showCount(row, crop, coefficients) {
+  const box = row?.querySelector(".count-box");
+  if (!box) return;
+  let noRatio = false;
+  let total = null;
+  try {
+    noRatio = JSON.parse(estimateStraw(JSON.stringify({ crop: crop.crop, yield_kg: 1 }), coefficients)).cannot_estimate === "unconfirmed_coefficient";
+    if (crop.straw_count && crop.straw_kg === undefined) {
+      const estimate = JSON.parse(estimateStraw(JSON.stringify(crop), coefficients));
+      if (estimate.amount?.source === "counted") total = estimate.amount.kg;
+    }
+  } catch {
+    // A count not yet a number: the validation message at the field says so.
+  }
+  row.classList.toggle("no-ratio", noRatio);
+  // Set open or closed only when the crop (or what is known of its ratio) changes, so
+  // that typing never folds the box away from the person.
+  const shownFor = `${crop.crop}|${noRatio}`;
+  if (box.dataset.shownFor !== shownFor) {
+    box.dataset.shownFor = shownFor;
+    box.open = noRatio || Boolean(crop.straw_count);
+  }
+  const option = SECTIONS.straw.fields[0].options.find((o) => o[0] === crop.crop);
+  const cropName = option ? pick({ zh: option[1], en: option[2] }) : "";
+  box.querySelector(".count-note").textContent = noRatio ? t("count_no_ratio", { crop: cropName }) : t("count_option");
+  const count = crop.straw_count;
+  box.querySelector(".count-total").textContent = total == null ? "" : t("count_total", {
+    kg: formatNumber(total, { maximumFractionDigits: 1 }),
+    n: formatNumber(count.count, { maximumFractionDigits: 1 }),
+    unit: t(count.unit === "cartload" ? "unit_cartload" : "unit_bundle"),
+    each: formatNumber(count.kg_each, { maximumFractionDigits: 2 }),
+  });
 }
 
 async function saveSurvey() {

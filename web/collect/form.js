@@ -9,7 +9,7 @@
 
 import { pick, t, message } from "./i18n.js";
 import { el } from "/shared/dom.js";
-import { SECTIONS, IDENTITY, LOCATION, BLANK } from "/shared/fields.js";
+import { SECTIONS, IDENTITY, LOCATION, BLANK, valueOf } from "/shared/fields.js";
 
 /**
  * One labelled input for the wire path `path`, with its unit and a slot for issues
@@ -66,12 +66,27 @@ function readValue(input) {
   return raw;
 }
 
+// A dotted key (`straw_count.kg_each`) is a field of an object within the section. Such an
+// object is sent only when one of its numbers was entered: its choice (the unit counted
+// in, which always has a value) is no answer on its own.
 function readFields(root, prefix, fields) {
   const out = {};
+  const answered = new Set();
   for (const field of fields) {
     const input = root.querySelector(`[name="${prefix}${field.key}"]`);
     const value = input ? readValue(input) : undefined;
-    if (value !== undefined) out[field.key] = value;
+    if (value === undefined) continue;
+    const [group, key] = field.key.includes(".") ? field.key.split(".") : [null, field.key];
+    if (!group) {
+      out[key] = value;
+      continue;
+    }
+    (out[group] ??= {})[key] = value;
+    if (field.kind !== "select") answered.add(group);
+  }
+  for (const field of fields) {
+    const group = field.key.includes(".") ? field.key.split(".")[0] : null;
+    if (group && !answered.has(group)) delete out[group];
   }
   return out;
 }
@@ -100,7 +115,7 @@ function writeFields(root, prefix, fields, values) {
   for (const field of fields) {
     const input = root.querySelector(`[name="${prefix}${field.key}"]`);
     if (!input) continue;
-    const value = values?.[field.key];
+    const value = valueOf(values, field.key);
     input.value = value === undefined || value === null ? "" : String(value);
   }
 }
@@ -116,10 +131,12 @@ export function fillSurvey(form, survey, addCrop) {
     writeFields(form, `${key}.`, SECTIONS[key].fields, survey[key] ?? {});
   }
   for (const row of form.querySelectorAll(".crop")) row.remove();
-  for (const crop of survey.straw ?? []) {
-    const row = addCrop();
-    writeFields(row, `straw[${row.dataset.index}].`, SECTIONS.straw.fields, crop);
-  }
+  for (const crop of survey.straw ?? []) writeCrop(addCrop(), crop);
+}
+
+/** Fills one crop row (`straw[i]`) from a crop of a survey. */
+export function writeCrop(row, crop) {
+  writeFields(row, `straw[${row.dataset.index}].`, SECTIONS.straw.fields, crop);
 }
 
 /**

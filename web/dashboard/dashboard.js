@@ -8,6 +8,7 @@
 // tables and board in the DOM). document.body.dataset.recomputes counts the recomputes.
 import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
 import { api } from "/shared/api.js";
+import { SECTIONS } from "/shared/fields.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
@@ -72,6 +73,8 @@ const WORDS = {
   loading: ["正在加载调查数据…", "Loading survey facts…"],
   summary: ["{n} 户 · 数据截至 {asOf}", "{n} households · data as of {asOf}"],
   in_progress: ["进行中", "in progress"],
+  straw_left_out: ["未计入 {n} 条作物记录:{crops}尚无草谷比,且未称重或计数。管理员可在「系数」中设定。",
+    "{n} crop records are not counted: no straw-to-grain ratio yet for {crops}, and their straw was neither weighed nor counted. An administrator can set the ratio under “Coefficients”."],
 };
 
 useWords(WORDS);
@@ -296,6 +299,7 @@ function recompute() {
   const to = $("#f-to").value;
   state.board = progressOf({ within: request.within, year: to ? +to : null });
   renderBoard(state.board);
+  renderStrawLeftOut(request);
   $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
@@ -307,6 +311,23 @@ function recompute() {
   performance.measure("recompute-draw", { start: 0, duration: drawing });
   state.recomputes += 1;
   document.body.dataset.recomputes = String(state.recomputes);
+}
+
+// Under the straw chart, what its figures leave out and why: crop records whose crop has
+// no 草谷比 for its county and year and whose straw was neither weighed nor counted. The
+// analytics module counts them per crop (provenance.straw_crops_left_out) for the filters
+// of the charts, all of them pooled; the crops are named as the form names them.
+function renderStrawLeftOut(request) {
+  const slot = $("#straw-left-out");
+  const report = JSON.parse(state.facts.computeIndicators(JSON.stringify(request), JSON.stringify({ level: null, by_year: false })));
+  const provenance = report.groups.length ? report.groups[0].provenance : null;
+  const crops = Object.keys(provenance ? provenance.straw_crops_left_out : {});
+  slot.hidden = crops.length === 0;
+  if (!crops.length) { slot.textContent = ""; return; }
+  const options = SECTIONS.straw.fields.find((f) => f.key === "crop").options;
+  const names = crops.map((key) => { const o = options.find((c) => c[0] === key); return o ? o[en() ? 2 : 1] : key; });
+  const n = fmt.count(provenance.straw_crops_excluded);
+  slot.textContent = t("straw_left_out", { n, crops: names.join(en() ? ", " : "、") });
 }
 
 function hasData(slot, data) {

@@ -8,7 +8,7 @@
 // the collect form is built from (/shared/fields.js).
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
-import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt } from "/shared/fields.js";
+import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt, valueOf } from "/shared/fields.js";
 import { formatDate, valueText } from "/shared/values.js";
 import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
 import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "/shared/words.js";
@@ -368,7 +368,8 @@ function renderDetail() {
   for (const [key, section] of Object.entries(SECTIONS)) {
     const values = s[key];
     if (key === "straw") {
-      (values || []).forEach((row, i) => blocks.push(valueTable(`${sectionName(key)} ${i + 1}`, section.fields.map((f) => [f, row[f.key], `straw[${i}].${f.key}`]))));
+      // The count fields only for a crop whose straw was counted.
+      (values || []).forEach((row, i) => blocks.push(valueTable(`${sectionName(key)} ${i + 1}`, strawFields(row).map((f) => [f, valueOf(row, f.key), `straw[${i}].${f.key}`]))));
     } else if (values) {
       blocks.push(valueTable(sectionName(key), section.fields.map((f) => [f, values[f.key], `${key}.${f.key}`])));
     }
@@ -434,11 +435,14 @@ function valueTable(title, rows) {
 function commentablePaths(s) {
   const paths = [...IDENTITY.filter((f) => f.key !== "technician").map((f) => f.key), ...LOCATION.map((f) => f.key)];
   for (const [key, section] of Object.entries(SECTIONS)) {
-    if (key === "straw") (s.straw || []).forEach((_, i) => paths.push(...section.fields.map((f) => `straw[${i}].${f.key}`)));
+    if (key === "straw") (s.straw || []).forEach((row, i) => paths.push(...strawFields(row).map((f) => `straw[${i}].${f.key}`)));
     else if (s[key]) paths.push(...section.fields.map((f) => `${key}.${f.key}`));
   }
   return paths;
 }
+
+// The fields a crop shows: the count (unit, number, weight of one) only when it was counted.
+const strawFields = (crop) => SECTIONS.straw.fields.filter((f) => !f.count || crop.straw_count);
 
 // The decision's field comments being written, with a button to remove each.
 function renderFieldComments() {
@@ -492,7 +496,7 @@ $("#next-survey").addEventListener("click", async () => {
 
 // The label of a wire path (`film.used_kg`, `straw[0].feed_kg`, `location`, `household`).
 function labelOf(path) {
-  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.(\w+)$/.exec(path);
+  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.([\w.]+)$/.exec(path);
   if (match) {
     const field = SECTIONS[match[1]].fields.find((f) => f.key === match[3]);
     const where = sectionName(match[1]) + (match[2] !== undefined ? ` ${+match[2] + 1}` : "");

@@ -84,6 +84,18 @@ export const SECTIONS = {
       { key: "area_mu", zh: "播种面积", en: "Sown area", kind: "number", unit: mu, blank: "not_recorded" },
       { key: "yield_kg", zh: "产量", en: "Yield", kind: "number", unit: kg, blank: "not_recorded" },
       { key: "straw_kg", zh: "可收集秸秆量(实测)", en: "Collectable straw (measured)", kind: "number", unit: kg, estimate: true, blank: "not_recorded" },
+      // Straw counted instead of weighed (the wire format's `straw_count` object): the
+      // form groups the `count` fields in one box and sends the object only when a count
+      // or a weight is given.
+      {
+        key: "straw_count.unit", zh: "计数方式", en: "Counted by", kind: "select", required: true, count: true,
+        options: [
+          ["bundle", "按捆", "the bundle"],
+          ["cartload", "按车", "the cart-load"],
+        ],
+      },
+      { key: "straw_count.count", zh: "捆数或车数", en: "Bundles or cart-loads counted", kind: "number", count: true, blank: "not_recorded" },
+      { key: "straw_count.kg_each", zh: "每捆或每车重量", en: "Weight of one bundle or cart-load", kind: "number", unit: kg, count: true, blank: "not_recorded" },
       { key: "fertilizer_kg", zh: "肥料化(含还田)", en: "Fertilizer (incl. returned to field)", kind: "number", unit: kg, use: true, blank: "none" },
       { key: "feed_kg", zh: "饲料化", en: "Feed", kind: "number", unit: kg, use: true, blank: "none" },
       { key: "substrate_kg", zh: "基料化", en: "Substrate", kind: "number", unit: kg, use: true, blank: "none" },
@@ -123,13 +135,19 @@ export const LOCATION = [
 ];
 
 /**
- * The field at a wire path (`film.used_kg`, `straw[0].feed_kg`, `location.lat`,
- * `household`), or null for a path that names no field.
+ * The field at a wire path (`film.used_kg`, `straw[0].feed_kg`,
+ * `straw[0].straw_count.kg_each`, `location.lat`, `household`), or null for a path that
+ * names no field.
  */
 export function fieldAt(path) {
-  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.(\w+)$/.exec(path);
+  const match = /^(film|pesticide_packaging|yak_dung|straw)(?:\[(\d+)\])?\.([\w.]+)$/.exec(path);
   if (match) return SECTIONS[match[1]].fields.find((f) => f.key === match[3]) ?? null;
   return [...IDENTITY, ...LOCATION].find((f) => f.key === path) ?? null;
+}
+
+/** The value of a field of `object` by its key, which may be dotted (`straw_count.kg_each`). */
+export function valueOf(object, key) {
+  return key.split(".").reduce((at, part) => (at == null ? undefined : at[part]), object);
 }
 
 /**

@@ -67,8 +67,14 @@ pub struct FactColumnsDoc {
     pub straw_uses_kg: Vec<Vec<f64>>,
     /// Part of the straw denominator estimated from yield, kg.
     pub straw_estimated_kg: Vec<f64>,
-    /// Crops left out because their straw could not be estimated.
+    /// Part of the straw denominator counted in bundles or cart-loads (count × kg each), kg.
+    pub straw_counted_kg: Vec<f64>,
+    /// Crops left out because their straw could not be had: neither weighed nor counted,
+    /// and no confirmed 草谷比 (or 收集系数) to estimate it from the yield.
     pub straw_crops_excluded: Vec<u32>,
+    /// Which crops those are: bit k set for the k-th crop of highland_barley,
+    /// spring_wheat, rapeseed, potato, corn, pea_broad_bean, other (1 = highland_barley).
+    pub straw_excluded_crops: Vec<u8>,
     /// Part of the dung denominator estimated from herd size, kg.
     pub dung_estimated_kg: Vec<f64>,
     /// 1 when the dung section could not be estimated and was left out.

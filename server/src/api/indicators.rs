@@ -116,7 +116,13 @@ pub struct GroupDoc {
     pub indicators: BTreeMap<String, EstimateDoc>,
     /// Straw by the five uses: weighted kg, kg, share of collectable straw.
     pub straw_uses: serde_json::Value,
-    /// Measured versus estimated straw and dung, kg, and what was left out.
+    /// Where the straw and dung denominators come from, kg: weighed
+    /// (`straw_measured_kg`), counted in bundles or cart-loads (`straw_counted_kg`),
+    /// estimated from coefficients (`straw_estimated_kg`, `dung_estimated_kg`); and what
+    /// was left out and why: `straw_crops_excluded` crop records whose straw was neither
+    /// weighed nor counted and has no confirmed 草谷比 (or 收集系数) for its county and
+    /// year, by crop key in `straw_crops_left_out` (`{"highland_barley": 12}`), and
+    /// `dung_sections_excluded`.
     pub provenance: serde_json::Value,
     /// Data-quality flags.
     pub quality: serde_json::Value,

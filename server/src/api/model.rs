@@ -203,8 +203,11 @@ pub struct StrawCropDoc {
     pub area_mu: Option<f64>,
     /// Grain or product yield, kg (used to estimate straw when straw_kg is absent).
     pub yield_kg: Option<f64>,
-    /// Collectable straw, kg, when measured.
+    /// Collectable straw, kg, when weighed. Give this or straw_count, not both.
     pub straw_kg: Option<f64>,
+    /// The straw counted instead of weighed: bundles or cart-loads × the weight of one.
+    /// Needs no 草谷比 (what technicians measure for 青稞).
+    pub straw_count: Option<StrawCountDoc>,
     /// 肥料化 (fertilizer, incl. returned to field), kg.
     pub fertilizer_kg: Option<f64>,
     /// 饲料化 (feed), kg.
@@ -219,6 +222,31 @@ pub struct StrawCropDoc {
     pub burned_kg: Option<f64>,
     /// Discarded, kg.
     pub discarded_kg: Option<f64>,
+}
+
+/// Straw counted in the field: `count` bundles or cart-loads of `kg_each` kg each
+/// (counted, neither weighed in full nor estimated).
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "StrawCount", deny_unknown_fields)]
+pub struct StrawCountDoc {
+    /// What was counted.
+    pub unit: StrawCountUnitDoc,
+    /// How many, in whole or half units (a half-filled cart is 0.5); at least 0.
+    pub count: f64,
+    /// The weight of one bundle or cart-load, kg, weighed with a hand scale (the mean of
+    /// a few); above 0. Outside 2–60 kg for a bundle or 100–1500 kg for a cart-load the
+    /// survey is accepted with a warning.
+    pub kg_each: f64,
+}
+
+/// What straw is counted in.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename = "StrawCountUnit", rename_all = "snake_case")]
+pub enum StrawCountUnitDoc {
+    /// A bundle (捆).
+    Bundle,
+    /// A cart-load (车).
+    Cartload,
 }
 
 /// Crops with a straw-to-grain ratio (other: straw must be measured).

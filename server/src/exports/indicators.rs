@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use agriwaste_analytics::indicators::StrawUse;
+use agriwaste_analytics::indicators::{Indicator, StrawUse};
 use agriwaste_analytics::report::GroupReport;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -94,6 +94,16 @@ pub fn indicator_table(groups: &[GroupReport], lang: Lang) -> Table {
         Column::new("phase", "规划阶段", Kind::Text),
         Column::new("warning_share", "带警告调查占比", Kind::Number),
         Column::new("rate_above_one", "比率超过100%", Kind::Text),
+        Column::new(
+            "left_out",
+            "未计入的作物记录或牦牛粪调查(条)",
+            Kind::Integer,
+        ),
+        Column::new(
+            "straw_crops_left_out",
+            "未计入的作物(无草谷比且未称重或计数)",
+            Kind::Text,
+        ),
     ]);
     let mut rows = Vec::new();
     for report in groups {
@@ -137,10 +147,43 @@ pub fn indicator_table(groups: &[GroupReport], lang: Lang) -> Table {
                 number(quality.warning_share),
                 yes_no(quality.rates_above_one.contains(indicator), lang),
             ]);
+            row.extend(left_out_cells(report, *indicator, lang));
             rows.push(row);
         }
     }
     Table { columns, rows }
+}
+
+/// What a rate leaves out: for the straw rate the crop records whose straw was neither
+/// weighed nor counted and has no confirmed 草谷比, with the crops by name and number
+/// ("青稞 12、玉米 1"); for the yak dung rate the sections whose dung produced could not be
+/// had; nothing for the others.
+fn left_out_cells(report: &GroupReport, indicator: Indicator, lang: Lang) -> [Cell; 2] {
+    let provenance = &report.group.provenance;
+    match indicator {
+        Indicator::StrawUtilization => {
+            let crops: Vec<String> = provenance
+                .straw_crops_left_out
+                .iter()
+                .map(|(crop, n)| match lang {
+                    Lang::Zh => format!("{} {n}", crop.name_zh()),
+                    Lang::En => format!("{} {n}", crop.name_en()),
+                })
+                .collect();
+            [
+                Cell::Integer(provenance.straw_crops_excluded.into()),
+                Cell::Text(crops.join(match lang {
+                    Lang::Zh => "、",
+                    Lang::En => ", ",
+                })),
+            ]
+        }
+        Indicator::YakDungUtilization => [
+            Cell::Integer(provenance.dung_sections_excluded.into()),
+            Cell::Empty,
+        ],
+        _ => [Cell::Empty, Cell::Empty],
+    }
 }
 
 /// One row per group and straw use: the five-use structure (五料化).

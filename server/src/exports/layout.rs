@@ -10,7 +10,7 @@
 
 use agriwaste_analytics::survey::{
     Crop, FilmRecoveryChannel, FilmSection, GeoPoint, PackagingReturnChannel,
-    PesticidePackagingSection, StrawCrop, YakDungSection,
+    PesticidePackagingSection, StrawCount, StrawCountUnit, StrawCrop, YakDungSection,
 };
 use agriwaste_analytics::{Issue, IssueCode, Survey};
 use chrono::NaiveDate;
@@ -220,18 +220,43 @@ const STRAW_FIELDS: [(&str, &str); 10] = [
     ("discarded_kg", "丢弃(公斤)"),
 ];
 
+/// The straw counted in bundles or cart-loads (`straw_count`), after [`STRAW_FIELDS`]:
+/// (field, Chinese label, cell type). All three are empty when the straw was not counted.
+const STRAW_COUNT_FIELDS: [(&str, &str, Kind); 3] = [
+    (
+        "straw_count.unit",
+        "秸秆计数方式(bundle 按捆 / cartload 按车)",
+        Kind::Text,
+    ),
+    ("straw_count.count", "捆数或车数", Kind::Number),
+    ("straw_count.kg_each", "每捆或每车重量(公斤)", Kind::Number),
+];
+
+/// One crop's straw columns, keyed `{prefix}.{field}`, headed `{zh_prefix}{label}`.
+fn straw_field_columns(prefix: &str, zh_prefix: &str) -> Vec<Column> {
+    STRAW_FIELDS
+        .iter()
+        .map(|(field, zh)| (*field, *zh, Kind::Number))
+        .chain(STRAW_COUNT_FIELDS)
+        .map(|(field, zh, kind)| {
+            col(
+                &format!("{prefix}.{field}"),
+                &format!("{zh_prefix}{zh}"),
+                kind,
+            )
+        })
+        .collect()
+}
+
 /// Straw columns of the one-row-per-survey layout: the crops in the survey's order, then
 /// a group of columns per crop (a crop occurs at most once per survey).
 pub fn straw_wide_columns() -> Vec<Column> {
     let mut columns = vec![col("straw.crops", "秸秆作物(顺序)", Kind::Text)];
     for crop in Crop::ALL {
-        for (field, zh) in STRAW_FIELDS {
-            columns.push(col(
-                &format!("straw.{}.{field}", crop.key()),
-                &format!("{}{zh}", crop.name_zh()),
-                Kind::Number,
-            ));
-        }
+        columns.extend(straw_field_columns(
+            &format!("straw.{}", crop.key()),
+            crop.name_zh(),
+        ));
     }
     columns
 }
@@ -240,9 +265,7 @@ pub fn straw_wide_columns() -> Vec<Column> {
 /// survey id.
 pub fn straw_long_columns() -> Vec<Column> {
     let mut columns = vec![col("straw.crop", "作物", Kind::Text)];
-    for (field, zh) in STRAW_FIELDS {
-        columns.push(col(&format!("straw.{field}"), zh, Kind::Number));
-    }
+    columns.extend(straw_field_columns("straw", ""));
     columns
 }
 
@@ -333,8 +356,9 @@ pub fn pesticide_cells(section: &PesticidePackagingSection) -> Vec<Cell> {
     ]
 }
 
-/// One crop's straw cells, in [`STRAW_FIELDS`] order.
+/// One crop's straw cells, in [`STRAW_FIELDS`] then [`STRAW_COUNT_FIELDS`] order.
 pub fn straw_crop_cells(crop: &StrawCrop) -> Vec<Cell> {
+    let count = crop.straw_count.as_ref();
     vec![
         opt_number(crop.area_mu),
         opt_number(crop.yield_kg),
@@ -346,6 +370,9 @@ pub fn straw_crop_cells(crop: &StrawCrop) -> Vec<Cell> {
         Cell::Number(crop.raw_material_kg),
         Cell::Number(crop.burned_kg),
         Cell::Number(crop.discarded_kg),
+        count.map_or(Cell::Empty, |c| text(c.unit.key())),
+        count.map_or(Cell::Empty, |c| Cell::Number(c.count)),
+        count.map_or(Cell::Empty, |c| Cell::Number(c.kg_each)),
     ]
 }
 
@@ -381,7 +408,10 @@ pub fn wide_cells(survey: &Survey) -> Vec<Cell> {
     for crop in Crop::ALL {
         match survey.straw.iter().find(|c| c.crop == crop) {
             Some(entry) => cells.extend(straw_crop_cells(entry)),
-            None => cells.extend(std::iter::repeat_n(Cell::Empty, STRAW_FIELDS.len())),
+            None => cells.extend(std::iter::repeat_n(
+                Cell::Empty,
+                STRAW_FIELDS.len() + STRAW_COUNT_FIELDS.len(),
+            )),
         }
     }
     match &survey.yak_dung {
@@ -675,11 +705,31 @@ impl<'a> RowReader<'a> {
         let value = |reader: &mut Self, field: &str| {
             reader.number(&format!("{prefix}.{field}"), &format!("{path}.{field}"))
         };
+        // Any of the three makes a count, so that a stray weight without a count is
+        // reported rather than dropped.
+        let count_keys = STRAW_COUNT_FIELDS.map(|(field, _, _)| format!("{prefix}.{field}"));
+        let straw_count = if count_keys.iter().any(|key| self.has(key)) {
+            let at = |field: &str| format!("{path}.straw_count.{field}");
+            let unit = self.key::<StrawCountUnit>(&count_keys[0], &at("unit"));
+            if unit.is_none() && !self.has(&count_keys[0]) {
+                self.missing(&at("unit"));
+            }
+            let count = self.required_number(&count_keys[1], &at("count"));
+            let kg_each = self.required_number(&count_keys[2], &at("kg_each"));
+            unit.map(|unit| StrawCount {
+                unit,
+                count,
+                kg_each,
+            })
+        } else {
+            None
+        };
         StrawCrop {
             crop,
             area_mu: value(self, "area_mu"),
             yield_kg: value(self, "yield_kg"),
             straw_kg: value(self, "straw_kg"),
+            straw_count,
             fertilizer_kg: value(self, "fertilizer_kg").unwrap_or(0.0),
             feed_kg: value(self, "feed_kg").unwrap_or(0.0),
             substrate_kg: value(self, "substrate_kg").unwrap_or(0.0),
@@ -754,10 +804,7 @@ impl<'a> RowReader<'a> {
             }
         }
         for crop in Crop::ALL {
-            let group: Vec<Column> = STRAW_FIELDS
-                .iter()
-                .map(|(field, _)| col(&format!("straw.{}.{field}", crop.key()), "", Kind::Number))
-                .collect();
+            let group = straw_field_columns(&format!("straw.{}", crop.key()), "");
             if !listed.contains(&crop) && self.any(&group) {
                 self.issues.push(bad(
                     "straw.crops",
@@ -813,6 +860,48 @@ mod tests {
         for survey in spec.surveys(2000) {
             assert_eq!(through_text(&survey), Ok(survey.clone()), "{}", survey.id);
         }
+    }
+
+    #[test]
+    fn counted_straw_survives_the_row_layout_and_a_partial_count_is_named() {
+        let surveys = SyntheticSpec::default().surveys(500);
+        let counted = surveys
+            .iter()
+            .find(|s| s.straw.iter().any(|c| c.straw_count.is_some()))
+            .expect("a synthetic survey with counted straw");
+        assert_eq!(through_text(counted), Ok(counted.clone()));
+        // A weight of one bundle without the count or the unit: both named, at the
+        // survey's wire paths.
+        let mut survey = counted.clone();
+        let index = survey
+            .straw
+            .iter()
+            .position(|c| c.straw_count.is_some())
+            .unwrap_or_default();
+        let key = survey.straw[index].crop.key().to_owned();
+        survey.straw[index].straw_count = None;
+        let columns = wide_columns();
+        let cells = wide_cells(&survey);
+        let weight_key = format!("straw.{key}.straw_count.kg_each");
+        let get = |column: &str| {
+            if column == weight_key {
+                return Input::Text("15".to_owned());
+            }
+            columns
+                .iter()
+                .position(|c| c.key == column)
+                .map_or(Input::Empty, |i| Input::Text(cells[i].to_text()))
+        };
+        let mut reader = RowReader::new(&get);
+        assert_eq!(reader.wide_survey(), None);
+        let paths: Vec<String> = reader.issues.iter().map(|i| i.path.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                format!("straw[{index}].straw_count.unit"),
+                format!("straw[{index}].straw_count.count")
+            ]
+        );
     }
 
     #[test]

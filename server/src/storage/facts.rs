@@ -7,10 +7,11 @@
 //! computes the rates, intervals and flags: the database filters and sums, the crate
 //! does the statistics, and no survey JSON is read.
 
-use agriwaste_analytics::aggregate::GroupSums;
+use agriwaste_analytics::aggregate::{GroupSums, crops_left_out};
 use agriwaste_analytics::estimate::RatioSums;
 use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
 use agriwaste_analytics::review::ReviewState;
+use agriwaste_analytics::survey::Crop;
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
@@ -94,6 +95,8 @@ impl FactsRow {
             (facts.straw_crops_excluded as i32).into(),
             i32::from(facts.dung_excluded).into(),
             facts.film_kg_per_mu.into(),
+            facts.straw_counted_kg.into(),
+            i32::from(facts.straw_excluded_crops).into(),
         ]);
         FactsRow(values)
     }
@@ -127,6 +130,8 @@ fn fact_columns() -> Vec<Alias> {
             "straw_crops_excluded",
             "dung_excluded",
             "film_kg_per_mu",
+            "straw_counted_kg",
+            "straw_excluded_crops",
         ]
         .map(col),
     );
@@ -400,7 +405,11 @@ impl Storage {
         for (alias, expr) in [
             (
                 "straw_measured",
-                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_utilization_x - straw_estimated_kg ELSE 0.0 END)",
+                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_utilization_x - straw_estimated_kg - straw_counted_kg ELSE 0.0 END)",
+            ),
+            (
+                "straw_counted",
+                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_counted_kg ELSE 0.0 END)",
             ),
             (
                 "straw_estimated",
@@ -422,6 +431,14 @@ impl Storage {
             col("straw_excluded"),
         );
         select.expr_as(Expr::cust("SUM(dung_excluded)"), col("dung_excluded_n"));
+        // The crop records left out, per crop: bit k of the mask is crop k. Integer
+        // division and remainder read a bit the same way in SQLite and PostgreSQL.
+        for k in 0..Crop::ALL.len() {
+            select.expr_as(
+                Expr::cust(format!("SUM((straw_excluded_crops / {}) % 2)", 1u32 << k)),
+                col(&format!("straw_left_out_{k}")),
+            );
+        }
         let rows = self.db.query_all(&select).await?;
         let mut groups = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -453,11 +470,17 @@ impl Storage {
                 sums.straw_uses_kg[k] = sum(row, &format!("{name}_raw"))?;
             }
             sums.provenance.straw_measured_kg = sum(row, "straw_measured")?;
+            sums.provenance.straw_counted_kg = sum(row, "straw_counted")?;
             sums.provenance.straw_estimated_kg = sum(row, "straw_estimated")?;
             sums.provenance.dung_measured_kg = sum(row, "dung_measured")?;
             sums.provenance.dung_estimated_kg = sum(row, "dung_estimated")?;
             sums.provenance.straw_crops_excluded = count(row, "straw_excluded")? as u32;
             sums.provenance.dung_sections_excluded = count(row, "dung_excluded_n")? as u32;
+            let mut left_out = [0u32; Crop::ALL.len()];
+            for (k, n) in left_out.iter_mut().enumerate() {
+                *n = count(row, &format!("straw_left_out_{k}"))? as u32;
+            }
+            sums.provenance.straw_crops_left_out = crops_left_out(left_out);
             groups.push(sums);
         }
 
@@ -547,13 +570,15 @@ impl Storage {
 }
 
 /// What `survey_facts` holds per household, besides the survey id and the region codes.
-const FACT_COLUMNS: [&str; 8] = [
+const FACT_COLUMNS: [&str; 10] = [
     "survey_year",
     "weight",
     "review_state",
     "warnings",
     "straw_estimated_kg",
+    "straw_counted_kg",
     "straw_crops_excluded",
+    "straw_excluded_crops",
     "dung_estimated_kg",
     "dung_excluded",
 ];
@@ -615,11 +640,18 @@ impl Storage {
                 straw_estimated_kg: row
                     .try_get::<Option<f64>>("", "straw_estimated_kg")?
                     .unwrap_or(0.0),
+                straw_counted_kg: row
+                    .try_get::<Option<f64>>("", "straw_counted_kg")?
+                    .unwrap_or(0.0),
                 straw_crops_excluded: Ord::max(
                     row.try_get::<Option<i32>>("", "straw_crops_excluded")?
                         .unwrap_or(0),
                     0,
                 ) as u32,
+                straw_excluded_crops: row
+                    .try_get::<Option<i32>>("", "straw_excluded_crops")?
+                    .unwrap_or(0)
+                    .clamp(0, i32::from(u8::MAX)) as u8,
                 dung_estimated_kg: row
                     .try_get::<Option<f64>>("", "dung_estimated_kg")?
                     .unwrap_or(0.0),
