@@ -187,18 +187,28 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
         .index_file("index.html")
         .redirect_to_slash_directory()
         .prefer_utf8(true);
+    let web_dir: Arc<std::path::Path> = Arc::from(state.settings.web_dir.as_path());
     Route::new()
         .nest("/api", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .at("/healthz", get(api::health::healthz))
         .at("/readyz", get(api::health::readyz))
+        .at("/favicon.ico", get(favicon_ico))
         .nest("/", web)
         .data(state)
         .around(middleware::reject_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, limits))
         .around(middleware::observe)
+        .around(move |ep, req| middleware::html_not_found(ep, req, web_dir.clone()))
         .around(middleware::security_headers)
+}
+
+/// Browsers ask for `/favicon.ico` wherever a document names no icon (the API document,
+/// a JSON answer, the Swagger UI): they get the pages' SVG icon, `/favicon.svg`.
+#[poem::handler]
+fn favicon_ico() -> poem::web::Redirect {
+    poem::web::Redirect::permanent("/favicon.svg")
 }
 
 async fn shutdown_signal() {

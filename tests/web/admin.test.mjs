@@ -98,7 +98,7 @@ test("desktop: an admin creates a technician, hands a phone its sign-in QR code,
     assert.equal(await form.locator("[name=role]").inputValue(), "technician");
     await form.locator("[name=password]").fill("correct-horse-battery");
     await page.locator("#user-save").click();
-    await page.locator("#user-err-counties", { hasText: "技术员至少需要分配一个县" }).waitFor();
+    await page.locator("#user-err-counties", { hasText: "农技员至少需要分配一个县" }).waitFor();
     assert.equal(await form.locator("fieldset.counties").getAttribute("aria-invalid"), "true");
     assert.deepEqual(await usernames(), before);
 
@@ -181,7 +181,7 @@ test("desktop: an admin creates a technician, hands a phone its sign-in QR code,
     assert.equal((await server.request("GET", "/api/v1/auth/me", { token: secret })).status, 200);
     page.once("dialog", (dialog) => dialog.accept());
     await page.locator("#tokens-table tr[data-label='Redmi 12 · 扎西'] [data-action=revoke]").click();
-    await page.locator("#tokens-table tr[data-label='Redmi 12 · 扎西']", { hasText: "已吊销" }).waitFor();
+    await page.locator("#tokens-table tr[data-label='Redmi 12 · 扎西']", { hasText: "已撤销" }).waitFor();
     const refused = await server.request("GET", "/api/v1/auth/me", { token: secret });
     assert.equal(refused.status, 401);
     assert.equal(refused.body.code, "credential_revoked");
@@ -202,7 +202,7 @@ test("desktop: an admin creates a technician, hands a phone its sign-in QR code,
     await page.locator("#key-done").click();
     page.once("dialog", (dialog) => dialog.accept());
     await keyRow.locator("[data-action=revoke]").click();
-    await keyRow.filter({ hasText: "已吊销" }).waitFor();
+    await keyRow.filter({ hasText: "已撤销" }).waitFor();
     assert.equal((await withKey()).status, 401);
 
     // The audit view has every action, newest first; a filter narrows it.

@@ -136,17 +136,22 @@ export async function startServer(options = {}) {
     if (log.length > 1_000_000) log = log.slice(-500_000);
   });
   const base = await new Promise((resolve, reject) => {
+    // A limit, not a wait: a server that neither listens nor exits fails the test. Once
+    // it listens the limit is off (a test file may well run longer than 120 s).
+    const limit = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the server did not listen within 120 s; log:\n${log}`));
+    }, 120_000);
+    limit.unref();
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
       const addr = line.startsWith("agriwaste listening on ") && line.slice("agriwaste listening on ".length).trim();
-      if (addr) resolve(addr.startsWith("http") ? addr : `http://${addr}`);
+      if (addr) {
+        clearTimeout(limit);
+        resolve(addr.startsWith("http") ? addr : `http://${addr}`);
+      }
     });
     child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening; log:\n${log}`)));
-    // A limit, not a wait: a server that neither listens nor exits fails the test.
-    setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the server did not listen within 120 s; log:\n${log}`));
-    }, 120_000).unref();
   });
 
   const server = {

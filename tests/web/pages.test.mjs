@@ -68,3 +68,83 @@ test("the collect service worker caches every shared module the form imports, so
   assert.ok(needed.size > 0);
   assert.deepEqual([...needed].filter((ref) => !cached.has(ref)), []);
 });
+
+// ---- the glossary ------------------------------------------------------------------------
+// One word per thing (web/shared/glossary.js): the pages take roles, actions, review
+// states, sections, indicators and page names from it, never a copy or a variant of
+// their own, and the server's messages use the same words.
+
+const glossary = await import(path.join(web, "shared/glossary.js"));
+
+/** Every file under `dir` whose name matches `pattern`, skipping `skip` folders. */
+function filesUnder(dir, pattern, skip = []) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) {
+      if (!skip.includes(name)) out.push(...filesUnder(file, pattern, skip));
+    } else if (pattern.test(name)) out.push(file);
+  }
+  return out;
+}
+
+const pageFiles = filesUnder(web, /\.(js|mjs|html|css|webmanifest)$/, ["vendor", "pkg", "node_modules"])
+  .filter((file) => file !== path.join(web, "shared/glossary.js"));
+
+test("no page and no server message uses a word the glossary replaced (查看者 for 查看员, 吊销 for 撤销, …)", () => {
+  const serverFiles = filesUnder(path.join(repoRoot, "server/src"), /\.rs$/);
+  const found = [];
+  for (const file of [...pageFiles, ...serverFiles]) {
+    const text = readFileSync(file, "utf8");
+    for (const [variant, word] of Object.entries(glossary.NOT_THESE)) {
+      if (text.includes(variant)) found.push(`${path.relative(repoRoot, file)}: ${variant} (the glossary's word: ${word})`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
+
+test("no page defines its own word for a glossary term: no key of the glossary in a page's word table, no copy of a glossary word", () => {
+  const terms = new Map();
+  for (const [key, word] of Object.entries(glossary.GLOSSARY_WORDS)) {
+    if (typeof word[0] === "string") terms.set(word[0].replace(/\s*\{\w+\}\s*/g, ""), key);
+  }
+  const found = [];
+  for (const file of pageFiles.filter((f) => /\.m?js$/.test(f))) {
+    const text = readFileSync(file, "utf8");
+    const where = path.relative(repoRoot, file);
+    // A page's word table (`const WORDS = { key: [zh, en], … };`) overriding a glossary entry.
+    const table = /const WORDS = \{\n([\s\S]*?)\n\};/.exec(text);
+    for (const [, key] of table ? table[1].matchAll(/^ {2}(\w+):/gm) : []) {
+      if (key in glossary.GLOSSARY_WORDS) found.push(`${where}: WORDS.${key} redefines the glossary's ${key}`);
+    }
+    // A glossary word spelled out as a string of its own ("查看员", "农膜回收率").
+    for (const [, literal] of text.matchAll(/"([^"\n]+)"/g)) {
+      if (terms.has(literal)) found.push(`${where}: "${literal}" is the glossary's ${terms.get(literal)}`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
+
+test("the glossary's sections and indicators are the analytics crate's names", () => {
+  const labels = readFileSync(path.join(repoRoot, "analytics-wasm/src/labels.rs"), "utf8");
+  for (const [key, [zh, en]] of Object.entries(glossary.SECTIONS)) {
+    assert.ok(labels.includes(`field("${key}", "${zh}", "${en}", Group, None)`), `section ${key}: ${zh} / ${en} not in labels.rs`);
+  }
+  const indicators = readFileSync(path.join(repoRoot, "analytics-wasm/src/indicators.rs"), "utf8");
+  // Each of the crate's functions `key`, `name_zh`, `name_en` as { Variant: text }.
+  const arms = (fn) => {
+    const body = new RegExp(`pub fn ${fn}\\(self\\)[^{]*\\{([\\s\\S]*?)\\n    \\}`).exec(indicators)[1];
+    return Object.fromEntries([...body.matchAll(/Indicator::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  };
+  const [keys, zh, en] = [arms("key"), arms("name_zh"), arms("name_en")];
+  const crate = Object.fromEntries(Object.entries(keys).map(([variant, key]) => [key, [zh[variant], en[variant]]]));
+  assert.ok(Object.keys(crate).length >= 7);
+  assert.deepEqual(glossary.INDICATORS, crate);
+});
+
+test("every page names the site's icon, /favicon.svg", () => {
+  const htmlPages = filesUnder(web, /\.html$/, ["vendor", "pkg", "node_modules"]);
+  assert.ok(htmlPages.length >= 6);
+  const without = htmlPages.filter((file) => !readFileSync(file, "utf8").includes('<link rel="icon" href="/favicon.svg" type="image/svg+xml">'));
+  assert.deepEqual(without.map((f) => path.relative(repoRoot, f)), []);
+});

@@ -13,13 +13,14 @@
 import { request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
+import { PAGES, ROLES as ROLE_NAMES } from "/shared/glossary.js";
 import { en, formatNumber, locale, t, useWords } from "/shared/words.js";
 import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
 import { PLANNING_WORDS, relabelPlanning, startPlanning } from "/admin/planning.js";
 
 const WORDS = {
   brand: ["农业废弃物调查", "Agricultural waste surveys"],
-  title: ["系统管理", "Administration"],
+  title: PAGES.admin,
   signin_title: ["管理员登录", "Administrator sign-in"],
   forbidden_title: ["需要管理员权限", "Admin only"],
   forbidden_text: ["此页面只对管理员开放。您已登录为", "This page is for administrators. You are signed in as"],
@@ -47,10 +48,6 @@ const WORDS = {
   created_user: ["已创建用户 {name}", "Created user {name}"],
   updated_user: ["已保存用户 {name}", "Saved user {name}"],
   generated_password: ["自动生成的初始密码(仅显示这一次):", "Generated initial password (shown only this once):"],
-  role_technician: ["农技员", "Technician"],
-  role_viewer: ["查看者", "Viewer"],
-  role_reviewer: ["审核员", "Reviewer"],
-  role_admin: ["管理员", "Administrator"],
   choose_region: ["— 请选择 —", "— choose —"],
   col_username: ["用户名", "Username"],
   col_role: ["角色", "Role"],
@@ -64,7 +61,7 @@ const WORDS = {
   device_tokens: ["设备令牌", "Device tokens"],
   devices_title: ["设备令牌", "Device tokens"],
   devices_hint: [
-    "设备令牌让农技员的手机长期保持登录(不过期),离线多日也能在联网后同步。手机丢失时请吊销。",
+    "设备令牌让农技员的手机长期保持登录(不过期),离线多日也能在联网后同步。手机丢失时请撤销。",
     "A device token keeps a technician's phone signed in (it does not expire), so it can sync after days offline. Revoke it when the phone is lost.",
   ],
   token_label: ["标签(如手机型号)", "Label (e.g. the phone)"],
@@ -74,7 +71,7 @@ const WORDS = {
     "链接和二维码只显示这一次,关闭后无法再次查看;请勿通过不安全的渠道发送。",
     "The link and QR code are shown only this once and cannot be shown again; do not send them over insecure channels.",
   ],
-  token_for: ["技术员", "Technician"],
+  token_for: ROLE_NAMES.technician,
   token_link: ["登录链接", "Sign-in link"],
   copy_link: ["复制链接", "Copy link"],
   print: ["打印", "Print"],
@@ -97,11 +94,9 @@ const WORDS = {
   never: ["从未", "never"],
   no_expiry: ["不过期", "no expiry"],
   valid: ["有效", "active"],
-  revoked_at: ["已吊销 {at}", "revoked {at}"],
   expired: ["已过期", "expired"],
-  revoke: ["吊销", "Revoke"],
-  confirm_revoke_token: ["吊销设备令牌“{name}”?该手机将无法再同步,需重新登录。", "Revoke the device token \"{name}\"? The phone will stop syncing until it signs in again."],
-  confirm_revoke_key: ["吊销 API 密钥“{name}”?使用它的系统将无法再访问。", "Revoke the API key \"{name}\"? Systems using it lose access."],
+  confirm_revoke_token: ["撤销设备令牌“{name}”?该手机将无法再同步,需重新登录。", "Revoke the device token \"{name}\"? The phone will stop syncing until it signs in again."],
+  confirm_revoke_key: ["撤销 API 密钥“{name}”?使用它的系统将无法再访问。", "Revoke the API key \"{name}\"? Systems using it lose access."],
   none_yet: ["暂无", "none yet"],
   keys_hint: ["API 密钥供其他系统只读调用(X-API-Key),范围限于一个区域。", "API keys let other systems read (X-API-Key) within one region."],
   key_name: ["用途", "Purpose"],

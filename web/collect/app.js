@@ -41,7 +41,9 @@ const state = {
   correction: null,
   touched: new Set(),
   submitted: false,
-  tab: "form",
+  // The tab shown: "my surveys" when the address asks for it (/collect/#mine, the
+  // landing page's link), else the form.
+  tab: location.hash === "#mine" ? "mine" : "form",
   sync: null, // the last sync: { at, toFix } or { failed, issue }
   syncing: false,
 };
@@ -1043,8 +1045,6 @@ function mineView() {
   return el("section", { id: "mine-view", hidden: true }, el("p", { class: "hint", id: "mine-as-of" }), el("ul", { id: "mine", class: "queue" }));
 }
 
-const PHONE_STATE_KEY = { awaiting: "mine_awaiting", approved: "mine_approved", to_fix: "mine_to_fix", returned: "mine_returned" };
-
 async function renderMine() {
   const list = document.getElementById("mine");
   if (!list || !state.session) return;
@@ -1070,7 +1070,7 @@ async function renderMine() {
       return el(
         "li",
         { class: `record mine-item ${phoneState}`, "data-id": s.id, "data-state": review.state },
-        el("div", { class: "record-head" }, el("strong", { text: s.household || "—" }), el("span", { class: `badge mine-state ${phoneState}`, text: t(PHONE_STATE_KEY[phoneState]) })),
+        el("div", { class: "record-head" }, el("strong", { text: s.household || "—" }), el("span", { class: `badge mine-state ${phoneState}`, text: t(`phone_${phoneState}`) })),
         el("p", { class: "hint", text: `${countyName(s.county_code)} ${[s.township, s.village].filter(Boolean).join(" / ")} · ${s.surveyed_on} · ${t("version_n", { version: item.version })}` }),
         review.comment ? el("p", { class: "mine-comment" }, el("strong", { text: t("reviewer_said") }), el("q", { text: review.comment })) : null,
         review.field_comments?.length

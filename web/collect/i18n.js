@@ -1,8 +1,10 @@
 // The form's words in Chinese (default) and English (the common ones, such as "sign in",
-// are /shared/words.js's). Field labels live with the field table (/shared/fields.js);
+// are /shared/words.js's; section names and review states are the glossary's,
+// /shared/glossary.js). Field labels live with the field table (/shared/fields.js);
 // messages about a survey's content come from the analytics module or the server, which
 // always carry both languages.
 
+import { PAGES } from "/shared/glossary.js";
 import { useWords } from "/shared/words.js";
 
 export { t, pick, message, toggleLang } from "/shared/words.js";
@@ -66,7 +68,7 @@ const WORDS = {
   queue_empty: ["本机没有调查", "No surveys on this device"],
   status_queued: ["待同步", "Queued"],
   status_sent: ["已同步", "Sent"],
-  status_invalid: ["需修改", "Needs fixing"],
+  status_invalid: ["有错误", "Has errors"],
   status_conflict: ["编号冲突", "Id conflict"],
   photos_pending: ["{n} 张照片待上传", "{n} photo(s) to upload"],
   photos_sent: ["{n} 张照片已上传", "{n} photo(s) uploaded"],
@@ -74,10 +76,6 @@ const WORDS = {
   remove: ["删除", "Delete"],
   last_sync: ["上次同步", "Last sync"],
   sync_failed: ["同步失败", "Sync failed"],
-  sections: [
-    { film: "地膜", pesticide_packaging: "农药包装废弃物", straw: "秸秆", yak_dung: "牦牛粪" },
-    { film: "Mulch film", pesticide_packaging: "Pesticide packaging", straw: "Crop straw", yak_dung: "Yak dung" },
-  ],
   none: ["无", "none"],
   household_of: ["农户", "Household"],
   crop_row: ["第 {n} 行", "row {n}"],
@@ -90,11 +88,7 @@ const WORDS = {
   device_token_refused: ["设备令牌已不能使用:{reason}。未同步的调查仍保存在本机;请向管理员索取新的设备令牌,或用用户名和密码登录。", "The device token no longer works: {reason}. Unsynced surveys stay on this device; ask your administrator for a new device token, or sign in with username and password."],
   via_device: ["设备令牌", "device token"],
   colon: [":", ": "],
-  tab_mine: ["我的调查", "My surveys"],
-  mine_awaiting: ["待审核", "Awaiting review"],
-  mine_approved: ["已通过", "Approved"],
-  mine_to_fix: ["需修改", "To be corrected"],
-  mine_returned: ["已退回", "Returned"],
+  tab_mine: PAGES.mine,
   mine_as_of: ["审核结果更新于 {at}(每次同步后更新)", "Review results as of {at} (updated after every sync)"],
   mine_not_yet: ["同步后在此显示您已提交的调查和审核结果", "After a sync, your submitted surveys and their review show here"],
   mine_empty: ["服务器上还没有您的调查", "The server has none of your surveys yet"],

@@ -7,7 +7,7 @@
 // surveys wait in IndexedDB (queue.js), not here. Bump VERSION when the list of shell
 // files changes; older caches are deleted when the new worker activates.
 
-const VERSION = "v3";
+const VERSION = "v4";
 const CACHE = `agriwaste-collect-${VERSION}`;
 const SHELL = [
   "./",
@@ -26,9 +26,12 @@ const SHELL = [
   "/shared/api.js",
   "/shared/dom.js",
   "/shared/fields.js",
+  "/shared/glossary.js",
   "/shared/sign-in.js",
   "/shared/values.js",
   "/shared/words.js",
+  // The site's icon, which the form's tab shows.
+  "/favicon.svg",
   "/pkg/agriwaste_analytics.js",
   "/pkg/agriwaste_analytics_bg.wasm",
 ];

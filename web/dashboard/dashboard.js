@@ -9,6 +9,7 @@
 import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
 import { api } from "/shared/api.js";
 import { SECTIONS } from "/shared/fields.js";
+import { PAGES } from "/shared/glossary.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
 import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
@@ -23,8 +24,7 @@ const currentYear = () => +new Intl.DateTimeFormat("en", { timeZone: "Asia/Shang
 
 const WORDS = {
   ...PROGRESS_WORDS,
-  title: ["指标看板", "Indicator dashboard"],
-  review_page: ["调查审核", "Survey review"],
+  title: PAGES.dashboard,
   signin_title: ["登录以查看看板", "Sign in to see the dashboard"],
   region: ["地区", "Region"],
   from: ["起始年份", "From year"],
@@ -534,7 +534,7 @@ function renderTargets(board) {
 }
 
 startPage({
-  links: [["/review/", "review_page"]],
+  links: [["/review/", "page_review"]],
   signInHeading: "signin_title",
   start,
   relabel: () => {

@@ -10,6 +10,7 @@ import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt, valueOf } from "/shared/fields.js";
 import { formatDate, valueText } from "/shared/values.js";
+import { PAGES } from "/shared/glossary.js";
 import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
 import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "/shared/words.js";
 
@@ -19,8 +20,7 @@ const STATES = ["received", "edited", "corrected", "resubmitted", "approved", "h
 const STATE_ICONS = { received: "○", edited: "✎", corrected: "↻", resubmitted: "↺", approved: "✓", has_issues: "▲", rejected: "✕" };
 
 const WORDS = {
-  title: ["调查审核", "Survey review"],
-  dashboard: ["指标看板", "Dashboard"],
+  title: PAGES.review,
   signin_title: ["登录以审核调查", "Sign in to review surveys"],
   region: ["地区", "Region"],
   year: ["年份", "Year"],
@@ -45,18 +45,15 @@ const WORDS = {
   bulk_done: ["已通过 {n} 份调查", "{n} survey(s) approved"],
   back: ["← 返回列表", "← Back to the list"],
   comment: ["审核意见(标记有问题或退回时必填)", "Comment (required to mark issues or reject)"],
-  approve: ["✓ 通过", "✓ Approve"],
-  has_issues_action: ["▲ 标记有问题", "▲ Mark issues"],
-  reject: ["✕ 退回", "✕ Reject"],
   next_survey: ["下一份 →", "Next survey →"],
-  field_comments: ["对单个字段的意见(调查员在表单的该字段旁看到)", "Comments on single fields (the technician sees them at the field)"],
+  field_comments: ["对单个字段的意见(农技员在表单的该字段旁看到)", "Comments on single fields (the technician sees them at the field)"],
   fc_field: ["字段", "Field"],
   fc_text: ["意见", "Comment"],
   fc_add: ["添加", "Add"],
   fc_remove: ["删除对“{field}”的意见", "Remove the comment on “{field}”"],
   fc_empty: ["请先写下对该字段的意见", "Write the comment on the field first"],
   since_title: ["审核后的修改", "Changed since the decision"],
-  since_intro: ["{by} 于 {at} 对第 {version} 版的决定:{state}。此后调查员的修改:", "Decision on version {version} by {by} on {at}: {state}. Changed by the technician since:"],
+  since_intro: ["{by} 于 {at} 对第 {version} 版的决定:{state}。此后农技员的修改:", "Decision on version {version} by {by} on {at}: {state}. Changed by the technician since:"],
   since_none: ["内容与审核时相同", "The content is as it was at the decision"],
   not_counted: ["不计入统计", "not counted in the figures"],
   not_counted_until: ["重新审核前不计入统计", "not counted until it is reviewed again"],
@@ -79,18 +76,6 @@ const WORDS = {
   created: ["{by} 提交了第 1 版", "{by} submitted version 1"],
   corrected: ["{by} 更正为第 {version} 版", "{by} corrected it to version {version}"],
   note: ["说明:", "Note: "],
-  sections: [
-    { film: "地膜", pesticide_packaging: "农药包装废弃物", straw: "秸秆", yak_dung: "牦牛粪" },
-    { film: "Mulch film", pesticide_packaging: "Pesticide packaging", straw: "Straw", yak_dung: "Yak dung" },
-  ],
-  roles: [
-    { technician: "农技员", viewer: "查看员", reviewer: "审核员", admin: "管理员" },
-    { technician: "technician", viewer: "viewer", reviewer: "reviewer", admin: "admin" },
-  ],
-  state_names: [
-    { received: "待审核", edited: "已更正待审", corrected: "修改后待复审", resubmitted: "退回后已修改", approved: "已通过", has_issues: "有问题", rejected: "已退回" },
-    { received: "received", edited: "edited", corrected: "corrected, to review again", resubmitted: "corrected after rejection", approved: "approved", has_issues: "has issues", rejected: "rejected" },
-  ],
 };
 
 useWords(WORDS);
@@ -237,10 +222,11 @@ function renderTable() {
     const name = [s.township, s.village, s.household].filter(Boolean).join(" / ");
     const open = el("a", { href: `#survey/${s.id}`, text: name });
     return el("tr", { "data-id": s.id, "data-state": item.review.state, class: s.id === state.lastOpened ? "last-opened" : null },
-      el("td", { class: "can-review" }, el("input", {
+      // In a label the size of a fingertip: the label is what a tap hits.
+      el("td", { class: "can-review" }, el("label", { class: "pick-area" }, el("input", {
         type: "checkbox", class: "pick", value: s.id, "aria-label": t("select", { name }),
         checked: state.selected.has(s.id),
-      })),
+      }))),
       el("td", { text: regionName(s.county_code) }),
       el("td", {}, open),
       el("td", { text: s.technician }),
@@ -570,7 +556,7 @@ $("#decide").addEventListener("submit", async (event) => {
 });
 
 startPage({
-  links: [["/dashboard/", "dashboard"]],
+  links: [["/dashboard/", "page_dashboard"]],
   signInHeading: "signin_title",
   start,
   showFailure,

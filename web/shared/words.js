@@ -1,13 +1,18 @@
 // The pages' words in Chinese (the default) and English, and numbers and dates in the
 // chosen language. A page names its words once with `useWords(table)`, a table of
-// key → [zh, en]; the words every page shares are here, so they read the same everywhere.
-// The choice is kept in localStorage, so it holds across visits.
+// key → [zh, en]; the words every page shares are here, and the glossary's
+// (/shared/glossary.js: roles, actions, review states, sections, indicators, pages), so
+// they read the same everywhere. The choice is kept in localStorage, so it holds across
+// visits.
+
+import { GLOSSARY_WORDS } from "./glossary.js";
 
 /** Where the signed-in pages keep the language; the collect page keeps its own. */
 const LANG_KEY = "agriwaste.lang";
 
-/** The words more than one page shows. */
+/** The words more than one page shows: the glossary's and these. */
 const COMMON = {
+  ...GLOSSARY_WORDS,
   brand: ["农业废弃物调查", "agriwaste"],
   username: ["用户名", "Username"],
   password: ["密码", "Password"],

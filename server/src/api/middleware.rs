@@ -265,6 +265,76 @@ fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
     }
 }
 
+/// A browser that follows a link to a page that does not exist gets the site's "not
+/// found" page (`404.html` in the web directory: zh/en, a link home) instead of the API's
+/// JSON error body, still with status 404. That is a `GET` outside `/api` whose `Accept`
+/// prefers HTML to JSON (a browser's navigation does; `fetch`, curl and API clients,
+/// which send `*/*` or `application/json`, keep the JSON body). Applied outside
+/// [`observe`], so the 404 it sees is the common JSON shape, whose request id it keeps.
+pub async fn html_not_found<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    web_dir: Arc<std::path::Path>,
+) -> poem::Result<Response> {
+    let path = req.uri().path();
+    let browser = req.method() == Method::GET
+        && path != "/api"
+        && !path.starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(prefers_html);
+    let mut response = next.call(req).await?.into_response();
+    if browser && response.status() == StatusCode::NOT_FOUND {
+        // Without the page (a web directory that lacks it), the JSON answer stands.
+        if let Ok(page) = tokio::fs::read(web_dir.join("404.html")).await {
+            response.set_body(page);
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+        }
+    }
+    if response.status() == StatusCode::NOT_FOUND {
+        // The body depends on `Accept`: a cache must not hand the page to an API client.
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept"));
+    }
+    Ok(response)
+}
+
+/// Whether an `Accept` header rates `text/html` above `application/json`, each by its
+/// most specific media range (`text/html`, else `text/*`, else `*/*`; `q` defaults to 1).
+/// Equal rates (`*/*` alone) are not a preference.
+fn prefers_html(accept: &str) -> bool {
+    let quality = |kind: &str, subtype: &str| {
+        let mut best: Option<(u8, f32)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let (range_kind, range_subtype) = media.split_once('/').unwrap_or((&media, ""));
+            let specificity = match (range_kind, range_subtype) {
+                (k, s) if k == kind && s == subtype => 2,
+                (k, "*") if k == kind => 1,
+                ("*", "*") => 0,
+                _ => continue,
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").map(str::to_owned))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if best.is_none_or(|(s, _)| specificity > s) {
+                best = Some((specificity, q));
+            }
+        }
+        best.map_or(0.0, |(_, q)| q)
+    };
+    quality("text", "html") > quality("application", "json")
+}
+
 /// The pages' Content-Security-Policy: scripts, styles, fonts and everything fetched come
 /// from this server only, and no inline script or style runs, so text that reaches a page
 /// (a household name, a reviewer's comment) can never become code even if a page put it
@@ -351,6 +421,29 @@ mod tests {
         assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
         assert!(!has_escaped_nul(br#"{"a":"\u0001 \\"}"#));
         assert!(!has_escaped_nul(b"\\"));
+    }
+
+    #[test]
+    fn html_is_preferred_when_accept_rates_it_above_json() {
+        let check = |accept: &str, expected: bool| {
+            assert_eq!(prefers_html(accept), expected, "{accept}");
+        };
+        // Chromium's and Firefox's navigation.
+        check(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+            true,
+        );
+        check("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true);
+        check("text/*", true);
+        check("TEXT/HTML; charset=utf-8", true);
+        // fetch(), curl and the API's clients.
+        check("*/*", false);
+        check("application/json", false);
+        check("application/json, text/html", false);
+        check("text/html;q=0.5, application/json", false);
+        check("text/html;q=0.5, */*;q=0.1", true);
+        check("", false);
+        check("image/png", false);
     }
 
     #[test]

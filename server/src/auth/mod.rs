@@ -241,7 +241,7 @@ pub fn check_scope(
             if counties.is_empty() {
                 return Err((
                     "counties",
-                    "技术员至少需要分配一个县".to_owned(),
+                    "农技员至少需要分配一个县".to_owned(),
                     "a technician needs at least one county".to_owned(),
                 ));
             }
