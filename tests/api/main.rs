@@ -17,6 +17,7 @@ mod indicators;
 mod limits;
 mod listing;
 mod ops;
+mod pages;
 mod plans;
 mod progress;
 mod review;
