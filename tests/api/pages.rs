@@ -29,7 +29,10 @@ async fn an_unknown_address_is_a_page_for_browsers_and_json_for_everyone_else(
         let response = page(path, BROWSER_ACCEPT).await?;
         assert_eq!(response.status().as_u16(), 404, "{path}");
         let headers = response.headers().clone();
-        assert_eq!(headers["content-type"], "text/html; charset=utf-8", "{path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
         assert_eq!(headers["vary"], "accept", "{path}");
         assert!(headers.contains_key("x-request-id"), "{path}");
         assert!(
@@ -39,7 +42,13 @@ async fn an_unknown_address_is_a_page_for_browsers_and_json_for_everyone_else(
             "{path}"
         );
         let body = response.text().await?;
-        for text in ["找不到此页面", "Page not found", r#"href="/""#, "/style.css", "/favicon.svg"] {
+        for text in [
+            "找不到此页面",
+            "Page not found",
+            r#"href="/""#,
+            "/style.css",
+            "/favicon.svg",
+        ] {
             assert!(body.contains(text), "{path}: {text} not in the page");
         }
         // HEAD answers as GET does, without the body.
@@ -57,7 +66,10 @@ async fn an_unknown_address_is_a_page_for_browsers_and_json_for_everyone_else(
     // says, fetch() and curl (*/*), an API client, no Accept at all.
     for (path, accept) in [
         ("/api/v1/nothing-here", BROWSER_ACCEPT),
-        ("/api/v1/surveys/00000000-0000-4000-8000-000000000000", BROWSER_ACCEPT),
+        (
+            "/api/v1/surveys/00000000-0000-4000-8000-000000000000",
+            BROWSER_ACCEPT,
+        ),
         ("/api", BROWSER_ACCEPT),
         ("/nope", "*/*"),
         ("/nope", "application/json"),

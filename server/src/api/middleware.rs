@@ -433,7 +433,10 @@ mod tests {
             "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
             true,
         );
-        check("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true);
+        check(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            true,
+        );
         check("text/*", true);
         check("TEXT/HTML; charset=utf-8", true);
         // fetch(), curl and the API's clients.
