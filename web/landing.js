@@ -33,10 +33,16 @@ const PAGE_CARDS = {
     en: "Each indicator by county and year, with its interval, against each region's own targets and plans.",
     audience: ["reviewer", "viewer"],
   },
+  report: {
+    href: "/report/",
+    zh: "一个地区一年的年度报告,可打印(A4):各项指标对照目标的状态、与上年相比的变化、数据质量说明。",
+    en: "A region's annual report, printable on A4: every indicator against its target, the change from the year before, notes on data quality.",
+    audience: ["reviewer", "viewer"],
+  },
   admin: {
     href: "/admin/",
-    zh: "账户、农技员手机的设备令牌与二维码、API 密钥、审计日志。",
-    en: "Accounts, device tokens and QR codes for technicians' phones, API keys, the audit log.",
+    zh: "账户、农技员手机的设备令牌与二维码、API 密钥,各地区的目标、规划、系数与县分组,审计日志。",
+    en: "Accounts, device tokens and QR codes for technicians' phones, API keys; each region's targets, plans, coefficients and county groups; the audit log.",
     audience: ["admin"],
   },
 };
@@ -47,9 +53,9 @@ const PAGE_CARDS = {
  */
 const PAGES_OF = {
   technician: ["collect", "mine"],
-  reviewer: ["review", "dashboard"],
-  viewer: ["dashboard"],
-  admin: ["collect", "review", "dashboard", "admin"],
+  reviewer: ["review", "dashboard", "report"],
+  viewer: ["dashboard", "report"],
+  admin: ["collect", "review", "dashboard", "report", "admin"],
 };
 
 const text = (tag, value, className) => el(tag, { class: className, text: value });

@@ -75,7 +75,7 @@ test("before sign-in the landing page describes every page, links none, and prom
     await page.goto(server.url("/"));
     await page.locator("body[data-state=anonymous]").waitFor({ state: "attached" });
     const cards = await page.$$eval("#pages [data-page]", (nodes) => nodes.map((n) => [n.dataset.page, n.tagName, n.querySelector("h2").textContent]));
-    assert.deepEqual(cards.map(([key]) => key), ["collect", "mine", "review", "dashboard", "admin"]);
+    assert.deepEqual(cards.map(([key]) => key), ["collect", "mine", "review", "dashboard", "report", "admin"]);
     for (const [key, tag, heading] of cards) {
       assert.equal(tag, "DIV", `${key}: a description, not a link`);
       assert.equal(heading, `${PAGES[key][0]} ${PAGES[key][1]}`);
@@ -95,9 +95,9 @@ test("before sign-in the landing page describes every page, links none, and prom
 
 const PAGES_OF_ROLE = {
   technician: ["/collect/", "/collect/#mine"],
-  reviewer: ["/review/", "/dashboard/"],
-  viewer: ["/dashboard/"],
-  admin: ["/collect/", "/review/", "/dashboard/", "/admin/"],
+  reviewer: ["/review/", "/dashboard/", "/report/"],
+  viewer: ["/dashboard/", "/report/"],
+  admin: ["/collect/", "/review/", "/dashboard/", "/report/", "/admin/"],
 };
 
 for (const [role, hrefs] of Object.entries(PAGES_OF_ROLE)) {
@@ -159,7 +159,7 @@ test("an address with no page: the 'not found' page (404, both languages, the si
 test("every page's icon is the site's SVG icon, and /favicon.ico leads to it", async () => {
   const { context, page } = await newPage(browser, "desktop");
   try {
-    for (const path of ["/", "/collect/", "/dashboard/", "/review/", "/admin/", "/nope"]) {
+    for (const path of ["/", "/collect/", "/dashboard/", "/review/", "/report/", "/admin/", "/nope"]) {
       await page.goto(server.url(path));
       const icon = await page.evaluate(async () => {
         const link = document.querySelector("link[rel=icon]");

@@ -139,6 +139,7 @@ const PAGES = {
     ["dashboard-signin", async (page) => { await page.goto(server.url("/dashboard/")); await page.locator("body[data-state=signin]").waitFor({ state: "attached" }); }],
     ["review-signin", async (page) => { await page.goto(server.url("/review/")); await page.locator("body[data-state=signin]").waitFor({ state: "attached" }); }],
     ["admin-signin", async (page) => { await page.goto(server.url("/admin/")); await page.locator("body[data-state=signin]").waitFor({ state: "attached" }); }],
+    ["report-signin", async (page) => { await page.goto(server.url("/report/")); await page.locator("body[data-state=signin]").waitFor({ state: "attached" }); }],
     ["404", async (page) => { await page.goto(server.url("/nope")); await page.locator("h1").waitFor({ state: "attached" }); }],
   ],
   technician: [
@@ -161,11 +162,13 @@ const PAGES = {
       await ready(page);
     }],
     ["dashboard", async (page) => { await page.goto(server.url("/dashboard/")); await ready(page); }],
+    ["report", async (page) => { await page.goto(server.url("/report/")); await ready(page); }],
   ],
   viewer: [
     ["landing", async (page, user) => signInOnLanding(page, user)],
     ["dashboard", async (page) => { await page.goto(server.url("/dashboard/")); await ready(page); }],
     ["review", async (page) => { await page.goto(server.url("/review/")); await ready(page); }],
+    ["report", async (page) => { await page.goto(server.url("/report/?region=630000")); await ready(page); }],
   ],
   admin: [
     ["landing", async (page, user) => signInOnLanding(page, user)],
@@ -176,6 +179,7 @@ const PAGES = {
     }],
     ["dashboard", async (page) => { await page.goto(server.url("/dashboard/")); await ready(page); }],
     ["review", async (page) => { await page.goto(server.url("/review/")); await ready(page); }],
+    ["report", async (page) => { await page.goto(server.url("/report/")); await ready(page); }],
     ["collect", async (page, user) => signInOnCollect(page, user)],
     ["404", async (page) => { await page.goto(server.url("/admin/no-such-page")); await page.locator("h1").waitFor({ state: "attached" }); }],
   ],

@@ -125,21 +125,28 @@ test("no page defines its own word for a glossary term: no key of the glossary i
   assert.deepEqual(found, []);
 });
 
-test("the glossary's sections and indicators are the analytics crate's names", () => {
+test("the glossary's sections, indicators and progress statuses are the analytics crate's names", () => {
   const labels = readFileSync(path.join(repoRoot, "analytics-wasm/src/labels.rs"), "utf8");
   for (const [key, [zh, en]] of Object.entries(glossary.SECTIONS)) {
     assert.ok(labels.includes(`field("${key}", "${zh}", "${en}", Group, None)`), `section ${key}: ${zh} / ${en} not in labels.rs`);
   }
-  const indicators = readFileSync(path.join(repoRoot, "analytics-wasm/src/indicators.rs"), "utf8");
-  // Each of the crate's functions `key`, `name_zh`, `name_en` as { Variant: text }.
-  const arms = (fn) => {
-    const body = new RegExp(`pub fn ${fn}\\(self\\)[^{]*\\{([\\s\\S]*?)\\n    \\}`).exec(indicators)[1];
-    return Object.fromEntries([...body.matchAll(/Indicator::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  // An enum's names in the crate, { key: [zh, en] }, from its functions `key`, `name_zh`
+  // and `name_en` (one `Enum::Variant => "text"` arm a line).
+  const names = (file, type) => {
+    const source = readFileSync(path.join(repoRoot, "analytics-wasm/src", file), "utf8");
+    const arms = (fn) => {
+      const body = new RegExp(`pub fn ${fn}\\(self\\)[^{]*\\{([\\s\\S]*?)\\n    \\}`).exec(source)[1];
+      return Object.fromEntries([...body.matchAll(new RegExp(`${type}::(\\w+) => "([^"]+)"`, "g"))].map((m) => [m[1], m[2]]));
+    };
+    const [keys, zh, en] = [arms("key"), arms("name_zh"), arms("name_en")];
+    return Object.fromEntries(Object.entries(keys).map(([variant, key]) => [key, [zh[variant], en[variant]]]));
   };
-  const [keys, zh, en] = [arms("key"), arms("name_zh"), arms("name_en")];
-  const crate = Object.fromEntries(Object.entries(keys).map(([variant, key]) => [key, [zh[variant], en[variant]]]));
-  assert.ok(Object.keys(crate).length >= 7);
-  assert.deepEqual(glossary.INDICATORS, crate);
+  const indicators = names("indicators.rs", "Indicator");
+  assert.ok(Object.keys(indicators).length >= 7);
+  assert.deepEqual(glossary.INDICATORS, indicators);
+  const statuses = names("progress.rs", "Status");
+  assert.equal(Object.keys(statuses).length, 7);
+  assert.deepEqual(glossary.PROGRESS_STATUSES, statuses);
 });
 
 test("every page names the site's icon, /favicon.svg", () => {

@@ -10,10 +10,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { startServer, launchBrowser, newPage, screenshot, screenshotDir } from "./harness.mjs";
+import { INDICATORS } from "../../web/shared/glossary.js";
 
 const BOARD_INDICATORS = ["film_recovery_rate", "pesticide_packaging_recovery_rate", "straw_utilization_rate", "yak_dung_utilization_rate"];
 const ALL_INDICATORS = [...BOARD_INDICATORS, "pesticide_packaging_recovery_rate_kg", "film_thickness_compliance_rate", "degradable_film_share"];
-const NAMES_ZH = ["农膜回收率", "农药包装废弃物回收率", "秸秆综合利用率", "牦牛粪综合利用率", "农药包装回收率(重量)", "地膜厚度达标率", "可降解地膜占比"];
+// The indicators' names are the glossary's (web/shared/glossary.js), the crate's own.
+const NAMES_ZH = ALL_INDICATORS.map((key) => INDICATORS[key][0]);
 
 let server;
 let browser;

@@ -56,7 +56,6 @@ export const PLANNING_WORDS = {
   applies_title: ["{region} {year} 年数据适用的目标", "Targets {region}'s {year} figures are measured against"],
   own_targets_title: ["{region}自己设定的目标", "Targets set for {region} itself"],
   no_own_targets: ["本地区尚未设定自己的目标", "no target set for this region itself yet"],
-  no_target_short: ["无目标", "no target"],
   at_least: ["不低于", "at least"],
   at_most: ["不高于", "at most"],
   target_text: ["{cmp} {value}({year} 年)", "{cmp} {value} by {year}"],
@@ -281,7 +280,7 @@ function renderTargets() {
     }
     return el("tr", { "data-indicator": row.indicator, "data-origin": row.origin ?? "none" },
       el("td", { class: "lead" }, name),
-      el("td", { class: "target-value", "data-label": t("col_target") }, target ? targetText(target) : el("strong", { class: "bad" }, t("no_target_short"))),
+      el("td", { class: "target-value", "data-label": t("col_target") }, target ? targetText(target) : el("strong", { class: "bad" }, t("status_no_target"))),
       el("td", { class: "origin wrap", "data-label": t("col_origin") }, origin),
       el("td", { class: "wrap", "data-label": t("col_source") }, target ? target.source : "—"),
       el("td", { class: "row-actions" }, ...actions));

@@ -14,6 +14,7 @@
 import { api, request } from "/shared/api.js";
 import { $, el } from "/shared/dom.js";
 import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
+import { PAGES } from "/shared/glossary.js";
 import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS } from "/shared/progress-words.js";
 import { en, formatNumber, formatTime, t, useWords } from "/shared/words.js";
 
@@ -27,8 +28,7 @@ const TREND_HEIGHT = 300;
 const TREND_YEARS = 3;
 
 const WORDS = {
-  title: ["年度报告", "Annual report"],
-  dashboard_page: ["指标看板", "Dashboard"],
+  title: PAGES.report,
   signin_title: ["登录以查看年度报告", "Sign in to see the annual report"],
   region: ["地区", "Region"],
   year: ["年份", "Year"],
@@ -62,7 +62,6 @@ const WORDS = {
   no_previous: ["无上年数据", "no earlier year"],
   target_cell: ["{cmp}{value}({year} 年)", "{cmp}{value} by {year}"],
   source: ["来源:{source}", "Source: {source}"],
-  no_target: ["无目标", "no target"],
   gain_needed: ["需要 {value}/年", "needed {value}/yr"],
   gain_observed: ["实际 {value} ± {se}/年", "observed {value} ± {se}/yr"],
   gain_unknown: ["趋势未知(不足 {years} 年各 {n} 户以上)", "trend unknown (fewer than {years} years of n ≥ {n})"],
@@ -348,7 +347,7 @@ function summaryRow(board, a, key) {
     ? [el("div", {}, t("target_cell", { cmp: t(a.target.comparison), value: fmt.rate(a.target.value), year: a.target.year })),
       el("div", { class: "detail", "data-origin": a.target.origin }, en() ? a.target.origin_en : a.target.origin_zh),
       el("div", { class: "detail" }, t("source", { source: a.target.source }))]
-    : [el("div", { class: "muted" }, t("no_target"))];
+    : [el("div", { class: "muted" }, t("status_no_target"))];
   return el("tr", { "data-indicator": key, class: BOARD_INDICATORS.includes(key) ? "targeted" : "untargeted" },
     el("th", { scope: "row" }, indicatorName(key)),
     el("td", { class: "num value", "data-value": hasRate ? String(e.rate) : "" }, fmt.rate(hasRate ? e.rate : null)),
@@ -475,7 +474,7 @@ function notesSheet(board, row) {
 }
 
 startPage({
-  links: [["/dashboard/", "dashboard_page"]],
+  links: [["/dashboard/", "page_dashboard"]],
   signInHeading: "signin_title",
   start,
   relabel: () => {

@@ -1,12 +1,12 @@
 // The glossary: one word per thing every page names (a role, an action, a review state,
-// a survey section, an indicator, a page), in Chinese and English. The pages take these
+// a progress status, a survey section, an indicator, a page), in Chinese and English. The pages take these
 // words from here (through /shared/words.js, or directly where a page shows both
 // languages at once), so a viewer is 查看员 on the review page, the admin page and the
 // landing page alike, and a token is 撤销 (revoked) wherever it is revoked.
 //
-// Section and indicator names are the analytics crate's (analytics-wasm/src/labels.rs,
-// analytics-wasm/src/indicators.rs), which the charts, the API and the server's messages
-// use; tests/web/pages.test.mjs checks the two agree, and that no page, and no server
+// Section, indicator and status names are the analytics crate's (labels.rs,
+// indicators.rs, progress.rs in analytics-wasm/src/), which the charts, the API and the
+// server's messages use; tests/web/pages.test.mjs checks the two agree, and that no page, and no server
 // message, uses one of the words in `NOT_THESE` instead.
 
 /** The roles of an account (`role` in /api/v1/auth/me). */
@@ -47,6 +47,20 @@ export const PHONE_STATES = {
   returned: [REVIEW_STATES.rejected[0], "Returned"],
 };
 
+/**
+ * Where a region stands against a target (analytics-wasm/src/progress.rs `Status`,
+ * REFERENCE.md "Progress toward a target"), by its wire key.
+ */
+export const PROGRESS_STATUSES = {
+  implausible: ["数据异常", "implausible data"],
+  insufficient: ["数据不足", "insufficient data"],
+  no_target: ["无目标", "no target"],
+  met: ["已达标", "met"],
+  likely: ["基本达标", "likely met"],
+  on_track: ["按期可达", "on track"],
+  behind: ["落后", "behind"],
+};
+
 /** The survey's sections (analytics-wasm/src/labels.rs). */
 export const SECTIONS = {
   film: ["地膜", "Mulch film"],
@@ -72,6 +86,7 @@ export const PAGES = {
   mine: ["我的调查", "My surveys"],
   review: ["调查审核", "Survey review"],
   dashboard: ["指标看板", "Indicator dashboard"],
+  report: ["年度报告", "Annual report"],
   admin: ["系统管理", "Administration"],
 };
 
@@ -102,15 +117,16 @@ export function byLanguage(table) {
 
 /**
  * The glossary as words for `useWords` (/shared/words.js): `role_<role>`,
- * `state_<state>`, `phone_<state>`, `section_<section>`, `indicator_<key>`,
- * `page_<folder>`, each action by its key, and the name tables `roles`, `state_names`,
- * `sections`, `indicators` for pages that look a name up by its key.
+ * `state_<state>`, `phone_<state>`, `status_<status>`, `section_<section>`,
+ * `indicator_<key>`, `page_<folder>`, each action by its key, and the name tables
+ * `roles`, `state_names`, `sections`, `indicators` for pages that look a name up by its key.
  */
 export const GLOSSARY_WORDS = {
   ...prefixed("role_", ROLES),
   ...ACTIONS,
   ...prefixed("state_", REVIEW_STATES),
   ...prefixed("phone_", PHONE_STATES),
+  ...prefixed("status_", PROGRESS_STATUSES),
   ...prefixed("section_", SECTIONS),
   ...prefixed("indicator_", INDICATORS),
   ...prefixed("page_", PAGES),
