@@ -232,7 +232,7 @@ test("targets and plans follow the region picked; a target set in the page is li
     // 城东区 (西宁): Qinghai's own 14th five-year period, yak dung by the manure proxy.
     await section.locator("#t-region").selectOption("630102");
     await section.locator("#plan-box[data-plan='630000']").waitFor();
-    assert.match(await section.locator("#plan-box").textContent(), /青海省“十四五”时期“无废城市”建设指导意见.*2021–2025 年/);
+    assert.match(await section.locator("#plan-box").textContent(), /青海省人民政府办公厅关于加强“十四五”时期“无废城市”建设工作的指导意见.*2021–2025 年/);
     assert.equal(await section.locator("#phases-table tbody tr").count(), 1);
     await section.locator("#applies-heading", { hasText: "城东区" }).waitFor();
     assert.equal(await originOf("yak_dung_utilization_rate"), "以全国畜禽粪污综合利用率目标代用");
