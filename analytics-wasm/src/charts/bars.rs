@@ -382,28 +382,11 @@ fn horizontal(
                 overlay.line((x, top - 5), (x, bottom + 5), palette::VERMILLION, 2, true);
             }
             let (value, households) = &ends[i];
-            let value_x = end + GAP as i32 + 2;
-            let value_color = if bar.value.rate.is_some() {
-                palette::INK
-            } else {
-                palette::GREY_TEXT
-            };
-            overlay.halo_text(
-                (value_x, baseline),
-                VALUE_PX,
-                Align::Start,
-                value_color,
-                bar.value.rate.is_some(),
+            overlay.row_value(
+                end + GAP as i32 + 2,
+                baseline,
                 value,
-            );
-            let count_x =
-                f64::from(value_x) + text_px(value, VALUE_PX, bar.value.rate.is_some()) + GAP;
-            overlay.halo_text(
-                (count_x.ceil() as i32, baseline),
-                COUNT_PX,
-                Align::Start,
-                palette::GREY_TEXT,
-                false,
+                bar.value.rate.is_some(),
                 households,
             );
             rows.draw_name(&mut overlay, i);

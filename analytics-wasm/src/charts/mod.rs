@@ -703,6 +703,40 @@ impl Overlay {
         );
     }
 
+    /// The value at the end of one row of a row chart (bold when known, grey "no data"
+    /// otherwise) followed by its household count, both haloed over the grid.
+    pub(crate) fn row_value(
+        &mut self,
+        x: i32,
+        baseline: i32,
+        value: &str,
+        known: bool,
+        count: &str,
+    ) {
+        let color = if known {
+            palette::INK
+        } else {
+            palette::GREY_TEXT
+        };
+        self.halo_text(
+            (x, baseline),
+            layout::VALUE_PX,
+            Align::Start,
+            color,
+            known,
+            value,
+        );
+        let count_x = f64::from(x) + layout::text_px(value, layout::VALUE_PX, known) + layout::GAP;
+        self.halo_text(
+            (count_x.ceil() as i32, baseline),
+            layout::COUNT_PX,
+            Align::Start,
+            palette::GREY_TEXT,
+            false,
+            count,
+        );
+    }
+
     /// A message in the middle of a chart with nothing to draw.
     pub(crate) fn empty_chart(&mut self, at: (i32, i32), message: &str) {
         self.text(at, 14.0, Align::Middle, palette::GREY_TEXT, false, message);

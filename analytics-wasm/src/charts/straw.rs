@@ -274,29 +274,7 @@ fn horizontal(
             let known = bar.used().is_some();
             let (value, households) = &ends[i];
             let baseline = rows.baseline(i, VALUE_PX);
-            let value_x = end + GAP as i32 + 2;
-            let value_color = if known {
-                palette::INK
-            } else {
-                palette::GREY_TEXT
-            };
-            overlay.halo_text(
-                (value_x, baseline),
-                VALUE_PX,
-                Align::Start,
-                value_color,
-                known,
-                value,
-            );
-            let count_x = f64::from(value_x) + text_px(value, VALUE_PX, known) + GAP;
-            overlay.halo_text(
-                (count_x.ceil() as i32, baseline),
-                COUNT_PX,
-                Align::Start,
-                palette::GREY_TEXT,
-                false,
-                households,
-            );
+            overlay.row_value(end + GAP as i32 + 2, baseline, value, known, households);
             rows.draw_name(&mut overlay, i);
         }
         root.present()?;
