@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::aggregate::GroupSums;
 use crate::charts::{self, IndicatorByRegionData, MapData, StrawUsesData, TrendData};
 use crate::groups::GroupTable;
-use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator};
+use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator, Provenance};
 use crate::issue::{Issue, IssueCode};
 use crate::plans::PlanTable;
 use crate::progress::{ProgressBoard, ProgressRequest, ProgressTables, progress_board};
@@ -70,6 +70,9 @@ pub struct Dashboard {
     pub trend: Option<TrendData>,
     /// Chart (3): straw by use per county over the range.
     pub straw_uses: StrawUsesData,
+    /// Measured, counted and estimated amounts of every household matching the filters,
+    /// pooled, and what the straw and dung rates leave out (the note under the straw chart).
+    pub provenance: Provenance,
     /// Chart (4): the schematic map, one tile per county, over the range.
     pub map: MapData,
 }
@@ -274,6 +277,11 @@ impl FactSet {
             &self.targets,
             &regions,
         );
+        // The counties' amounts added: what one pooled group would say, without grouping again.
+        let mut provenance = Provenance::default();
+        for group in &by_county {
+            provenance.absorb(&group.provenance);
+        }
         let straw_uses = charts::straw_uses_data(&by_county, single_year);
         let trend = match &request.within {
             None => None,
@@ -317,6 +325,7 @@ impl FactSet {
             by_region,
             trend,
             straw_uses,
+            provenance,
             map,
         })
     }

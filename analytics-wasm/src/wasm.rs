@@ -150,6 +150,8 @@ export interface Dashboard {
   trend: unknown | null;
   straw_uses: unknown;
   map: unknown;
+  /** Pooled over the filters: measured, counted, estimated amounts and what was left out. */
+  provenance: unknown;
 }
 export interface BoardRequest {
   within?: string | null;

@@ -299,7 +299,7 @@ function recompute() {
   const to = $("#f-to").value;
   state.board = progressOf({ within: request.within, year: to ? +to : null });
   renderBoard(state.board);
-  renderStrawLeftOut(request);
+  renderStrawLeftOut(dashboard);
   $("#summary").textContent = t("summary", {
     n: fmt.count(dashboard.households),
     asOf: state.asOf ? new Date(state.asOf).toLocaleString(locale()) : "—",
@@ -317,10 +317,9 @@ function recompute() {
 // no 草谷比 for its county and year and whose straw was neither weighed nor counted. The
 // analytics module counts them per crop (provenance.straw_crops_left_out) for the filters
 // of the charts, all of them pooled; the crops are named as the form names them.
-function renderStrawLeftOut(request) {
+function renderStrawLeftOut(dashboard) {
   const slot = $("#straw-left-out");
-  const report = JSON.parse(state.facts.computeIndicators(JSON.stringify(request), JSON.stringify({ level: null, by_year: false })));
-  const provenance = report.groups.length ? report.groups[0].provenance : null;
+  const provenance = dashboard.provenance;
   const crops = Object.keys(provenance ? provenance.straw_crops_left_out : {});
   slot.hidden = crops.length === 0;
   if (!crops.length) { slot.textContent = ""; return; }
