@@ -113,6 +113,38 @@ impl ReviewState {
     }
 }
 
+/// Which surveys a figure counts, by their review state: the counting policy of
+/// [`ReviewState::counts_by_default`] applied to a set of states, so that storage, the
+/// server and the dashboard select the same surveys (a rejected one never counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counting {
+    /// Every state that counts by default.
+    #[default]
+    Counted,
+    /// `approved` only.
+    ApprovedOnly,
+    /// The states that count by default except `approved`: with [`Counting::ApprovedOnly`],
+    /// the two classes every review filter is a union of.
+    Unapproved,
+}
+
+impl Counting {
+    /// Whether a survey in `state` counts.
+    pub fn admits(self, state: ReviewState) -> bool {
+        match self {
+            Counting::Counted => state.counts_by_default(),
+            Counting::ApprovedOnly => state == ReviewState::Approved,
+            Counting::Unapproved => state.counts_by_default() && state != ReviewState::Approved,
+        }
+    }
+
+    /// The states admitted, in [`ReviewState::ALL`] order.
+    pub fn states(self) -> impl Iterator<Item = ReviewState> {
+        ReviewState::ALL.into_iter().filter(move |&s| self.admits(s))
+    }
+}
+
 /// A reviewer's comment on one field of a survey, shown to the technician at that field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldComment {
@@ -191,6 +223,15 @@ mod tests {
             ]
         );
         assert!(!ReviewState::Rejected.counts_by_default());
+        for state in ReviewState::ALL {
+            assert_eq!(
+                Counting::Counted.admits(state),
+                Counting::ApprovedOnly.admits(state) || Counting::Unapproved.admits(state),
+                "{state:?}: counted is approved plus unapproved"
+            );
+            assert!(!(Counting::ApprovedOnly.admits(state) && Counting::Unapproved.admits(state)));
+        }
+        assert!(Counting::Counted.states().all(|s| s != ReviewState::Rejected));
         assert!(ReviewState::Rejected.needs_comment() && ReviewState::HasIssues.needs_comment());
         assert!(!ReviewState::Approved.needs_comment());
         assert!(ReviewState::Edited.counts_by_default());

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use agriwaste_analytics::RegionLevel;
 use agriwaste_analytics::indicators::{GroupIndicators, Indicator};
 use agriwaste_analytics::report::GroupReport;
+use agriwaste_analytics::review::Counting;
 use agriwaste_analytics::targets::NATIONAL;
 use poem::endpoint::BoxEndpoint;
 use poem::http::{Method, StatusCode};
@@ -86,6 +87,14 @@ pub enum ReviewFilter {
 }
 
 impl ReviewFilter {
+    /// The surveys this filter counts.
+    pub fn counting(self) -> Counting {
+        match self {
+            ReviewFilter::Counted => Counting::Counted,
+            ReviewFilter::Approved => Counting::ApprovedOnly,
+        }
+    }
+
     /// The wire key.
     pub fn key(self) -> &'static str {
         match self {
@@ -328,7 +337,7 @@ pub(crate) fn scoped_query(
         scope: principal.survey_scope(state.storage.regions()),
         from_year: None,
         to_year: None,
-        approved_only: review == ReviewFilter::Approved,
+        counting: review.counting(),
     }
 }
 

@@ -10,7 +10,7 @@
 use agriwaste_analytics::aggregate::{GroupSums, crops_left_out};
 use agriwaste_analytics::estimate::RatioSums;
 use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
-use agriwaste_analytics::review::ReviewState;
+use agriwaste_analytics::review::{Counting, ReviewState};
 use agriwaste_analytics::survey::Crop;
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
@@ -234,8 +234,8 @@ pub struct IndicatorQuery {
     pub from_year: Option<i32>,
     /// Years, inclusive.
     pub to_year: Option<i32>,
-    /// Approved surveys only (otherwise every state `ReviewState::counts_by_default`).
-    pub approved_only: bool,
+    /// Which review states count.
+    pub counting: Counting,
 }
 
 fn region_column(level: RegionLevel) -> &'static str {
@@ -264,21 +264,11 @@ fn filtered(query: &IndicatorQuery) -> SelectStatement {
     if let Some(to) = query.to_year {
         select.and_where(Expr::col((col(TABLE), col("survey_year"))).lte(to));
     }
-    if query.approved_only {
-        select.and_where(
-            Expr::col((col(TABLE), col("review_state"))).eq(ReviewState::Approved.key()),
-        );
-    } else {
-        // The counting policy is the analytics crate's: every state it counts by default.
-        select.and_where(
-            Expr::col((col(TABLE), col("review_state"))).is_not_in(
-                ReviewState::ALL
-                    .into_iter()
-                    .filter(|s| !s.counts_by_default())
-                    .map(ReviewState::key),
-            ),
-        );
-    }
+    // The counting policy is the analytics crate's.
+    select.and_where(
+        Expr::col((col(TABLE), col("review_state")))
+            .is_in(query.counting.states().map(ReviewState::key)),
+    );
     select
 }
 
