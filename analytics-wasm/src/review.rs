@@ -141,7 +141,9 @@ impl Counting {
 
     /// The states admitted, in [`ReviewState::ALL`] order.
     pub fn states(self) -> impl Iterator<Item = ReviewState> {
-        ReviewState::ALL.into_iter().filter(move |&s| self.admits(s))
+        ReviewState::ALL
+            .into_iter()
+            .filter(move |&s| self.admits(s))
     }
 }
 
@@ -231,7 +233,11 @@ mod tests {
             );
             assert!(!(Counting::ApprovedOnly.admits(state) && Counting::Unapproved.admits(state)));
         }
-        assert!(Counting::Counted.states().all(|s| s != ReviewState::Rejected));
+        assert!(
+            Counting::Counted
+                .states()
+                .all(|s| s != ReviewState::Rejected)
+        );
         assert!(ReviewState::Rejected.needs_comment() && ReviewState::HasIssues.needs_comment());
         assert!(!ReviewState::Approved.needs_comment());
         assert!(ReviewState::Edited.counts_by_default());

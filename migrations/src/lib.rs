@@ -13,6 +13,7 @@ mod m20261201_000007_change_counter;
 mod m20261201_000008_review_loop;
 mod m20261201_000009_region_groups;
 mod m20261201_000010_straw_counts;
+mod m20261201_000011_survey_sums;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_review_loop::Migration),
             Box::new(m20261201_000009_region_groups::Migration),
             Box::new(m20261201_000010_straw_counts::Migration),
+            Box::new(m20261201_000011_survey_sums::Migration),
         ]
     }
 }

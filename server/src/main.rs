@@ -47,6 +47,10 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Recompute every maintained sum (per county, year and review state) from the
+    /// household rows and report any difference; exits 1 when there is one. Changes
+    /// nothing.
+    VerifyAggregates(SettingsArgs),
     /// Manage user accounts (the first admin, for instance).
     #[command(subcommand)]
     User(UserCommand),
@@ -206,6 +210,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             storage.close().await?;
             Ok(())
+        }
+        Command::VerifyAggregates(args) => {
+            let settings = args.resolve()?;
+            let url = settings.database_url();
+            let storage = Storage::open_as_is(&url, settings.attachments_dir(), 1).await?;
+            let report = storage.verify_aggregates().await?;
+            storage.close().await?;
+            for d in &report.differences {
+                println!(
+                    "differs: {} {}: households {} maintained {}",
+                    d.group, d.column, d.households, d.maintained
+                );
+            }
+            println!(
+                "{}: {} groups, {} surveys, {} differences",
+                redact(&url),
+                report.groups,
+                report.surveys,
+                report.differences.len()
+            );
+            if report.differences.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "the maintained sums differ from the household rows in {} places",
+                    report.differences.len()
+                )
+            }
         }
         Command::Migrate(args) => {
             let settings = args.resolve()?;

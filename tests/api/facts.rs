@@ -75,7 +75,7 @@ fn assert_same_board(api: &Value, local: &Value, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn assert_same_groups(api: &Value, local: &Value, what: &str) -> Result<()> {
+pub(crate) fn assert_same_groups(api: &Value, local: &Value, what: &str) -> Result<()> {
     let (Some(api), Some(local)) = (api["groups"].as_array(), local["groups"].as_array()) else {
         bail!("{what}: no groups in {api} or {local}");
     };

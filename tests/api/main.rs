@@ -2,6 +2,7 @@
 //! SQLite file and a fresh PostgreSQL database and talks HTTP to it.
 
 mod accounts;
+mod aggregates;
 mod attachments;
 mod authorization;
 mod batch;

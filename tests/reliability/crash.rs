@@ -56,6 +56,9 @@ async fn acknowledged_surveys_survive_repeated_sigkill(backend: Backend) -> Resu
         );
         let checked = fleet::verify(&app, &net.ledger, false).await?;
         println!("crash {backend:?}: kill {kills}: {checked} acknowledged surveys intact");
+        // The phones wait for the server's address: nothing writes while this runs.
+        let sums = app.verify_aggregates()?;
+        println!("crash {backend:?}: kill {kills}: {}", sums.trim());
         server.send_replace(Some(app.base.clone()));
     }
     net.stop.store(true, Ordering::Relaxed);

@@ -588,9 +588,24 @@ pub async fn json_of(response: reqwest::Response) -> Result<(u16, Value)> {
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
+impl TestApp {
+    /// Runs `agriwaste verify-aggregates` on this app's database: the maintained sums
+    /// must equal the sums of the household rows. Every test's app runs it when dropped,
+    /// after the scenario and after the server stopped; call it to check mid-scenario.
+    pub fn verify_aggregates(&self) -> Result<String> {
+        self.cli(&["verify-aggregates".as_ref()])
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.kill();
+        // After every scenario, unless it failed already (its own failure says more).
+        let verified = if std::thread::panicking() {
+            Ok(String::new())
+        } else {
+            self.verify_aggregates()
+        };
         if let Some(name) = self.pg_database.take() {
             // Drop runs outside any runtime we may block, so use a thread of our own.
             let _ = std::thread::spawn(move || {
@@ -604,6 +619,9 @@ impl Drop for TestApp {
                 }
             })
             .join();
+        }
+        if let Err(e) = verified {
+            panic!("the maintained sums do not match the household rows: {e:#}");
         }
     }
 }

@@ -21,7 +21,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, TransactionTrait};
 
 use super::audit::{Change, append};
-use super::facts::write_facts;
+use super::facts::{FactsRow, replace_facts};
 use super::{Storage, StorageError};
 use crate::auth::Actor;
 
@@ -400,6 +400,7 @@ impl Storage {
         rows: &[QueryResult],
         table: &CoefficientTable,
     ) -> Result<u64, StorageError> {
+        let mut facts = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let payload: String = row.try_get("", "payload")?;
@@ -411,17 +412,16 @@ impl Storage {
             let prefecture: String = row.try_get("", "prefecture_code")?;
             let province: String = row.try_get("", "province_code")?;
             let coefficients = table.resolve(&self.regions, &survey.county_code, survey.year());
-            write_facts(
-                txn,
+            facts.push(FactsRow::of(
                 &survey,
                 Ord::max(warnings, 0) as usize,
                 review,
                 &prefecture,
                 &province,
                 &coefficients,
-            )
-            .await?;
+            ));
         }
+        replace_facts(txn, facts).await?;
         Ok(rows.len() as u64)
     }
 }

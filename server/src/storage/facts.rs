@@ -7,16 +7,14 @@
 //! computes the rates, intervals and flags: the database filters and sums, the crate
 //! does the statistics, and no survey JSON is read.
 
-use agriwaste_analytics::aggregate::{GroupSums, crops_left_out};
-use agriwaste_analytics::estimate::RatioSums;
-use agriwaste_analytics::indicators::{GroupKey, HouseholdFacts, Indicator};
+use agriwaste_analytics::indicators::{HouseholdFacts, Indicator};
 use agriwaste_analytics::review::{Counting, ReviewState};
-use agriwaste_analytics::survey::Crop;
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
+use super::aggregates::{SumsChange, households_matching, rebuild_groups_of};
 use super::coefficients::survey_rows_for_facts;
 use super::{Storage, StorageError, rows_per_statement};
 use crate::auth::SurveyScope;
@@ -24,7 +22,7 @@ use crate::auth::SurveyScope;
 const TABLE: &str = "survey_facts";
 
 /// Each indicator and the prefix of its `_y` / `_x` columns.
-const INDICATOR_COLUMNS: [(Indicator, &str); 7] = [
+pub(crate) const INDICATOR_COLUMNS: [(Indicator, &str); 7] = [
     (Indicator::FilmRecovery, "film_recovery"),
     (Indicator::PesticidePackagingRecovery, "pesticide_count"),
     (Indicator::PesticidePackagingRecoveryKg, "pesticide_kg"),
@@ -35,7 +33,7 @@ const INDICATOR_COLUMNS: [(Indicator, &str); 7] = [
 ];
 
 /// The straw-use columns, in `StrawUse::ALL` order.
-const STRAW_USE_COLUMNS: [&str; 5] = [
+pub(crate) const STRAW_USE_COLUMNS: [&str; 5] = [
     "straw_fertilizer_kg",
     "straw_feed_kg",
     "straw_substrate_kg",
@@ -138,13 +136,19 @@ fn fact_columns() -> Vec<Alias> {
     columns
 }
 
-/// Inserts the facts of surveys that have none yet (new surveys), as few multi-row
-/// statements as the bind-parameter limit allows; call inside the transaction that
-/// stores the surveys.
-pub(crate) async fn insert_facts(
-    conn: &impl ConnectionTrait,
-    rows: Vec<FactsRow>,
-) -> Result<(), DbErr> {
+impl FactsRow {
+    /// The survey the row is of.
+    fn survey_id(&self) -> String {
+        match self.0.first() {
+            Some(sea_orm::Value::String(Some(id))) => id.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Inserts rows of facts as few multi-row statements as the bind-parameter limit
+/// allows; the sums are the caller's.
+async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<FactsRow>) -> Result<(), DbErr> {
     let columns = fact_columns();
     let per_statement = rows_per_statement(columns.len());
     let mut rows = rows.into_iter().peekable();
@@ -161,30 +165,36 @@ pub(crate) async fn insert_facts(
     Ok(())
 }
 
-/// Writes (or rewrites) a survey's facts; call inside the transaction that stores it.
-pub(crate) async fn write_facts(
+/// Inserts the facts of surveys that have none yet (new surveys) and adds them to the
+/// maintained sums; call inside the transaction that stores the surveys.
+pub(crate) async fn insert_facts(
     conn: &impl ConnectionTrait,
-    survey: &Survey,
-    warnings: usize,
-    review: ReviewState,
-    prefecture_code: &str,
-    province_code: &str,
-    coefficients: &Coefficients,
+    rows: Vec<FactsRow>,
 ) -> Result<(), DbErr> {
-    let delete = Query::delete()
-        .from_table(col(TABLE))
-        .and_where(Expr::col(col("survey_id")).eq(survey.id.to_string()))
-        .to_owned();
-    conn.execute(&delete).await?;
-    let row = FactsRow::of(
-        survey,
-        warnings,
-        review,
-        prefecture_code,
-        province_code,
-        coefficients,
-    );
-    insert_facts(conn, vec![row]).await
+    let change = SumsChange::new_surveys(rows.iter().map(FactsRow::survey_id).collect());
+    insert_rows(conn, rows).await?;
+    change.apply(conn).await
+}
+
+/// Writes (or rewrites) the facts of surveys, whatever they held before (a correction
+/// may move a survey to another county or year, a coefficient edit changes its
+/// estimates), and moves the maintained sums by the difference; call inside the
+/// transaction that stores the surveys.
+pub(crate) async fn replace_facts(
+    conn: &impl ConnectionTrait,
+    rows: Vec<FactsRow>,
+) -> Result<(), DbErr> {
+    let ids: Vec<String> = rows.iter().map(FactsRow::survey_id).collect();
+    let change = SumsChange::before(conn, ids.clone()).await?;
+    for chunk in ids.chunks(5_000) {
+        let delete = Query::delete()
+            .from_table(col(TABLE))
+            .and_where(Expr::col(col("survey_id")).is_in(chunk.to_vec()))
+            .to_owned();
+        conn.execute(&delete).await?;
+    }
+    insert_rows(conn, rows).await?;
+    change.apply(conn).await
 }
 
 /// The table whose sum is [`Storage::data_version`] (see the migration that creates it).
@@ -204,19 +214,21 @@ pub(crate) async fn count_change(conn: &impl ConnectionTrait) -> Result<(), DbEr
     Ok(())
 }
 
-/// Keeps the facts' copy of the review state in step with the surveys'.
+/// Keeps the facts' copy of the review state in step with the surveys', and moves the
+/// surveys' sums from their old states to the new one.
 pub(crate) async fn set_review_state(
     conn: &impl ConnectionTrait,
     ids: &[String],
     review: ReviewState,
 ) -> Result<(), DbErr> {
+    let change = SumsChange::before(conn, ids.to_vec()).await?;
     let update = Query::update()
         .table(col(TABLE))
         .value(col("review_state"), review.key())
         .and_where(Expr::col(col("survey_id")).is_in(ids.to_vec()))
         .to_owned();
     conn.execute(&update).await?;
-    Ok(())
+    change.apply(conn).await
 }
 
 /// Which surveys count, and how to group them.
@@ -238,70 +250,13 @@ pub struct IndicatorQuery {
     pub counting: Counting,
 }
 
-fn region_column(level: RegionLevel) -> &'static str {
+/// The column of `survey_facts` (and `survey_sums`) holding a survey's region at `level`.
+pub(crate) fn region_column(level: RegionLevel) -> &'static str {
     match level {
         RegionLevel::County => "county_code",
         RegionLevel::Prefecture => "prefecture_code",
         RegionLevel::Province => "province_code",
     }
-}
-
-fn filtered(query: &IndicatorQuery) -> SelectStatement {
-    let mut select = Query::select();
-    select.from(col(TABLE));
-    for (code, level) in [&query.scope.region, &query.region].into_iter().flatten() {
-        select.and_where(Expr::col((col(TABLE), col(region_column(*level)))).eq(code.clone()));
-    }
-    if let Some(counties) = &query.scope.counties {
-        select.and_where(Expr::col((col(TABLE), col("county_code"))).is_in(counties.clone()));
-    }
-    if let Some(technician) = &query.scope.technician {
-        select.and_where(Expr::col((col(TABLE), col("technician"))).eq(technician.clone()));
-    }
-    if let Some(from) = query.from_year {
-        select.and_where(Expr::col((col(TABLE), col("survey_year"))).gte(from));
-    }
-    if let Some(to) = query.to_year {
-        select.and_where(Expr::col((col(TABLE), col("survey_year"))).lte(to));
-    }
-    // The counting policy is the analytics crate's.
-    select.and_where(
-        Expr::col((col(TABLE), col("review_state")))
-            .is_in(query.counting.states().map(ReviewState::key)),
-    );
-    select
-}
-
-fn group_columns(query: &IndicatorQuery, select: &mut SelectStatement) {
-    if let Some(level) = query.level {
-        select.expr_as(Expr::col(col(region_column(level))), col("g_region"));
-        select.group_by_col(col(region_column(level)));
-        select.order_by(col(region_column(level)), Order::Asc);
-    }
-    if query.by_year {
-        select.expr_as(Expr::col(col("survey_year")), col("g_year"));
-        select.group_by_col(col("survey_year"));
-        select.order_by(col("survey_year"), Order::Asc);
-    }
-}
-
-fn key_of(row: &QueryResult, query: &IndicatorQuery) -> Result<GroupKey, DbErr> {
-    Ok(GroupKey {
-        region_code: if query.level.is_some() {
-            Some(row.try_get::<String>("", "g_region")?)
-        } else {
-            None
-        },
-        year: if query.by_year {
-            Some(row.try_get::<i32>("", "g_year")?)
-        } else {
-            None
-        },
-    })
-}
-
-fn sum(row: &QueryResult, name: &str) -> Result<f64, DbErr> {
-    Ok(row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0))
 }
 
 /// A household's ratio from its numerator and denominator columns: none unless both
@@ -328,181 +283,7 @@ fn survey_id_of(row: &QueryResult) -> Result<Uuid, StorageError> {
     Uuid::parse_str(&id).map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))
 }
 
-fn count(row: &QueryResult, name: &str) -> Result<u64, DbErr> {
-    Ok(row
-        .try_get::<Option<i64>>("", name)?
-        .unwrap_or(0)
-        .clamp(0, i64::MAX) as u64)
-}
-
 impl Storage {
-    /// The latest survey year among the surveys matching `query` (its grouping aside),
-    /// or `None` when none match: what a chart pooling every year compares with that
-    /// year's targets, found without summing anything.
-    pub async fn latest_year(&self, query: &IndicatorQuery) -> Result<Option<i32>, StorageError> {
-        let mut select = filtered(query);
-        select.expr_as(Expr::cust("MAX(survey_year)"), col("latest"));
-        let row = self.db.query_one(&select).await?;
-        Ok(match row {
-            Some(row) => row.try_get::<Option<i32>>("", "latest")?,
-            None => None,
-        })
-    }
-
-    /// The grouped sums of the surveys matching `query`, one database round trip for the
-    /// sums and one for the film-per-mu values the outlier flags need.
-    pub async fn indicator_sums(
-        &self,
-        query: &IndicatorQuery,
-    ) -> Result<Vec<GroupSums>, StorageError> {
-        let mut select = filtered(query);
-        group_columns(query, &mut select);
-        select.expr_as(Expr::cust("COUNT(*)"), col("households"));
-        select.expr_as(
-            Expr::cust("SUM(CASE WHEN warnings > 0 THEN 1 ELSE 0 END)"),
-            col("warned"),
-        );
-        select.expr_as(
-            Expr::cust("SUM(CASE WHEN pesticide_count_y > pesticide_count_x THEN 1 ELSE 0 END)"),
-            col("returned_exceeds"),
-        );
-        for (_, p) in INDICATOR_COLUMNS {
-            for (alias, expr) in [
-                ("n", format!("COUNT({p}_x)")),
-                ("wy", format!("SUM(weight * {p}_y)")),
-                ("wx", format!("SUM(weight * {p}_x)")),
-                ("y", format!("SUM({p}_y)")),
-                ("x", format!("SUM({p}_x)")),
-                ("wwyy", format!("SUM(weight * {p}_y * weight * {p}_y)")),
-                ("wwxx", format!("SUM(weight * {p}_x * weight * {p}_x)")),
-                ("wwxy", format!("SUM(weight * {p}_x * weight * {p}_y)")),
-            ] {
-                select.expr_as(Expr::cust(expr), col(&format!("{p}_{alias}")));
-            }
-        }
-        for name in STRAW_USE_COLUMNS {
-            select.expr_as(
-                Expr::cust(format!("SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN weight * {name} ELSE 0.0 END)")),
-                col(&format!("{name}_w")),
-            );
-            select.expr_as(
-                Expr::cust(format!(
-                    "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN {name} ELSE 0.0 END)"
-                )),
-                col(&format!("{name}_raw")),
-            );
-        }
-        for (alias, expr) in [
-            (
-                "straw_measured",
-                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_utilization_x - straw_estimated_kg - straw_counted_kg ELSE 0.0 END)",
-            ),
-            (
-                "straw_counted",
-                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_counted_kg ELSE 0.0 END)",
-            ),
-            (
-                "straw_estimated",
-                "SUM(CASE WHEN straw_utilization_x IS NOT NULL THEN straw_estimated_kg ELSE 0.0 END)",
-            ),
-            (
-                "dung_measured",
-                "SUM(CASE WHEN yak_dung_utilization_x IS NOT NULL THEN yak_dung_utilization_x - dung_estimated_kg ELSE 0.0 END)",
-            ),
-            (
-                "dung_estimated",
-                "SUM(CASE WHEN yak_dung_utilization_x IS NOT NULL THEN dung_estimated_kg ELSE 0.0 END)",
-            ),
-        ] {
-            select.expr_as(Expr::cust(expr), col(alias));
-        }
-        select.expr_as(
-            Expr::cust("SUM(straw_crops_excluded)"),
-            col("straw_excluded"),
-        );
-        select.expr_as(Expr::cust("SUM(dung_excluded)"), col("dung_excluded_n"));
-        // The crop records left out, per crop: bit k of the mask is crop k. Integer
-        // division and remainder read a bit the same way in SQLite and PostgreSQL.
-        for k in 0..Crop::ALL.len() {
-            select.expr_as(
-                Expr::cust(format!("SUM((straw_excluded_crops / {}) % 2)", 1u32 << k)),
-                col(&format!("straw_left_out_{k}")),
-            );
-        }
-        let rows = self.db.query_all(&select).await?;
-        let mut groups = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut sums = GroupSums {
-                key: key_of(row, query)?,
-                households: count(row, "households")? as usize,
-                surveys_with_warnings: count(row, "warned")? as usize,
-                households_returned_exceeds_used: count(row, "returned_exceeds")? as usize,
-                ..GroupSums::default()
-            };
-            for (indicator, p) in INDICATOR_COLUMNS {
-                let get = |alias: &str| sum(row, &format!("{p}_{alias}"));
-                sums.indicators.insert(
-                    indicator,
-                    RatioSums {
-                        n: count(row, &format!("{p}_n"))?,
-                        wy: get("wy")?,
-                        wx: get("wx")?,
-                        y: get("y")?,
-                        x: get("x")?,
-                        wwyy: get("wwyy")?,
-                        wwxx: get("wwxx")?,
-                        wwxy: get("wwxy")?,
-                    },
-                );
-            }
-            for (k, name) in STRAW_USE_COLUMNS.into_iter().enumerate() {
-                sums.straw_uses_weighted_kg[k] = sum(row, &format!("{name}_w"))?;
-                sums.straw_uses_kg[k] = sum(row, &format!("{name}_raw"))?;
-            }
-            sums.provenance.straw_measured_kg = sum(row, "straw_measured")?;
-            sums.provenance.straw_counted_kg = sum(row, "straw_counted")?;
-            sums.provenance.straw_estimated_kg = sum(row, "straw_estimated")?;
-            sums.provenance.dung_measured_kg = sum(row, "dung_measured")?;
-            sums.provenance.dung_estimated_kg = sum(row, "dung_estimated")?;
-            sums.provenance.straw_crops_excluded = count(row, "straw_excluded")? as u32;
-            sums.provenance.dung_sections_excluded = count(row, "dung_excluded_n")? as u32;
-            let mut left_out = [0u32; Crop::ALL.len()];
-            for (k, n) in left_out.iter_mut().enumerate() {
-                *n = count(row, &format!("straw_left_out_{k}"))? as u32;
-            }
-            sums.provenance.straw_crops_left_out = crops_left_out(left_out);
-            groups.push(sums);
-        }
-
-        // Medians cannot be summed: fetch the film-per-mu values, two columns and the keys.
-        let mut select = filtered(query);
-        if let Some(level) = query.level {
-            select.expr_as(Expr::col(col(region_column(level))), col("g_region"));
-        }
-        if query.by_year {
-            select.expr_as(Expr::col(col("survey_year")), col("g_year"));
-        }
-        select
-            .column(col("survey_id"))
-            .column(col("film_kg_per_mu"))
-            .and_where(Expr::col(col("film_kg_per_mu")).is_not_null());
-        let rows = self.db.query_all(&select).await?;
-        let index: std::collections::HashMap<GroupKey, usize> = groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.key.clone(), i))
-            .collect();
-        for row in &rows {
-            let key = key_of(row, query)?;
-            let id: String = row.try_get("", "survey_id")?;
-            let value: f64 = row.try_get("", "film_kg_per_mu")?;
-            if let (Some(&i), Ok(id)) = (index.get(&key), Uuid::parse_str(&id)) {
-                groups[i].film_kg_per_mu.push((value, id));
-            }
-        }
-        Ok(groups)
-    }
-
     /// A token that changes whenever anything the indicators depend on changes, for the
     /// response caches and ETags: the sum of `change_counter`, to which a trigger on
     /// `audit_log` adds in the transaction of every write (every write appends to the
@@ -553,6 +334,13 @@ impl Storage {
             let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
             let table = self.coefficient_table_for_write(&txn).await?;
             written += self.rewrite_facts(&txn, &rows, &table).await?;
+            // Whether the sums still hold these surveys (facts lost) or not (deleted by a
+            // migration to be recomputed) is not known: their groups are summed anew.
+            let ids: Vec<String> = rows
+                .iter()
+                .map(|row| row.try_get::<String>("", "id"))
+                .collect::<Result<_, _>>()?;
+            rebuild_groups_of(&txn, &ids).await?;
             count_change(&txn).await?;
             txn.commit().await?;
         }
@@ -581,7 +369,7 @@ impl Storage {
         &self,
         query: &IndicatorQuery,
     ) -> Result<agriwaste_analytics::columns::FactColumns, StorageError> {
-        let mut select = filtered(query);
+        let mut select = households_matching(query);
         select.columns([
             (col(TABLE), col("survey_id")),
             (col(TABLE), col("county_code")),

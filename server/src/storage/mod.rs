@@ -6,6 +6,7 @@
 //! `kill -9` of the server and a power cut alike; PostgreSQL commits durably by default.
 
 pub mod accounts;
+pub mod aggregates;
 pub mod attachments;
 pub mod audit;
 pub mod clock;
@@ -65,11 +66,48 @@ pub struct Storage {
     sqlite_writer: Option<Mutex<()>>,
     /// The time accounts run on: sessions, expiry, sign-in throttling.
     clock: clock::Clock,
+    /// Film-per-mu values per county, year and review state, under the revision they
+    /// were read at (see `aggregates`).
+    film_cache: aggregates::FilmCache,
 }
 
 impl Storage {
-    /// Connects, applies pending migrations and loads the region table.
+    /// Connects, applies pending migrations, loads the region table and brings derived
+    /// data up to date (the maintained sums, the facts of surveys stored without them).
     pub async fn open(
+        database_url: &str,
+        attachments_dir: PathBuf,
+        max_connections: u32,
+    ) -> anyhow::Result<Storage> {
+        let storage = Storage::open_as_is(database_url, attachments_dir, max_connections).await?;
+        // Before the facts backfill: that adds its own surveys to the sums.
+        let built = storage
+            .build_sums_if_empty()
+            .await
+            .context("building the maintained sums")?;
+        if built > 0 {
+            tracing::info!(
+                groups = built,
+                "maintained sums built from the stored facts"
+            );
+        }
+        let backfilled = storage
+            .backfill_facts()
+            .await
+            .context("computing indicator facts")?;
+        if backfilled > 0 {
+            tracing::info!(
+                surveys = backfilled,
+                "indicator facts computed for surveys stored without them"
+            );
+        }
+        Ok(storage)
+    }
+
+    /// Connects, applies pending migrations and loads the region table, and changes no
+    /// data: what a check of the stored data opens (`verify-aggregates`), so that it
+    /// sees the data as the server left it.
+    pub async fn open_as_is(
         database_url: &str,
         attachments_dir: PathBuf,
         max_connections: u32,
@@ -110,17 +148,8 @@ impl Storage {
             coefficient_cache: Mutex::new(None),
             attachments_dir,
             clock: clock::Clock::system(),
+            film_cache: Default::default(),
         };
-        let backfilled = storage
-            .backfill_facts()
-            .await
-            .context("computing indicator facts")?;
-        if backfilled > 0 {
-            tracing::info!(
-                surveys = backfilled,
-                "indicator facts computed for surveys stored without them"
-            );
-        }
         Ok(storage)
     }
 

@@ -463,16 +463,15 @@ impl Storage {
         ))
         .exec_without_returning(&txn)
         .await?;
-        facts::write_facts(
-            &txn,
+        let facts = FactsRow::of(
             survey,
             correction.survey.warnings().len(),
             review_state,
             &prefecture_code,
             &province_code,
             &coefficients.resolve(&self.regions, &survey.county_code, survey.year()),
-        )
-        .await?;
+        );
+        facts::replace_facts(&txn, vec![facts]).await?;
         let after = StoredSurvey {
             survey: survey.clone(),
             version: next_version,
