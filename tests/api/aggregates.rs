@@ -160,9 +160,9 @@ async fn verify_aggregates_reports_what_differs(backend: Backend) -> Result<()> 
     for (set, change, undo) in [
         ("households", "households + 1", "households - 1"),
         (
-            "film_recovery_wx",
-            "film_recovery_wx + 0.5",
-            "film_recovery_wx - 0.5",
+            "straw_measured",
+            "straw_measured + 0.5",
+            "straw_measured - 0.5",
         ),
     ] {
         let changed = format!(

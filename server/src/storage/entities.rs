@@ -273,3 +273,59 @@ pub mod region_groups {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod survey_facts {
+    use sea_orm::entity::prelude::*;
+
+    /// A survey reduced to what the indicators need ([`HouseholdFacts`] of the analytics
+    /// crate), with the filter columns copied from the survey. `_y` / `_x` are an
+    /// indicator's numerator and denominator, both absent when the household does not
+    /// count for it.
+    ///
+    /// [`HouseholdFacts`]: agriwaste_analytics::indicators::HouseholdFacts
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "survey_facts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub survey_id: String,
+        pub county_code: String,
+        pub prefecture_code: String,
+        pub province_code: String,
+        pub survey_year: i32,
+        pub technician: String,
+        pub review_state: String,
+        pub weight: f64,
+        pub warnings: i32,
+        pub film_recovery_y: Option<f64>,
+        pub film_recovery_x: Option<f64>,
+        pub pesticide_count_y: Option<f64>,
+        pub pesticide_count_x: Option<f64>,
+        pub pesticide_kg_y: Option<f64>,
+        pub pesticide_kg_x: Option<f64>,
+        pub straw_utilization_y: Option<f64>,
+        pub straw_utilization_x: Option<f64>,
+        pub yak_dung_utilization_y: Option<f64>,
+        pub yak_dung_utilization_x: Option<f64>,
+        pub film_thickness_y: Option<f64>,
+        pub film_thickness_x: Option<f64>,
+        pub degradable_share_y: Option<f64>,
+        pub degradable_share_x: Option<f64>,
+        pub straw_fertilizer_kg: f64,
+        pub straw_feed_kg: f64,
+        pub straw_substrate_kg: f64,
+        pub straw_fuel_kg: f64,
+        pub straw_raw_material_kg: f64,
+        pub straw_estimated_kg: f64,
+        pub dung_estimated_kg: f64,
+        pub straw_crops_excluded: i32,
+        pub dung_excluded: i32,
+        pub film_kg_per_mu: Option<f64>,
+        pub straw_counted_kg: f64,
+        pub straw_excluded_crops: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

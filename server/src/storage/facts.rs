@@ -7,16 +7,17 @@
 //! computes the rates, intervals and flags: the database filters and sums, the crate
 //! does the statistics, and no survey JSON is read.
 
-use agriwaste_analytics::indicators::{HouseholdFacts, Indicator};
+use agriwaste_analytics::indicators::{HouseholdFacts, Indicator, Ratio};
 use agriwaste_analytics::review::{Counting, ReviewState};
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, FromQueryResult, Iterable};
 use uuid::Uuid;
 
 use super::aggregates::{SumsChange, households_matching, rebuild_groups_of};
 use super::coefficients::survey_rows_for_facts;
-use super::{Storage, StorageError, rows_per_statement};
+use super::entities::survey_facts;
+use super::{Storage, StorageError, insert_all};
 use crate::auth::SurveyScope;
 
 const TABLE: &str = "survey_facts";
@@ -55,9 +56,8 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// One `survey_facts` row: a survey reduced to its [`HouseholdFacts`], in the order of
-/// [`fact_columns`].
-pub(crate) struct FactsRow(Vec<sea_orm::Value>);
+/// One `survey_facts` row: a survey reduced to its [`HouseholdFacts`].
+pub(crate) struct FactsRow(survey_facts::ActiveModel);
 
 impl FactsRow {
     /// The facts of `survey` as estimated with `coefficients`.
@@ -69,79 +69,100 @@ impl FactsRow {
         province_code: &str,
         coefficients: &Coefficients,
     ) -> FactsRow {
-        let facts = HouseholdFacts::from_survey(survey, coefficients, None);
-        let mut values: Vec<sea_orm::Value> = vec![
-            survey.id.to_string().into(),
-            survey.county_code.clone().into(),
-            prefecture_code.to_owned().into(),
-            province_code.to_owned().into(),
-            survey.year().into(),
-            survey.technician.clone().into(),
-            review.key().into(),
-            facts.weight.into(),
-            (warnings as i32).into(),
-        ];
-        for (indicator, _) in INDICATOR_COLUMNS {
-            let ratio = facts.get(indicator);
-            values.push(ratio.map(|r| r.y).into());
-            values.push(ratio.map(|r| r.x).into());
-        }
-        values.extend(facts.straw_uses_kg.map(sea_orm::Value::from));
-        values.extend([
-            facts.straw_estimated_kg.into(),
-            facts.dung_estimated_kg.into(),
-            (facts.straw_crops_excluded as i32).into(),
-            i32::from(facts.dung_excluded).into(),
-            facts.film_kg_per_mu.into(),
-            facts.straw_counted_kg.into(),
-            i32::from(facts.straw_excluded_crops).into(),
-        ]);
-        FactsRow(values)
+        let f = HouseholdFacts::from_survey(survey, coefficients, None);
+        let y = |r: Option<Ratio>| Set(r.map(|r| r.y));
+        let x = |r: Option<Ratio>| Set(r.map(|r| r.x));
+        let [fertilizer, feed, substrate, fuel, raw_material] = f.straw_uses_kg;
+        FactsRow(survey_facts::ActiveModel {
+            survey_id: Set(survey.id.to_string()),
+            county_code: Set(survey.county_code.clone()),
+            prefecture_code: Set(prefecture_code.to_owned()),
+            province_code: Set(province_code.to_owned()),
+            survey_year: Set(survey.year()),
+            technician: Set(survey.technician.clone()),
+            review_state: Set(review.key().to_owned()),
+            weight: Set(f.weight),
+            warnings: Set(warnings as i32),
+            film_recovery_y: y(f.film_recovery),
+            film_recovery_x: x(f.film_recovery),
+            pesticide_count_y: y(f.pesticide_recovery_count),
+            pesticide_count_x: x(f.pesticide_recovery_count),
+            pesticide_kg_y: y(f.pesticide_recovery_kg),
+            pesticide_kg_x: x(f.pesticide_recovery_kg),
+            straw_utilization_y: y(f.straw_utilization),
+            straw_utilization_x: x(f.straw_utilization),
+            yak_dung_utilization_y: y(f.yak_dung_utilization),
+            yak_dung_utilization_x: x(f.yak_dung_utilization),
+            film_thickness_y: y(f.film_thickness_compliance),
+            film_thickness_x: x(f.film_thickness_compliance),
+            degradable_share_y: y(f.degradable_film_share),
+            degradable_share_x: x(f.degradable_film_share),
+            straw_fertilizer_kg: Set(fertilizer),
+            straw_feed_kg: Set(feed),
+            straw_substrate_kg: Set(substrate),
+            straw_fuel_kg: Set(fuel),
+            straw_raw_material_kg: Set(raw_material),
+            straw_estimated_kg: Set(f.straw_estimated_kg),
+            dung_estimated_kg: Set(f.dung_estimated_kg),
+            straw_crops_excluded: Set(f.straw_crops_excluded as i32),
+            dung_excluded: Set(i32::from(f.dung_excluded)),
+            film_kg_per_mu: Set(f.film_kg_per_mu),
+            straw_counted_kg: Set(f.straw_counted_kg),
+            straw_excluded_crops: Set(i32::from(f.straw_excluded_crops)),
+        })
     }
 }
 
-/// The columns of a [`FactsRow`], in its order.
-fn fact_columns() -> Vec<Alias> {
-    let mut columns: Vec<Alias> = [
-        "survey_id",
-        "county_code",
-        "prefecture_code",
-        "province_code",
-        "survey_year",
-        "technician",
-        "review_state",
-        "weight",
-        "warnings",
-    ]
-    .into_iter()
-    .map(col)
-    .collect();
-    for (_, prefix) in INDICATOR_COLUMNS {
-        columns.push(col(&format!("{prefix}_y")));
-        columns.push(col(&format!("{prefix}_x")));
-    }
-    columns.extend(STRAW_USE_COLUMNS.map(col));
-    columns.extend(
-        [
-            "straw_estimated_kg",
-            "dung_estimated_kg",
-            "straw_crops_excluded",
-            "dung_excluded",
-            "film_kg_per_mu",
-            "straw_counted_kg",
-            "straw_excluded_crops",
-        ]
-        .map(col),
-    );
-    columns
+/// A stored row's facts, with the survey's position: the reverse of [`FactsRow::of`].
+fn household_facts(
+    row: survey_facts::Model,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Result<HouseholdFacts, StorageError> {
+    let survey_id = Uuid::parse_str(&row.survey_id)
+        .map_err(|e| StorageError::Corrupt(format!("facts of {}", row.survey_id), e.to_string()))?;
+    let ratio = |y: Option<f64>, x: Option<f64>| match (y, x) {
+        (Some(y), Some(x)) => Some(Ratio { y, x }),
+        _ => None,
+    };
+    Ok(HouseholdFacts {
+        survey_id,
+        county_code: row.county_code,
+        year: row.survey_year,
+        weight: row.weight,
+        film_recovery: ratio(row.film_recovery_y, row.film_recovery_x),
+        pesticide_recovery_count: ratio(row.pesticide_count_y, row.pesticide_count_x),
+        pesticide_recovery_kg: ratio(row.pesticide_kg_y, row.pesticide_kg_x),
+        straw_utilization: ratio(row.straw_utilization_y, row.straw_utilization_x),
+        yak_dung_utilization: ratio(row.yak_dung_utilization_y, row.yak_dung_utilization_x),
+        film_thickness_compliance: ratio(row.film_thickness_y, row.film_thickness_x),
+        degradable_film_share: ratio(row.degradable_share_y, row.degradable_share_x),
+        straw_uses_kg: [
+            row.straw_fertilizer_kg,
+            row.straw_feed_kg,
+            row.straw_substrate_kg,
+            row.straw_fuel_kg,
+            row.straw_raw_material_kg,
+        ],
+        straw_estimated_kg: row.straw_estimated_kg,
+        straw_counted_kg: row.straw_counted_kg,
+        straw_crops_excluded: Ord::max(row.straw_crops_excluded, 0) as u32,
+        straw_excluded_crops: row.straw_excluded_crops.clamp(0, i32::from(u8::MAX)) as u8,
+        dung_estimated_kg: row.dung_estimated_kg,
+        dung_excluded: row.dung_excluded != 0,
+        film_kg_per_mu: row.film_kg_per_mu,
+        warnings: Ord::max(row.warnings, 0) as u32,
+        lat,
+        lon,
+    })
 }
 
 impl FactsRow {
     /// The survey the row is of.
     fn survey_id(&self) -> String {
-        match self.0.first() {
-            Some(sea_orm::Value::String(Some(id))) => id.to_string(),
-            _ => String::new(),
+        match &self.0.survey_id {
+            sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => id.clone(),
+            sea_orm::ActiveValue::NotSet => String::new(),
         }
     }
 }
@@ -149,20 +170,7 @@ impl FactsRow {
 /// Inserts rows of facts as few multi-row statements as the bind-parameter limit
 /// allows; the sums are the caller's.
 async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<FactsRow>) -> Result<(), DbErr> {
-    let columns = fact_columns();
-    let per_statement = rows_per_statement(columns.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut insert = Query::insert();
-        insert.into_table(col(TABLE)).columns(columns.clone());
-        for FactsRow(values) in rows.by_ref().take(per_statement) {
-            insert
-                .values(values.into_iter().map(Expr::val))
-                .map_err(|e| DbErr::Custom(format!("survey facts: {e}")))?;
-        }
-        conn.execute(&insert).await?;
-    }
-    Ok(())
+    insert_all(conn, rows.into_iter().map(|FactsRow(row)| row).collect()).await
 }
 
 /// Inserts the facts of surveys that have none yet (new surveys) and adds them to the
@@ -259,30 +267,6 @@ pub(crate) fn region_column(level: RegionLevel) -> &'static str {
     }
 }
 
-/// A household's ratio from its numerator and denominator columns: none unless both
-/// are there (the household does not count for that indicator).
-fn ratio_of(
-    row: &QueryResult,
-    y: &str,
-    x: &str,
-) -> Result<Option<agriwaste_analytics::indicators::Ratio>, DbErr> {
-    Ok(
-        match (
-            row.try_get::<Option<f64>>("", y)?,
-            row.try_get::<Option<f64>>("", x)?,
-        ) {
-            (Some(y), Some(x)) => Some(agriwaste_analytics::indicators::Ratio { y, x }),
-            _ => None,
-        },
-    )
-}
-
-/// The survey a row of facts belongs to.
-fn survey_id_of(row: &QueryResult) -> Result<Uuid, StorageError> {
-    let id: String = row.try_get("", "survey_id")?;
-    Uuid::parse_str(&id).map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))
-}
-
 impl Storage {
     /// A token that changes whenever anything the indicators depend on changes, for the
     /// response caches and ETags: the sum of `change_counter`, to which a trigger on
@@ -347,42 +331,17 @@ impl Storage {
     }
 }
 
-/// What `survey_facts` holds per household, besides the survey id and the region codes.
-const FACT_COLUMNS: [&str; 10] = [
-    "survey_year",
-    "weight",
-    "review_state",
-    "warnings",
-    "straw_estimated_kg",
-    "straw_counted_kg",
-    "straw_crops_excluded",
-    "straw_excluded_crops",
-    "dung_estimated_kg",
-    "dung_excluded",
-];
-
 impl Storage {
     /// The facts of every household matching `query` (its grouping is ignored), with the
-    /// survey's GPS position, in survey-id order, as columns: what the dashboard computes
-    /// its figures from. One query.
+    /// survey's GPS position, in survey-id order, as columns: what API consumers read
+    /// household by household. One query.
     pub async fn fact_columns(
         &self,
         query: &IndicatorQuery,
     ) -> Result<agriwaste_analytics::columns::FactColumns, StorageError> {
         let mut select = households_matching(query);
-        select.columns([
-            (col(TABLE), col("survey_id")),
-            (col(TABLE), col("county_code")),
-        ]);
-        for name in FACT_COLUMNS.into_iter().chain(["film_kg_per_mu"]) {
-            select.column((col(TABLE), col(name)));
-        }
-        for (_, p) in INDICATOR_COLUMNS {
-            select.column((col(TABLE), col(&format!("{p}_y"))));
-            select.column((col(TABLE), col(&format!("{p}_x"))));
-        }
-        for name in STRAW_USE_COLUMNS {
-            select.column((col(TABLE), col(name)));
+        for column in survey_facts::Column::iter() {
+            select.column((col(TABLE), column));
         }
         select
             .columns([(col("s"), col("lat")), (col("s"), col("lon"))])
@@ -396,55 +355,10 @@ impl Storage {
         let rows = self.db.query_all(&select).await?;
         let mut columns = agriwaste_analytics::columns::FactColumns::new();
         for row in &rows {
-            let survey_id = survey_id_of(row)?;
-            let ratio = |p: &str| ratio_of(row, &format!("{p}_y"), &format!("{p}_x"));
-            let mut uses = [0.0; 5];
-            for (slot, name) in uses.iter_mut().zip(STRAW_USE_COLUMNS) {
-                *slot = row.try_get::<Option<f64>>("", name)?.unwrap_or(0.0);
-            }
-            let facts = HouseholdFacts {
-                survey_id,
-                county_code: row.try_get("", "county_code")?,
-                year: row.try_get("", "survey_year")?,
-                weight: row.try_get("", "weight")?,
-                film_recovery: ratio("film_recovery")?,
-                pesticide_recovery_count: ratio("pesticide_count")?,
-                pesticide_recovery_kg: ratio("pesticide_kg")?,
-                straw_utilization: ratio("straw_utilization")?,
-                yak_dung_utilization: ratio("yak_dung_utilization")?,
-                film_thickness_compliance: ratio("film_thickness")?,
-                degradable_film_share: ratio("degradable_share")?,
-                straw_uses_kg: uses,
-                straw_estimated_kg: row
-                    .try_get::<Option<f64>>("", "straw_estimated_kg")?
-                    .unwrap_or(0.0),
-                straw_counted_kg: row
-                    .try_get::<Option<f64>>("", "straw_counted_kg")?
-                    .unwrap_or(0.0),
-                straw_crops_excluded: Ord::max(
-                    row.try_get::<Option<i32>>("", "straw_crops_excluded")?
-                        .unwrap_or(0),
-                    0,
-                ) as u32,
-                straw_excluded_crops: row
-                    .try_get::<Option<i32>>("", "straw_excluded_crops")?
-                    .unwrap_or(0)
-                    .clamp(0, i32::from(u8::MAX)) as u8,
-                dung_estimated_kg: row
-                    .try_get::<Option<f64>>("", "dung_estimated_kg")?
-                    .unwrap_or(0.0),
-                dung_excluded: row
-                    .try_get::<Option<i32>>("", "dung_excluded")?
-                    .unwrap_or(0)
-                    != 0,
-                film_kg_per_mu: row.try_get("", "film_kg_per_mu")?,
-                warnings: Ord::max(row.try_get::<Option<i32>>("", "warnings")?.unwrap_or(0), 0)
-                    as u32,
-                lat: row.try_get("", "lat")?,
-                lon: row.try_get("", "lon")?,
-            };
-            let review: String = row.try_get("", "review_state")?;
-            columns.push(&facts, review == ReviewState::Approved.key());
+            let stored = survey_facts::Model::from_query_result(row, "")?;
+            let approved = stored.review_state == ReviewState::Approved.key();
+            let facts = household_facts(stored, row.try_get("", "lat")?, row.try_get("", "lon")?)?;
+            columns.push(&facts, approved);
         }
         Ok(columns)
     }

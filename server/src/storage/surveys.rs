@@ -392,46 +392,13 @@ impl Storage {
         // The version condition makes this safe across server processes: of two
         // corrections from the same base, exactly one updates a row.
         let updated = surveys::Entity::update_many()
-            .col_expr(
-                surveys::Column::CountyCode,
-                Expr::value(survey.county_code.clone()),
-            )
-            .col_expr(surveys::Column::PrefectureCode, Expr::value(prefecture))
-            .col_expr(surveys::Column::ProvinceCode, Expr::value(province))
-            .col_expr(
-                surveys::Column::Township,
-                Expr::value(survey.township.clone()),
-            )
-            .col_expr(
-                surveys::Column::Village,
-                Expr::value(survey.village.clone()),
-            )
-            .col_expr(
-                surveys::Column::Household,
-                Expr::value(survey.household.clone()),
-            )
-            .col_expr(
-                surveys::Column::Technician,
-                Expr::value(survey.technician.clone()),
-            )
-            .col_expr(surveys::Column::SurveyedOn, Expr::value(survey.surveyed_on))
-            .col_expr(surveys::Column::SurveyYear, Expr::value(survey.year()))
-            .col_expr(surveys::Column::Weight, Expr::value(survey.weight))
-            .col_expr(
-                surveys::Column::Lat,
-                Expr::value(survey.location.map(|p| p.lat)),
-            )
-            .col_expr(
-                surveys::Column::Lon,
-                Expr::value(survey.location.map(|p| p.lon)),
-            )
-            .col_expr(surveys::Column::Payload, Expr::value(payload.clone()))
-            .col_expr(surveys::Column::ContentHash, Expr::value(hash.clone()))
-            .col_expr(surveys::Column::Warnings, Expr::value(warnings.clone()))
-            .col_expr(
-                surveys::Column::WarningCount,
-                Expr::value(correction.survey.warnings().len() as i32),
-            )
+            .set(content_row(
+                survey,
+                (prefecture, province),
+                payload.clone(),
+                hash.clone(),
+                correction.survey.warnings(),
+            ))
             .col_expr(surveys::Column::Version, Expr::value(next_version))
             .col_expr(surveys::Column::UpdatedAt, Expr::value(at))
             .col_expr(surveys::Column::UpdatedBy, Expr::value(actor.name.clone()))
@@ -900,34 +867,53 @@ impl Write<'_> {
         prefecture: String,
         province: String,
     ) -> surveys::ActiveModel {
-        let survey = item.new.survey();
         surveys::ActiveModel {
             id: Set(item.id.clone()),
-            county_code: Set(survey.county_code.clone()),
-            prefecture_code: Set(prefecture),
-            province_code: Set(province),
-            township: Set(survey.township.clone()),
-            village: Set(survey.village.clone()),
-            household: Set(survey.household.clone()),
-            technician: Set(survey.technician.clone()),
-            surveyed_on: Set(survey.surveyed_on),
-            survey_year: Set(survey.year()),
-            weight: Set(survey.weight),
-            lat: Set(survey.location.map(|p| p.lat)),
-            lon: Set(survey.location.map(|p| p.lon)),
-            payload: Set(item.payload.clone()),
-            content_hash: Set(item.hash.clone()),
             created_hash: Set(item.hash.clone()),
-            warnings: Set(warnings_json(item.new.warnings())),
-            warning_count: Set(item.new.warnings().len() as i32),
             version: Set(1),
             created_at: Set(self.at),
             created_by: Set(self.actor.name.clone()),
             updated_at: Set(self.at),
             updated_by: Set(self.actor.name.clone()),
             review_state: Set(ReviewState::Received.key().to_owned()),
-            ..Default::default()
+            ..content_row(
+                item.new.survey(),
+                (prefecture, province),
+                item.payload.clone(),
+                item.hash.clone(),
+                item.new.warnings(),
+            )
         }
+    }
+}
+
+/// The columns of a `surveys` row that its content decides: what a new survey is stored
+/// with and a correction replaces, mapped in this one place.
+fn content_row(
+    survey: &Survey,
+    (prefecture, province): (String, String),
+    payload: String,
+    hash: String,
+    warnings: &[Issue],
+) -> surveys::ActiveModel {
+    surveys::ActiveModel {
+        county_code: Set(survey.county_code.clone()),
+        prefecture_code: Set(prefecture),
+        province_code: Set(province),
+        township: Set(survey.township.clone()),
+        village: Set(survey.village.clone()),
+        household: Set(survey.household.clone()),
+        technician: Set(survey.technician.clone()),
+        surveyed_on: Set(survey.surveyed_on),
+        survey_year: Set(survey.year()),
+        weight: Set(survey.weight),
+        lat: Set(survey.location.map(|p| p.lat)),
+        lon: Set(survey.location.map(|p| p.lon)),
+        payload: Set(payload),
+        content_hash: Set(hash),
+        warnings: Set(warnings_json(warnings)),
+        warning_count: Set(warnings.len() as i32),
+        ..Default::default()
     }
 }
 
