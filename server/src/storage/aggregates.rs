@@ -516,6 +516,12 @@ impl SumsChange {
 
     /// Adds the change to the sums: the surveys' sums now, less those before.
     pub(crate) async fn apply(self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        self.difference(conn).await?.apply(conn).await
+    }
+
+    /// The change, to be added later with others ([`SumsDelta::absorb`]): a write that
+    /// changes facts in several statements adds to the sums once, in key order.
+    pub(crate) async fn difference(self, conn: &impl ConnectionTrait) -> Result<SumsDelta, DbErr> {
         let mut delta = household_sums_of(conn, &self.ids).await?;
         for (key, sums) in &self.before {
             delta
@@ -523,6 +529,29 @@ impl SumsChange {
                 .or_insert_with(FineSums::zero)
                 .add(sums, -1);
         }
+        Ok(SumsDelta(delta))
+    }
+}
+
+/// A difference to add to the maintained sums ([`SumsChange::difference`]).
+#[must_use = "the sums change only when applied"]
+#[derive(Debug, Default)]
+pub(crate) struct SumsDelta(FineTable);
+
+impl SumsDelta {
+    /// Adds `other` to this difference.
+    pub(crate) fn absorb(&mut self, other: SumsDelta) {
+        for (key, sums) in other.0 {
+            self.0
+                .entry(key)
+                .or_insert_with(FineSums::zero)
+                .add(&sums, 1);
+        }
+    }
+
+    /// Adds the difference to the maintained sums.
+    pub(crate) async fn apply(self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let mut delta = self.0;
         delta.retain(|_, sums| !sums.is_zero());
         add_to_sums(conn, delta.into_iter().map(|(k, s)| (k, s, 1)).collect()).await
     }

@@ -20,6 +20,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, TransactionTrait};
 
+use super::aggregates::SumsDelta;
 use super::audit::{Change, append};
 use super::facts::{FactsRow, replace_facts};
 use super::{Storage, StorageError};
@@ -371,6 +372,8 @@ impl Storage {
         };
         let mut after: Option<String> = None;
         let mut written = 0;
+        // Added to the sums once, after every page: one statement in key order.
+        let mut delta = SumsDelta::default();
         loop {
             let mut select = survey_rows_for_facts();
             select
@@ -385,21 +388,24 @@ impl Storage {
             }
             let rows = txn.query_all(&select).await?;
             let Some(last) = rows.last() else {
+                delta.apply(txn).await?;
                 return Ok(written);
             };
             after = Some(last.try_get("", "id")?);
-            written += self.rewrite_facts(txn, &rows, table).await?;
+            let (rewritten, difference) = self.rewrite_facts(txn, &rows, table).await?;
+            written += rewritten;
+            delta.absorb(difference);
         }
     }
 
     /// Recomputes and writes the facts of the surveys in `rows` (as selected by
-    /// [`survey_rows_for_facts`]).
+    /// [`survey_rows_for_facts`]); returns how many, and the difference to the sums.
     pub(crate) async fn rewrite_facts(
         &self,
         txn: &impl ConnectionTrait,
         rows: &[QueryResult],
         table: &CoefficientTable,
-    ) -> Result<u64, StorageError> {
+    ) -> Result<(u64, SumsDelta), StorageError> {
         let mut facts = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("", "id")?;
@@ -421,8 +427,8 @@ impl Storage {
                 &coefficients,
             ));
         }
-        replace_facts(txn, facts).await?;
-        Ok(rows.len() as u64)
+        let difference = replace_facts(txn, facts).await?;
+        Ok((rows.len() as u64, difference))
     }
 }
 

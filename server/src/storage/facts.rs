@@ -14,7 +14,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, FromQueryResult, Iterable};
 use uuid::Uuid;
 
-use super::aggregates::{SumsChange, households_matching, rebuild_groups_of};
+use super::aggregates::{SumsChange, SumsDelta, households_matching, rebuild_groups_of};
 use super::coefficients::survey_rows_for_facts;
 use super::entities::survey_facts;
 use super::{Storage, StorageError, insert_all};
@@ -186,12 +186,12 @@ pub(crate) async fn insert_facts(
 
 /// Writes (or rewrites) the facts of surveys, whatever they held before (a correction
 /// may move a survey to another county or year, a coefficient edit changes its
-/// estimates), and moves the maintained sums by the difference; call inside the
-/// transaction that stores the surveys.
+/// estimates); returns the difference to the maintained sums, for the caller to apply in
+/// the same transaction (once, when it replaces facts in several statements).
 pub(crate) async fn replace_facts(
     conn: &impl ConnectionTrait,
     rows: Vec<FactsRow>,
-) -> Result<(), DbErr> {
+) -> Result<SumsDelta, DbErr> {
     let ids: Vec<String> = rows.iter().map(FactsRow::survey_id).collect();
     let change = SumsChange::before(conn, ids.clone()).await?;
     for chunk in ids.chunks(5_000) {
@@ -202,7 +202,7 @@ pub(crate) async fn replace_facts(
         conn.execute(&delete).await?;
     }
     insert_rows(conn, rows).await?;
-    change.apply(conn).await
+    change.difference(conn).await
 }
 
 /// The table whose sum is [`Storage::data_version`] (see the migration that creates it).
@@ -317,7 +317,8 @@ impl Storage {
             let _writer = self.write_guard().await;
             let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
             let table = self.coefficient_table_for_write(&txn).await?;
-            written += self.rewrite_facts(&txn, &rows, &table).await?;
+            let (rewritten, _summed_anew_below) = self.rewrite_facts(&txn, &rows, &table).await?;
+            written += rewritten;
             // Whether the sums still hold these surveys (facts lost) or not (deleted by a
             // migration to be recomputed) is not known: their groups are summed anew.
             let ids: Vec<String> = rows

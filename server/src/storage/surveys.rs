@@ -438,7 +438,10 @@ impl Storage {
             &province_code,
             &coefficients.resolve(&self.regions, &survey.county_code, survey.year()),
         );
-        facts::replace_facts(&txn, vec![facts]).await?;
+        facts::replace_facts(&txn, vec![facts])
+            .await?
+            .apply(&txn)
+            .await?;
         let after = StoredSurvey {
             survey: survey.clone(),
             version: next_version,
