@@ -856,15 +856,7 @@ impl Storage {
             Source::Maintained => Some(self.revisions(query).await?),
             Source::Households => None,
         };
-        let mut select = filtered(query, source);
-        group_columns(query, &mut select);
-        select_sums(&mut select, source);
-        having_households(&mut select, source);
-        let rows = self.db.query_all(&select).await?;
-        let mut groups = Vec::with_capacity(rows.len());
-        for row in &rows {
-            groups.push(group_sums_of(row, key_of(row, query)?)?);
-        }
+        let mut groups = self.additive_sums(query).await?;
         let index: HashMap<GroupKey, usize> = groups
             .iter()
             .enumerate()
@@ -898,6 +890,24 @@ impl Storage {
             }
         }
         Ok(groups)
+    }
+
+    /// The grouped sums of the surveys matching `query` without the film-per-mu values
+    /// (`film_kg_per_mu` empty): everything that adds up, in one query whose cost is the
+    /// answer's size. What a client that finishes the figures itself downloads.
+    pub async fn additive_sums(
+        &self,
+        query: &IndicatorQuery,
+    ) -> Result<Vec<GroupSums>, StorageError> {
+        let source = source_for(query);
+        let mut select = filtered(query, source);
+        group_columns(query, &mut select);
+        select_sums(&mut select, source);
+        having_households(&mut select, source);
+        let rows = self.db.query_all(&select).await?;
+        rows.iter()
+            .map(|row| Ok(group_sums_of(row, key_of(row, query)?)?))
+            .collect()
     }
 
     /// Each fine group `query` covers that has film-per-mu values, with its revision.
