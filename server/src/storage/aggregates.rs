@@ -831,10 +831,14 @@ impl Storage {
     pub async fn latest_year(&self, query: &IndicatorQuery) -> Result<Option<i32>, StorageError> {
         let source = source_for(query);
         let mut select = filtered(query, source);
-        select.expr_as(Expr::cust("MAX(survey_year)"), col("latest"));
-        if source == Source::Maintained {
-            select.and_where(Expr::col(col("households")).gt(0));
-        }
+        // Per year, not per row: one shard's row may count -1 households where another
+        // counts +1, and a year every survey left is no year.
+        select
+            .expr_as(Expr::col(col("survey_year")), col("latest"))
+            .group_by_col(col("survey_year"))
+            .order_by(col("survey_year"), Order::Desc)
+            .limit(1);
+        having_households(&mut select, source);
         let row = self.db.query_one(&select).await?;
         Ok(match row {
             Some(row) => row.try_get::<Option<i32>>("", "latest")?,
