@@ -131,9 +131,13 @@ impl WebAssets {
     }
 
     /// The snapshot in which `rel` has `stamp`, hashing the tree again if it has changed.
-    async fn snapshot_for(&self, rel: &str, stamp: Stamp) -> Arc<Snapshot> {
+    /// Pages (`whole_tree`) always look at every file's size and time first (a walk of
+    /// stat calls; only changed files are read): a page names the version of all the
+    /// others, so a file edited since start-up must move it before a browser is sent
+    /// there, or it would keep an older copy under the old name.
+    async fn snapshot_for(&self, rel: &str, stamp: Stamp, whole_tree: bool) -> Arc<Snapshot> {
         let current = self.current();
-        if current.files.get(rel).is_some_and(|f| f.stamp == stamp) {
+        if !whole_tree && current.files.get(rel).is_some_and(|f| f.stamp == stamp) {
             return current;
         }
         let root = self.root.clone();
@@ -230,7 +234,10 @@ impl WebAssets {
             return Err(NotFoundError.into());
         }
         let stamp = Stamp::of(&metadata);
-        let snapshot = self.snapshot_for(&rel, stamp).await;
+        let page = file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html"));
+        let snapshot = self.snapshot_for(&rel, stamp, page).await;
         let known = snapshot.files.get(&rel).filter(|f| f.stamp == stamp);
         // Read only when needed: a 304 or a variant does not need the file itself.
         let mut source = None;
@@ -250,7 +257,6 @@ impl WebAssets {
             .and_then(|e| e.to_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let page = extension == "html";
         let compressible = COMPRESSIBLE.contains(&extension.as_str());
         let ranged = req.headers().contains_key(header::RANGE);
         let codings = if compressible && !ranged {
@@ -885,6 +891,22 @@ mod tests {
         let plain = get(&assets, "/shared/x.js", "").await;
         assert_eq!(header_of(&plain, "cache-control"), "no-cache");
         assert_eq!(header_of(&plain, "etag"), header_of(&current, "etag"));
+
+        // A module edited after start-up: the page names a new version at once, and the
+        // old name no longer promises anything.
+        std::fs::write(dir.path().join("shared/x.js"), b"export const edited = 1;").unwrap();
+        let page = get(&assets, "/page/", "identity").await;
+        let body = page.into_body().into_string().await.unwrap_or_default();
+        let edited = assets.version();
+        assert_ne!(edited, version);
+        assert!(
+            body.contains(&format!("/v/{edited}/page/page.js")),
+            "{body}"
+        );
+        let old = get(&assets, &format!("/v/{version}/shared/x.js"), "").await;
+        assert_eq!(header_of(&old, "cache-control"), "no-cache");
+        let new = get(&assets, &format!("/v/{edited}/shared/x.js"), "").await;
+        assert_eq!(header_of(&new, "cache-control"), IMMUTABLE);
 
         let redirect = get(&assets, "/page", "").await;
         assert_eq!(redirect.status(), StatusCode::FOUND);
