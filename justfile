@@ -64,6 +64,10 @@ bench-api: setup
 bench-web: setup wasm
     scripts/bench-web.sh
 
+# Bytes on the wire for a first visit to /collect/ and /dashboard/ in Chromium, compressed against identity (goal ≤ 450 KB each).
+bench-bytes: setup wasm
+    scripts/bench-bytes.sh
+
 # Every benchmark in one run (ingest, aggregates, analytics vs WASM/pandas/polars, exports): one table with ratios, written to bench/results/latest.md. Sizes: scripts/bench.sh.
 bench: setup wasm
     scripts/bench.sh

@@ -138,6 +138,16 @@ def main():
             f"{agg['surveys'] / e['seconds']:,.0f} rows/s ({e['seconds']:.1f} s, {e['bytes'] / 1e6:.0f} MB)",
             "—", "—", "report", "—"))
 
+    if os.path.exists(os.path.join(results, "bytes.json")):
+        for path, b in load(results, "bytes.json").items():
+            c, i = b["compressed"], b["identity"]
+            rows.append((
+                f"Bytes on the wire: first visit to `{path}` before sign-in, cold cache, as Chromium counts them "
+                "(Resource Timing transfer sizes of the page and its service worker)",
+                f"{c['total'] / 1024:,.1f} KB ({', '.join(c['encodings'])})",
+                f"{i['total'] / 1024:,.1f} KB: the same visit with `Accept-Encoding: identity`",
+                f"{b['ratio']:.1%} of identity", f"≤ {b['goal_bytes'] / 1024:.0f} KB (issue 14)", met(b["met"])))
+
     m = machine()
     with open(os.path.join(results, "load.txt"), encoding="utf-8") as f:
         loads = [line.split() for line in f if line.strip()]

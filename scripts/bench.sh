@@ -9,6 +9,7 @@
 #                                                              -> scripts/bench-api.sh, server/examples/bench_facts.rs
 #   BENCH_ANALYTICS_SURVEYS (100000): native vs WASM           -> scripts/bench-analytics.sh
 #   BENCH_RUNS (5): timed repetitions of the dataframe computations (median reported)
+#   (first-visit bytes of /collect/ and /dashboard/: no size)    -> scripts/bench-bytes.sh
 # BENCH_REPORT (bench/results/latest.md) is where the report goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,9 @@ if [ ! -f "$csv" ] || [ "$db" -nt "$csv" ]; then
 fi
 run ./target/release/examples/bench_facts compute "$csv" "$out/facts-native.json" "$runs"
 run bench/.venv/bin/python bench/dataframes.py "$csv" "$out/facts-native.json" "$out/dataframes.json" "$runs"
+
+stage bytes
+run env BENCH_JSON="$out/bytes.json" AGRIWASTE_BIN="$PWD/target/release/agriwaste" scripts/bench-bytes.sh
 
 stage end
 mkdir -p "$(dirname "$report")"

@@ -22,6 +22,8 @@ packages=(
   poppler-utils
   # cargo-fuzz's libfuzzer-sys compiles libFuzzer, which is C++.
   g++
+  # The web files' brotli variants (scripts/compress-web.sh; gzip is always there).
+  brotli
 )
 
 missing=()

@@ -34,3 +34,5 @@ fi
 wasm-bindgen --target web --out-name "$lib" --out-dir web/pkg "$wasm"
 wasm-bindgen --target nodejs --out-name "$lib" --out-dir tests/node/pkg "$wasm"
 echo "wasm: $(wc -c <"web/pkg/${lib}_bg.wasm") bytes, $(gzip -9c "web/pkg/${lib}_bg.wasm" | wc -c) bytes gzipped"
+# Precompressed variants of every web file, the new module included (server/src/web_assets.rs).
+scripts/compress-web.sh

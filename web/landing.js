@@ -2,10 +2,10 @@
 // page is for and the sign-in), the service status, the latest surveys and the regions,
 // from the API. Its words stand in both languages at once, in the page; the names of
 // roles, pages and sections are the glossary's (/shared/glossary.js).
-import { api, signOut } from "/shared/api.js";
-import { $, el } from "/shared/dom.js";
-import { PAGES, ROLES, SECTIONS } from "/shared/glossary.js";
-import { sessionSignIn } from "/shared/sign-in.js";
+import { api, signOut } from "./shared/api.js";
+import { $, el } from "./shared/dom.js";
+import { PAGES, ROLES, SECTIONS } from "./shared/glossary.js";
+import { sessionSignIn } from "./shared/sign-in.js";
 
 /** Each page: its address, what it is for and who it is made for. */
 const PAGE_CARDS = {

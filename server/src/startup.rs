@@ -12,17 +12,17 @@ use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use poem::endpoint::StaticFilesEndpoint;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, EndpointExt, Route, get};
 use tokio::net::TcpListener;
 
-use crate::api::{self, middleware};
+use crate::api::{self, compression, middleware};
 use crate::config::Settings;
 use crate::demo;
 use crate::state::AppState;
 use crate::storage::{Storage, redact};
+use crate::web_assets::{WebAssets, WebEndpoint};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -180,18 +180,17 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let limits = middleware::BodyLimits::from_settings(&state.settings);
-    // Each page is a folder with an index.html (`web/collect/`, `web/dashboard/`): the
-    // pretty path `/collect` redirects to `/collect/`, so the page's relative URLs and its
-    // service worker's scope are those of the folder.
-    let web = StaticFilesEndpoint::new(state.settings.web_dir.clone())
-        .index_file("index.html")
-        .redirect_to_slash_directory()
-        .prefer_utf8(true);
+    // The pages and their files, compressed at build and under versioned names
+    // (`web_assets`); API answers are compressed as they leave (`api::compression`).
+    let web = WebEndpoint(Arc::new(WebAssets::open(&state.settings.web_dir)));
     let web_dir: Arc<std::path::Path> = Arc::from(state.settings.web_dir.as_path());
     Route::new()
-        .nest("/api", api)
-        .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest("/api", api.around(compression::compress_responses))
+        .at(
+            "/openapi.json",
+            spec.around(compression::compress_responses),
+        )
+        .nest("/docs", docs.around(compression::compress_responses))
         .at("/healthz", get(api::health::healthz))
         .at("/readyz", get(api::health::readyz))
         .at("/favicon.ico", get(favicon_ico))

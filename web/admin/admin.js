@@ -10,13 +10,13 @@
 // send to the server; its QR code is drawn here, in the browser. The link starts with the
 // server's public address (`GET /api/v1/server`), and the page warns when that is unset or
 // is not the address this browser used.
-import { request } from "/shared/api.js";
-import { $, el } from "/shared/dom.js";
-import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
-import { PAGES, ROLES as ROLE_NAMES } from "/shared/glossary.js";
-import { en, formatNumber, locale, t, useWords } from "/shared/words.js";
-import qrcode from "/vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
-import { PLANNING_WORDS, relabelPlanning, startPlanning } from "/admin/planning.js";
+import { request } from "../shared/api.js";
+import { $, el } from "../shared/dom.js";
+import { applyLanguage as applyPageLanguage, showFailureLine as showFailure, startPage } from "../shared/page.js";
+import { PAGES, ROLES as ROLE_NAMES } from "../shared/glossary.js";
+import { en, formatNumber, locale, t, useWords } from "../shared/words.js";
+import qrcode from "../vendor/node_modules/qrcode-generator/dist/qrcode.mjs";
+import { PLANNING_WORDS, relabelPlanning, startPlanning } from "./planning.js";
 
 const WORDS = {
   brand: ["农业废弃物调查", "Agricultural waste surveys"],

@@ -9,10 +9,10 @@
 //
 // admin.js owns the page; it hands this module what the sections share with the rest of
 // it (the regions, the field-error helpers, the audit reload) through `startPlanning`.
-import { request } from "/shared/api.js";
-import { $, el } from "/shared/dom.js";
-import { SECTIONS } from "/shared/fields.js";
-import { en, formatNumber, formatTime, t } from "/shared/words.js";
+import { request } from "../shared/api.js";
+import { $, el } from "../shared/dom.js";
+import { SECTIONS } from "../shared/fields.js";
+import { en, formatNumber, formatTime, t } from "../shared/words.js";
 
 /** The words of these sections, merged into the page's table by admin.js. */
 export const PLANNING_WORDS = {

@@ -1,15 +1,15 @@
 // The technician's form (/collect/): sign-in, the survey form with the analytics module's
 // validation, the device queue and its sync, GPS and photos. See README "Web pages".
 
-import init, { validateSurvey, estimateStraw, estimateDung, coefficientsOfApplicable } from "/pkg/agriwaste_analytics.js";
+import init, { validateSurvey, estimateStraw, estimateDung, coefficientsOfApplicable } from "../pkg/agriwaste_analytics.js";
 import { t, pick, message, toggleLang } from "./i18n.js";
 import { fieldRow, readSurvey, fillSurvey, showIssues, labelOf, writeCrop } from "./form.js";
-import { endSession, request } from "/shared/api.js";
-import { el } from "/shared/dom.js";
-import { SECTIONS, IDENTITY, LOCATION, changedFields, fieldAt } from "/shared/fields.js";
-import { valueText } from "/shared/values.js";
-import { signInForm } from "/shared/sign-in.js";
-import { formatNumber, htmlLang, locale } from "/shared/words.js";
+import { endSession, request } from "../shared/api.js";
+import { el } from "../shared/dom.js";
+import { SECTIONS, IDENTITY, LOCATION, changedFields, fieldAt } from "../shared/fields.js";
+import { valueText } from "../shared/values.js";
+import { signInForm } from "../shared/sign-in.js";
+import { formatNumber, htmlLang, locale } from "../shared/words.js";
 import * as queue from "./queue.js";
 import * as mine from "./mine.js";
 import { downscale } from "./photo.js";
@@ -1111,8 +1111,17 @@ document.addEventListener("click", (event) => {
   if (event.target.id === "sync-now") trySync();
 });
 
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("./sw.js", { scope: "./" }).catch((err) => console.warn("service worker not registered", err));
+/**
+ * Registers the service worker once the analytics module has loaded, so that its install
+ * takes the module from the HTTP cache rather than downloading it again. It is told the
+ * release's versioned prefix this module was loaded from (see sw.js).
+ */
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const assets = new URL(import.meta.url).pathname.match(/^\/v\/[0-9a-f]+\//)?.[0] ?? "/";
+  navigator.serviceWorker
+    .register(`./sw.js?assets=${encodeURIComponent(assets)}`, { scope: "./" })
+    .catch((err) => console.warn("service worker not registered", err));
 }
 
 try {
@@ -1120,6 +1129,8 @@ try {
 } catch (err) {
   app.replaceChildren(el("p", { class: "error", text: `analytics module not loaded: ${err}` }));
   throw err;
+} finally {
+  registerWorker();
 }
 if (state.session && !state.regions.length) await loadRegions();
 if (state.session) await queue.claimUnowned(owner());

@@ -8,8 +8,8 @@
 // `blank` says (the field table's BLANK), and the row says it: never a silent 0.
 
 import { pick, t, message } from "./i18n.js";
-import { el } from "/shared/dom.js";
-import { SECTIONS, IDENTITY, LOCATION, BLANK, valueOf } from "/shared/fields.js";
+import { el } from "../shared/dom.js";
+import { SECTIONS, IDENTITY, LOCATION, BLANK, valueOf } from "../shared/fields.js";
 
 /**
  * One labelled input for the wire path `path`, with its unit and a slot for issues

@@ -4,10 +4,10 @@
 // messages about a survey's content come from the analytics module or the server, which
 // always carry both languages.
 
-import { PAGES } from "/shared/glossary.js";
-import { useWords } from "/shared/words.js";
+import { PAGES } from "../shared/glossary.js";
+import { useWords } from "../shared/words.js";
 
-export { t, pick, message, toggleLang } from "/shared/words.js";
+export { t, pick, message, toggleLang } from "../shared/words.js";
 
 const WORDS = {
   title: ["农业废弃物入户调查", "Agricultural waste household survey"],

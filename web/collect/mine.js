@@ -4,7 +4,7 @@
 // every sync (a technician's listing holds their own surveys only) and kept in
 // localStorage per account, so the list and its comments are there offline too.
 
-import { request } from "/shared/api.js";
+import { request } from "../shared/api.js";
 
 const KEY_PREFIX = "agriwaste.collect.mine.";
 /** The newest surveys the phone keeps: a season's work, one request on a weak signal. */

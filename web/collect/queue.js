@@ -22,7 +22,7 @@
 //             uploaded: bool, error?: Issue }], saved_at, sent_at?, base_version?: number,
 //             server?: { version, survey, updated_by, updated_at } }
 
-import { request as apiRequest } from "/shared/api.js";
+import { request as apiRequest } from "../shared/api.js";
 
 const DB_NAME = "agriwaste-collect";
 const STORE = "surveys";

@@ -6,8 +6,17 @@
 // open the form, and picks up a new version on the next start. The API is never cached:
 // surveys wait in IndexedDB (queue.js), not here. Bump VERSION when the list of shell
 // files changes; older caches are deleted when the new worker activates.
+//
+// The page names its files under the release's versioned prefix (/v/<version>/…,
+// server/src/web_assets.rs), which the page passes in this script's address
+// (sw.js?assets=/v/<version>/), so a release installs a new worker. The cache keeps one
+// copy per file under its plain path; the worker fetches the versioned address, which the
+// page has just loaded into the HTTP cache for good, so installing costs no second
+// download of the WASM module.
 
-const VERSION = "v4";
+const VERSION = "v5";
+const askedAssets = new URL(self.location.href).searchParams.get("assets") ?? "";
+const ASSETS = /^\/v\/[0-9a-f]+\/$/.test(askedAssets) ? askedAssets : "/";
 const CACHE = `agriwaste-collect-${VERSION}`;
 const SHELL = [
   "./",
@@ -40,7 +49,18 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" }))))
+      .then((cache) =>
+        Promise.all(
+          SHELL.map(async (path) => {
+            const plain = new URL(path, self.registration.scope);
+            // The page itself keeps its address; its files come from the release's prefix.
+            const source = path === "./" ? plain : new URL(ASSETS + plain.pathname.slice(1), plain);
+            const response = await fetch(source);
+            if (!response.ok) throw new Error(`${source.pathname}: ${response.status}`);
+            await cache.put(plain.href, response);
+          }),
+        ),
+      )
       .then(() => self.skipWaiting()),
   );
 });
@@ -56,10 +76,17 @@ self.addEventListener("activate", (event) => {
 
 const shellUrls = new Set(SHELL.map((path) => new URL(path, self.registration.scope).href));
 
+/** The plain address of a file asked for under a versioned prefix (/v/<version>/x → /x). */
+function plain(url) {
+  const versioned = url.pathname.match(/^\/v\/[^/]+(\/.*)$/);
+  if (versioned) url.pathname = versioned[1];
+  return url;
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
-  const url = new URL(request.url);
+  const url = plain(new URL(request.url));
   url.search = "";
   // The page itself, however it is asked for (/collect/, /collect/index.html).
   const key = request.mode === "navigate" && url.pathname.startsWith(new URL(self.registration.scope).pathname) ? new URL("./", self.registration.scope).href : url.href;

@@ -6,14 +6,14 @@
 // first chart on screen, after facts and targets are loaded), "facts-fetch",
 // "facts-parse" and, on every filter change, "recompute" (WASM figures, four charts,
 // tables and board in the DOM). document.body.dataset.recomputes counts the recomputes.
-import init, { FactSet, renderChart } from "/pkg/agriwaste_analytics.js";
-import { api } from "/shared/api.js";
-import { SECTIONS } from "/shared/fields.js";
-import { PAGES } from "/shared/glossary.js";
-import { $, el } from "/shared/dom.js";
-import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
-import { currentLang, en, formatNumber, locale, t, useWords } from "/shared/words.js";
-import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS, STATUSES } from "/shared/progress-words.js";
+import init, { FactSet, renderChart } from "../pkg/agriwaste_analytics.js";
+import { api } from "../shared/api.js";
+import { SECTIONS } from "../shared/fields.js";
+import { PAGES } from "../shared/glossary.js";
+import { $, el } from "../shared/dom.js";
+import { applyLanguage, showFailureLine as showFailure, startPage } from "../shared/page.js";
+import { currentLang, en, formatNumber, locale, t, useWords } from "../shared/words.js";
+import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS, STATUSES } from "../shared/progress-words.js";
 
 const STRAW_USES = [
   ["fertilizer", "肥料化", "Fertilizer"], ["feed", "饲料化", "Feed"], ["substrate", "基料化", "Substrate"],

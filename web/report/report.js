@@ -11,12 +11,12 @@
 // without them, the caller's region (阿里地区 for a caller who may see it all) and the
 // board's default year. body[data-state] is "ready" once the report is drawn, and
 // body[data-renders] counts the drawings (the tests wait on them).
-import { api, request } from "/shared/api.js";
-import { $, el } from "/shared/dom.js";
-import { applyLanguage, showFailureLine as showFailure, startPage } from "/shared/page.js";
-import { PAGES } from "/shared/glossary.js";
-import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS } from "/shared/progress-words.js";
-import { en, formatNumber, formatTime, t, useWords } from "/shared/words.js";
+import { api, request } from "../shared/api.js";
+import { $, el } from "../shared/dom.js";
+import { applyLanguage, showFailureLine as showFailure, startPage } from "../shared/page.js";
+import { PAGES } from "../shared/glossary.js";
+import { BOARD_INDICATORS, ICONS, INDICATORS, PROGRESS_WORDS } from "../shared/progress-words.js";
+import { en, formatNumber, formatTime, t, useWords } from "../shared/words.js";
 
 // The region a report opens on for a caller whose scope holds it: the plan's region.
 const DEFAULT_REGION = "542500";

@@ -6,13 +6,13 @@
 // missing comment, a version someone else corrected meanwhile, a role that may not
 // review) is shown where it belongs. The field table with labels and units is the one
 // the collect form is built from (/shared/fields.js).
-import { api, request } from "/shared/api.js";
-import { $, el } from "/shared/dom.js";
-import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt, valueOf } from "/shared/fields.js";
-import { formatDate, valueText } from "/shared/values.js";
-import { PAGES } from "/shared/glossary.js";
-import { applyLanguage as applyPageLanguage, startPage } from "/shared/page.js";
-import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "/shared/words.js";
+import { api, request } from "../shared/api.js";
+import { $, el } from "../shared/dom.js";
+import { IDENTITY, LOCATION, NOT_RECORDED, SECTIONS, changedFields, fieldAt, valueOf } from "../shared/fields.js";
+import { formatDate, valueText } from "../shared/values.js";
+import { PAGES } from "../shared/glossary.js";
+import { applyLanguage as applyPageLanguage, startPage } from "../shared/page.js";
+import { bothLanguages, en, failureText, formatNumber as formatLocal, formatTime, message, pick, t, useWords } from "../shared/words.js";
 
 const PAGE_SIZE = 50;
 const STATES = ["received", "edited", "corrected", "resubmitted", "approved", "has_issues", "rejected"];

@@ -1,8 +1,8 @@
 // A survey's values as people read them, the same on every page: a choice by its label,
 // a number in the locale's format with its unit, a date in the locale's words.
 
-import { NOT_RECORDED } from "/shared/fields.js";
-import { en, formatNumber as formatLocal, locale, pick } from "/shared/words.js";
+import { NOT_RECORDED } from "./fields.js";
+import { en, formatNumber as formatLocal, locale, pick } from "./words.js";
 
 const formatNumber = (v) => formatLocal(v, { maximumFractionDigits: 6 });
 

@@ -200,7 +200,7 @@ fn nul_in_uri(uri: &poem::http::Uri) -> Option<String> {
     None
 }
 
-fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

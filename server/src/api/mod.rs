@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod charts;
 pub mod coefficients;
+pub mod compression;
 pub mod credentials;
 pub mod error;
 pub mod exports;
