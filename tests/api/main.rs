@@ -24,4 +24,5 @@ mod review;
 mod review_loop;
 mod straw;
 mod submit;
+mod sums;
 mod validation;
