@@ -365,7 +365,11 @@ impl FactSet {
     pub fn from_sums_json(body_json: &str) -> Result<FactSet, Issue> {
         let body: SumsBody = parse_json(body_json)?;
         let (households, as_of) = (body.households, body.as_of.clone());
-        Ok(FactSet::from_rows(body.into_class_sums()?, households, as_of))
+        Ok(FactSet::from_rows(
+            body.into_class_sums()?,
+            households,
+            as_of,
+        ))
     }
 
     /// Replaces the targets with a JSON array of targets (what `GET /api/v1/targets`
@@ -750,7 +754,10 @@ mod tests {
         use serde_json::Value;
         match (a, b) {
             (Value::Number(x), Value::Number(y)) => {
-                let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
                 assert!(
                     (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
                     "{at}: {x} vs {y}"
@@ -763,7 +770,11 @@ mod tests {
                 }
             }
             (Value::Object(x), Value::Object(y)) => {
-                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}");
+                assert_eq!(
+                    x.keys().collect::<Vec<_>>(),
+                    y.keys().collect::<Vec<_>>(),
+                    "{at}"
+                );
                 for (k, x) in x {
                     assert_same_json(x, &y[k], &format!("{at}.{k}"));
                 }
@@ -901,7 +912,13 @@ mod tests {
             let rows = board["rows"].as_array().cloned().unwrap_or_default();
             assert!(!rows.is_empty(), "{request}");
             rows.iter()
-                .map(|r| (r["code"].clone(), r["households"].clone(), r["cells"].clone()))
+                .map(|r| {
+                    (
+                        r["code"].clone(),
+                        r["households"].clone(),
+                        r["cells"].clone(),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         for request in [

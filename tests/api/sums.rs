@@ -69,7 +69,11 @@ async fn assert_indicators(
         &set.compute_indicators(&filter, &options.to_string())
             .map_err(|e| anyhow::anyhow!("{e:?}"))?,
     )?;
-    assert_same_groups(&without_film_values(api), &without_film_values(local), query)
+    assert_same_groups(
+        &without_film_values(api),
+        &without_film_values(local),
+        query,
+    )
 }
 
 async fn sums_compute_to_the_indicators_and_progress_of_the_api(backend: Backend) -> Result<()> {
@@ -145,7 +149,10 @@ async fn sums_compute_to_the_indicators_and_progress_of_the_api(backend: Backend
             json!({"within": "542500", "year": 2025}),
         ),
         ("", json!({})),
-        ("region=630000&year=2024", json!({"within": "630000", "year": 2024})),
+        (
+            "region=630000&year=2024",
+            json!({"within": "630000", "year": 2024}),
+        ),
         ("review=approved", json!({"approved_only": true})),
     ] {
         let (status, api) = app.get(&format!("/api/v1/progress?{query}")).await?;
@@ -254,8 +261,10 @@ async fn sums_follow_scope_etag_gzip_and_writes(backend: Backend) -> Result<()> 
     )
     .await?;
     let local: Value = serde_json::from_str(
-        &set.progress(&json!({"within": "542523", "current_year": api["current_year"]}).to_string())
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        &set.progress(
+            &json!({"within": "542523", "current_year": api["current_year"]}).to_string(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?,
     )?;
     assert_same_board(&api, &local, "viewer's progress")?;
 
