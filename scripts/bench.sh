@@ -8,6 +8,8 @@
 #   BENCH_SURVEYS (1000000): the aggregates database and the dataframe comparison
 #                                                              -> scripts/bench-api.sh, server/examples/bench_facts.rs
 #   BENCH_ANALYTICS_SURVEYS (100000): native vs WASM           -> scripts/bench-analytics.sh
+#   BENCH_SURVEYS also sizes the dashboard in Chromium (download, first chart)
+#                                                              -> scripts/bench-web.sh
 #   BENCH_RUNS (5): timed repetitions of the dataframe computations (median reported)
 #   (first-visit bytes of /collect/ and /dashboard/: no size)    -> scripts/bench-bytes.sh
 # BENCH_REPORT (bench/results/latest.md) is where the report goes.
@@ -49,6 +51,9 @@ stage analytics
 run scripts/bench-analytics.sh
 cp bench/out/analytics/native.json "$out/analytics-native.json"
 cp bench/out/analytics/wasm.json "$out/analytics-wasm.json"
+
+stage web
+run env BENCH_SURVEYS="$count" BENCH_JSON="$out/web.json" scripts/bench-web.sh
 
 stage dataframes
 db="bench/out/bench-${count}.db"

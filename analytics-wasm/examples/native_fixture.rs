@@ -299,6 +299,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             api::progress_board(&surveys_json, request),
         );
     }
+    // The dashboard's FactSet from the sums `GET /api/v1/sums` sends: the fixture's
+    // households, every other one approved, summed per county, year and review class.
+    let mut columns = agriwaste_analytics::columns::FactColumns::new();
+    for (i, f) in api::facts(&surveys_json, "{}")
+        .map_err(|e| e.message_en)?
+        .iter()
+        .enumerate()
+    {
+        columns.push(f, i % 2 == 0);
+    }
+    let facts_body = json!({"as_of": "2026-01-01T00:00:00Z", "facts": columns}).to_string();
+    let sums_body = serde_json::to_string(
+        &agriwaste_analytics::dashboard::FactSet::from_json(&facts_body)
+            .map_err(|e| e.message_en)?
+            .sums_body(),
+    )?;
+    let from_sums = |body: &str| agriwaste_analytics::dashboard::FactSet::from_sums_json(body);
+    for request in [
+        r#"{"current_year": 2026}"#,
+        r#"{"within": "542500", "from": 2025, "to": 2025, "indicator": "yak_dung_utilization_rate", "current_year": 2025}"#,
+        r#"{"within": "630000", "from": 2023, "to": 2024, "approved_only": true, "indicator": "film_recovery_rate"}"#,
+        r#"{"within": "999999"}"#,
+    ] {
+        case(
+            &format!("FactSet.fromSums dashboard {request}"),
+            "FactSet.fromSums#dashboard",
+            vec![&sums_body, request],
+            from_sums(&sums_body).and_then(|set| set.dashboard(request)),
+        );
+    }
+    for request in [
+        r#"{"current_year": 2026}"#,
+        r#"{"within": "542500", "year": 2024, "approved_only": true, "current_year": 2026}"#,
+    ] {
+        case(
+            &format!("FactSet.fromSums progress {request}"),
+            "FactSet.fromSums#progress",
+            vec![&sums_body, request],
+            from_sums(&sums_body).and_then(|set| set.progress(request)),
+        );
+    }
+    let bad_sums = r#"{"counties": ["542523"], "rows": [{"county": 4}]}"#;
+    case(
+        "FactSet.fromSums a malformed body",
+        "FactSet.fromSums#dashboard",
+        vec![bad_sums, "{}"],
+        from_sums(bad_sums).and_then(|set| set.dashboard("{}")),
+    );
 
     std::fs::write(
         out.join("cases.json"),

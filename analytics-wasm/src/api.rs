@@ -23,6 +23,7 @@ use crate::plans::PlanTable;
 use crate::progress::{self, ProgressRequest, ProgressTables, TargetUsed, YearEstimate};
 use crate::regions::{RegionLevel, RegionTable};
 use crate::report::{IndicatorReport, Rejected, compute_facts};
+use crate::sums::SumsBody;
 use crate::survey::{StrawCrop, Survey, YakDungSection, parse_json, survey_from_value};
 use crate::targets::TargetOrigin;
 use crate::targets::{Target, TargetTable};
@@ -347,7 +348,8 @@ struct FactsBody {
 }
 
 /// The JSON side of [`FactSet`], what the WASM `FactSet` calls; the figures are computed
-/// in [`crate::dashboard`].
+/// in [`crate::dashboard`]. The dashboard reads `/api/v1/sums`; `/api/v1/facts` is read
+/// too, for API consumers and the tests that compare both with `/api/v1/indicators`.
 impl FactSet {
     /// Reads the body of `GET /api/v1/facts` as sent (`as_of` and `facts`, a
     /// [`crate::columns::FactColumns`]); the targets are the shipped table until
@@ -356,6 +358,18 @@ impl FactSet {
         let body: FactsBody = parse_json(body_json)?;
         let (facts, approved) = body.facts.into_facts()?.into_iter().unzip();
         Ok(FactSet::new(facts, approved, body.as_of))
+    }
+
+    /// Reads the body of `GET /api/v1/sums` as sent (a [`SumsBody`]); the targets are
+    /// the shipped table until [`FactSet::set_targets`].
+    pub fn from_sums_json(body_json: &str) -> Result<FactSet, Issue> {
+        let body: SumsBody = parse_json(body_json)?;
+        let (households, as_of) = (body.households, body.as_of.clone());
+        Ok(FactSet::from_rows(
+            body.into_class_sums()?,
+            households,
+            as_of,
+        ))
     }
 
     /// Replaces the targets with a JSON array of targets (what `GET /api/v1/targets`
@@ -735,6 +749,40 @@ mod tests {
         (surveys, set)
     }
 
+    /// Equal JSON, numbers compared to summation-order rounding (1e-9 relative).
+    fn assert_same_json(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
+                assert!(
+                    (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                    "{at}: {x} vs {y}"
+                );
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}: length");
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    assert_same_json(x, y, &format!("{at}[{i}]"));
+                }
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                assert_eq!(
+                    x.keys().collect::<Vec<_>>(),
+                    y.keys().collect::<Vec<_>>(),
+                    "{at}"
+                );
+                for (k, x) in x {
+                    assert_same_json(x, &y[k], &format!("{at}.{k}"));
+                }
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
+    }
+
     #[test]
     fn fact_set_progress_is_the_surveys_board() {
         let (surveys, set) = fact_set(500);
@@ -744,7 +792,13 @@ mod tests {
             .progress(r#"{"within": "542500", "current_year": 2026}"#)
             .unwrap_or_default();
         assert!(from_surveys.contains("ali-input-recovery-pilot"));
-        assert_eq!(held, from_surveys);
+        // The same board; the set adds the approved and the other households' sums, so
+        // figures agree to the rounding of that order of addition.
+        assert_same_json(
+            &serde_json::from_str(&held).unwrap_or_default(),
+            &serde_json::from_str(&from_surveys).unwrap_or_default(),
+            "board",
+        );
         // With the approved-only filter, the rows hold fewer households.
         let approved: crate::progress::ProgressBoard = serde_json::from_str(
             &set.progress(r#"{"within": "542500", "approved_only": true, "current_year": 2026}"#)
@@ -827,6 +881,54 @@ mod tests {
         assert!(bad.is_err_and(|e| e.path == "within"));
         let bad = set.dashboard(r#"{"indicatr": "x"}"#);
         assert!(bad.is_err_and(|e| e.code == IssueCode::UnknownField));
+    }
+
+    #[test]
+    fn sums_give_the_figures_of_the_households() {
+        let (_, from_facts) = fact_set(500);
+        let body = serde_json::to_string(&from_facts.sums_body()).unwrap_or_default();
+        let from_sums = FactSet::from_sums_json(&body);
+        let Ok(from_sums) = from_sums else {
+            panic!("{from_sums:?}")
+        };
+        assert_eq!(from_sums.len(), 500);
+        assert_eq!(from_sums.as_of(), Some("2026-01-01T00:00:00Z"));
+        for request in [
+            r#"{}"#,
+            r#"{"within": "542500", "from": 2025, "to": 2025, "indicator": "yak_dung_utilization_rate"}"#,
+            r#"{"within": "630000", "from": 2024, "approved_only": true}"#,
+            r#"{"within": "542523", "current_year": 2025}"#,
+        ] {
+            let expected = from_facts.dashboard(request);
+            assert!(expected.is_ok(), "{request}: {expected:?}");
+            assert_eq!(from_sums.dashboard(request), expected, "{request}");
+        }
+        // The board's cells and households agree; only the film-per-mu flags of each
+        // row's indicators need the households, which the sums do not carry.
+        let cells = |set: &FactSet, request: &str| {
+            let board: serde_json::Value =
+                serde_json::from_str(&set.progress(request).unwrap_or_default())
+                    .unwrap_or_default();
+            let rows = board["rows"].as_array().cloned().unwrap_or_default();
+            assert!(!rows.is_empty(), "{request}");
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["code"].clone(),
+                        r["households"].clone(),
+                        r["cells"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        for request in [
+            r#"{"current_year": 2026}"#,
+            r#"{"within": "542500", "approved_only": true, "year": 2024, "current_year": 2026}"#,
+        ] {
+            assert_eq!(cells(&from_sums, request), cells(&from_facts, request));
+        }
+        let bad = FactSet::from_sums_json(r#"{"counties": [], "rows": [{"county": 3}]}"#);
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -1,24 +1,30 @@
-//! The bureau dashboard's figures: household facts held in memory with the targets, and
-//! every chart and the progress board recomputed from them for one set of filters.
+//! The bureau dashboard's figures: the sums of every county, year and review class held in
+//! memory with the targets, and every chart and the progress board recomputed from them
+//! for one set of filters.
 //!
-//! The page loads `GET /api/v1/facts` once; each filter change then runs
-//! [`FactSet::dashboard_of`] in WASM, with the same grouping and finishing functions that
-//! turn the server's SQL sums into `/api/v1/indicators`, so both show the same numbers.
-//! Reading the facts and requests from JSON is the façade's part, in [`crate::api`].
+//! The page loads `GET /api/v1/sums` once (kilobytes, whatever the number of surveys);
+//! each filter change then runs [`FactSet::dashboard_of`] in WASM, which selects the rows
+//! of the filters and adds and finishes them with the functions that turn the server's
+//! SQL sums into `/api/v1/indicators`, so both show the same numbers. Every filter is a
+//! union of rows: a region is its counties, a year range its years, "counted" the
+//! approved and the counted-but-not-approved classes. Reading the sums, facts and
+//! requests from JSON is the façade's part, in [`crate::api`].
 
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::aggregate::GroupSums;
 use crate::charts::{self, IndicatorByRegionData, MapData, StrawUsesData, TrendData};
 use crate::groups::GroupTable;
-use crate::indicators::{self, GroupIndicators, Grouping, HouseholdFacts, Indicator, Provenance};
+use crate::indicators::{
+    self, GroupIndicators, GroupKey, Grouping, HouseholdFacts, Indicator, Provenance,
+};
 use crate::issue::{Issue, IssueCode};
 use crate::plans::PlanTable;
 use crate::progress::{ProgressBoard, ProgressRequest, ProgressTables, progress_board};
 use crate::regions::{RegionLevel, RegionTable};
-use crate::report::{GroupReport, compute_facts};
+use crate::report::GroupReport;
+use crate::sums::{ClassSums, SumsBody};
 use crate::targets::TargetTable;
 
 /// What the dashboard shows: the filters of one recompute ([`FactSet::dashboard_of`]).
@@ -90,21 +96,18 @@ fn check_region(regions: &RegionTable, code: &str) -> Result<(), Issue> {
     Ok(())
 }
 
-/// Household facts (from `GET /api/v1/facts`) held in memory, with the targets, so that
-/// a page recomputes every figure for new filters without asking the server again.
+/// The sums of every county, year and review class (from `GET /api/v1/sums`, or summed
+/// from household facts) held in memory with the targets, so that a page recomputes every
+/// figure for new filters without asking the server again: a filter selects rows, and
+/// the rows are added into each chart's groups ([`GroupSums::absorb`]) and finished as
+/// the server finishes its sums ([`GroupSums::into_indicators`]).
 #[derive(Debug, Clone, Default)]
 pub struct FactSet {
-    facts: Vec<HouseholdFacts>,
-    approved: Vec<bool>,
+    rows: Vec<ClassSums>,
+    households: usize,
     targets: TargetTable,
     groups: GroupTable,
     as_of: Option<String>,
-    /// The last trend's groups (every year of a region), by region and review filter: a
-    /// change of years or indicator does not regroup every year again.
-    trend_memo: RefCell<Option<(String, bool, Vec<GroupIndicators>)>>,
-    /// The sums per county and year, by review filter: the board's input, which only a
-    /// change of the review filter changes.
-    sums_memo: RefCell<Option<(bool, Vec<GroupSums>)>>,
 }
 
 /// What the progress board shows ([`FactSet::progress_of`]).
@@ -126,39 +129,77 @@ pub struct BoardRequest {
 
 impl FactSet {
     /// Holds `facts`, each approved or not (`approved`, in the same order), as computed
-    /// by the server at `as_of`; the targets are the shipped table until
-    /// [`FactSet::replace_targets`].
+    /// by the server at `as_of`, summed at once into county × year × class rows (the
+    /// film-per-mu values kept, so the quality flags of [`FactSet::reports_of`] are the
+    /// households'); the targets are the shipped table until [`FactSet::replace_targets`].
     pub fn new(facts: Vec<HouseholdFacts>, approved: Vec<bool>, as_of: Option<String>) -> Self {
+        let regions = RegionTable::builtin();
+        let grouping = Grouping {
+            level: Some(RegionLevel::County),
+            by_year: true,
+        };
+        let households = facts.len();
+        let mut rows = Vec::new();
+        for class in [true, false] {
+            let kept: Vec<&HouseholdFacts> = facts
+                .iter()
+                .zip(&approved)
+                .filter(|(_, a)| **a == class)
+                .map(|(f, _)| f)
+                .collect();
+            for (key, members) in indicators::group(&kept, grouping, &regions) {
+                let members: Vec<&HouseholdFacts> = members.iter().map(|&i| kept[i]).collect();
+                rows.push(ClassSums {
+                    sums: GroupSums::from_members(key, &members),
+                    approved: class,
+                });
+            }
+        }
+        FactSet::from_rows(rows, households, as_of)
+    }
+
+    /// Holds county × year × class rows as sent by `GET /api/v1/sums`.
+    pub fn from_rows(rows: Vec<ClassSums>, households: usize, as_of: Option<String>) -> Self {
         FactSet {
-            facts,
-            approved,
+            rows,
+            households,
             targets: TargetTable::builtin(),
             groups: GroupTable::builtin(),
             as_of,
-            trend_memo: RefCell::new(None),
-            sums_memo: RefCell::new(None),
         }
     }
 
-    /// When the server computed the facts (`as_of` of the body), if it said.
+    /// The held rows as `GET /api/v1/sums` sends them (film-per-mu values dropped): what
+    /// the server would send for the same households.
+    pub fn sums_body(&self) -> SumsBody {
+        let class = |approved: bool| -> Vec<GroupSums> {
+            self.rows
+                .iter()
+                .filter(|r| r.approved == approved)
+                .map(|r| r.sums.clone())
+                .collect()
+        };
+        SumsBody::from_classes(self.as_of.clone(), &class(true), &class(false))
+    }
+
+    /// When the server computed the facts or sums (`as_of` of the body), if it said.
     pub fn as_of(&self) -> Option<&str> {
         self.as_of.as_deref()
     }
 
     /// Households held.
     pub fn len(&self) -> usize {
-        self.facts.len()
+        self.households
     }
 
     /// Whether no household is held.
     pub fn is_empty(&self) -> bool {
-        self.facts.is_empty()
+        self.households == 0
     }
 
     /// Replaces the targets (an admin may have changed them since the page loaded).
     pub fn replace_targets(&mut self, targets: TargetTable) {
         self.targets = targets;
-        self.trend_memo.replace(None);
     }
 
     /// Replaces the county groups (the shipped ones and those admins defined).
@@ -166,42 +207,21 @@ impl FactSet {
         self.groups = groups;
     }
 
-    /// The progress board for `request`, from the held facts summed per county and year
-    /// exactly as the server sums them in SQL, then [`progress_board`].
+    /// The progress board for `request`: the held rows of the review filter added per
+    /// county and year (what the server's SQL sums give), then [`progress_board`].
     pub fn progress_of(&self, request: &BoardRequest) -> Result<ProgressBoard, Issue> {
         let regions = RegionTable::builtin();
         if let Some(code) = &request.within {
             check_region(&regions, code)?;
         }
-        let mut memo = self.sums_memo.borrow_mut();
-        if memo
-            .as_ref()
-            .is_none_or(|(a, _)| *a != request.approved_only)
-        {
-            let kept: Vec<&HouseholdFacts> = self
-                .facts
-                .iter()
-                .zip(&self.approved)
-                .filter(|(_, approved)| !request.approved_only || **approved)
-                .map(|(f, _)| f)
-                .collect();
-            let grouping = Grouping {
-                level: Some(RegionLevel::County),
-                by_year: true,
-            };
-            let sums = indicators::group(&kept, grouping, &regions)
-                .into_iter()
-                .map(|(key, members)| {
-                    let members: Vec<&HouseholdFacts> = members.iter().map(|&i| kept[i]).collect();
-                    GroupSums::from_members(key, &members)
-                })
-                .collect();
-            *memo = Some((request.approved_only, sums));
-        }
-        let sums = memo.as_ref().map_or(&[][..], |(_, s)| s.as_slice());
+        let kept = self
+            .rows
+            .iter()
+            .filter(|r| !request.approved_only || r.approved);
+        let sums = added(kept, |key| key.clone());
         let plans = PlanTable::builtin();
         Ok(progress_board(
-            sums,
+            &sums,
             ProgressTables {
                 regions: &regions,
                 targets: &self.targets,
@@ -216,31 +236,26 @@ impl FactSet {
         ))
     }
 
-    /// The held facts within the region and review filter of `request`, in the order
+    /// The held rows within the region and review filter of `request`, in the order
     /// held; the year range is not applied (the trend shows every year).
     fn in_region_and_review(
         &self,
         request: &DashboardRequest,
         regions: &RegionTable,
-    ) -> Vec<&HouseholdFacts> {
-        // Whether each county is within the region, decided once per county.
-        let mut inside: HashMap<&str, bool> = HashMap::new();
-        let mut kept: Vec<&HouseholdFacts> = Vec::with_capacity(self.facts.len());
-        for (f, approved) in self.facts.iter().zip(&self.approved) {
-            if request.approved_only && !approved {
-                continue;
-            }
-            let ok = match &request.within {
-                None => true,
-                Some(w) => *inside
-                    .entry(f.county_code.as_str())
-                    .or_insert_with(|| regions.is_within(&f.county_code, w)),
-            };
-            if ok {
-                kept.push(f);
-            }
-        }
-        kept
+    ) -> Vec<&ClassSums> {
+        self.rows
+            .iter()
+            .filter(|r| !request.approved_only || r.approved)
+            .filter(|r| {
+                request.within.as_deref().is_none_or(|w| {
+                    r.sums
+                        .key
+                        .region_code
+                        .as_deref()
+                        .is_some_and(|c| regions.is_within(c, w))
+                })
+            })
+            .collect()
     }
 
     /// Every figure of the dashboard for the filters of `request`.
@@ -250,25 +265,24 @@ impl FactSet {
             check_region(&regions, code)?;
         }
         let in_region_and_review = self.in_region_and_review(request, &regions);
-        let selected: Vec<&HouseholdFacts> = in_region_and_review
+        let selected: Vec<&ClassSums> = in_region_and_review
             .iter()
             .copied()
-            .filter(|f| request.in_years(f.year))
+            .filter(|r| r.sums.key.year.is_some_and(|y| request.in_years(y)))
             .collect();
         let single_year = match (request.from, request.to) {
             (Some(f), Some(t)) if f == t => Some(f),
             _ => None,
         };
-        let county = Some(RegionLevel::County);
-        let by_county = indicators::compute(
+        let by_county = finished(
             &selected,
             Grouping {
-                level: county,
+                level: Some(RegionLevel::County),
                 by_year: single_year.is_some(),
             },
             &regions,
         );
-        let last_year = selected.iter().map(|f| f.year).max();
+        let last_year = selected.iter().filter_map(|r| r.sums.key.year).max();
         let by_region = charts::indicator_by_region_data(
             &by_county,
             request.indicator,
@@ -283,44 +297,35 @@ impl FactSet {
             provenance.absorb(&group.provenance);
         }
         let straw_uses = charts::straw_uses_data(&by_county, single_year);
-        let trend = match &request.within {
-            None => None,
-            Some(code) => {
-                let mut memo = self.trend_memo.borrow_mut();
-                let fresh = memo
-                    .as_ref()
-                    .is_none_or(|(c, a, _)| c != code || *a != request.approved_only);
-                if fresh {
-                    let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
-                    let groups = indicators::compute(
-                        &in_region_and_review,
-                        Grouping {
-                            level: Some(level),
-                            by_year: true,
-                        },
-                        &regions,
-                    );
-                    *memo = Some((code.clone(), request.approved_only, groups));
-                }
-                memo.as_ref().map(|(_, _, groups)| {
-                    charts::trend_data(
-                        groups,
-                        request.indicator,
-                        code,
-                        &self.targets,
-                        &regions,
-                        &PlanTable::builtin(),
-                        request.current_year,
-                    )
-                })
-            }
-        };
+        let trend = request.within.as_ref().map(|code| {
+            let level = regions.get(code).map_or(RegionLevel::County, |r| r.level);
+            let groups = finished(
+                &in_region_and_review,
+                Grouping {
+                    level: Some(level),
+                    by_year: true,
+                },
+                &regions,
+            );
+            charts::trend_data(
+                &groups,
+                request.indicator,
+                code,
+                &self.targets,
+                &regions,
+                &PlanTable::builtin(),
+                request.current_year,
+            )
+        });
         let map = charts::map_data(&by_county, request.indicator, single_year, &regions);
-        let mut years: Vec<i32> = in_region_and_review.iter().map(|f| f.year).collect();
+        let mut years: Vec<i32> = in_region_and_review
+            .iter()
+            .filter_map(|r| r.sums.key.year)
+            .collect();
         years.sort_unstable();
         years.dedup();
         Ok(Dashboard {
-            households: selected.len(),
+            households: selected.iter().map(|r| r.sums.households).sum(),
             years,
             by_region,
             trend,
@@ -330,15 +335,61 @@ impl FactSet {
         })
     }
 
-    /// The groups of the held facts that match `filter` (region, years, review;
+    /// The groups of the held rows that match `filter` (region, years, review;
     /// indicator and map size are ignored), with progress against the held targets.
     pub fn reports_of(&self, filter: &DashboardRequest, grouping: Grouping) -> Vec<GroupReport> {
         let regions = RegionTable::builtin();
-        let selected: Vec<&HouseholdFacts> = self
+        let selected: Vec<&ClassSums> = self
             .in_region_and_review(filter, &regions)
             .into_iter()
-            .filter(|f| filter.in_years(f.year))
+            .filter(|r| r.sums.key.year.is_some_and(|y| filter.in_years(y)))
             .collect();
-        compute_facts(&selected, grouping, &regions, &self.targets)
+        finished(&selected, grouping, &regions)
+            .into_iter()
+            .map(|group| GroupReport::new(group, &regions, &self.targets))
+            .collect()
     }
+}
+
+/// The rows added into the groups `key_of` assigns them to, in key order (the order of
+/// [`indicators::group`] and of the server's grouped sums).
+fn added<'a>(
+    rows: impl IntoIterator<Item = &'a ClassSums>,
+    key_of: impl Fn(&GroupKey) -> GroupKey,
+) -> Vec<GroupSums> {
+    let mut groups: BTreeMap<GroupKey, GroupSums> = BTreeMap::new();
+    for row in rows {
+        let key = key_of(&row.sums.key);
+        groups
+            .entry(key.clone())
+            .or_insert_with(|| GroupSums {
+                key,
+                ..GroupSums::default()
+            })
+            .absorb(&row.sums);
+    }
+    groups.into_values().collect()
+}
+
+/// The rows grouped as `grouping` says (a county's region at the level, as
+/// [`indicators::group`] resolves it: a county the table lacks keeps its own code) and
+/// finished.
+fn finished(
+    rows: &[&ClassSums],
+    grouping: Grouping,
+    regions: &RegionTable,
+) -> Vec<GroupIndicators> {
+    added(rows.iter().copied(), |key| GroupKey {
+        region_code: grouping.level.and_then(|level| {
+            key.region_code.as_deref().map(|county| {
+                regions
+                    .ancestor_at(county, level)
+                    .map_or_else(|| county.to_owned(), |r| r.code.clone())
+            })
+        }),
+        year: if grouping.by_year { key.year } else { None },
+    })
+    .into_iter()
+    .map(|sums| sums.into_indicators(regions))
+    .collect()
 }

@@ -24,7 +24,8 @@
 //! - [`plans`]: each region's plan and its phases (Ali 2024–2030, Qinghai's 14th FYP).
 //! - [`groups`]: named groups of counties (the Ali pilot), pooled like a region.
 //! - [`report`]: a group with its target progress, and the surveys left out.
-//! - [`dashboard`]: the dashboard's charts and progress board, from facts held in memory.
+//! - [`dashboard`]: the dashboard's charts and progress board, from sums held in memory.
+//! - [`sums`]: county × year × review-class sums, the form the server sends the dashboard.
 //! - [`charts`]: the four charts' data and drawing, as SVG (every target) and PNG
 //!   (feature `png`).
 //! - [`columns`]: household facts by column, the form the server sends the dashboard.
@@ -52,6 +53,7 @@ pub mod quality;
 pub mod regions;
 pub mod report;
 pub mod review;
+pub mod sums;
 pub mod survey;
 pub mod synthetic;
 pub mod targets;

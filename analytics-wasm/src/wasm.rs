@@ -153,6 +153,31 @@ export interface Dashboard {
   /** Pooled over the filters: measured, counted, estimated amounts and what was left out. */
   provenance: unknown;
 }
+/** One indicator's sums: n, Σwy, Σwx, Σy, Σx, Σw²y², Σw²x², Σw²xy. */
+export type RatioSumsRow = [number, number, number, number, number, number, number, number];
+/** The sums of one county, year and review class. */
+export interface SumRow {
+  /** Index into `SumsBody.counties`. */
+  county: number;
+  year: number;
+  /** Approved surveys, or counted but not approved ones. */
+  approved: boolean;
+  households: number;
+  surveys_with_warnings: number;
+  households_returned_exceeds_used: number;
+  /** In `Indicator` order (film_recovery_rate first); null when no household has the section. */
+  indicators: (RatioSumsRow | null)[];
+  straw_uses_weighted_kg: [number, number, number, number, number];
+  straw_uses_kg: [number, number, number, number, number];
+  provenance: GroupReport["provenance"];
+}
+/** The body of `GET /api/v1/sums`, what `FactSet.fromSums` reads. */
+export interface SumsBody {
+  as_of?: string | null;
+  households?: number;
+  counties: string[];
+  rows: SumRow[];
+}
 export interface BoardRequest {
   within?: string | null;
   /** Default: the latest complete year with at least 30 households. */
@@ -294,7 +319,8 @@ impl SurveySet {
     }
 }
 
-/// Household facts from `GET /api/v1/facts`, parsed once and held in WASM memory with
+/// The sums of every county, year and review class (`GET /api/v1/sums`, or summed from
+/// the household facts of `GET /api/v1/facts`), parsed once and held in WASM memory with
 /// the targets: the dashboard recomputes every figure from them on each filter change.
 #[wasm_bindgen]
 pub struct FactSet {
@@ -303,10 +329,19 @@ pub struct FactSet {
 
 #[wasm_bindgen]
 impl FactSet {
-    /// Parses the body of `GET /api/v1/facts` as received (text).
+    /// Parses the body of `GET /api/v1/facts` as received (text) and sums its households.
     #[wasm_bindgen(constructor)]
     pub fn new(body_json: &str) -> Result<FactSet, JsValue> {
         dashboard::FactSet::from_json(body_json)
+            .map(|inner| FactSet { inner })
+            .map_err(to_js)
+    }
+
+    /// Parses the body of `GET /api/v1/sums` (a `SumsBody`) as received (text): what the
+    /// dashboard loads.
+    #[wasm_bindgen(js_name = fromSums)]
+    pub fn from_sums(body_json: &str) -> Result<FactSet, JsValue> {
+        dashboard::FactSet::from_sums_json(body_json)
             .map(|inner| FactSet { inner })
             .map_err(to_js)
     }

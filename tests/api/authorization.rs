@@ -140,6 +140,8 @@ fn rule(operation: &str) -> Option<fn(Caller) -> Expect> {
         | "listGroups" => any_authenticated,
         // The dashboard's facts read like the indicators: any caller, within its scope.
         "surveyFacts" => any_authenticated,
+        // The dashboard's sums read like the indicators too.
+        "surveySums" => any_authenticated,
         // Exports read like listSurveys: any caller, limited to what it may see.
         "exportSurveysCsv"
         | "exportSurveysXlsx"

@@ -34,7 +34,7 @@ fn same_number(a: &Value, b: &Value) -> bool {
 /// same groups, households, n, and every figure of every indicator and its progress.
 /// The progress boards of the API and of the crate from facts agree: rows, statuses,
 /// targets, estimates and trends.
-fn assert_same_board(api: &Value, local: &Value, what: &str) -> Result<()> {
+pub(crate) fn assert_same_board(api: &Value, local: &Value, what: &str) -> Result<()> {
     for key in ["year", "current_year", "min_n", "years"] {
         assert_eq!(api[key], local[key], "{what}: {key}");
     }

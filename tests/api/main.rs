@@ -26,5 +26,6 @@ mod review;
 mod review_loop;
 mod straw;
 mod submit;
+mod sums;
 mod validation;
 mod web_files;

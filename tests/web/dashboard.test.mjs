@@ -1,6 +1,7 @@
 // The bureau dashboard in real Chromium against the real server: sign in, figures equal
 // to what /api/v1/indicators reports for each year filter (the browser computes them with
-// the WASM module from /api/v1/facts), no request on a filter change, the language
+// the WASM module from the county × year sums of /api/v1/sums, never the households of
+// /api/v1/facts), no request on a filter change, the language
 // switch, the downloads, the target board (a rate above 100 % is implausible, never met),
 // and screenshots at desktop and phone sizes.
 import { test, before, after } from "node:test";
@@ -86,7 +87,11 @@ async function apiCounties(query) {
 test("year filter: chart and table change to the values /api/v1/indicators reports, with no request", async () => {
   const { context, page, problems } = await newPage(browser, "desktop");
   try {
+    const loaded = [];
+    page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
     await signIn(page);
+    assert.ok(loaded.includes("/api/v1/sums"), "the page loads the sums");
+    assert.ok(!loaded.includes("/api/v1/facts"), "and not the households");
     assert.equal(await page.locator("#f-region").inputValue(), "542500");
     assert.equal(await page.locator("#f-to").inputValue(), "2025");
     const requests = [];

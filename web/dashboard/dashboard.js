@@ -1,10 +1,12 @@
-// The bureau dashboard. Household facts are loaded once (GET /api/v1/facts); the
-// analytics crate, compiled to WASM, computes every figure and draws every chart in the
-// browser, so a filter change recomputes locally without asking the server again.
+// The bureau dashboard. The sums of every county, year and review class are loaded once
+// (GET /api/v1/sums: kilobytes, whatever the number of surveys); the analytics crate,
+// compiled to WASM, adds the rows each filter selects, finishes every figure as the
+// server does and draws every chart in the browser, so a filter change recomputes
+// locally without asking the server again.
 //
 // Performance marks for the benchmark: measure "first-chart" (navigation start to the
-// first chart on screen, after facts and targets are loaded), "facts-fetch",
-// "facts-parse" and, on every filter change, "recompute" (WASM figures, four charts,
+// first chart on screen, after sums and targets are loaded), "sums-fetch",
+// "sums-parse" and, on every filter change, "recompute" (WASM figures, four charts,
 // tables and board in the DOM). document.body.dataset.recomputes counts the recomputes.
 import init, { FactSet, renderChart } from "../pkg/agriwaste_analytics.js";
 import { api } from "../shared/api.js";
@@ -80,7 +82,7 @@ const WORDS = {
 useWords(WORDS);
 
 const state = {
-  facts: null, // FactSet (WASM)
+  facts: null, // FactSet (WASM), from the sums
   regions: [], // from /api/v1/regions
   byCode: new Map(),
   asOf: null,
@@ -122,25 +124,25 @@ async function start() {
   $("#signout").hidden = false;
   $("#board-app").hidden = false;
   $("#summary").textContent = t("loading");
-  performance.mark("facts-fetch-start");
+  performance.mark("sums-fetch-start");
   const [regions, targets, groups, body] = await Promise.all([
     api("/api/v1/regions"),
     api("/api/v1/targets", true),
     api("/api/v1/groups", true),
-    api("/api/v1/facts", true),
+    api("/api/v1/sums", true),
     wasm,
   ]);
-  performance.mark("facts-fetch-end");
-  performance.measure("facts-fetch", "facts-fetch-start", "facts-fetch-end");
+  performance.mark("sums-fetch-end");
+  performance.measure("sums-fetch", "sums-fetch-start", "sums-fetch-end");
   state.regions = regions;
   state.byCode = new Map(regions.map((r) => [r.code, r]));
-  performance.mark("facts-parse-start");
-  state.facts = new FactSet(body);
+  performance.mark("sums-parse-start");
+  state.facts = FactSet.fromSums(body);
   state.facts.setTargets(targets);
   // The shipped county groups (the Ali pilot) and those admins defined, as the server's board has them.
   state.facts.setGroups(groups);
-  performance.mark("facts-parse-end");
-  performance.measure("facts-parse", "facts-parse-start", "facts-parse-end");
+  performance.mark("sums-parse-end");
+  performance.measure("sums-parse", "sums-parse-start", "sums-parse-end");
   state.asOf = state.facts.asOf;
   document.body.dataset.bytes = String(body.length);
   state.me = me;
@@ -235,7 +237,7 @@ function fillYears(initial) {
   to.value = !initial && has(keep[1]) ? keep[1] : chosen;
 }
 
-// The progress board (WASM, from the held facts) for the review filter and `request`.
+// The progress board (WASM, from the held sums) for the review filter and `request`.
 function progressOf(request) {
   return JSON.parse(state.facts.progress(JSON.stringify({
     approved_only: $("#f-review").value === "approved",

@@ -156,7 +156,8 @@ impl ApiResponse for FactsResponse {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, std::io::Error> {
+/// The gzip form of `bytes` (fast compression: a body of every household is megabytes).
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, std::io::Error> {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::fast(),
@@ -165,7 +166,8 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>, std::io::Error> {
     encoder.finish()
 }
 
-fn accepts_gzip(header: Option<&str>) -> bool {
+/// Whether `Accept-Encoding` allows gzip (`*` does; `q=0` refuses).
+pub(crate) fn accepts_gzip(header: Option<&str>) -> bool {
     header.is_some_and(|h| {
         h.split(',').any(|part| {
             let mut pieces = part.split(';');

@@ -24,6 +24,7 @@ pub mod reports;
 pub mod review;
 pub mod security;
 pub mod server_info;
+pub mod sums;
 pub mod surveys;
 pub mod targets;
 pub mod users;
@@ -78,7 +79,7 @@ pub type Apis = (
     audit::AuditApi,
     WithParams<exports::ExportsApi>,
     WithParams<exports::IndicatorExportsApi>,
-    facts::FactsApi,
+    (facts::FactsApi, sums::SumsApi),
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
@@ -145,7 +146,12 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
         WithParams(exports::IndicatorExportsApi {
             state: state.clone(),
         }),
-        facts::FactsApi { state },
+        (
+            facts::FactsApi {
+                state: state.clone(),
+            },
+            sums::SumsApi { state },
+        ),
     );
     OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(
