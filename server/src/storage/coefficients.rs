@@ -17,11 +17,16 @@ use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::targets::NATIONAL;
 use agriwaste_analytics::{RegionLevel, Survey};
 use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, Statement, TransactionTrait,
+};
 
 use super::aggregates::SumsDelta;
 use super::audit::{Change, append};
+use super::entities::{coefficient_version, coefficients};
 use super::facts::{FactsRow, replace_facts};
 use super::{Storage, StorageError};
 use crate::auth::Actor;
@@ -78,11 +83,14 @@ impl CoefficientKey {
         )
     }
 
-    fn restrict<T: sea_orm::sea_query::ConditionalStatement>(&self, q: &mut T) {
-        q.and_where(Expr::col(col("region_code")).eq(self.region_code.clone()))
-            .and_where(Expr::col(col("valid_from")).eq(self.valid_from))
-            .and_where(Expr::col(col("kind")).eq(self.kind.key()))
-            .and_where(Expr::col(col("key")).eq(self.key.clone()));
+    /// The primary key of the entry's row.
+    fn row_id(&self) -> (String, i32, String, String) {
+        (
+            self.region_code.clone(),
+            self.valid_from,
+            self.kind.key().to_owned(),
+            self.key.clone(),
+        )
     }
 }
 
@@ -101,73 +109,73 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
-const COLUMNS: [&str; 10] = [
-    "region_code",
-    "valid_from",
-    "kind",
-    "key",
-    "value",
-    "unit",
-    "status",
-    "source",
-    "updated_by",
-    "updated_at",
-];
-
-fn select_coefficients() -> SelectStatement {
-    Query::select()
-        .columns(COLUMNS.map(col))
-        .from(col("coefficients"))
-        .order_by(col("region_code"), Order::Asc)
-        .order_by(col("kind"), Order::Asc)
-        .order_by(col("key"), Order::Asc)
-        .order_by(col("valid_from"), Order::Asc)
-        .to_owned()
-}
-
-fn from_row(row: &QueryResult) -> Result<StoredCoefficient, StorageError> {
-    let kind: String = row.try_get("", "kind")?;
-    let region_code: String = row.try_get("", "region_code")?;
+/// A stored row as the domain's entry: the reverse of [`row_of`].
+fn stored_coefficient(row: coefficients::Model) -> Result<StoredCoefficient, StorageError> {
+    let kind = CoefficientKind::from_key(&row.kind).ok_or_else(|| {
+        StorageError::Corrupt(format!("coefficient of {}", row.region_code), row.kind)
+    })?;
     Ok(StoredCoefficient {
         entry: CoefficientEntry {
-            kind: CoefficientKind::from_key(&kind).ok_or_else(|| {
-                StorageError::Corrupt(format!("coefficient of {region_code}"), kind.clone())
-            })?,
-            region_code,
-            valid_from: row.try_get("", "valid_from")?,
-            key: row.try_get("", "key")?,
-            value: row.try_get("", "value")?,
-            unit: row.try_get("", "unit")?,
-            status: row.try_get("", "status")?,
-            source: row.try_get("", "source")?,
+            kind,
+            region_code: row.region_code,
+            valid_from: row.valid_from,
+            key: row.key,
+            value: row.value,
+            unit: row.unit,
+            status: row.status,
+            source: row.source,
         },
-        updated_by: row.try_get("", "updated_by")?,
-        updated_at: row.try_get("", "updated_at")?,
+        updated_by: row.updated_by,
+        updated_at: row.updated_at,
     })
+}
+
+/// The row `entry` is stored as, set by `updated_by` at `updated_at`.
+fn row_of(
+    entry: &CoefficientEntry,
+    updated_by: &str,
+    updated_at: DateTime<Utc>,
+) -> coefficients::ActiveModel {
+    coefficients::ActiveModel {
+        region_code: Set(entry.region_code.clone()),
+        valid_from: Set(entry.valid_from),
+        kind: Set(entry.kind.key().to_owned()),
+        key: Set(entry.key.clone()),
+        value: Set(entry.value),
+        unit: Set(entry.unit.clone()),
+        status: Set(entry.status.clone()),
+        source: Set(entry.source.clone()),
+        updated_by: Set(updated_by.to_owned()),
+        updated_at: Set(updated_at),
+    }
 }
 
 fn audit_json(entry: &CoefficientEntry) -> serde_json::Value {
     serde_json::to_value(entry).unwrap_or(serde_json::Value::Null)
 }
 
+/// Every entry, by region, kind, key and year.
 async fn load_entries(conn: &impl ConnectionTrait) -> Result<Vec<StoredCoefficient>, StorageError> {
-    conn.query_all(&select_coefficients())
+    coefficients::Entity::find()
+        .order_by_asc(coefficients::Column::RegionCode)
+        .order_by_asc(coefficients::Column::Kind)
+        .order_by_asc(coefficients::Column::Key)
+        .order_by_asc(coefficients::Column::ValidFrom)
+        .all(conn)
         .await?
-        .iter()
-        .map(from_row)
+        .into_iter()
+        .map(stored_coefficient)
         .collect()
 }
 
+/// The id of `coefficient_version`'s one row.
+const VERSION_ROW: i32 = 1;
+
 async fn read_version(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let select = Query::select()
-        .column(col("version"))
-        .from(col("coefficient_version"))
-        .and_where(Expr::col(col("id")).eq(1))
-        .to_owned();
-    let row = conn.query_one(&select).await?;
-    Ok(row
-        .and_then(|r| r.try_get::<i64>("", "version").ok())
-        .unwrap_or(0))
+    Ok(coefficient_version::Entity::find_by_id(VERSION_ROW)
+        .one(conn)
+        .await?
+        .map_or(0, |row| row.version))
 }
 
 async fn advisory_lock(conn: &impl ConnectionTrait, exclusive: bool) -> Result<(), DbErr> {
@@ -264,48 +272,31 @@ impl Storage {
         let _writer = self.write_guard().await;
         let txn = self.db.begin().await?;
         advisory_lock(&txn, true).await?;
-        let mut find = select_coefficients();
-        key.restrict(&mut find);
-        let before = txn
-            .query_one(&find)
+        let before = coefficients::Entity::find_by_id(key.row_id())
+            .one(&txn)
             .await?
-            .as_ref()
-            .map(from_row)
+            .map(stored_coefficient)
             .transpose()?;
-        let mut delete = Query::delete();
-        delete.from_table(col("coefficients"));
-        key.restrict(&mut delete);
-        txn.execute(&delete).await?;
+        coefficients::Entity::delete_by_id(key.row_id())
+            .exec(&txn)
+            .await?;
         let at = Utc::now().trunc_subsecs(6);
         if let Some(entry) = &replacement {
-            let mut insert = Query::insert();
-            insert
-                .into_table(col("coefficients"))
-                .columns(COLUMNS.map(col))
-                .values([
-                    entry.region_code.clone().into(),
-                    entry.valid_from.into(),
-                    entry.kind.key().into(),
-                    entry.key.clone().into(),
-                    entry.value.into(),
-                    entry.unit.clone().into(),
-                    entry.status.clone().into(),
-                    entry.source.clone().into(),
-                    actor.name.clone().into(),
-                    at.into(),
-                ])
-                .map_err(|e| StorageError::Corrupt("coefficient".to_owned(), e.to_string()))?;
-            txn.execute(&insert).await?;
+            coefficients::Entity::insert(row_of(entry, &actor.name, at))
+                .exec_without_returning(&txn)
+                .await?;
         } else if before.is_none() {
             txn.rollback().await?;
             return Ok(None);
         }
-        let bump = Query::update()
-            .table(col("coefficient_version"))
-            .value(col("version"), Expr::col(col("version")).add(1))
-            .and_where(Expr::col(col("id")).eq(1))
-            .to_owned();
-        txn.execute(&bump).await?;
+        coefficient_version::Entity::update_many()
+            .col_expr(
+                coefficient_version::Column::Version,
+                Expr::col(coefficient_version::Column::Version).add(1),
+            )
+            .filter(coefficient_version::Column::Id.eq(VERSION_ROW))
+            .exec(&txn)
+            .await?;
         let table = CoefficientTable {
             entries: load_entries(&txn)
                 .await?

@@ -329,3 +329,201 @@ pub mod survey_facts {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod targets {
+    use sea_orm::entity::prelude::*;
+
+    /// A target set for a region (or `national`), indicator and target year: the shipped
+    /// defaults, then whatever admins set.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "targets")]
+    pub struct Model {
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(12))"
+        )]
+        pub region_code: String,
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(64))"
+        )]
+        pub indicator: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        #[sea_orm(column_type = "Double")]
+        pub target: f64,
+        /// `at_least` or `at_most`.
+        #[sea_orm(column_type = "String(StringLen::N(16))")]
+        pub comparison: String,
+        #[sea_orm(column_type = "Text")]
+        pub source: String,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod coefficients {
+    use sea_orm::entity::prelude::*;
+
+    /// A coefficient for a region (or `national`) from its first survey year on: the
+    /// shipped national values, then whatever admins set.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "coefficients")]
+    pub struct Model {
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(12))"
+        )]
+        pub region_code: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub valid_from: i32,
+        /// A `CoefficientKind` key.
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(64))"
+        )]
+        pub kind: String,
+        /// Crop key, or the kind's fixed key.
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(64))"
+        )]
+        pub key: String,
+        /// NULL marks the value unconfirmed, so nothing is estimated with it.
+        #[sea_orm(column_type = "Double", nullable)]
+        pub value: Option<f64>,
+        #[sea_orm(column_type = "Text")]
+        pub unit: String,
+        #[sea_orm(column_type = "String(StringLen::N(32))")]
+        pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub source: String,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod coefficient_version {
+    use sea_orm::entity::prelude::*;
+
+    /// The one row (id 1) whose version every coefficient edit moves, so that each server
+    /// process knows when its cached copy of the coefficient table is stale.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "coefficient_version")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod change_counter {
+    use sea_orm::entity::prelude::*;
+
+    /// One shard of the data version: the version is the sum of `n` over the shards, to
+    /// which a trigger on `audit_log` adds in every write's transaction (on PostgreSQL to
+    /// one of several shards, so concurrent writers rarely wait for one row lock).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "change_counter")]
+    pub struct Model {
+        /// SMALLINT, as the migration and the PostgreSQL trigger declare it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub shard: i16,
+        pub n: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[cfg(test)]
+mod tests {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{
+        ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, Schema,
+        Statement,
+    };
+
+    /// A table's columns as SQLite describes them: name, declared type (without a
+    /// length), NOT NULL, and position in the primary key.
+    async fn columns(db: &DatabaseConnection, table: &str) -> Result<Vec<String>, DbErr> {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA table_info({table})"),
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let name: String = row.try_get("", "name")?;
+                let declared: String = row.try_get("", "type")?;
+                // A VARCHAR's length bounds what PostgreSQL accepts, not how a value
+                // reads or writes, and most entities do not repeat it.
+                let declared = declared.split('(').next().unwrap_or_default();
+                let not_null: i32 = row.try_get("", "notnull")?;
+                let key: i32 = row.try_get("", "pk")?;
+                Ok(format!("{name} {declared} not_null={not_null} key={key}"))
+            })
+            .collect()
+    }
+
+    /// The table the migrations create and the one sea-orm would create from the entity
+    /// describe the same columns: the entity reads and writes the rows the schema holds.
+    /// SQLite tells SMALLINT from INTEGER but writes BIGINT as INTEGER; that an `i64`
+    /// field is BIGINT on PostgreSQL is checked where the end-to-end tests decode it.
+    async fn check<E: EntityTrait>(migrated: &DatabaseConnection, entity: E) -> Result<(), DbErr> {
+        let from_entity = Database::connect("sqlite::memory:").await?;
+        let create = Schema::new(DbBackend::Sqlite).create_table_from_entity(entity);
+        from_entity.execute(&create).await?;
+        let table = entity.table_name();
+        assert_eq!(
+            columns(&from_entity, table).await?,
+            columns(migrated, table).await?,
+            "{table}: the entity's columns (left) against the migrations' (right)"
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn every_entity_has_the_columns_the_migrations_create() -> Result<(), DbErr> {
+        let migrated = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&migrated, None).await?;
+        check(&migrated, super::regions::Entity).await?;
+        check(&migrated, super::surveys::Entity).await?;
+        check(&migrated, super::survey_versions::Entity).await?;
+        check(&migrated, super::survey_attachments::Entity).await?;
+        check(&migrated, super::users::Entity).await?;
+        check(&migrated, super::credentials::Entity).await?;
+        check(&migrated, super::login_failures::Entity).await?;
+        check(&migrated, super::audit_log::Entity).await?;
+        check(&migrated, super::region_groups::Entity).await?;
+        check(&migrated, super::survey_facts::Entity).await?;
+        check(&migrated, super::targets::Entity).await?;
+        check(&migrated, super::coefficients::Entity).await?;
+        check(&migrated, super::coefficient_version::Entity).await?;
+        check(&migrated, super::change_counter::Entity).await?;
+        Ok(())
+    }
+}

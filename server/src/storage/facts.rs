@@ -10,13 +10,16 @@
 use agriwaste_analytics::indicators::{HouseholdFacts, Indicator, Ratio};
 use agriwaste_analytics::review::{Counting, ReviewState};
 use agriwaste_analytics::{Coefficients, RegionLevel, Survey};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, FromQueryResult, Iterable};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable,
+    QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::aggregates::{SumsChange, SumsDelta, households_matching, rebuild_groups_of};
 use super::coefficients::survey_rows_for_facts;
-use super::entities::survey_facts;
+use super::entities::{change_counter, survey_facts};
 use super::{Storage, StorageError, insert_all};
 use crate::auth::SurveyScope;
 
@@ -205,20 +208,21 @@ pub(crate) async fn replace_facts(
     change.difference(conn).await
 }
 
-/// The table whose sum is [`Storage::data_version`] (see the migration that creates it).
-const CHANGE_COUNTER: &str = "change_counter";
-
 /// Moves [`Storage::data_version`] for a write that appends no audit row (the start-up
 /// backfill of facts); call inside the write's transaction, as its last statement, so the
 /// counter's row lock is held only until the commit that follows and no lock is taken
 /// after it. Audited writes need not call it: the audit log's trigger counts them.
 pub(crate) async fn count_change(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    let update = Query::update()
-        .table(col(CHANGE_COUNTER))
-        .value(col("n"), Expr::col(col("n")).add(1))
-        .and_where(Expr::col(col("shard")).eq(0))
-        .to_owned();
-    conn.execute(&update).await?;
+    // Shard 0, where SQLite's trigger counts too: a write without an audit row is rare
+    // enough that spreading it over the shards would gain nothing.
+    change_counter::Entity::update_many()
+        .col_expr(
+            change_counter::Column::N,
+            Expr::col(change_counter::Column::N).add(1),
+        )
+        .filter(change_counter::Column::Shard.eq(0_i16))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
@@ -285,16 +289,21 @@ impl Storage {
     /// here changed. Callers read the version before computing the answer, so an answer
     /// is never older than the version it is kept under.
     pub async fn data_version(&self) -> Result<DataVersion, StorageError> {
-        let select = Query::select()
-            .expr_as(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"), col("v"))
-            .from(col(CHANGE_COUNTER))
-            .to_owned();
-        let row = self.db.query_one(&select).await?;
-        let changes = match row {
-            Some(row) => row.try_get::<i64>("", "v")?,
-            None => 0,
-        };
-        Ok(DataVersion(changes.to_string()))
+        // Cast: PostgreSQL sums BIGINT as NUMERIC, which does not decode as i64.
+        let sum = Func::cast_as(
+            Func::coalesce([
+                Expr::from(Func::sum(Expr::col(change_counter::Column::N))),
+                Expr::val(0_i64),
+            ]),
+            Alias::new("BIGINT"),
+        );
+        let changes: Option<i64> = change_counter::Entity::find()
+            .select_only()
+            .column_as(Expr::from(sum), "v")
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(DataVersion(changes.unwrap_or(0).to_string()))
     }
 
     /// Computes facts for surveys stored before facts existed (or by an older version):

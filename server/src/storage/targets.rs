@@ -3,11 +3,12 @@
 
 use agriwaste_analytics::targets::{Comparison, Target, TargetTable};
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{Change, append};
+use super::entities::targets;
 use super::{Storage, StorageError};
 use crate::auth::Actor;
 
@@ -22,10 +23,6 @@ pub struct StoredTarget {
     pub updated_at: DateTime<Utc>,
 }
 
-fn col(name: &str) -> Alias {
-    Alias::new(name)
-}
-
 fn comparison_key(c: Comparison) -> &'static str {
     match c {
         Comparison::AtLeast => "at_least",
@@ -33,24 +30,43 @@ fn comparison_key(c: Comparison) -> &'static str {
     }
 }
 
-fn from_row(row: &QueryResult) -> Result<StoredTarget, StorageError> {
-    let comparison: String = row.try_get("", "comparison")?;
-    Ok(StoredTarget {
+/// A stored row as the domain's target: the reverse of [`row_of`].
+fn stored_target(row: targets::Model) -> StoredTarget {
+    StoredTarget {
         target: Target {
-            region_code: row.try_get("", "region_code")?,
-            indicator: row.try_get("", "indicator")?,
-            year: row.try_get("", "year")?,
-            target: row.try_get("", "target")?,
-            comparison: if comparison == "at_most" {
+            region_code: row.region_code,
+            indicator: row.indicator,
+            year: row.year,
+            target: row.target,
+            comparison: if row.comparison == "at_most" {
                 Comparison::AtMost
             } else {
                 Comparison::AtLeast
             },
-            source: row.try_get("", "source")?,
+            source: row.source,
         },
-        updated_by: row.try_get("", "updated_by")?,
-        updated_at: row.try_get("", "updated_at")?,
-    })
+        updated_by: row.updated_by,
+        updated_at: row.updated_at,
+    }
+}
+
+/// The row `target` is stored as, set by `updated_by` at `updated_at`.
+fn row_of(target: &Target, updated_by: &str, updated_at: DateTime<Utc>) -> targets::ActiveModel {
+    targets::ActiveModel {
+        region_code: Set(target.region_code.clone()),
+        indicator: Set(target.indicator.clone()),
+        year: Set(target.year),
+        target: Set(target.target),
+        comparison: Set(comparison_key(target.comparison).to_owned()),
+        source: Set(target.source.clone()),
+        updated_by: Set(updated_by.to_owned()),
+        updated_at: Set(updated_at),
+    }
+}
+
+/// The primary key of the row for a region, indicator and year.
+fn key(region_code: &str, indicator: &str, year: i32) -> (String, String, i32) {
+    (region_code.to_owned(), indicator.to_owned(), year)
 }
 
 fn audit_json(t: &Target) -> serde_json::Value {
@@ -58,39 +74,18 @@ fn audit_json(t: &Target) -> serde_json::Value {
            "target": t.target, "comparison": comparison_key(t.comparison), "source": t.source})
 }
 
-/// Every column of `targets`.
-fn select_targets() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .columns(COLUMNS.map(col))
-        .from(col("targets"))
-        .to_owned()
-}
-
-const COLUMNS: [&str; 8] = [
-    "region_code",
-    "indicator",
-    "year",
-    "target",
-    "comparison",
-    "source",
-    "updated_by",
-    "updated_at",
-];
-
 impl Storage {
     /// Every target, by region, indicator and year.
     pub async fn list_targets(&self) -> Result<Vec<StoredTarget>, StorageError> {
-        let select = select_targets()
-            .order_by(col("region_code"), Order::Asc)
-            .order_by(col("indicator"), Order::Asc)
-            .order_by(col("year"), Order::Asc)
-            .to_owned();
-        self.db
-            .query_all(&select)
+        Ok(targets::Entity::find()
+            .order_by_asc(targets::Column::RegionCode)
+            .order_by_asc(targets::Column::Indicator)
+            .order_by_asc(targets::Column::Year)
+            .all(&self.db)
             .await?
-            .iter()
-            .map(from_row)
-            .collect()
+            .into_iter()
+            .map(stored_target)
+            .collect())
     }
 
     /// The targets as the analytics crate takes them.
@@ -112,16 +107,12 @@ impl Storage {
         indicator: &str,
         year: i32,
     ) -> Result<Option<StoredTarget>, StorageError> {
-        let select = select_targets()
-            .and_where(Expr::col(col("region_code")).eq(region_code))
-            .and_where(Expr::col(col("indicator")).eq(indicator))
-            .and_where(Expr::col(col("year")).eq(year))
-            .to_owned();
-        conn.query_one(&select)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()
+        Ok(
+            targets::Entity::find_by_id(key(region_code, indicator, year))
+                .one(conn)
+                .await?
+                .map(stored_target),
+        )
     }
 
     /// Sets a target (creating or replacing the row for its region, indicator and year).
@@ -137,31 +128,12 @@ impl Storage {
             .find_target(&txn, &target.region_code, &target.indicator, target.year)
             .await?;
         let at = Utc::now().trunc_subsecs(6);
-        let key = |q: &mut sea_orm::sea_query::DeleteStatement| {
-            q.and_where(Expr::col(col("region_code")).eq(target.region_code.clone()))
-                .and_where(Expr::col(col("indicator")).eq(target.indicator.clone()))
-                .and_where(Expr::col(col("year")).eq(target.year));
-        };
-        let mut delete = Query::delete();
-        delete.from_table(col("targets"));
-        key(&mut delete);
-        txn.execute(&delete).await?;
-        let mut insert = Query::insert();
-        insert
-            .into_table(col("targets"))
-            .columns(COLUMNS.map(col))
-            .values([
-                target.region_code.clone().into(),
-                target.indicator.clone().into(),
-                target.year.into(),
-                target.target.into(),
-                comparison_key(target.comparison).into(),
-                target.source.clone().into(),
-                actor.name.clone().into(),
-                at.into(),
-            ])
-            .map_err(|e| StorageError::Corrupt("target".to_owned(), e.to_string()))?;
-        txn.execute(&insert).await?;
+        targets::Entity::delete_by_id(key(&target.region_code, &target.indicator, target.year))
+            .exec(&txn)
+            .await?;
+        targets::Entity::insert(row_of(&target, &actor.name, at))
+            .exec_without_returning(&txn)
+            .await?;
         let change = Change {
             action: "target.set",
             entity_type: "target",
@@ -197,13 +169,9 @@ impl Storage {
         let Some(before) = self.find_target(&txn, region_code, indicator, year).await? else {
             return Ok(false);
         };
-        let delete = Query::delete()
-            .from_table(col("targets"))
-            .and_where(Expr::col(col("region_code")).eq(region_code))
-            .and_where(Expr::col(col("indicator")).eq(indicator))
-            .and_where(Expr::col(col("year")).eq(year))
-            .to_owned();
-        txn.execute(&delete).await?;
+        targets::Entity::delete_by_id(key(region_code, indicator, year))
+            .exec(&txn)
+            .await?;
         let at = Utc::now().trunc_subsecs(6);
         let change = Change {
             action: "target.delete",
