@@ -14,6 +14,7 @@ use e2e::{
 use serde_json::{Value, json};
 
 on_both_backends!(
+    facts_come_in_pages_without_gaps_or_repeats,
     facts_compute_to_the_indicators_of_the_api,
     facts_follow_scope_review_etag_and_gzip
 );
@@ -399,5 +400,72 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
     assert_eq!(after.status().as_u16(), 200);
     let (_, body) = json_of(after).await?;
     assert_eq!(body["households"], 201);
+    Ok(())
+}
+
+/// `/api/v1/facts?limit=`: pages in the order surveys were stored, each with the cursor
+/// of the next, no gaps or repeats while surveys are written; bad paging is a 400 naming
+/// the parameter.
+async fn facts_come_in_pages_without_gaps_or_repeats(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let surveys = synthetic_surveys(23);
+    let (status, _) = app
+        .post(
+            "/api/v1/surveys/batch",
+            &json!({ "surveys": surveys[..20] }),
+        )
+        .await?;
+    assert_eq!(status, 200);
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    let mut pages = 0;
+    loop {
+        let (status, page) = app
+            .get(&format!("/api/v1/facts?limit=6&cursor={cursor}"))
+            .await?;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        let ids = field_array(&page, "facts.id");
+        assert!(ids.len() <= 6);
+        seen.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        if pages == 1 {
+            // Written while paging: they come on a later page, none is repeated.
+            let (status, _) = app
+                .post(
+                    "/api/v1/surveys/batch",
+                    &json!({ "surveys": surveys[20..] }),
+                )
+                .await?;
+            assert_eq!(status, 200);
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4, "23 households in pages of 6");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no household twice");
+    let (_, all) = app.get("/api/v1/facts").await?;
+    let mut every: Vec<String> = field_array(&all, "facts.id")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    every.sort();
+    assert_eq!(unique, every, "the pages hold every household");
+    assert!(all.get("next_cursor").is_none());
+
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=100001", "limit"),
+        ("limit=5&cursor=nonsense", "cursor"),
+        ("cursor=c2VxOjE", "limit"),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/facts?{query}")).await?;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["path"], field, "{query}: {body}");
+    }
     Ok(())
 }

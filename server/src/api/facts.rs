@@ -22,13 +22,14 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
+use super::surveys::{decode_cursor, encode_cursor};
 use crate::cache::CachedBody;
 use crate::state::AppState;
-use crate::storage::facts::IndicatorQuery;
+use crate::storage::facts::{FactsPage, IndicatorQuery};
 
 /// Endpoint.
 pub struct FactsApi {
@@ -99,6 +100,9 @@ pub struct FactsDoc {
     pub households: u64,
     /// The facts.
     pub facts: FactColumnsDoc,
+    /// With `limit`: pass as `cursor` for the next page; absent on the last page (and
+    /// without `limit`, which sends every household).
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -107,7 +111,12 @@ struct FactsBody<'a> {
     review: &'a str,
     households: usize,
     facts: FactColumns,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
+
+/// Households per page at most.
+const FACTS_PAGE_MAX: u32 = 100_000;
 
 /// The facts (gzip when accepted), or 304.
 pub enum FactsResponse {
@@ -191,7 +200,9 @@ impl FactsApi {
     /// with the analytics module and to refilter without asking again. Limited to the
     /// caller's region. Rejected surveys are never included; `review=approved` sends
     /// approved ones only (otherwise `approved` tells them apart). Compressed with gzip
-    /// when `Accept-Encoding` allows it.
+    /// when `Accept-Encoding` allows it. Without `limit` every household comes at once
+    /// (in survey-id order); with `limit`, a page in the order surveys were stored and a
+    /// `next_cursor` for the next, with no gaps or repeats while surveys are written.
     #[oai(path = "/facts", method = "get", operation_id = "surveyFacts")]
     #[expect(
         clippy::too_many_arguments,
@@ -208,6 +219,10 @@ impl FactsApi {
         to: Query<Option<i32>>,
         /// `counted` (every state but rejected, default) or `approved`.
         review: Query<Option<ReviewFilter>>,
+        /// Households per page (1 to 100 000); without it, every household at once.
+        limit: Query<Option<u32>>,
+        /// From a previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
         /// The ETag of a previous response.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
@@ -224,7 +239,40 @@ impl FactsApi {
             to_year: to.0,
             ..scoped_query(&self.state, auth.principal(), region, review)
         };
-        let key = format!("{query:?}");
+        let page = match limit.0 {
+            None => None,
+            Some(limit) if (1..=FACTS_PAGE_MAX).contains(&limit) => Some(FactsPage {
+                after: match cursor.0.as_deref() {
+                    None | Some("") => None,
+                    Some(text) => Some(decode_cursor(text).ok_or_else(|| {
+                        ApiError::bad_request(
+                            ErrorCode::InvalidCursor,
+                            "分页游标无效",
+                            "the cursor is not valid",
+                        )
+                        .at("cursor")
+                    })?),
+                },
+                limit: u64::from(limit),
+            }),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    ErrorCode::InvalidParameter,
+                    format!("每页户数 limit 必须在 1 到 {FACTS_PAGE_MAX} 之间"),
+                    format!("limit (households per page) must be between 1 and {FACTS_PAGE_MAX}"),
+                )
+                .at("limit"));
+            }
+        };
+        if page.is_none() && cursor.0.as_deref().is_some_and(|c| !c.is_empty()) {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidParameter,
+                "使用分页游标 cursor 时须同时给出每页户数 limit",
+                "a cursor needs limit (households per page) too",
+            )
+            .at("limit"));
+        }
+        let key = format!("{query:?}|{page:?}");
         let version = storage.data_version().await?;
         let etag = etag_of("f", &format!("{key}|{version}"));
         if names_etag(if_none_match.0.as_deref(), &etag) {
@@ -237,12 +285,13 @@ impl FactsApi {
                 gzip: gzip_wanted,
             });
         }
-        let facts = storage.fact_columns(&query).await?;
+        let (facts, next) = storage.fact_columns(&query, page).await?;
         let body = FactsBody {
             as_of: Utc::now(),
             review: review.key(),
             households: facts.len(),
             facts,
+            next_cursor: next.map(encode_cursor),
         };
         let json = serde_json::to_vec(&body).map_err(ApiError::internal)?;
         let compressed = tokio::task::spawn_blocking(move || gzip(&json).map(|gz| (json, gz)))

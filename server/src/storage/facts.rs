@@ -243,6 +243,16 @@ pub(crate) async fn set_review_state(
     change.apply(conn).await
 }
 
+/// One page of household facts: after the survey stored at insertion sequence `after`
+/// (none: from the first), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactsPage {
+    /// The last insertion sequence of the previous page.
+    pub after: Option<i64>,
+    /// Households at most.
+    pub limit: u64,
+}
+
 /// Which surveys count, and how to group them.
 #[derive(Debug, Clone)]
 pub struct IndicatorQuery {
@@ -342,27 +352,55 @@ impl Storage {
 }
 
 impl Storage {
-    /// The facts of every household matching `query` (its grouping is ignored), with the
-    /// survey's GPS position, in survey-id order, as columns: what API consumers read
-    /// household by household. One query.
+    /// The facts of the households matching `query` (its grouping is ignored), with the
+    /// survey's GPS position, as columns: every one in survey-id order, or with `page`
+    /// one page in insertion order after the cursor (keyset on `surveys.seq`, so pages
+    /// have no gaps or repeats while surveys are written), with the cursor of the next
+    /// page when there is one. One query.
     pub async fn fact_columns(
         &self,
         query: &IndicatorQuery,
-    ) -> Result<agriwaste_analytics::columns::FactColumns, StorageError> {
+        page: Option<FactsPage>,
+    ) -> Result<(agriwaste_analytics::columns::FactColumns, Option<i64>), StorageError> {
         let mut select = households_matching(query);
         for column in survey_facts::Column::iter() {
             select.column((col(TABLE), column));
         }
         select
-            .columns([(col("s"), col("lat")), (col("s"), col("lon"))])
+            .columns([
+                (col("s"), col("lat")),
+                (col("s"), col("lon")),
+                (col("s"), col("seq")),
+            ])
             .join_as(
                 sea_orm::sea_query::JoinType::InnerJoin,
                 col("surveys"),
                 col("s"),
                 Expr::col((col("s"), col("id"))).equals((col(TABLE), col("survey_id"))),
-            )
-            .order_by((col(TABLE), col("survey_id")), Order::Asc);
-        let rows = self.db.query_all(&select).await?;
+            );
+        match page {
+            None => {
+                select.order_by((col(TABLE), col("survey_id")), Order::Asc);
+            }
+            Some(FactsPage { after, limit }) => {
+                if let Some(after) = after {
+                    select.and_where(Expr::col((col("s"), col("seq"))).gt(after));
+                }
+                select
+                    .order_by((col("s"), col("seq")), Order::Asc)
+                    .limit(limit + 1);
+            }
+        }
+        let mut rows = self.db.query_all(&select).await?;
+        let next = match page {
+            Some(FactsPage { limit, .. }) if rows.len() as u64 > limit => {
+                rows.truncate(limit as usize);
+                rows.last()
+                    .map(|row| row.try_get::<i64>("", "seq"))
+                    .transpose()?
+            }
+            _ => None,
+        };
         let mut columns = agriwaste_analytics::columns::FactColumns::new();
         for row in &rows {
             let stored = survey_facts::Model::from_query_result(row, "")?;
@@ -370,6 +408,6 @@ impl Storage {
             let facts = household_facts(stored, row.try_get("", "lat")?, row.try_get("", "lon")?)?;
             columns.push(&facts, approved);
         }
-        Ok(columns)
+        Ok((columns, next))
     }
 }
