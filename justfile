@@ -56,7 +56,7 @@ test-web: setup wasm
 bench-analytics: wasm
     scripts/bench-analytics.sh
 
-# Time the indicators endpoint on 1 000 000 synthetic surveys in SQLite against raw SQL (BENCH_SURVEYS to change).
+# Time the indicators endpoint (cold, warm, 304, right after a write) on 100 000 and 1 000 000 synthetic surveys in SQLite and PostgreSQL against raw SQL (sizes: scripts/bench-api.sh).
 bench-api: setup
     scripts/bench-api.sh
 

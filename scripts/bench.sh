@@ -7,6 +7,9 @@
 #   BENCH_SINGLE_SURVEYS (10000), BENCH_SINGLE_CLIENTS (64)    -> server/examples/bench_ingest.rs
 #   BENCH_SURVEYS (1000000): the aggregates database and the dataframe comparison
 #                                                              -> scripts/bench-api.sh, server/examples/bench_facts.rs
+#   BENCH_AGG_SIZES ("100000 $BENCH_SURVEYS"), BENCH_STORES ("sqlite postgres"), BENCH_WRITES (20),
+#   BENCH_PG (postgres://postgres@127.0.0.1:5432): the aggregates on both stores (issue 14)
+#                                                              -> scripts/bench-api.sh
 #   BENCH_ANALYTICS_SURVEYS (100000): native vs WASM           -> scripts/bench-analytics.sh
 #   BENCH_SURVEYS also sizes the dashboard in Chromium (download, first chart)
 #                                                              -> scripts/bench-web.sh

@@ -4,6 +4,14 @@
 //!
 //! `cargo run --release -p agriwaste-server --example bench_seed -- DATABASE_URL COUNT`
 //!
+//! DATABASE_URL is a SQLite or a PostgreSQL URL (the database must exist; it is migrated
+//! here, as the server would): the benchmarks compare the two stores on the same rows.
+//!
+//! `bench_seed --print-surveys COUNT` prints COUNT more synthetic surveys, one JSON
+//! document a line, for a benchmark to POST through the API: the same generator as the
+//! seed with another seed, so they are valid and look like the stored ones, and their ids
+//! are none of the seeded ones.
+//!
 //! Fast path for a million surveys: the surveys are stored in the order of their ids
 //! (every primary key and the survey-id indexes then grow at their right edge instead of
 //! touching a random page of a multi-gigabyte file per row), in large batches (one
@@ -25,12 +33,20 @@ use uuid::Uuid;
 /// Surveys per transaction.
 const BATCH: usize = 5_000;
 
+/// The generator of the seeded surveys; [`WRITE_SEED`] that of the surveys a benchmark
+/// writes through the API afterwards, so that none of theirs is a seeded id.
+const SEED: u64 = 20_300_000;
+const WRITE_SEED: u64 = 20_300_001;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: bench_seed DATABASE_URL COUNT";
+    let usage = "usage: bench_seed DATABASE_URL COUNT | bench_seed --print-surveys COUNT";
     let url = args.next().context(usage)?;
     let count: u64 = args.next().context(usage)?.parse().context(usage)?;
+    if url == "--print-surveys" {
+        return print_surveys(count);
+    }
     let dir = tempfile::tempdir()?;
     let storage = Storage::open(&url, dir.path().to_path_buf(), 4).await?;
     let have = storage.count_surveys().await?;
@@ -43,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
         "the database holds {have} of {count} surveys (an interrupted seed): delete it"
     );
     let spec = SyntheticSpec {
-        seed: 20_300_000,
+        seed: SEED,
         ..SyntheticSpec::default()
     };
     let started = std::time::Instant::now();
@@ -119,5 +135,21 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     storage.close().await?;
+    Ok(())
+}
+
+/// Writes `count` synthetic surveys of [`WRITE_SEED`] to stdout, one JSON document a line.
+fn print_surveys(count: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let spec = SyntheticSpec {
+        seed: WRITE_SEED,
+        ..SyntheticSpec::default()
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for i in 0..count {
+        serde_json::to_writer(&mut out, &spec.survey(i))?;
+        writeln!(out)?;
+    }
+    out.flush()?;
     Ok(())
 }
