@@ -26,7 +26,7 @@ use super::error::{ApiError, ErrorCode};
 use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
-use super::surveys::{decode_cursor, encode_cursor};
+use super::surveys::{encode_cursor, parse_cursor};
 use crate::cache::CachedBody;
 use crate::state::AppState;
 use crate::storage::facts::{FactsPage, IndicatorQuery};
@@ -134,21 +134,25 @@ pub enum FactsResponse {
 impl IntoResponse for FactsResponse {
     fn into_response(self) -> Response {
         match self {
-            FactsResponse::Ok { entry, gzip } => {
-                let builder = Response::builder()
-                    .content_type("application/json; charset=utf-8")
-                    .header("ETag", entry.etag.clone())
-                    .header("Cache-Control", "private, no-cache")
-                    .header("Vary", "Accept-Encoding");
-                match entry.gzip.as_ref().filter(|_| gzip) {
-                    Some(compressed) => builder
-                        .header("Content-Encoding", "gzip")
-                        .body(compressed.clone()),
-                    None => builder.body(entry.json.clone()),
-                }
-            }
+            FactsResponse::Ok { entry, gzip } => cached_json(&entry, gzip),
             FactsResponse::NotModified(etag) => not_modified(etag),
         }
+    }
+}
+
+/// A cached JSON body with its ETag, gzip-compressed when `gzip` and the cache holds
+/// that form; revalidated on every use (the data version is in the ETag).
+pub(crate) fn cached_json(entry: &CachedBody, gzip: bool) -> Response {
+    let builder = Response::builder()
+        .content_type("application/json; charset=utf-8")
+        .header("ETag", entry.etag.clone())
+        .header("Cache-Control", "private, no-cache")
+        .header("Vary", "Accept-Encoding");
+    match entry.gzip.as_ref().filter(|_| gzip) {
+        Some(compressed) => builder
+            .header("Content-Encoding", "gzip")
+            .body(compressed.clone()),
+        None => builder.body(entry.json.clone()),
     }
 }
 
@@ -242,17 +246,7 @@ impl FactsApi {
         let page = match limit.0 {
             None => None,
             Some(limit) if (1..=FACTS_PAGE_MAX).contains(&limit) => Some(FactsPage {
-                after: match cursor.0.as_deref() {
-                    None | Some("") => None,
-                    Some(text) => Some(decode_cursor(text).ok_or_else(|| {
-                        ApiError::bad_request(
-                            ErrorCode::InvalidCursor,
-                            "分页游标无效",
-                            "the cursor is not valid",
-                        )
-                        .at("cursor")
-                    })?),
-                },
+                after: parse_cursor(cursor.0.as_deref())?,
                 limit: u64::from(limit),
             }),
             Some(_) => {

@@ -25,7 +25,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::error::ApiError;
-use super::facts::{accepts_gzip, gzip};
+use super::facts::{accepts_gzip, cached_json, gzip};
 use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
@@ -102,19 +102,7 @@ pub enum SumsResponse {
 impl IntoResponse for SumsResponse {
     fn into_response(self) -> Response {
         match self {
-            SumsResponse::Ok { entry, gzip } => {
-                let builder = Response::builder()
-                    .content_type("application/json; charset=utf-8")
-                    .header("ETag", entry.etag.clone())
-                    .header("Cache-Control", "private, no-cache")
-                    .header("Vary", "Accept-Encoding");
-                match entry.gzip.as_ref().filter(|_| gzip) {
-                    Some(compressed) => builder
-                        .header("Content-Encoding", "gzip")
-                        .body(compressed.clone()),
-                    None => builder.body(entry.json.clone()),
-                }
-            }
+            SumsResponse::Ok { entry, gzip } => cached_json(&entry, gzip),
             SumsResponse::NotModified(etag) => not_modified(etag),
         }
     }

@@ -228,7 +228,23 @@ pub(crate) fn encode_cursor(seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
 }
 
-pub(crate) fn decode_cursor(cursor: &str) -> Option<i64> {
+/// A page cursor from the query (`next_cursor` of an earlier page; none or empty: the
+/// first page), or a 400 naming `cursor`.
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(text) => decode_cursor(text).map(Some).ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::InvalidCursor,
+                "分页游标无效",
+                "the cursor is not valid",
+            )
+            .at("cursor")
+        }),
+    }
+}
+
+fn decode_cursor(cursor: &str) -> Option<i64> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     String::from_utf8(bytes)
         .ok()?
@@ -442,17 +458,7 @@ impl SurveysApi {
         /// `true`: also answer how many surveys match the filters in all (`total`).
         include_total: Query<Option<bool>>,
     ) -> Result<ListResponse, ApiError> {
-        let after = match cursor.0.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(decode_cursor(text).ok_or_else(|| {
-                ApiError::bad_request(
-                    ErrorCode::InvalidCursor,
-                    "分页游标无效",
-                    "the cursor is not valid",
-                )
-                .at("cursor")
-            })?),
-        };
+        let after = parse_cursor(cursor.0.as_deref())?;
         let limit = limit.0.unwrap_or(PAGE_DEFAULT);
         if !(1..=PAGE_MAX).contains(&limit) {
             return Err(ApiError::bad_request(
