@@ -146,14 +146,16 @@ async fn facts_text(client: &reqwest::Client, app: &TestApp, query: &str) -> Res
     Ok(text)
 }
 
-async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<()> {
+/// An app holding 400 synthetic surveys, those of 542500 in 2025 approved, one rejected,
+/// and an admin's film target for 542500: what the dashboard's inputs are compared on
+/// (the review filter and the exclusion both matter).
+pub(crate) async fn reviewed_app(backend: Backend) -> Result<TestApp> {
     let app = TestApp::spawn(backend).await?;
     let surveys = synthetic_surveys(400);
     let (status, _) = app
         .post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
         .await?;
     assert_eq!(status, 200);
-    // Some approved, one rejected: the review filter and the exclusion both matter.
     app.post(
         "/api/v1/surveys/bulk-review",
         &json!({"filter": {"region": "542500", "year": 2025}, "state": "approved"}),
@@ -167,13 +169,17 @@ async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<
         )
         .await?;
     assert_eq!(status, 200);
-    // A target set by an admin reaches both sides.
     app.put(
         "/api/v1/targets/542500/film_recovery_rate/2025",
         &json!({"target": 0.5, "source": "e2e"}),
         &[],
     )
     .await?;
+    Ok(app)
+}
+
+async fn facts_compute_to_the_indicators_of_the_api(backend: Backend) -> Result<()> {
+    let app = reviewed_app(backend).await?;
 
     let mut set = FactSet::from_json(&facts_text(&app.client, &app, "").await?)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -13,7 +13,7 @@ use e2e::{
 };
 use serde_json::{Value, json};
 
-use super::facts::{assert_same_board, assert_same_groups};
+use super::facts::{assert_same_board, assert_same_groups, reviewed_app};
 
 on_both_backends!(
     sums_compute_to_the_indicators_and_progress_of_the_api,
@@ -77,32 +77,7 @@ async fn assert_indicators(
 }
 
 async fn sums_compute_to_the_indicators_and_progress_of_the_api(backend: Backend) -> Result<()> {
-    let app = TestApp::spawn(backend).await?;
-    let surveys = synthetic_surveys(400);
-    let (status, _) = app
-        .post("/api/v1/surveys/batch", &json!({ "surveys": surveys }))
-        .await?;
-    assert_eq!(status, 200);
-    // Some approved, one rejected: both classes and the exclusion matter.
-    app.post(
-        "/api/v1/surveys/bulk-review",
-        &json!({"filter": {"region": "542500", "year": 2025}, "state": "approved"}),
-    )
-    .await?;
-    let rejected = field_str(&surveys[0], "id");
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/surveys/{rejected}/review"),
-            &json!({"state": "rejected", "comment": "重复录入"}),
-        )
-        .await?;
-    assert_eq!(status, 200);
-    app.put(
-        "/api/v1/targets/542500/film_recovery_rate/2025",
-        &json!({"target": 0.5, "source": "e2e"}),
-        &[],
-    )
-    .await?;
+    let app = reviewed_app(backend).await?;
 
     let set = fact_set(&app).await?;
     assert_eq!(set.len(), 399, "every survey but the rejected one");
