@@ -353,47 +353,13 @@ async fn facts_follow_scope_review_etag_and_gzip(backend: Backend) -> Result<()>
     let (status, error) = app.get("/api/v1/facts?region=999999").await?;
     assert_eq!((status, error["path"].as_str()), (400, Some("region")));
 
-    // ETag: 304 while nothing changes; a write changes it.
-    let first = app.client.get(app.url("/api/v1/facts")).send().await?;
-    let etag = first
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .context("etag")?
-        .to_owned();
-    let plain = first.bytes().await?;
-    let again = app
-        .client
-        .get(app.url("/api/v1/facts"))
-        .header("if-none-match", &etag)
-        .send()
-        .await?;
-    assert_eq!(again.status().as_u16(), 304);
-
-    // gzip when accepted, the same JSON once decompressed.
-    let zipped = app
-        .client
-        .get(app.url("/api/v1/facts"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await?;
-    assert_eq!(
-        zipped
-            .headers()
-            .get("content-encoding")
-            .and_then(|v| v.to_str().ok()),
-        Some("gzip")
-    );
-    let compressed = zipped.bytes().await?;
-    assert!(
-        compressed.len() * 10 < plain.len() * 7,
-        "{} vs {}",
-        compressed.len(),
-        plain.len()
-    );
-    let mut unzipped = Vec::new();
-    flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unzipped)?;
-    assert_eq!(unzipped, plain.to_vec());
+    // ETag: 304 while nothing changes; gzip when accepted; a write changes the ETag.
+    let CachedAnswer {
+        etag,
+        plain,
+        compressed,
+    } = revalidates_and_gzips(&app, "/api/v1/facts").await?;
+    assert!(compressed * 10 < plain * 7, "{compressed} vs {plain}");
 
     let more = synthetic_surveys(1);
     app.post("/api/v1/surveys", &more[0]).await?;
@@ -474,4 +440,54 @@ async fn facts_come_in_pages_without_gaps_or_repeats(backend: Backend) -> Result
         assert_eq!(body["path"], field, "{query}: {body}");
     }
     Ok(())
+}
+
+/// What [`revalidates_and_gzips`] saw: the ETag, and the body's size plain and gzipped.
+pub(crate) struct CachedAnswer {
+    pub etag: String,
+    pub plain: usize,
+    pub compressed: usize,
+}
+
+/// `path` answers 304 to its own ETag while nothing changes, and gzip when accepted,
+/// the same JSON once decompressed.
+pub(crate) async fn revalidates_and_gzips(app: &TestApp, path: &str) -> Result<CachedAnswer> {
+    let first = app.client.get(app.url(path)).send().await?;
+    let etag = first
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .context("etag")?
+        .to_owned();
+    let plain = first.bytes().await?;
+    let again = app
+        .client
+        .get(app.url(path))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    assert_eq!(again.status().as_u16(), 304, "{path}");
+    let zipped = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    assert_eq!(
+        zipped
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip"),
+        "{path}"
+    );
+    let compressed = zipped.bytes().await?;
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unzipped)?;
+    assert_eq!(unzipped, plain.to_vec(), "{path}");
+    Ok(CachedAnswer {
+        etag,
+        plain: plain.len(),
+        compressed: compressed.len(),
+    })
 }

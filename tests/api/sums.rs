@@ -3,8 +3,6 @@
 //! `/api/v1/indicators` and `/api/v1/progress` report for the same filters; scope, ETag,
 //! gzip and writes behave as documented.
 
-use std::io::Read;
-
 use agriwaste_analytics::dashboard::{DashboardRequest, FactSet};
 use anyhow::{Context, Result, bail};
 use e2e::{
@@ -13,7 +11,9 @@ use e2e::{
 };
 use serde_json::{Value, json};
 
-use super::facts::{assert_same_board, assert_same_groups, reviewed_app};
+use super::facts::{
+    CachedAnswer, assert_same_board, assert_same_groups, revalidates_and_gzips, reviewed_app,
+};
 
 on_both_backends!(
     sums_compute_to_the_indicators_and_progress_of_the_api,
@@ -264,37 +264,13 @@ async fn sums_follow_scope_etag_gzip_and_writes(backend: Backend) -> Result<()> 
     .await?;
     assert_eq!(status, 401);
 
-    // ETag: 304 while nothing changes.
-    let first = app.client.get(app.url("/api/v1/sums")).send().await?;
-    let etag = etag_of(&first)?;
-    let plain = first.bytes().await?;
-    let again = app
-        .client
-        .get(app.url("/api/v1/sums"))
-        .header("if-none-match", &etag)
-        .send()
-        .await?;
-    assert_eq!(again.status().as_u16(), 304);
-
-    // gzip when accepted: the same JSON once decompressed.
-    let zipped = app
-        .client
-        .get(app.url("/api/v1/sums"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await?;
-    assert_eq!(
-        zipped
-            .headers()
-            .get("content-encoding")
-            .and_then(|v| v.to_str().ok()),
-        Some("gzip")
-    );
-    let compressed = zipped.bytes().await?;
-    let mut unzipped = Vec::new();
-    flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unzipped)?;
-    assert_eq!(unzipped, plain.to_vec());
-    assert!(compressed.len() < plain.len());
+    // ETag: 304 while nothing changes; gzip when accepted.
+    let CachedAnswer {
+        etag,
+        plain,
+        compressed,
+    } = revalidates_and_gzips(&app, "/api/v1/sums").await?;
+    assert!(compressed < plain);
 
     // A write: the ETag moves, the sums hold the new survey in its county, year and
     // class, and the figures finished from them are the API's again.
