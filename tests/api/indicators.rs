@@ -647,6 +647,13 @@ async fn annual_report_compares_with_the_previous_year(backend: Backend) -> Resu
         400,
         "year is required"
     );
+    for year in [i32::MIN, i32::MAX] {
+        let (status, empty) = app
+            .get(&format!("/api/v1/reports/annual?year={year}"))
+            .await?;
+        assert_eq!(status, 200, "a year without surveys: {empty}");
+        assert_eq!(field_array(&empty, "regions").len(), 0, "{empty}");
+    }
     Ok(())
 }
 

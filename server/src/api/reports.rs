@@ -132,7 +132,8 @@ impl ReportsApi {
         let query = IndicatorQuery {
             level: Some(level),
             by_year: true,
-            from_year: Some(year.0 - 1),
+            // The earliest year has no year before it (and must not overflow).
+            from_year: Some(year.0.checked_sub(1).unwrap_or(year.0)),
             to_year: Some(year.0),
             ..scoped_query(
                 &self.state,
