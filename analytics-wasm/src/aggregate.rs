@@ -17,7 +17,7 @@ use crate::estimate::{Observation, RatioSums, ratio};
 use crate::indicators::{
     GroupIndicators, GroupKey, HouseholdFacts, Indicator, Provenance, StrawUse, UseShare,
 };
-use crate::quality::quality_flags_from;
+use crate::quality::{FilmOutliers, quality_flags_from};
 use crate::regions::RegionTable;
 use crate::survey::Crop;
 
@@ -42,6 +42,11 @@ pub struct GroupSums {
     pub provenance: Provenance,
     /// Film use per mu and survey id of the households that have it.
     pub film_kg_per_mu: Vec<(f64, Uuid)>,
+    /// The median and outliers of those values when already found (a store caching
+    /// them per group; `film_kg_per_mu` is then empty). They cannot be added: a group
+    /// that absorbs others needs the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub film_finished: Option<FilmOutliers>,
 }
 
 /// Crop records left out, per crop in `Crop::ALL` order, as the map of
@@ -127,7 +132,12 @@ impl GroupSums {
             straw_uses_kg,
             provenance,
             film_kg_per_mu,
+            film_finished,
         } = other;
+        debug_assert!(
+            film_finished.is_none() && self.film_finished.is_none(),
+            "a finished median cannot be added to: absorb needs the film values"
+        );
         self.households += households;
         self.surveys_with_warnings += surveys_with_warnings;
         self.households_returned_exceeds_used += households_returned_exceeds_used;
@@ -180,6 +190,7 @@ impl GroupSums {
             self.households_returned_exceeds_used,
             &estimates,
             &self.film_kg_per_mu,
+            self.film_finished,
         );
         let region = self.key.region_code.as_deref().and_then(|c| regions.get(c));
         GroupIndicators {

@@ -57,13 +57,15 @@ pub fn exceeds_one(rate: f64) -> bool {
 }
 
 /// The quality flags of a group, from its counts, its estimates and its households'
-/// film use per mu (see [`crate::aggregate::GroupSums`]).
+/// film use per mu, or the median and outliers already found from them
+/// (`film_finished`; see [`crate::aggregate::GroupSums`]).
 pub fn quality_flags_from(
     surveys: usize,
     surveys_with_warnings: usize,
     households_returned_exceeds_used: usize,
     estimates: &BTreeMap<Indicator, RatioEstimate>,
     film_kg_per_mu: &[(f64, Uuid)],
+    film_finished: Option<FilmOutliers>,
 ) -> QualityFlags {
     let rate = |indicator| estimates.get(&indicator).and_then(|e| e.rate);
     let implausible: Vec<Indicator> = Indicator::ALL
@@ -75,7 +77,10 @@ pub fn quality_flags_from(
         .copied()
         .filter(|i| i.bounded())
         .collect();
-    let (median_value, film_kg_per_mu_outliers) = film_outliers(film_kg_per_mu);
+    let FilmOutliers { median, outliers } = match film_finished {
+        Some(finished) => finished,
+        None => film_outliers(film_kg_per_mu),
+    };
     QualityFlags {
         surveys,
         surveys_with_warnings,
@@ -85,15 +90,26 @@ pub fn quality_flags_from(
         households_returned_exceeds_used,
         rates_above_one,
         implausible,
-        film_kg_per_mu_median: median_value,
-        film_kg_per_mu_outliers,
+        film_kg_per_mu_median: median,
+        film_kg_per_mu_outliers: outliers,
         small_n: surveys < SMALL_N,
     }
 }
 
+/// The median film use per mu of a group and the surveys far from it: what cannot be
+/// summed, so a store that keeps sums may keep these per group, found from the values by
+/// [`film_outliers`], and hand them back with the sums.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FilmOutliers {
+    /// Median film use per mu, kg/mu.
+    pub median: Option<f64>,
+    /// Surveys lying more than [`OUTLIER_MADS`] scaled MADs from the median, by id.
+    pub outliers: Vec<Uuid>,
+}
+
 /// The median film use per mu of a group and the surveys lying more than
 /// [`OUTLIER_MADS`] scaled MADs from it (sorted by id). Non-finite values are ignored.
-pub fn film_outliers(per_mu: &[(f64, Uuid)]) -> (Option<f64>, Vec<Uuid>) {
+pub fn film_outliers(per_mu: &[(f64, Uuid)]) -> FilmOutliers {
     let per_mu: Vec<(f64, Uuid)> = per_mu
         .iter()
         .copied()
@@ -117,7 +133,10 @@ pub fn film_outliers(per_mu: &[(f64, Uuid)]) -> (Option<f64>, Vec<Uuid>) {
             outliers.sort();
         }
     }
-    (median_value, outliers)
+    FilmOutliers {
+        median: median_value,
+        outliers,
+    }
 }
 
 /// The median (mean of the middle two for an even count); reorders `values`. A
@@ -209,6 +228,38 @@ mod tests {
         assert_eq!(flags.film_kg_per_mu_outliers, vec![uuid_for(7)]);
         assert_eq!(flags.film_kg_per_mu_median, Some(4.5));
         assert!(flags.small_n);
+    }
+
+    /// A store that caches each group's median and outliers hands them over instead of
+    /// the values: the group's figures are the same.
+    #[test]
+    fn finished_film_figures_give_the_flags_the_values_give() {
+        let group: Vec<HouseholdFacts> = (0..200)
+            .map(|i| {
+                let mut f = facts(i);
+                f.survey_id = uuid_for(i);
+                f.film_kg_per_mu =
+                    Some(3.0 + (i * 37 % 23) as f64 * 0.2 + (i % 50 == 0) as u64 as f64 * 30.0);
+                f
+            })
+            .collect();
+        let members: Vec<&HouseholdFacts> = group.iter().collect();
+        let from_values = GroupSums::from_members(GroupKey::default(), &members);
+        let mut finished = from_values.clone();
+        finished.film_finished = Some(film_outliers(&finished.film_kg_per_mu));
+        finished.film_kg_per_mu.clear();
+        let regions = RegionTable::default();
+        let (a, b) = (
+            from_values.into_indicators(&regions),
+            finished.into_indicators(&regions),
+        );
+        assert_eq!(
+            a.quality.film_kg_per_mu_outliers.len(),
+            4,
+            "{:?}",
+            a.quality
+        );
+        assert_eq!(a, b);
     }
 
     #[test]

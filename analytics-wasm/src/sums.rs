@@ -188,6 +188,7 @@ impl SumsBody {
                         straw_uses_kg: row.straw_uses_kg,
                         provenance: row.provenance,
                         film_kg_per_mu: Vec::new(),
+                        film_finished: None,
                     },
                 })
             })

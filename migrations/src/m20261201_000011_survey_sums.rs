@@ -146,15 +146,18 @@ impl MigrationTrait for Migration {
         );
         manager.create_table(table.to_owned()).await?;
         // The film-per-mu values of one county, year and review state are read when that
-        // group changed: an index on the three, with the values, keeps that a range read.
+        // group changed: an index on the three that carries the values and survey ids
+        // makes that a range read of the index alone (the storage's FILM_INDEX_COLUMNS).
         manager
             .create_index(
                 Index::create()
-                    .name("ix_survey_facts_county_year_state")
+                    .name("ix_survey_facts_film")
                     .table(Alias::new("survey_facts"))
                     .col(Alias::new("county_code"))
                     .col(Alias::new("survey_year"))
                     .col(Alias::new("review_state"))
+                    .col(Alias::new("film_kg_per_mu"))
+                    .col(Alias::new("survey_id"))
                     .to_owned(),
             )
             .await?;
@@ -182,7 +185,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(
                 Index::drop()
-                    .name("ix_survey_facts_county_year_state")
+                    .name("ix_survey_facts_film")
                     .table(Alias::new("survey_facts"))
                     .to_owned(),
             )

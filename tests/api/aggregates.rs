@@ -21,34 +21,50 @@ on_both_backends!(
 
 const BY_COUNTY_AND_YEAR: &str = "/api/v1/indicators?level=county&by_year=true";
 
-/// The API's county × year groups against the crate's, computed from the household
-/// facts the API serves: the same figures, whatever the maintained sums went through.
+/// The API's groups against the crate's, computed from the household facts the API
+/// serves, by county × year and by prefecture over all years (each shape's film figures
+/// are cached apart): the same figures, whatever the maintained sums went through.
 async fn assert_indicators_are_the_households(app: &TestApp, what: &str) -> Result<()> {
     let response = app.client.get(app.url("/api/v1/facts")).send().await?;
     if response.status() != 200 {
         bail!("{what}: facts {}", response.status());
     }
     let set = FactSet::from_json(&response.text().await?).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let (status, api) = app.get(BY_COUNTY_AND_YEAR).await?;
-    assert_eq!(status, 200, "{what}: {api}");
-    let filter: DashboardRequest = serde_json::from_value(json!({}))?;
-    let local: Value = serde_json::from_str(
-        &set.compute_indicators(&filter, r#"{"level": "county", "by_year": true}"#)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-    )?;
-    assert_same_groups(&api, &local, what)?;
-    // The median of film use per mu, from every value of the group, exactly.
-    for (a, l) in api["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .zip(local["groups"].as_array().into_iter().flatten())
-    {
-        assert_eq!(
-            a["quality"]["film_kg_per_mu_median"], l["quality"]["film_kg_per_mu_median"],
-            "{what}: film median of {} {}",
-            a["region_code"], a["year"]
-        );
+    let shapes = [
+        (
+            BY_COUNTY_AND_YEAR,
+            r#"{"level": "county", "by_year": true}"#,
+        ),
+        (
+            "/api/v1/indicators?level=prefecture&by_year=false",
+            r#"{"level": "prefecture", "by_year": false}"#,
+        ),
+    ];
+    for (path, grouping) in shapes {
+        let (status, api) = app.get(path).await?;
+        assert_eq!(status, 200, "{what}: {api}");
+        let filter: DashboardRequest = serde_json::from_value(json!({}))?;
+        let local: Value = serde_json::from_str(
+            &set.compute_indicators(&filter, grouping)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        )?;
+        assert_same_groups(&api, &local, what)?;
+        // The median and outliers of film use per mu, from every value of the group,
+        // exactly.
+        for (a, l) in api["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(local["groups"].as_array().into_iter().flatten())
+        {
+            for flag in ["film_kg_per_mu_median", "film_kg_per_mu_outliers"] {
+                assert_eq!(
+                    a["quality"][flag], l["quality"][flag],
+                    "{what}: {flag} of {} {} ({path})",
+                    a["region_code"], a["year"]
+                );
+            }
+        }
     }
     Ok(())
 }

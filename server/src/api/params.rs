@@ -32,6 +32,7 @@ use super::error::{ApiError, ErrorCode};
 use super::security::Auth;
 use crate::auth::Principal;
 use crate::state::AppState;
+use crate::storage::aggregates::FilmDetail;
 use crate::storage::facts::IndicatorQuery;
 
 /// Region level to group by.
@@ -349,7 +350,7 @@ pub(crate) async fn group_indicators(
     let regions = state.storage.regions();
     Ok(state
         .storage
-        .indicator_sums(query)
+        .indicator_sums(query, FilmDetail::Finished)
         .await?
         .into_iter()
         .map(|sums| sums.into_indicators(regions))

@@ -31,6 +31,7 @@ use super::targets::TargetOriginParam;
 use crate::cache::CachedBody;
 use crate::ingest::today_in_china;
 use crate::state::AppState;
+use crate::storage::aggregates::FilmDetail;
 
 /// Endpoint.
 pub struct ProgressApi {
@@ -311,7 +312,10 @@ impl ProgressApi {
         let response = match state.indicator_cache.get(&key, &version) {
             Some(cached) => cached,
             None => {
-                let sums = state.storage.indicator_sums(&query).await?;
+                let sums = state
+                    .storage
+                    .indicator_sums(&query, FilmDetail::Values)
+                    .await?;
                 let targets = state.storage.target_table().await?;
                 let groups = state.storage.group_table().await?;
                 let plans = PlanTable::builtin();

@@ -11,10 +11,12 @@
 //! shard per transaction.
 //!
 //! What cannot be summed: the film-per-mu median and outliers need every value. They
-//! are exact: each county × year × review state's values are cached in memory under the
-//! group's revision (the sum of its rows' `revision`, which every change moves), so a read
-//! after a write fetches again only the groups that changed; the median and MAD are then
-//! selections over the query's values held in memory (linear time, no sort).
+//! are exact, and cached at two levels under revisions (a fine group's revision is the
+//! sum of its rows' `revision`, which every change moves): each county × year × review
+//! state's values, read from a covering index only when that group changed; and each
+//! query group's finished median and outliers, under its fine groups' revisions. A read
+//! after a write so redoes one group's selection (linear time, no sort), not every
+//! household's.
 //!
 //! A technician sees only their own surveys; the sums are not kept per technician, so
 //! their figures are summed from their household rows (bounded by one person's surveys).
@@ -25,6 +27,7 @@ use std::sync::{Arc, OnceLock};
 use agriwaste_analytics::aggregate::{GroupSums, crops_left_out};
 use agriwaste_analytics::estimate::RatioSums;
 use agriwaste_analytics::indicators::{GroupKey, Indicator};
+use agriwaste_analytics::quality::{FilmOutliers, film_outliers};
 use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::survey::Crop;
 use sea_orm::sea_query::{
@@ -848,10 +851,12 @@ impl Storage {
 
     /// The grouped sums of the surveys matching `query`: one query of the maintained
     /// sums (or of a technician's own household rows), one of the groups' revisions, and
-    /// the film-per-mu values of the groups that changed since they were last read.
+    /// the film-per-mu figures as `film` asks for them, from the caches where the groups'
+    /// revisions are the cached ones (see [`FilmDetail`]).
     pub async fn indicator_sums(
         &self,
         query: &IndicatorQuery,
+        film: FilmDetail,
     ) -> Result<Vec<GroupSums>, StorageError> {
         let source = source_for(query);
         // Revisions first: values read after them are at least as new as the key they
@@ -866,34 +871,114 @@ impl Storage {
             .enumerate()
             .map(|(i, g)| (g.key.clone(), i))
             .collect();
-        match revisions {
-            Some(revisions) => {
-                for (key, values) in self.film_values(revisions).await? {
-                    if let Some(&i) = index.get(&key.group_key(query)) {
-                        groups[i].film_kg_per_mu.extend(values.iter().copied());
+        let Some(revisions) = revisions else {
+            self.household_film_values(query, source, &index, &mut groups)
+                .await?;
+            return Ok(groups);
+        };
+        // Each group's fine groups with film values, in key order.
+        let mut members: Vec<Vec<(FineKey, i64)>> = vec![Vec::new(); groups.len()];
+        for (key, revision) in revisions {
+            if let Some(&i) = index.get(&key.group_key(query)) {
+                members[i].push((key, revision));
+            }
+        }
+        for group in &mut members {
+            group.sort();
+        }
+        match film {
+            FilmDetail::Values => {
+                let all = members.iter().flatten().cloned().collect();
+                let values: HashMap<FineKey, FilmValues> =
+                    self.film_values(all).await?.into_iter().collect();
+                for (group, members) in groups.iter_mut().zip(&members) {
+                    for (key, _) in members {
+                        if let Some(values) = values.get(key) {
+                            group.film_kg_per_mu.extend(values.iter().copied());
+                        }
                     }
                 }
             }
-            None => {
-                let mut select = filtered(query, source);
-                for name in KEY_COLUMNS {
-                    select.column(col(name));
-                }
-                select
-                    .column(col("survey_id"))
-                    .column(col("film_kg_per_mu"))
-                    .and_where(Expr::col(col("film_kg_per_mu")).is_not_null());
-                for row in self.db.query_all(&select).await? {
-                    let key = FineKey::of(&row)?.group_key(query);
-                    let id: String = row.try_get("", "survey_id")?;
-                    let value: f64 = row.try_get("", "film_kg_per_mu")?;
-                    if let (Some(&i), Ok(id)) = (index.get(&key), Uuid::parse_str(&id)) {
-                        groups[i].film_kg_per_mu.push((value, id));
+            FilmDetail::Finished => self.finish_film(&mut groups, &members).await?,
+        }
+        Ok(groups)
+    }
+
+    /// Sets each group's film median and outliers, from the cache where its fine groups'
+    /// revisions are the cached ones, else found from their values (themselves read only
+    /// for the fine groups that changed) and cached.
+    async fn finish_film(
+        &self,
+        groups: &mut [GroupSums],
+        members: &[Vec<(FineKey, i64)>],
+    ) -> Result<(), StorageError> {
+        let mut missing = Vec::new();
+        {
+            let cache = self.film_finished.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, (group, members)) in groups.iter_mut().zip(members).enumerate() {
+                let keys: Vec<FineKey> = members.iter().map(|(k, _)| k.clone()).collect();
+                match cache.get(&keys) {
+                    Some((revisions, finished))
+                        if revisions.iter().eq(members.iter().map(|(_, r)| r)) =>
+                    {
+                        group.film_finished = Some(FilmOutliers::clone(finished));
                     }
+                    _ => missing.push(i),
                 }
             }
         }
-        Ok(groups)
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let needed = missing
+            .iter()
+            .flat_map(|&i| members[i].iter().cloned())
+            .collect();
+        let values: HashMap<FineKey, FilmValues> =
+            self.film_values(needed).await?.into_iter().collect();
+        let mut cache = self.film_finished.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > FILM_FINISHED_ENTRIES {
+            cache.clear();
+        }
+        for i in missing {
+            let mut all = Vec::new();
+            for (key, _) in &members[i] {
+                all.extend(values.get(key).into_iter().flat_map(|v| v.iter().copied()));
+            }
+            let finished = Arc::new(film_outliers(&all));
+            groups[i].film_finished = Some(FilmOutliers::clone(&finished));
+            let keys = members[i].iter().map(|(k, _)| k.clone()).collect();
+            let revisions = members[i].iter().map(|(_, r)| *r).collect();
+            cache.insert(keys, (revisions, finished));
+        }
+        Ok(())
+    }
+
+    /// A technician's groups' film values, from their own household rows.
+    async fn household_film_values(
+        &self,
+        query: &IndicatorQuery,
+        source: Source,
+        index: &HashMap<GroupKey, usize>,
+        groups: &mut [GroupSums],
+    ) -> Result<(), StorageError> {
+        let mut select = filtered(query, source);
+        for name in KEY_COLUMNS {
+            select.column(col(name));
+        }
+        select
+            .column(col("survey_id"))
+            .column(col("film_kg_per_mu"))
+            .and_where(Expr::col(col("film_kg_per_mu")).is_not_null());
+        for row in self.db.query_all(&select).await? {
+            let key = FineKey::of(&row)?.group_key(query);
+            let id: String = row.try_get("", "survey_id")?;
+            let value: f64 = row.try_get("", "film_kg_per_mu")?;
+            if let (Some(&i), Ok(id)) = (index.get(&key), Uuid::parse_str(&id)) {
+                groups[i].film_kg_per_mu.push((value, id));
+            }
+        }
+        Ok(())
     }
 
     /// The grouped sums of the surveys matching `query` without the film-per-mu values
@@ -951,27 +1036,34 @@ impl Storage {
             }
         }
         for chunk in stale.chunks(GROUPS_PER_STATEMENT) {
-            let keys: Vec<FineKey> = chunk.iter().map(|(k, _)| k.clone()).collect();
-            let any = groups_condition(&keys);
+            // Only the index's columns (`ix_survey_facts_film`): the values are read from
+            // the index alone, not from a million-row table's pages.
             let select = Query::select()
-                .columns(KEY_COLUMNS.map(col))
-                .columns([col("survey_id"), col("film_kg_per_mu")])
+                .columns(FILM_INDEX_COLUMNS.map(col))
                 .from(col(FACTS))
                 .and_where(Expr::col(col("film_kg_per_mu")).is_not_null())
-                .cond_where(any)
+                .cond_where(groups_condition(
+                    &chunk.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                ))
                 .to_owned();
-            let mut read: HashMap<FineKey, Vec<(f64, Uuid)>> = HashMap::new();
+            let mut read: HashMap<(String, i32, String), Vec<(f64, Uuid)>> = HashMap::new();
             for row in self.db.query_all(&select).await? {
                 let id: String = row.try_get("", "survey_id")?;
                 let id = Uuid::parse_str(&id)
                     .map_err(|e| StorageError::Corrupt(format!("facts of {id}"), e.to_string()))?;
-                read.entry(FineKey::of(&row)?)
+                let key = (
+                    row.try_get("", "county_code")?,
+                    row.try_get("", "survey_year")?,
+                    row.try_get("", "review_state")?,
+                );
+                read.entry(key)
                     .or_default()
                     .push((row.try_get("", "film_kg_per_mu")?, id));
             }
             let mut cache = self.film_cache.lock().unwrap_or_else(|e| e.into_inner());
             for (key, revision) in chunk {
-                let values: FilmValues = Arc::new(read.remove(key).unwrap_or_default());
+                let triple = (key.county.clone(), key.year, key.state.clone());
+                let values: FilmValues = Arc::new(read.remove(&triple).unwrap_or_default());
                 cache.insert(key.clone(), (*revision, values.clone()));
                 found.push((key.clone(), values));
             }
@@ -985,6 +1077,38 @@ pub(crate) type FilmValues = Arc<Vec<(f64, Uuid)>>;
 
 /// The film-per-mu cache: per fine group, the revision its values were read at.
 pub(crate) type FilmCache = std::sync::Mutex<HashMap<FineKey, (i64, FilmValues)>>;
+
+/// The finished film figures: per set of fine groups (a group of some query), their
+/// revisions and the median and outliers of their values.
+pub(crate) type FilmFinishedCache =
+    std::sync::Mutex<HashMap<Vec<FineKey>, (Vec<i64>, Arc<FilmOutliers>)>>;
+
+/// Entries of [`FilmFinishedCache`] before it is emptied: each query shape (level, years,
+/// review filter, region) keeps one per group, so this is many shapes' worth, a few
+/// megabytes at most.
+const FILM_FINISHED_ENTRIES: usize = 20_000;
+
+/// The columns of `ix_survey_facts_film`: the fine group, then what the median needs.
+const FILM_INDEX_COLUMNS: [&str; 5] = [
+    "county_code",
+    "survey_year",
+    "review_state",
+    "film_kg_per_mu",
+    "survey_id",
+];
+
+/// How [`Storage::indicator_sums`] hands over the film-per-mu figures, which cannot be
+/// summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilmDetail {
+    /// Every household's value (`GroupSums::film_kg_per_mu`): for callers that add
+    /// groups together (the progress board adds counties into regions).
+    Values,
+    /// Each group's median and outliers (`GroupSums::film_finished`), found once per
+    /// group and revision and cached, so a read after a write redoes only the group that
+    /// changed: for callers that finish the groups as they come (`/indicators`).
+    Finished,
+}
 
 /// Maintained sums serve every filter but a technician's own surveys.
 fn source_for(query: &IndicatorQuery) -> Source {

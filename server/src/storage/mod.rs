@@ -69,6 +69,8 @@ pub struct Storage {
     /// Film-per-mu values per county, year and review state, under the revision they
     /// were read at (see `aggregates`).
     film_cache: aggregates::FilmCache,
+    /// Film-per-mu medians and outliers per group of fine groups, under their revisions.
+    film_finished: aggregates::FilmFinishedCache,
 }
 
 impl Storage {
@@ -149,6 +151,7 @@ impl Storage {
             attachments_dir,
             clock: clock::Clock::system(),
             film_cache: Default::default(),
+            film_finished: Default::default(),
         };
         Ok(storage)
     }
