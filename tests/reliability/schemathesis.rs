@@ -29,13 +29,13 @@ async fn run(app: &TestApp, filter: &[&str], examples: u32) -> Result<String> {
     let output = tokio::process::Command::new(schemathesis()?)
         .args(["--no-color", "run"])
         .arg(app.url("/openapi.json"))
-        .args(["--checks", "not_a_server_error,response_schema_conformance"])
+        .args(["--checks", "all"])
         .args([
             "--header",
             &format!("Authorization: Bearer {}", app.admin_token),
         ])
         .args(["--max-examples", &examples.to_string()])
-        .args(["--phases", "examples,coverage,fuzzing"])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--workers", "2", "--request-timeout", "60"])
         .args(filter)
         .current_dir(app.dir())

@@ -26,6 +26,7 @@ use super::middleware::RequestContext;
 use super::model::*;
 use super::params::region_filter;
 use super::security::{Auth, PersonAuth, denied};
+use super::values::RegionCode;
 use crate::auth::{Denied, Principal};
 use crate::ingest::{self, ValidatedSurvey, today_in_china};
 use crate::state::AppState;
@@ -435,7 +436,7 @@ impl SurveysApi {
         &self,
         auth: Auth,
         /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// Survey year.
         year: Query<Option<i32>>,
         /// Technician.
@@ -471,7 +472,7 @@ impl SurveysApi {
         let mut filter = filter(
             &self.state,
             auth.principal(),
-            region.0,
+            region.0.map(|r| r.0),
             year.0,
             technician.0,
             review_state.0,

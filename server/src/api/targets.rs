@@ -18,6 +18,7 @@ use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
+use super::values::{Listed, RegionOrNational, TargetIndicatorKeys};
 use crate::ingest::today_in_china;
 use crate::state::AppState;
 use crate::storage::targets::StoredTarget;
@@ -242,10 +243,11 @@ impl TargetsApi {
         &self,
         _auth: Auth,
         /// Region code (county, prefecture, province) or `national`.
-        region: Query<String>,
+        region: Query<RegionOrNational>,
         /// Data year; default this year (China Standard Time).
         year: Query<Option<i32>>,
     ) -> Result<ApplicableResponse, ApiError> {
+        let region = Query(region.0.0);
         check_region_or_national(&self.state, &region.0, "region")?;
         let year = year.0.unwrap_or_else(|| today_in_china().year());
         if !(2000..=2100).contains(&year) {
@@ -312,14 +314,15 @@ impl TargetsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
-        indicator: Path<String>,
+        region_code: Path<RegionOrNational>,
+        indicator: Path<Listed<TargetIndicatorKeys>>,
         year: Path<i32>,
         body: Json<TargetRequest>,
     ) -> Result<PutResponse, ApiError> {
         let principal = auth.principal();
         principal.may_administer().map_err(|d| denied(d, "", ""))?;
-        self.check_key(&region_code.0, &indicator.0, year.0)?;
+        let (region_code, indicator) = (region_code.0.0, indicator.0.into_string());
+        self.check_key(&region_code, &indicator, year.0)?;
         let request = body.0;
         if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
             return Err(invalid(
@@ -339,8 +342,8 @@ impl TargetsApi {
             ));
         }
         let target = Target {
-            region_code: region_code.0,
-            indicator: indicator.0,
+            region_code,
+            indicator,
             year: year.0,
             target: request.target,
             comparison: match request.comparison {
@@ -368,8 +371,8 @@ impl TargetsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
-        indicator: Path<String>,
+        region_code: Path<RegionOrNational>,
+        indicator: Path<Listed<TargetIndicatorKeys>>,
         year: Path<i32>,
     ) -> Result<DeleteResponse, ApiError> {
         let principal = auth.principal();
@@ -378,7 +381,7 @@ impl TargetsApi {
         if self
             .state
             .storage
-            .delete_target(&region_code.0, &indicator.0, year.0, &actor)
+            .delete_target(&region_code.0.0, indicator.0.as_str(), year.0, &actor)
             .await?
         {
             Ok(DeleteResponse::Removed)
