@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::coefficients::{AppliedCoefficient, CoefficientEntry, CoefficientKind};
+use agriwaste_analytics::coefficients::{
+    AppliedCoefficient, CoefficientEntry, CoefficientKind, VALID_FROM_RANGE,
+};
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -15,11 +17,14 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
-use super::values::{CoefficientKeys, CoefficientKinds, Listed, RegionOrNational};
+use super::values::{
+    AtMost, CoefficientKeys, CoefficientKinds, InRange, Listed, RegionOrNational, Required, Text,
+};
 use crate::state::AppState;
 use crate::storage::coefficients::{CoefficientEdit, CoefficientKey, StoredCoefficient};
 
@@ -139,11 +144,11 @@ pub struct CoefficientRequest {
     /// Required, so that forgetting it never silently unconfirms a coefficient.
     pub value: MaybeUndefined<f64>,
     /// Where the value comes from (publication, measurement, document).
-    pub source: String,
+    pub source: Text<Required<TEXT_MAX_CHARS>>,
     /// Status; default `set by bureau`, or `unconfirmed` when the value is null.
-    pub status: Option<String>,
+    pub status: Option<Text<AtMost<STATUS_MAX_CHARS>>>,
     /// Unit; default the kind's unit.
-    pub unit: Option<String>,
+    pub unit: Option<Text<AtMost<TEXT_MAX_CHARS>>>,
 }
 
 /// The outcome of an edit.
@@ -291,10 +296,12 @@ impl CoefficientsApi {
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
         region_code: Path<RegionOrNational>,
-        valid_from: Path<i32>,
+        valid_from: Path<
+            InRange<i32, { VALID_FROM_RANGE.0 as i64 }, { VALID_FROM_RANGE.1 as i64 }>,
+        >,
         kind: Path<Listed<CoefficientKinds>>,
         key: Path<Listed<CoefficientKeys>>,
-        body: Json<CoefficientRequest>,
+        body: StrictJson<CoefficientRequest>,
     ) -> Result<PutResponse, ApiError> {
         let principal = auth.principal();
         principal.may_administer().map_err(|d| denied(d, "", ""))?;
@@ -343,7 +350,7 @@ impl CoefficientsApi {
         }
         let entry = CoefficientEntry {
             region_code,
-            valid_from: valid_from.0,
+            valid_from: valid_from.0.0,
             kind,
             key,
             value,

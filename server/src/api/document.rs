@@ -21,7 +21,7 @@ use poem_openapi::types::Type;
 use serde_json::{Value, json};
 
 use super::error::ErrorBody;
-use super::values::{REGION_CODE_FORMAT, REGION_OR_NATIONAL_FORMAT};
+use super::values::{COUNTY_CODE_FORMAT, REGION_CODE_FORMAT, REGION_OR_NATIONAL_FORMAT};
 use agriwaste_analytics::RegionTable;
 
 /// The scheme people authenticate with; an operation that accepts only it is one whose
@@ -98,10 +98,12 @@ impl<A: OpenApi> OpenApi for Documented<A> {
     }
 }
 
-/// Request bodies that refuse unknown fields (their types derive `Object` with
-/// `deny_unknown_fields`, which poem-openapi does not write into the schema).
-fn closed_schemas() -> Vec<String> {
-    use super::{auth, coefficients, credentials, groups, model, review, targets, users};
+/// Request bodies poem-openapi reads that refuse unknown fields (their types derive
+/// `Object` with `deny_unknown_fields`, which poem-openapi does not write into the
+/// schema). poem-openapi also reads `null` as an absent optional field, which the
+/// schema does not say either.
+fn closed_poem_schemas() -> Vec<String> {
+    use super::{auth, coefficients, credentials, groups, review, targets, users};
     vec![
         auth::LoginRequest::name(),
         coefficients::CoefficientRequest::name(),
@@ -109,16 +111,6 @@ fn closed_schemas() -> Vec<String> {
         credentials::NewApiKeyRequest::name(),
         groups::NewGroupRequest::name(),
         groups::GroupRequest::name(),
-        model::SurveyDoc::name(),
-        model::GeoPointDoc::name(),
-        model::FilmDoc::name(),
-        model::PesticidePackagingDoc::name(),
-        model::StrawCropDoc::name(),
-        model::StrawCountDoc::name(),
-        model::YakDungDoc::name(),
-        model::FieldCommentBody::name(),
-        model::SurveyBatchDoc::name(),
-        model::CorrectionDoc::name(),
         review::ReviewRequest::name(),
         review::BulkReviewFilter::name(),
         review::BulkReviewRequest::name(),
@@ -130,6 +122,34 @@ fn closed_schemas() -> Vec<String> {
     .map(|name| name.into_owned())
     .collect()
 }
+
+/// The survey documents, decoded with serde (`body::DomainJson`) and as closed.
+fn closed_survey_schemas() -> Vec<String> {
+    use super::model;
+    vec![
+        model::SurveyDoc::name(),
+        model::GeoPointDoc::name(),
+        model::FilmDoc::name(),
+        model::PesticidePackagingDoc::name(),
+        model::StrawCropDoc::name(),
+        model::StrawCountDoc::name(),
+        model::YakDungDoc::name(),
+        model::FieldCommentBody::name(),
+        model::SurveyBatchDoc::name(),
+        model::CorrectionDoc::name(),
+    ]
+    .into_iter()
+    .map(|name| name.into_owned())
+    .collect()
+}
+
+/// Operations whose multipart form refuses unknown parts (`deny_unknown_fields`); the
+/// form's schema is inline, so it is named by its operation.
+const CLOSED_FORMS: [&str; 1] = ["attachPhoto"];
+
+/// The pattern of text without U+0000, which the server refuses anywhere in a path,
+/// query or JSON body (`middleware::reject_nul`) and so never sends either.
+const NO_NUL: &str = "^[^\\u0000]*$";
 
 /// One OpenAPI link: the operation it leads to and where its parameters come from.
 struct Link {
@@ -259,15 +279,51 @@ pub fn finish(spec: &str, regions: &RegionTable) -> Value {
     let codes: Vec<Value> = regions.iter().map(|r| json!(r.code)).collect();
     let mut with_national = codes.clone();
     with_national.push(json!(agriwaste_analytics::targets::NATIONAL));
-    fill_regions(&mut doc, &codes, &with_national);
-    for name in closed_schemas() {
-        if let Some(schema) = doc["components"]["schemas"].get_mut(&name)
-            && schema.is_object()
-        {
-            schema["additionalProperties"] = json!(false);
+    let counties: Vec<Value> = regions
+        .iter()
+        .filter(|r| r.level == agriwaste_analytics::RegionLevel::County)
+        .map(|r| json!(r.code))
+        .collect();
+    let poem_read = closed_poem_schemas();
+    for name in poem_read.iter().chain(&closed_survey_schemas()) {
+        let Some(schema) = doc["components"]["schemas"].get_mut(name) else {
+            continue;
+        };
+        if !schema.is_object() {
+            continue;
+        }
+        schema["additionalProperties"] = json!(false);
+        if !poem_read.contains(name) {
+            continue;
+        }
+        let required: Vec<Value> = schema["required"].as_array().cloned().unwrap_or_default();
+        if let Some(properties) = schema["properties"].as_object_mut() {
+            for (field, property) in properties.iter_mut() {
+                if !required.contains(&json!(field)) {
+                    nullable(property);
+                }
+            }
         }
     }
+    fill_regions(
+        &mut doc,
+        &[
+            (REGION_CODE_FORMAT, &codes),
+            (REGION_OR_NATIONAL_FORMAT, &with_national),
+            (COUNTY_CODE_FORMAT, &counties),
+        ],
+    );
     let ops = operations(&doc);
+    for id in CLOSED_FORMS {
+        if let Some((path, method)) = ops.get(id) {
+            let schema = &mut doc["paths"][path][method]["requestBody"]["content"]["multipart/form-data"]
+                ["schema"];
+            if schema.is_object() {
+                schema["additionalProperties"] = json!(false);
+            }
+        }
+    }
+    tighten(&mut doc);
     for link in LINKS {
         let (Some((from_path, from_method)), true) =
             (ops.get(link.from), ops.contains_key(link.to))
@@ -301,27 +357,68 @@ pub fn endpoint(doc: &Value) -> impl poem::Endpoint + 'static {
     })
 }
 
-/// Replaces each string schema of format `region-code` (or `region-or-national`) by the
-/// enumeration of the codes this server knows.
-fn fill_regions(value: &mut Value, codes: &[Value], with_national: &[Value]) {
+/// Marks a property schema as taking `null`; a `$ref` is wrapped, since OpenAPI 3.0
+/// ignores keywords beside one.
+fn nullable(property: &mut Value) {
+    if property.get("$ref").is_some() {
+        *property = json!({ "allOf": [property.clone()], "nullable": true });
+    } else if let Some(map) = property.as_object_mut() {
+        map.insert("nullable".to_owned(), json!(true));
+    }
+}
+
+/// What the generated schemas leave out about scalars: unsigned integers are never
+/// negative (poem-openapi writes only the format), and no text holds U+0000.
+fn tighten(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            let list = match map.get("format").and_then(Value::as_str) {
-                Some(REGION_CODE_FORMAT) => Some(codes),
-                Some(REGION_OR_NATIONAL_FORMAT) => Some(with_national),
-                _ => None,
-            };
-            if let Some(list) = list {
-                map.remove("format");
-                map.insert("enum".to_owned(), Value::Array(list.to_vec()));
+            let ty = map.get("type").and_then(Value::as_str).map(str::to_owned);
+            let format = map.get("format").and_then(Value::as_str).map(str::to_owned);
+            match (ty.as_deref(), format.as_deref()) {
+                (Some("integer"), Some("uint32" | "uint64")) => {
+                    map.entry("minimum").or_insert(json!(0));
+                    if format.as_deref() == Some("uint32") {
+                        map.entry("maximum").or_insert(json!(u32::MAX));
+                    }
+                }
+                (Some("string"), None)
+                    if !map.contains_key("enum") && !map.contains_key("pattern") =>
+                {
+                    map.insert("pattern".to_owned(), json!(NO_NUL));
+                }
+                _ => {}
             }
             for child in map.values_mut() {
-                fill_regions(child, codes, with_national);
+                tighten(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tighten),
+        _ => {}
+    }
+}
+
+/// Replaces each string schema of format `region-code` (or `region-or-national`) by the
+/// enumeration of the codes this server knows.
+fn fill_regions(value: &mut Value, lists: &[(&str, &Vec<Value>)]) {
+    match value {
+        Value::Object(map) => {
+            let format = map.get("format").and_then(Value::as_str);
+            if let Some((_, list)) = lists.iter().find(|(f, _)| Some(*f) == format) {
+                let mut list = list.to_vec();
+                // OpenAPI 3.0: a nullable enumeration lists null among its values.
+                if map.get("nullable") == Some(&Value::Bool(true)) {
+                    list.push(Value::Null);
+                }
+                map.remove("format");
+                map.insert("enum".to_owned(), Value::Array(list));
+            }
+            for child in map.values_mut() {
+                fill_regions(child, lists);
             }
         }
         Value::Array(items) => {
             for child in items {
-                fill_regions(child, codes, with_national);
+                fill_regions(child, lists);
             }
         }
         _ => {}

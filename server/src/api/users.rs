@@ -15,6 +15,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::security::{PersonAuth, require_admin};
@@ -262,7 +263,7 @@ impl UsersApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        body: Json<NewUserRequest>,
+        body: StrictJson<NewUserRequest>,
     ) -> Result<CreateUserResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
@@ -339,7 +340,7 @@ impl UsersApi {
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
         id: Path<Uuid>,
-        body: Json<UserPatch>,
+        body: StrictJson<UserPatch>,
     ) -> Result<UserResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;

@@ -13,9 +13,12 @@ use std::marker::PhantomData;
 
 use agriwaste_analytics::coefficients::CoefficientKind;
 use agriwaste_analytics::indicators::Indicator;
+use agriwaste_analytics::review::ReviewState;
 use agriwaste_analytics::targets::MANURE_KEY;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseFromParameter, ParseResult, Type};
+use poem_openapi::types::{
+    ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type,
+};
 use serde_json::Value;
 
 /// The format marking a region code (county, prefecture or province) in the generated
@@ -36,6 +39,12 @@ pub trait Keys: Send + Sync + 'static {
 
 /// A parameter that is one of `K`'s keys (checked by the handler).
 pub struct Listed<K>(pub String, PhantomData<K>);
+
+impl<K> std::fmt::Debug for Listed<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl<K> Listed<K> {
     /// The value as sent.
@@ -82,6 +91,36 @@ impl<K: Keys> Type for Listed<K> {
 impl<K: Keys> ParseFromParameter for Listed<K> {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
         Ok(Listed(value.to_owned(), PhantomData))
+    }
+}
+
+impl<K: Keys> ParseFromJSON for Listed<K> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(text)) => Ok(Listed(text, PhantomData)),
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl<K: Keys> ToJSON for Listed<K> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
+
+/// The review decisions: the states a reviewer may set.
+pub struct DecisionKeys;
+
+impl Keys for DecisionKeys {
+    const NAME: &'static str = "ReviewDecision";
+    const DESCRIPTION: &'static str = "A review decision: `approved`, `has_issues` or `rejected`.";
+    fn keys() -> Vec<&'static str> {
+        ReviewState::ALL
+            .into_iter()
+            .filter(|s| s.is_decision())
+            .map(ReviewState::key)
+            .collect()
     }
 }
 
@@ -222,3 +261,309 @@ region_type!(
     REGION_OR_NATIONAL_FORMAT,
     "A region code (county, prefecture or province; see `/api/v1/regions`) or `national`."
 );
+
+/// A number the handler accepts only within `MIN..=MAX` (it answers anything else with
+/// its own code and message naming the field); the document says so with `minimum` and
+/// `maximum`.
+pub struct InRange<T, const MIN: i64, const MAX: i64>(pub T);
+
+impl<T: Type, const MIN: i64, const MAX: i64> Type for InRange<T, MIN, MAX> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> Cow<'static, str> {
+        format!("{}_{MIN}_{MAX}", T::name()).into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let mut schema = match T::schema_ref() {
+            MetaSchemaRef::Inline(schema) => *schema,
+            MetaSchemaRef::Reference(_) => MetaSchema::new("integer"),
+        };
+        schema.minimum = Some(MIN as f64);
+        schema.maximum = Some(MAX as f64);
+        MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_raw_value()
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        self.0.raw_element_iter()
+    }
+}
+
+impl<T: ParseFromParameter, const MIN: i64, const MAX: i64> ParseFromParameter
+    for InRange<T, MIN, MAX>
+{
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        T::parse_from_parameter(value)
+            .map(InRange)
+            .map_err(ParseError::propagate)
+    }
+}
+
+/// What a text field accepts: its length in characters and its form. The handler checks
+/// the same rule with its own code and message; the document states it.
+pub trait TextRule: Send + Sync + 'static {
+    /// Fewest characters.
+    const MIN: Option<usize> = None;
+    /// Most characters.
+    const MAX: Option<usize> = None;
+    /// The form, as an ECMA-262 pattern.
+    const PATTERN: Option<&'static str> = None;
+    /// A format marker `document::finish` replaces (region codes).
+    const FORMAT: Option<&'static str> = None;
+}
+
+/// Text that holds something besides white space (the handler trims it), without U+0000.
+pub const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+
+/// A text field or parameter following `R`. Reads only JSON strings (poem-openapi's own
+/// `String` also takes numbers and booleans, which the document does not allow).
+pub struct Text<R>(pub String, PhantomData<R>);
+
+impl<R> Text<R> {
+    /// The text as sent.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl<R> std::ops::Deref for Text<R> {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl<R> std::fmt::Debug for Text<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<R: TextRule> Type for Text<R> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> Cow<'static, str> {
+        "string".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            min_length: R::MIN,
+            max_length: R::MAX,
+            pattern: R::PATTERN.map(str::to_owned),
+            format: R::FORMAT,
+            ..MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl<R: TextRule> ParseFromJSON for Text<R> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(text)) => Ok(Text(text, PhantomData)),
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl<R: TextRule> ToJSON for Text<R> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
+
+impl<R: TextRule> ParseFromParameter for Text<R> {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Ok(Text(value.to_owned(), PhantomData))
+    }
+}
+
+/// Required text of at most `MAX` characters.
+pub struct Required<const MAX: usize>;
+
+impl<const MAX: usize> TextRule for Required<MAX> {
+    const MIN: Option<usize> = Some(1);
+    const MAX: Option<usize> = Some(MAX);
+    const PATTERN: Option<&'static str> = Some(NOT_BLANK);
+}
+
+/// Required text of any length.
+pub struct RequiredText;
+
+impl TextRule for RequiredText {
+    const MIN: Option<usize> = Some(1);
+    const PATTERN: Option<&'static str> = Some(NOT_BLANK);
+}
+
+/// Optional text of at most `MAX` characters.
+pub struct AtMost<const MAX: usize>;
+
+impl<const MAX: usize> TextRule for AtMost<MAX> {
+    const MAX: Option<usize> = Some(MAX);
+}
+
+/// A county code of this server's region table.
+pub struct County;
+
+impl TextRule for County {
+    const FORMAT: Option<&'static str> = Some(COUNTY_CODE_FORMAT);
+}
+
+/// A region code of this server's region table.
+pub struct Region;
+
+impl TextRule for Region {
+    const FORMAT: Option<&'static str> = Some(REGION_CODE_FORMAT);
+}
+
+/// The format marking a county code, replaced by the enumeration of the counties.
+pub const COUNTY_CODE_FORMAT: &str = "x-county-code";
+
+/// At least `MIN` distinct county codes (the handler checks the same, naming the field).
+pub struct Counties<const MIN: usize>(pub Vec<String>);
+
+impl<const MIN: usize> std::fmt::Debug for Counties<MIN> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<const MIN: usize> Type for Counties<MIN> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Vec<String>;
+    type RawElementValueType = String;
+
+    fn name() -> Cow<'static, str> {
+        "CountyCodes".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            items: Some(Box::new(Text::<County>::schema_ref())),
+            min_items: Some(MIN),
+            unique_items: Some(true),
+            ..MetaSchema::new("array")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Vec<String>> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(self.0.iter())
+    }
+}
+
+impl<const MIN: usize> ParseFromJSON for Counties<MIN> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(code) => Ok(code),
+                    other => Err(ParseError::expected_type(other)),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Counties),
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl<const MIN: usize> ToJSON for Counties<MIN> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0.clone()))
+    }
+}
+
+/// A group's code: lower-case letters, digits and hyphens, at most 64.
+pub struct GroupCode;
+
+impl TextRule for GroupCode {
+    const MIN: Option<usize> = Some(1);
+    const MAX: Option<usize> = Some(64);
+    const PATTERN: Option<&'static str> = Some("^[a-z0-9-]+$");
+}
+
+impl<R> Default for Text<R> {
+    fn default() -> Self {
+        Text(String::new(), PhantomData)
+    }
+}
+
+/// A share from 0 to 1 (0.9 for 90 %); the handler refuses any other number with its
+/// own code, and the document says which numbers there are.
+#[derive(Debug, Clone, Copy)]
+pub struct Fraction(pub f64);
+
+impl Type for Fraction {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = f64;
+    type RawElementValueType = f64;
+
+    fn name() -> Cow<'static, str> {
+        "number".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("double"),
+            minimum: Some(0.0),
+            maximum: Some(1.0),
+            ..MetaSchema::new("number")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&f64> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a f64> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl ParseFromJSON for Fraction {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(Fraction)
+                .ok_or_else(|| ParseError::custom("not a number")),
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl ToJSON for Fraction {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0))
+    }
+}
+
+/// An audit page cursor: the entry number the next page starts before (empty: the first
+/// page).
+pub struct AuditCursor;
+
+impl TextRule for AuditCursor {
+    const PATTERN: Option<&'static str> = Some("^(-?[0-9]{1,18})?$");
+}
