@@ -328,6 +328,9 @@ async fn the_openapi_document_is_exact(backend: Backend) -> Result<()> {
             "{path}"
         );
     }
+    // HEAD, which Allow names beside GET, is answered.
+    let head = app.client.head(app.url("/api/v1/regions")).send().await?;
+    assert_eq!(head.status().as_u16(), 200);
     let response = app
         .client
         .delete(app.url("/api/v1/surveys/00000000-0000-0000-0000-000000000000/history"))

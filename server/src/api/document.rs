@@ -474,3 +474,40 @@ impl AllowTable {
             .map(|(_, allow)| allow.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_names_the_methods_of_the_matching_path_literal_segments_first() {
+        let doc = json!({"paths": {
+            "/v1/surveys/{id}": {"get": {}, "put": {}},
+            "/v1/surveys/batch": {"post": {}},
+            "/v1/regions": {"get": {}},
+        }});
+        let table = AllowTable::of(&doc);
+        assert_eq!(table.allowed("/v1/surveys/batch"), Some("POST"));
+        assert_eq!(table.allowed("/v1/surveys/abc"), Some("GET, HEAD, PUT"));
+        assert_eq!(table.allowed("/v1/regions"), Some("GET, HEAD"));
+        assert_eq!(table.allowed("/v1/nothing"), None);
+    }
+
+    #[test]
+    fn region_markers_become_enumerations_and_text_excludes_nul() {
+        let codes = vec![json!("542500")];
+        let mut doc = json!({
+            "a": {"type": "string", "format": REGION_CODE_FORMAT},
+            "b": {"type": "string", "format": REGION_CODE_FORMAT, "nullable": true},
+            "c": {"type": "string"},
+            "d": {"type": "integer", "format": "uint32"},
+        });
+        fill_regions(&mut doc, &[(REGION_CODE_FORMAT, &codes)]);
+        tighten(&mut doc);
+        assert_eq!(doc["a"], json!({"type": "string", "enum": ["542500"]}));
+        assert_eq!(doc["b"]["enum"], json!(["542500", null]));
+        assert_eq!(doc["c"]["pattern"], json!(NO_NUL));
+        assert_eq!(doc["d"]["minimum"], json!(0));
+        assert_eq!(doc["d"]["maximum"], json!(u32::MAX));
+    }
+}

@@ -567,3 +567,19 @@ pub struct AuditCursor;
 impl TextRule for AuditCursor {
     const PATTERN: Option<&'static str> = Some("^(-?[0-9]{1,18})?$");
 }
+
+/// A sign-in name: 3–64 letters, digits, `-`, `_` or `.` (`auth::account::Username`).
+pub struct UsernameRule;
+
+impl TextRule for UsernameRule {
+    const MIN: Option<usize> = Some(*crate::auth::account::USERNAME_CHARS.start());
+    const MAX: Option<usize> = Some(*crate::auth::account::USERNAME_CHARS.end());
+    const PATTERN: Option<&'static str> = Some("^[A-Za-z0-9._-]+$");
+}
+
+/// A password someone sets: at least `MIN_PASSWORD_CHARS` characters.
+pub struct PasswordRule;
+
+impl TextRule for PasswordRule {
+    const MIN: Option<usize> = Some(crate::auth::account::MIN_PASSWORD_CHARS);
+}
