@@ -177,7 +177,9 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
         None => format!("http://{local_addr}/api"),
     };
     let api = api::service(state.clone(), &server_url);
-    let spec = api.spec_endpoint();
+    let document = api::document::finish(&api.spec(), state.storage.regions());
+    let allow = Arc::new(api::document::AllowTable::of(&document));
+    let spec = api::document::endpoint(&document);
     let docs = api.swagger_ui();
     let limits = middleware::BodyLimits::from_settings(&state.settings);
     // The pages and their files, compressed at build and under versioned names
@@ -185,7 +187,11 @@ pub fn routes(state: Arc<AppState>, local_addr: SocketAddr) -> impl Endpoint {
     let web = WebEndpoint(Arc::new(WebAssets::open(&state.settings.web_dir)));
     let web_dir: Arc<std::path::Path> = Arc::from(state.settings.web_dir.as_path());
     Route::new()
-        .nest("/api", api.around(compression::compress_responses))
+        .nest(
+            "/api",
+            api.around(move |ep, req| middleware::allow_methods(ep, req, allow.clone()))
+                .around(compression::compress_responses),
+        )
         .at(
             "/openapi.json",
             spec.around(compression::compress_responses),

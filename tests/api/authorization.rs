@@ -531,6 +531,24 @@ async fn every_operation_has_a_rule_and_obeys_it(backend: Backend) -> Result<()>
         );
     }
 
+    // The document says which refusals each operation can answer: 401 wherever a caller
+    // can be unauthenticated, 403 exactly where a role can be refused.
+    for (id, _, _, operation) in &operations {
+        let Some(rule) = rule(id) else { continue };
+        let responses = &operation["responses"];
+        let can = |expect: Expect| CALLERS.iter().any(|c| rule(*c) == expect);
+        assert_eq!(
+            responses["401"].is_object(),
+            can(Unauthorized) || *id == "login",
+            "{id}: 401 documented"
+        );
+        assert_eq!(
+            responses["403"].is_object(),
+            can(Forbidden),
+            "{id}: 403 documented"
+        );
+    }
+
     let world = world(&mut app).await?;
     let mut wrong = Vec::new();
     for (id, method, path, _) in &operations {

@@ -177,3 +177,172 @@ async fn the_openapi_document_says_what_responses_hold(backend: Backend) -> Resu
     assert!(body.to_string().contains("\"se\":null"), "{body}");
     Ok(())
 }
+
+on_both_backends!(the_openapi_document_is_exact);
+
+/// Issue 15: what client generators read is what the server does. Parameters with listed
+/// values are enumerations of the domain's keys and of this server's regions; every link
+/// leads to a real operation and names its parameters; bodies that refuse unknown
+/// fields say so; a method a path lacks is a 405 naming the methods it has.
+async fn the_openapi_document_is_exact(backend: Backend) -> Result<()> {
+    let app = TestApp::spawn(backend).await?;
+    let (status, spec) = app.get("/openapi.json").await?;
+    assert_eq!(status, 200);
+    let param = |path: &str, method: &str, name: &str| -> serde_json::Value {
+        spec["paths"][path][method]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name).cloned())
+            .unwrap_or_default()
+    };
+    let resolve = |schema: &serde_json::Value| -> serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(r) => {
+                spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone()
+            }
+            None => schema.clone(),
+        }
+    };
+
+    // Listed values: the analytics crate's keys, this server's region codes.
+    let indicators = resolve(&param("/v1/indicators", "get", "indicator")["schema"]);
+    let keys: Vec<&str> = agriwaste_analytics::indicators::Indicator::ALL
+        .iter()
+        .map(|i| i.key())
+        .collect();
+    assert_eq!(indicators["enum"], serde_json::json!(keys), "{indicators}");
+    let kinds = resolve(
+        &param(
+            "/v1/coefficients/{region_code}/{valid_from}/{kind}/{key}",
+            "put",
+            "kind",
+        )["schema"],
+    );
+    assert_eq!(
+        kinds["enum"],
+        serde_json::json!(
+            agriwaste_analytics::coefficients::CoefficientKind::ALL
+                .map(|k| k.key())
+                .to_vec()
+        )
+    );
+    let (_, regions) = app.get("/api/v1/regions").await?;
+    let mut codes: Vec<serde_json::Value> = regions
+        .as_array()
+        .context("regions")?
+        .iter()
+        .map(|r| r["code"].clone())
+        .collect();
+    let region = resolve(&param("/v1/sums", "get", "region")["schema"]);
+    let mut listed = region["enum"].as_array().cloned().unwrap_or_default();
+    listed.sort_by_key(|v| v.to_string());
+    codes.sort_by_key(|v| v.to_string());
+    assert_eq!(listed, codes, "{region}");
+    let or_national = param("/v1/targets/applicable", "get", "region")["schema"]["enum"].clone();
+    assert!(
+        or_national
+            .as_array()
+            .is_some_and(|l| l.contains(&serde_json::json!("national"))),
+        "{or_national}"
+    );
+    let limit = &param("/v1/surveys", "get", "limit")["schema"];
+    assert_eq!(
+        (limit["minimum"].as_f64(), limit["maximum"].as_f64()),
+        (Some(1.0), Some(1000.0))
+    );
+
+    // Closed bodies.
+    for name in ["LoginRequest", "NewUserRequest", "Survey", "TargetRequest"] {
+        assert_eq!(
+            spec["components"]["schemas"][name]["additionalProperties"], false,
+            "{name}"
+        );
+    }
+
+    // Links: from a create operation to real operations, with their parameters.
+    let mut operations = std::collections::BTreeMap::new();
+    for (path, methods) in spec["paths"].as_object().context("paths")? {
+        for (method, operation) in methods.as_object().context("methods")? {
+            operations.insert(
+                operation["operationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                (path.clone(), method.clone(), operation.clone()),
+            );
+        }
+    }
+    let mut links = 0;
+    for (id, (_, _, operation)) in &operations {
+        for (status, response) in operation["responses"].as_object().context("responses")? {
+            let Some(map) = response["links"].as_object() else {
+                continue;
+            };
+            for (name, link) in map {
+                links += 1;
+                let target = link["operationId"].as_str().unwrap_or_default();
+                let (_, _, to) = operations
+                    .get(target)
+                    .with_context(|| format!("{id} {status} links to no operation {target}"))?;
+                for parameter in link["parameters"]
+                    .as_object()
+                    .context("link parameters")?
+                    .keys()
+                {
+                    assert!(
+                        to["parameters"]
+                            .as_array()
+                            .is_some_and(|ps| ps.iter().any(|p| &p["name"] == parameter)),
+                        "{id} → {name}: {target} has no parameter {parameter}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 10, "only {links} links");
+    for (from, to) in [("createSurvey", "getSurvey"), ("createUser", "getUser")] {
+        let (_, _, operation) = &operations[from];
+        assert!(
+            operation["responses"]["201"]["links"][to].is_object(),
+            "{from} → {to}"
+        );
+    }
+
+    // TRACE (any method a path lacks): 405, the methods it has in Allow.
+    for (path, allow) in [
+        ("/api/v1/regions", "GET, HEAD"),
+        ("/api/v1/surveys/batch", "POST"),
+        ("/api/v1/auth/login", "POST"),
+    ] {
+        let response = app
+            .client
+            .request(reqwest::Method::TRACE, app.url(path))
+            .send()
+            .await?;
+        assert_eq!(response.status().as_u16(), 405, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{path}"
+        );
+    }
+    // HEAD, which Allow names beside GET, is answered.
+    let head = app.client.head(app.url("/api/v1/regions")).send().await?;
+    assert_eq!(head.status().as_u16(), 200);
+    let response = app
+        .client
+        .delete(app.url("/api/v1/surveys/00000000-0000-0000-0000-000000000000/history"))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("GET, HEAD")
+    );
+    Ok(())
+}

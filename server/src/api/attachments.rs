@@ -30,7 +30,8 @@ pub struct AttachmentsApi {
 
 /// A photo upload.
 #[derive(Debug, Multipart)]
-struct PhotoUpload {
+#[oai(deny_unknown_fields)]
+pub(crate) struct PhotoUpload {
     /// The photo: JPEG, PNG or WebP (recognised by content, not by name), at most 10 MB.
     file: Upload,
 }

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::security::{PersonAuth, require_admin};
+use super::values::{AuditCursor, InRange, Text};
 use crate::state::AppState;
 use crate::storage::audit::{AuditEntry, AuditFilter};
 
@@ -107,12 +108,12 @@ impl AuditApi {
         /// At or after (RFC 3339).
         since: Query<Option<DateTime<Utc>>>,
         /// From a previous page's `next_cursor`.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Text<AuditCursor>>>,
         /// Page size, 1–1000 (default 100).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<InRange<u32, 1, 1000>>>,
     ) -> Result<AuditResponse, ApiError> {
         require_admin(auth.principal())?;
-        let limit = limit.0.unwrap_or(100);
+        let limit = limit.0.map_or(100, |l| l.0);
         if !(1..=1000).contains(&limit) {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidParameter,
@@ -121,7 +122,7 @@ impl AuditApi {
             )
             .at("limit"));
         }
-        let before = match cursor.0.as_deref() {
+        let before = match cursor.0.as_ref().map(|c| c.as_str()) {
             None | Some("") => None,
             Some(text) => Some(text.parse::<i64>().map_err(|_| {
                 ApiError::bad_request(

@@ -14,6 +14,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::middleware::RequestContext;
 use super::model::NoContent;
@@ -118,7 +119,7 @@ impl AuthApi {
     async fn login(
         &self,
         ctx: Data<&RequestContext>,
-        body: Json<LoginRequest>,
+        body: StrictJson<LoginRequest>,
     ) -> Result<LoginResponse, ApiError> {
         let storage = &self.state.storage;
         let address = ctx.address.clone().unwrap_or_else(|| "unknown".to_owned());

@@ -3,11 +3,13 @@
 
 use std::marker::PhantomData;
 
-use poem::{Request, RequestBody};
+use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::types::{ParseFromJSON, Type};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::ApiError;
 
@@ -61,4 +63,115 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, agriwaste_analytic
         )
     })?;
     agriwaste_analytics::survey::parse_json(text)
+}
+
+/// A JSON body parsed like poem-openapi's `Json<T>`, but held to the JSON types its
+/// schema declares first: poem-openapi reads `false` or `12` into a `String` field, so a
+/// body the document says is invalid would be accepted. A value of the wrong type is a
+/// 400 `invalid_body` naming the field, as any other unparsable body.
+pub struct StrictJson<T>(pub T);
+
+impl<T: Type> Payload for StrictJson<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn check_content_type(content_type: &str) -> bool {
+        <poem_openapi::payload::Json<T> as Payload>::check_content_type(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: ParseFromJSON> ParsePayload for StrictJson<T> {
+    const IS_REQUIRED: bool = T::IS_REQUIRED;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let data = Vec::<u8>::from_request(request, body).await?;
+        let value = if data.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&data).map_err(|err| ParseRequestPayloadError {
+                reason: err.to_string(),
+            })?
+        };
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        if let Err(reason) = check_types(&value, &T::schema_ref(), &registry, "") {
+            return Err(ParseRequestPayloadError { reason }.into());
+        }
+        let value = T::parse_from_json(Some(value)).map_err(|err| ParseRequestPayloadError {
+            reason: err.into_message(),
+        })?;
+        Ok(StrictJson(value))
+    }
+}
+
+poem_openapi::impl_apirequest_for_payload!(StrictJson<T>, T: ParseFromJSON);
+
+/// Whether `value` has the JSON types `schema` declares, down through objects and
+/// arrays; `null` stands for an absent value wherever poem-openapi reads it so (an
+/// optional field) or the schema allows it.
+fn check_types(
+    value: &Value,
+    schema: &MetaSchemaRef,
+    registry: &Registry,
+    path: &str,
+) -> Result<(), String> {
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => schema.as_ref(),
+        MetaSchemaRef::Reference(name) => match registry.schemas.get(name) {
+            Some(schema) => schema,
+            None => return Ok(()),
+        },
+    };
+    if !schema.all_of.is_empty() {
+        return schema
+            .all_of
+            .iter()
+            .try_for_each(|part| check_types(value, part, registry, path));
+    }
+    if value.is_null() {
+        return Ok(());
+    }
+    let field = if path.is_empty() { "the body" } else { path };
+    let fits = match schema.ty {
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if !fits {
+        return Err(format!("{field}: expected {}, found {value}", schema.ty));
+    }
+    match value {
+        Value::Array(items) => {
+            if let Some(item_schema) = &schema.items {
+                for (index, item) in items.iter().enumerate() {
+                    check_types(item, item_schema, registry, &format!("{path}[{index}]"))?;
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (name, property) in &schema.properties {
+                if let Some(item) = map.get(*name) {
+                    let path = if path.is_empty() {
+                        (*name).to_owned()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    check_types(item, property, registry, &path)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -21,6 +21,7 @@ use super::ApiTags;
 use super::error::{ApiError, ErrorCode};
 use super::params::{LevelParam, ReviewFilter, group_indicators, region_filter, scoped_query};
 use super::security::Auth;
+use super::values::{ChartFiles, IndicatorKeys, Listed, RegionCode};
 use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
@@ -109,13 +110,13 @@ impl ChartsApi {
         &self,
         auth: Auth,
         /// `indicator_by_region.svg`, `trend.png`, ...
-        file: Path<String>,
+        file: Path<Listed<ChartFiles>>,
         /// Indicator key (default `film_recovery_rate`; ignored by `straw_uses`).
-        indicator: Query<Option<String>>,
+        indicator: Query<Option<Listed<IndicatorKeys>>>,
         /// Bars by `county` (default), `prefecture` or `province`.
         level: Query<Option<LevelParam>>,
         /// Only this region (any level); the trend's region.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// The year shown (all years pooled when absent; the trend shows every year).
         year: Query<Option<i32>>,
         /// `counted` (default) or `approved`.
@@ -130,11 +131,12 @@ impl ChartsApi {
     ) -> Result<ChartImage, ApiError> {
         let storage = &self.state.storage;
         let regions = storage.regions();
-        let (kind, format) = file.0.rsplit_once('.').unwrap_or((file.0.as_str(), ""));
+        let file = file.0.into_string();
+        let (kind, format) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
         if !matches!(format, "svg" | "png") {
             return Err(ApiError::not_found("图表", "chart"));
         }
-        let indicator = match indicator.0 {
+        let indicator = match indicator.0.map(Listed::into_string) {
             None => Indicator::FilmRecovery,
             Some(key) => Indicator::from_key(&key).ok_or_else(|| {
                 bad(

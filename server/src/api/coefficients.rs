@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::coefficients::{AppliedCoefficient, CoefficientEntry, CoefficientKind};
+use agriwaste_analytics::coefficients::{
+    AppliedCoefficient, CoefficientEntry, CoefficientKind, VALID_FROM_RANGE,
+};
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -15,10 +17,14 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
+use super::values::{
+    AtMost, CoefficientKeys, CoefficientKinds, InRange, Listed, RegionOrNational, Required, Text,
+};
 use crate::state::AppState;
 use crate::storage::coefficients::{CoefficientEdit, CoefficientKey, StoredCoefficient};
 
@@ -138,11 +144,11 @@ pub struct CoefficientRequest {
     /// Required, so that forgetting it never silently unconfirms a coefficient.
     pub value: MaybeUndefined<f64>,
     /// Where the value comes from (publication, measurement, document).
-    pub source: String,
+    pub source: Text<Required<TEXT_MAX_CHARS>>,
     /// Status; default `set by bureau`, or `unconfirmed` when the value is null.
-    pub status: Option<String>,
+    pub status: Option<Text<AtMost<STATUS_MAX_CHARS>>>,
     /// Unit; default the kind's unit.
-    pub unit: Option<String>,
+    pub unit: Option<Text<AtMost<TEXT_MAX_CHARS>>>,
 }
 
 /// The outcome of an edit.
@@ -259,10 +265,11 @@ impl CoefficientsApi {
         &self,
         _auth: Auth,
         /// Region code (county, prefecture, province) or `national`.
-        region: Query<String>,
+        region: Query<RegionOrNational>,
         /// Survey year.
         year: Query<i32>,
     ) -> Result<ApplicableResponse, ApiError> {
+        let region = Query(region.0.0);
         self.check_region(&region.0, "region")?;
         let table = self.state.storage.coefficient_table().await?;
         let applied = table.applicable(self.state.storage.regions(), &region.0, year.0);
@@ -288,16 +295,19 @@ impl CoefficientsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
-        valid_from: Path<i32>,
-        kind: Path<String>,
-        key: Path<String>,
-        body: Json<CoefficientRequest>,
+        region_code: Path<RegionOrNational>,
+        valid_from: Path<
+            InRange<i32, { VALID_FROM_RANGE.0 as i64 }, { VALID_FROM_RANGE.1 as i64 }>,
+        >,
+        kind: Path<Listed<CoefficientKinds>>,
+        key: Path<Listed<CoefficientKeys>>,
+        body: StrictJson<CoefficientRequest>,
     ) -> Result<PutResponse, ApiError> {
         let principal = auth.principal();
         principal.may_administer().map_err(|d| denied(d, "", ""))?;
-        self.check_region(&region_code.0, "region_code")?;
-        let kind = Self::parse_kind(&kind.0)?;
+        let (region_code, kind, key) = (region_code.0.0, kind.0, key.0.into_string());
+        self.check_region(&region_code, "region_code")?;
+        let kind = Self::parse_kind(kind.as_str())?;
         let request = body.0;
         let value = match request.value {
             MaybeUndefined::Undefined => {
@@ -339,10 +349,10 @@ impl CoefficientsApi {
             return Err(too_long("unit", TEXT_MAX_CHARS));
         }
         let entry = CoefficientEntry {
-            region_code: region_code.0,
-            valid_from: valid_from.0,
+            region_code,
+            valid_from: valid_from.0.0,
             kind,
-            key: key.0,
+            key,
             value,
             unit,
             status,
@@ -374,19 +384,19 @@ impl CoefficientsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
+        region_code: Path<RegionOrNational>,
         valid_from: Path<i32>,
-        kind: Path<String>,
-        key: Path<String>,
+        kind: Path<Listed<CoefficientKinds>>,
+        key: Path<Listed<CoefficientKeys>>,
     ) -> Result<DeleteResponse, ApiError> {
         let principal = auth.principal();
         principal.may_administer().map_err(|d| denied(d, "", ""))?;
-        let kind = Self::parse_kind(&kind.0)?;
+        let kind = Self::parse_kind(kind.0.as_str())?;
         let key = CoefficientKey {
-            region_code: region_code.0,
+            region_code: region_code.0.0,
             valid_from: valid_from.0,
             kind,
-            key: key.0,
+            key: key.0.into_string(),
         };
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self.state.storage.delete_coefficient(&key, &actor).await? {

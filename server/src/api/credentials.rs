@@ -16,11 +16,13 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::model::NoContent;
 use super::security::{PersonAuth, require_admin};
 use super::users::{checked_scope, user_or_404};
+use super::values::{Region, Required, Text};
 use crate::auth::Actor;
 use crate::auth::secrets::{TokenKind, new_token};
 use crate::state::AppState;
@@ -36,7 +38,7 @@ pub struct CredentialsApi {
 #[oai(deny_unknown_fields)]
 pub struct NewDeviceTokenRequest {
     /// A label, e.g. the phone.
-    pub name: String,
+    pub name: Text<Required<100>>,
 }
 
 /// A new API key.
@@ -44,9 +46,9 @@ pub struct NewDeviceTokenRequest {
 #[oai(deny_unknown_fields)]
 pub struct NewApiKeyRequest {
     /// What the key is for.
-    pub name: String,
+    pub name: Text<Required<100>>,
     /// The region it may read (any level).
-    pub scope_code: String,
+    pub scope_code: Text<Region>,
     /// When it stops working (optional).
     #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
@@ -247,7 +249,7 @@ impl CredentialsApi {
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
         id: Path<Uuid>,
-        body: Json<NewDeviceTokenRequest>,
+        body: StrictJson<NewDeviceTokenRequest>,
     ) -> Result<IssuedResponse, ApiError> {
         let actor = admin_actor(&auth, &ctx)?;
         let user = user_or_404(&self.state, id.0).await?;
@@ -300,7 +302,7 @@ impl CredentialsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        body: Json<NewApiKeyRequest>,
+        body: StrictJson<NewApiKeyRequest>,
     ) -> Result<IssuedResponse, ApiError> {
         let actor = admin_actor(&auth, &ctx)?;
         let request = body.0;
@@ -320,7 +322,7 @@ impl CredentialsApi {
         let name = label(&request.name)?;
         let owner = Owner {
             user_id: None,
-            scope_code: Some(request.scope_code),
+            scope_code: Some(request.scope_code.into_string()),
             expires_at: request.expires_at,
         };
         self.issued(TokenKind::ApiKey, owner, &name, &actor).await

@@ -11,7 +11,7 @@ use agriwaste_analytics::Issue;
 use poem::Response;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Enum, Object};
 
@@ -219,6 +219,8 @@ pub struct ApiError {
     body: Box<ErrorBody>,
     /// The cause of an unexpected failure, logged and never sent.
     cause: Option<anyhow::Error>,
+    /// For a 405, the methods the path has, sent as `Allow` (RFC 9110 §15.5.6).
+    allow: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -255,6 +257,7 @@ impl ApiError {
                 request_id: None,
             }),
             cause: None,
+            allow: None,
         }
     }
 
@@ -309,6 +312,18 @@ impl ApiError {
             format!("请求内容超过 {limit} 字节的上限"),
             format!("the request body exceeds the limit of {limit} bytes"),
         )
+    }
+
+    /// 405, naming the methods the path has (`GET, HEAD, POST`).
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let mut err = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            format!("该地址不支持此请求方法,可用:{allow}"),
+            format!("this method is not allowed on this path; allowed: {allow}"),
+        );
+        err.allow = Some(allow.to_owned());
+        err
     }
 
     /// 500: the cause is logged, the client gets the request id.
@@ -408,7 +423,17 @@ impl ApiResponse for ApiError {
                         content_type: "application/json; charset=utf-8",
                         schema: ErrorBody::schema_ref(),
                     }],
-                    headers: vec![],
+                    headers: if *status == 405 {
+                        vec![MetaHeader {
+                            name: "Allow".to_owned(),
+                            description: Some("The methods the path has.".to_owned()),
+                            required: true,
+                            deprecated: false,
+                            schema: String::schema_ref(),
+                        }]
+                    } else {
+                        vec![]
+                    },
                 })
                 .collect(),
         }
@@ -440,6 +465,7 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
             status: api.status,
             body: api.body.clone(),
             cause: None,
+            allow: api.allow.clone(),
         }
     } else if err.is::<poem_openapi::error::AuthorizationError>() {
         ApiError::new(
@@ -529,6 +555,15 @@ pub fn to_response(err: poem::Error, request_id: &str) -> Response {
             poem::http::header::WWW_AUTHENTICATE,
             poem::http::HeaderValue::from_static("Bearer realm=\"agriwaste\""),
         );
+    }
+    if let Some(allow) = api
+        .allow
+        .as_deref()
+        .and_then(|a| poem::http::HeaderValue::from_str(a).ok())
+    {
+        response
+            .headers_mut()
+            .insert(poem::http::header::ALLOW, allow);
     }
     if api.status == StatusCode::PAYLOAD_TOO_LARGE {
         response.headers_mut().insert(

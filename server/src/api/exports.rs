@@ -32,6 +32,7 @@ use super::model::ReviewStateParam;
 use super::params::{IndicatorParams, LeadingParams, SharedParams, documented, query};
 use super::security::Auth;
 use super::surveys::filter;
+use super::values::RegionCode;
 use crate::exports::{self, ExportOptions, Format, Lang};
 use crate::state::AppState;
 
@@ -214,7 +215,7 @@ pub struct SurveyFilterParams {
 impl SharedParams for SurveyFilterParams {
     fn documented() -> Vec<MetaOperationParam> {
         vec![
-            documented::<String>(
+            documented::<RegionCode>(
                 "region",
                 "A region code at any level (county, prefecture or province); includes everything below it.",
             ),

@@ -27,6 +27,7 @@ use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
 use super::surveys::{encode_cursor, parse_cursor};
+use super::values::{InRange, RegionCode};
 use crate::cache::CachedBody;
 use crate::state::AppState;
 use crate::storage::facts::{FactsPage, IndicatorQuery};
@@ -216,7 +217,7 @@ impl FactsApi {
         &self,
         auth: Auth,
         /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// From this year (inclusive).
         from: Query<Option<i32>>,
         /// To this year (inclusive).
@@ -224,7 +225,7 @@ impl FactsApi {
         /// `counted` (every state but rejected, default) or `approved`.
         review: Query<Option<ReviewFilter>>,
         /// Households per page (1 to 100 000); without it, every household at once.
-        limit: Query<Option<u32>>,
+        limit: Query<Option<InRange<u32, 1, { FACTS_PAGE_MAX as i64 }>>>,
         /// From a previous page's `next_cursor`.
         cursor: Query<Option<String>>,
         /// The ETag of a previous response.
@@ -243,7 +244,7 @@ impl FactsApi {
             to_year: to.0,
             ..scoped_query(&self.state, auth.principal(), region, review)
         };
-        let page = match limit.0 {
+        let page = match limit.0.map(|l| l.0) {
             None => None,
             Some(limit) if (1..=FACTS_PAGE_MAX).contains(&limit) => Some(FactsPage {
                 after: parse_cursor(cursor.0.as_deref())?,

@@ -13,9 +13,11 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::security::{Auth, PersonAuth, require_admin};
+use super::values::{AtMost, Counties, GroupCode, Required, Text};
 use crate::state::AppState;
 use crate::storage::groups::{GroupWrite, StoredGroup};
 
@@ -62,16 +64,16 @@ pub struct GroupBody {
 #[oai(deny_unknown_fields)]
 pub struct NewGroupRequest {
     /// Stable key: lower-case letters, digits and hyphens, at most 64.
-    pub code: String,
+    pub code: Text<GroupCode>,
     /// Chinese name.
-    pub name_zh: String,
+    pub name_zh: Text<Required<NAME_MAX_CHARS>>,
     /// English name.
-    pub name_en: String,
+    pub name_en: Text<Required<NAME_MAX_CHARS>>,
     /// At least two distinct county codes.
-    pub members: Vec<String>,
+    pub members: Counties<2>,
     /// Why the group exists (optional).
     #[oai(default)]
-    pub source: String,
+    pub source: Text<AtMost<SOURCE_MAX_CHARS>>,
 }
 
 /// A group's new names, members and source (its code stays).
@@ -79,14 +81,14 @@ pub struct NewGroupRequest {
 #[oai(deny_unknown_fields)]
 pub struct GroupRequest {
     /// Chinese name.
-    pub name_zh: String,
+    pub name_zh: Text<Required<NAME_MAX_CHARS>>,
     /// English name.
-    pub name_en: String,
+    pub name_en: Text<Required<NAME_MAX_CHARS>>,
     /// At least two distinct county codes.
-    pub members: Vec<String>,
+    pub members: Counties<2>,
     /// Why the group exists (optional).
     #[oai(default)]
-    pub source: String,
+    pub source: Text<AtMost<SOURCE_MAX_CHARS>>,
 }
 
 #[derive(ApiResponse)]
@@ -227,12 +229,18 @@ impl GroupsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        body: Json<NewGroupRequest>,
+        body: StrictJson<NewGroupRequest>,
     ) -> Result<CreateResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
         let b = body.0;
-        let group = self.parse(b.code, b.name_zh, b.name_en, b.members, b.source)?;
+        let group = self.parse(
+            b.code.into_string(),
+            b.name_zh.into_string(),
+            b.name_en.into_string(),
+            b.members.0,
+            b.source.into_string(),
+        )?;
         let code = group.code.clone();
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self.state.storage.create_group(group, &actor).await? {
@@ -252,13 +260,19 @@ impl GroupsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        code: Path<String>,
-        body: Json<GroupRequest>,
+        code: Path<Text<GroupCode>>,
+        body: StrictJson<GroupRequest>,
     ) -> Result<UpdateResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
         let b = body.0;
-        let group = self.parse(code.0.clone(), b.name_zh, b.name_en, b.members, b.source)?;
+        let group = self.parse(
+            code.0.to_string(),
+            b.name_zh.into_string(),
+            b.name_en.into_string(),
+            b.members.0,
+            b.source.into_string(),
+        )?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self.state.storage.update_group(group, &actor).await? {
             GroupWrite::Done(stored) => Ok(UpdateResponse::Replaced(Json(self.body(stored)))),

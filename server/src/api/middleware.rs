@@ -9,8 +9,27 @@ use futures_util::StreamExt;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
+use super::document::AllowTable;
 use super::error::{ApiError, ErrorCode, to_response};
 use crate::config::Settings;
+
+/// Answers a method the path does not have with a 405 whose `Allow` header lists the
+/// methods it has, as the document lists them (poem's router knows only that the
+/// method did not match).
+pub async fn allow_methods<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    table: Arc<AllowTable>,
+) -> poem::Result<Response> {
+    let path = req.uri().path().to_owned();
+    match next.call(req).await {
+        Err(err) if err.is::<poem::error::MethodNotAllowedError>() => match table.allowed(&path) {
+            Some(allow) => Err(ApiError::method_not_allowed(allow).into()),
+            None => Err(err),
+        },
+        other => other.map(IntoResponse::into_response),
+    }
+}
 
 /// Size limits per kind of endpoint.
 #[derive(Debug, Clone, Copy)]

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod coefficients;
 pub mod compression;
 pub mod credentials;
+pub mod document;
 pub mod error;
 pub mod exports;
 pub mod facts;
@@ -28,11 +29,13 @@ pub mod sums;
 pub mod surveys;
 pub mod targets;
 pub mod users;
+pub mod values;
 
 use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
+use self::document::Documented;
 use self::params::WithParams;
 
 use crate::state::AppState;
@@ -83,7 +86,7 @@ pub type Apis = (
 );
 
 /// Builds the OpenAPI service, to be mounted at `/api` (operations live under `/api/v1`).
-pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, ()> {
+pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Documented<Apis>, ()> {
     let apis = (
         surveys::SurveysApi {
             state: state.clone(),
@@ -153,7 +156,7 @@ pub fn service(state: Arc<AppState>, server_url: &str) -> OpenApiService<Apis, (
             sums::SumsApi { state },
         ),
     );
-    OpenApiService::new(apis, "agriwaste", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new(Documented(apis), "agriwaste", env!("CARGO_PKG_VERSION"))
         .description(
             "Agricultural-waste field surveys for the zero-waste city (无废城市) programmes of \
              Qinghai and Ali: mulch film, pesticide packaging, crop straw and yak dung. \

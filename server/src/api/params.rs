@@ -30,6 +30,7 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, Enum, ExtractParamOptions, Op
 
 use super::error::{ApiError, ErrorCode};
 use super::security::Auth;
+use super::values::{IndicatorKeys, Listed, RegionCode};
 use crate::auth::Principal;
 use crate::state::AppState;
 use crate::storage::aggregates::FilmDetail;
@@ -178,7 +179,7 @@ impl SharedParams for IndicatorParams {
                 "level",
                 "Group by `county` (default), `prefecture`, `province`, or `all` regions together.",
             ),
-            documented::<String>(
+            documented::<RegionCode>(
                 "region",
                 "Only this region (any level) and what lies below it.",
             ),
@@ -186,7 +187,10 @@ impl SharedParams for IndicatorParams {
             documented::<i32>("from", "From this year (inclusive)."),
             documented::<i32>("to", "To this year (inclusive)."),
             documented::<bool>("by_year", "Split groups by year (default true)."),
-            documented::<String>("indicator", "Only this indicator (by key); all by default."),
+            documented::<Listed<IndicatorKeys>>(
+                "indicator",
+                "Only this indicator (by key); all by default.",
+            ),
             documented::<ReviewFilter>(
                 "review",
                 "`counted` (every state but rejected, default) or `approved`.",
@@ -203,6 +207,7 @@ impl<'a> ApiExtractor<'a> for IndicatorParams {
     fn register(registry: &mut Registry) {
         <Option<LevelParam> as Type>::register(registry);
         <Option<ReviewFilter> as Type>::register(registry);
+        <Option<Listed<IndicatorKeys>> as Type>::register(registry);
     }
 
     async fn from_request(
@@ -374,9 +379,9 @@ pub(crate) async fn group_reports(
 /// The `region` parameter as a filter: the region's code and level, or a 400 naming it.
 pub(crate) fn region_filter(
     state: &AppState,
-    region: Option<String>,
+    region: Option<impl Into<String>>,
 ) -> Result<Option<(String, RegionLevel)>, ApiError> {
-    let Some(code) = region else {
+    let Some(code) = region.map(Into::into) else {
         return Ok(None);
     };
     state

@@ -14,6 +14,7 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::params::check_region_or_national;
 use super::security::Auth;
+use super::values::RegionOrNational;
 use crate::state::AppState;
 
 /// Endpoint.
@@ -123,10 +124,11 @@ impl PlansApi {
         &self,
         _auth: Auth,
         /// Region code (county, prefecture, province) or `national`.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionOrNational>>,
     ) -> Result<ListResponse, ApiError> {
         let table = PlanTable::builtin();
-        let plans = match region.0.as_deref() {
+        let region = region.0.map(|r| r.0);
+        let plans = match region.as_deref() {
             Some(code) => {
                 check_region_or_national(&self.state, code, "region")?;
                 table
@@ -138,7 +140,7 @@ impl PlansApi {
             None => table.plans.iter().map(|p| self.body(p, None)).collect(),
         };
         Ok(ListResponse::Ok(Json(PlansBody {
-            region_code: region.0,
+            region_code: region,
             plans,
         })))
     }

@@ -28,6 +28,7 @@ use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query}
 use super::plans::PhaseBody;
 use super::security::Auth;
 use super::targets::TargetOriginParam;
+use super::values::RegionCode;
 use crate::cache::CachedBody;
 use crate::ingest::today_in_china;
 use crate::state::AppState;
@@ -289,7 +290,7 @@ impl ProgressApi {
         &self,
         auth: Auth,
         /// Region code (any level); every region the caller may see without.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// The year to assess; default the latest complete year with enough households.
         year: Query<Option<i32>>,
         /// `counted` (every state but rejected, the default) or `approved` only.

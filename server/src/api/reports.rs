@@ -16,6 +16,7 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::params::{LevelParam, ReviewFilter, group_reports, region_filter, scoped_query};
 use super::security::Auth;
+use super::values::RegionCode;
 use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
 
@@ -123,7 +124,7 @@ impl ReportsApi {
         /// `county`, `prefecture` (default) or `province`.
         level: Query<Option<LevelParam>>,
         /// Only this region (any level) and below.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// `counted` (default) or `approved`.
         review: Query<Option<ReviewFilter>>,
     ) -> Result<ReportResponse, ApiError> {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use agriwaste_analytics::review::{FieldComment, FieldCommentError};
+use agriwaste_analytics::review::{FieldComment, FieldCommentError, ReviewState};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -14,11 +14,13 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::model::{FieldCommentBody, ReviewStateParam, StoredSurveyBody};
 use super::security::{PersonAuth, denied};
 use super::surveys::{filter, if_match_version, visible};
+use super::values::{DecisionKeys, Listed, Region, Text};
 use crate::state::AppState;
 use crate::storage::{Decision, ReviewOutcome};
 
@@ -30,7 +32,7 @@ const BULK_IDS_MAX: usize = 1000;
 #[oai(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// `approved`, `has_issues` or `rejected`.
-    pub state: ReviewStateParam,
+    pub state: Listed<DecisionKeys>,
     /// What the technician should fix, or why the survey is rejected (required with
     /// `has_issues` and `rejected`).
     #[oai(nullable)]
@@ -48,7 +50,7 @@ pub struct ReviewRequest {
 pub struct BulkReviewFilter {
     /// A region code at any level.
     #[oai(nullable)]
-    pub region: Option<String>,
+    pub region: Option<Text<Region>>,
     /// Survey year.
     #[oai(nullable)]
     pub year: Option<i32>,
@@ -71,7 +73,7 @@ pub struct BulkReviewRequest {
     /// Which surveys.
     pub filter: BulkReviewFilter,
     /// `approved`, `has_issues` or `rejected`.
-    pub state: ReviewStateParam,
+    pub state: Listed<DecisionKeys>,
     /// Comment to the technicians (required with `has_issues` and `rejected`).
     #[oai(nullable)]
     pub comment: Option<String>,
@@ -101,12 +103,11 @@ enum BulkReviewResponse {
 /// Checks a reviewer's decision: a state a reviewer may set, with a comment when the
 /// technician must act, and field comments the crate accepts.
 fn check_decision(
-    state: ReviewStateParam,
+    state: &Listed<DecisionKeys>,
     comment: &Option<String>,
     field_comments: Option<Vec<FieldCommentBody>>,
 ) -> Result<Decision, ApiError> {
-    let state = state.state();
-    if !state.is_decision() {
+    let Some(state) = ReviewState::from_key(state.as_str()).filter(|s| s.is_decision()) else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NotADecision,
@@ -114,7 +115,7 @@ fn check_decision(
             "a review decision is approved, has issues or rejected",
         )
         .at("state"));
-    }
+    };
     let comment = comment
         .as_deref()
         .map(str::trim)
@@ -209,7 +210,7 @@ impl ReviewApi {
         /// The ETag of the version reviewed.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: Json<ReviewRequest>,
+        body: StrictJson<ReviewRequest>,
     ) -> Result<ReviewResponse, ApiError> {
         let principal = auth.principal();
         principal
@@ -217,7 +218,7 @@ impl ReviewApi {
             .map_err(|d| denied(d, "调查", "survey"))?;
         visible(&self.state, principal, id.0).await?;
         let request = body.0;
-        let decision = check_decision(request.state, &request.comment, request.field_comments)?;
+        let decision = check_decision(&request.state, &request.comment, request.field_comments)?;
         let base_version = if_match_version(if_match.0.as_deref())?;
         let actor = principal.actor(ctx.address.clone(), &ctx.request_id);
         match self
@@ -260,14 +261,14 @@ impl ReviewApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        body: Json<BulkReviewRequest>,
+        body: StrictJson<BulkReviewRequest>,
     ) -> Result<BulkReviewResponse, ApiError> {
         let principal = auth.principal();
         principal
             .may_review()
             .map_err(|d| denied(d, "调查", "survey"))?;
         let request = body.0;
-        let decision = check_decision(request.state, &request.comment, None)?;
+        let decision = check_decision(&request.state, &request.comment, None)?;
         let f = request.filter;
         if f.ids.as_ref().is_some_and(|ids| ids.len() > BULK_IDS_MAX) {
             return Err(ApiError::new(
@@ -281,7 +282,7 @@ impl ReviewApi {
         let mut filter = filter(
             &self.state,
             principal,
-            f.region,
+            f.region.map(Text::into_string),
             f.year,
             f.technician,
             f.review_state,

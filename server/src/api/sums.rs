@@ -29,6 +29,7 @@ use super::facts::{accepts_gzip, cached_json, gzip};
 use super::indicators::{etag_of, etag_responses, names_etag, not_modified};
 use super::params::{ReviewFilter, check_year_range, region_filter, scoped_query};
 use super::security::Auth;
+use super::values::RegionCode;
 use crate::cache::CachedBody;
 use crate::state::AppState;
 use crate::storage::facts::IndicatorQuery;
@@ -139,7 +140,7 @@ impl SumsApi {
         &self,
         auth: Auth,
         /// Only this region (any level) and what lies below it.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// From this year (inclusive).
         from: Query<Option<i32>>,
         /// To this year (inclusive).

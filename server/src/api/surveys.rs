@@ -26,6 +26,7 @@ use super::middleware::RequestContext;
 use super::model::*;
 use super::params::region_filter;
 use super::security::{Auth, PersonAuth, denied};
+use super::values::{InRange, RegionCode};
 use crate::auth::{Denied, Principal};
 use crate::ingest::{self, ValidatedSurvey, today_in_china};
 use crate::state::AppState;
@@ -435,7 +436,7 @@ impl SurveysApi {
         &self,
         auth: Auth,
         /// A region code at any level (county, prefecture or province); includes everything below it.
-        region: Query<Option<String>>,
+        region: Query<Option<RegionCode>>,
         /// Survey year.
         year: Query<Option<i32>>,
         /// Technician.
@@ -445,7 +446,7 @@ impl SurveysApi {
         /// From a previous page's `next_cursor`.
         cursor: Query<Option<String>>,
         /// Page size, 1–1000 (default 100).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<InRange<u32, 1, { PAGE_MAX as i64 }>>>,
         /// `oldest` first (default) or `newest` first.
         order: Query<Option<ListOrder>>,
         /// Review state.
@@ -459,7 +460,7 @@ impl SurveysApi {
         include_total: Query<Option<bool>>,
     ) -> Result<ListResponse, ApiError> {
         let after = parse_cursor(cursor.0.as_deref())?;
-        let limit = limit.0.unwrap_or(PAGE_DEFAULT);
+        let limit = limit.0.map_or(PAGE_DEFAULT, |l| l.0);
         if !(1..=PAGE_MAX).contains(&limit) {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidParameter,
@@ -471,7 +472,7 @@ impl SurveysApi {
         let mut filter = filter(
             &self.state,
             auth.principal(),
-            region.0,
+            region.0.map(|r| r.0),
             year.0,
             technician.0,
             review_state.0,

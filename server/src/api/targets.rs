@@ -14,10 +14,14 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::params::check_region_or_national;
 use super::security::{Auth, PersonAuth, denied};
+use super::values::{
+    Fraction, InRange, Listed, RegionOrNational, RequiredText, TargetIndicatorKeys, Text,
+};
 use crate::ingest::today_in_china;
 use crate::state::AppState;
 use crate::storage::targets::StoredTarget;
@@ -146,12 +150,12 @@ pub struct ApplicableTargets {
 #[oai(deny_unknown_fields)]
 pub struct TargetRequest {
     /// Target rate, 0–1 (e.g. 0.9 for ≥ 90 %).
-    pub target: f64,
+    pub target: Fraction,
     /// Floor (default) or ceiling.
     #[oai(nullable)]
     pub comparison: Option<ComparisonParam>,
     /// Where the target comes from.
-    pub source: String,
+    pub source: Text<RequiredText>,
 }
 
 #[derive(ApiResponse)]
@@ -185,6 +189,9 @@ enum DeleteResponse {
     Removed,
 }
 
+/// The years a target may be set for, and asked about.
+const TARGET_YEARS: (i32, i32) = (2000, 2100);
+
 fn invalid(code: ErrorCode, zh: String, en: String, path: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en).at(path)
 }
@@ -200,7 +207,7 @@ impl TargetsApi {
                 "indicator",
             ));
         }
-        if !(2000..=2100).contains(&year) {
+        if !(TARGET_YEARS.0..=TARGET_YEARS.1).contains(&year) {
             return Err(invalid(
                 ErrorCode::OutOfRange,
                 format!("目标年份 {year} 不在 2000–2100 之间"),
@@ -242,13 +249,19 @@ impl TargetsApi {
         &self,
         _auth: Auth,
         /// Region code (county, prefecture, province) or `national`.
-        region: Query<String>,
+        region: Query<RegionOrNational>,
         /// Data year; default this year (China Standard Time).
-        year: Query<Option<i32>>,
+        year: Query<
+            Option<InRange<i32, { TARGET_YEARS.0 as i64 }, { TARGET_YEARS.1 as i64 }>>,
+        >,
     ) -> Result<ApplicableResponse, ApiError> {
+        let region = Query(region.0.0);
         check_region_or_national(&self.state, &region.0, "region")?;
-        let year = year.0.unwrap_or_else(|| today_in_china().year());
-        if !(2000..=2100).contains(&year) {
+        let year = year
+            .0
+            .map(|y| y.0)
+            .unwrap_or_else(|| today_in_china().year());
+        if !(TARGET_YEARS.0..=TARGET_YEARS.1).contains(&year) {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidParameter,
                 format!("年份 {year} 不在 2000–2100 之间"),
@@ -312,16 +325,18 @@ impl TargetsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
-        indicator: Path<String>,
-        year: Path<i32>,
-        body: Json<TargetRequest>,
+        region_code: Path<RegionOrNational>,
+        indicator: Path<Listed<TargetIndicatorKeys>>,
+        year: Path<InRange<i32, { TARGET_YEARS.0 as i64 }, { TARGET_YEARS.1 as i64 }>>,
+        body: StrictJson<TargetRequest>,
     ) -> Result<PutResponse, ApiError> {
         let principal = auth.principal();
         principal.may_administer().map_err(|d| denied(d, "", ""))?;
-        self.check_key(&region_code.0, &indicator.0, year.0)?;
+        let (region_code, indicator) = (region_code.0.0, indicator.0.into_string());
+        let year = Path(year.0.0);
+        self.check_key(&region_code, &indicator, year.0)?;
         let request = body.0;
-        if !(request.target.is_finite() && (0.0..=1.0).contains(&request.target)) {
+        if !(request.target.0.is_finite() && (0.0..=1.0).contains(&request.target.0)) {
             return Err(invalid(
                 ErrorCode::OutOfRange,
                 "目标值须在 0% 到 100% 之间(接口中以 0–1 表示,如 0.9 即 90%)".to_owned(),
@@ -339,10 +354,10 @@ impl TargetsApi {
             ));
         }
         let target = Target {
-            region_code: region_code.0,
-            indicator: indicator.0,
+            region_code,
+            indicator,
             year: year.0,
-            target: request.target,
+            target: request.target.0,
             comparison: match request.comparison {
                 Some(ComparisonParam::AtMost) => Comparison::AtMost,
                 _ => Comparison::AtLeast,
@@ -368,8 +383,8 @@ impl TargetsApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        region_code: Path<String>,
-        indicator: Path<String>,
+        region_code: Path<RegionOrNational>,
+        indicator: Path<Listed<TargetIndicatorKeys>>,
         year: Path<i32>,
     ) -> Result<DeleteResponse, ApiError> {
         let principal = auth.principal();
@@ -378,7 +393,7 @@ impl TargetsApi {
         if self
             .state
             .storage
-            .delete_target(&region_code.0, &indicator.0, year.0, &actor)
+            .delete_target(&region_code.0.0, indicator.0.as_str(), year.0, &actor)
             .await?
         {
             Ok(DeleteResponse::Removed)

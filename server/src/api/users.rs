@@ -15,9 +15,11 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::body::StrictJson;
 use super::error::{ApiError, ErrorCode};
 use super::middleware::RequestContext;
 use super::security::{PersonAuth, require_admin};
+use super::values::{PasswordRule, Text, UsernameRule};
 use crate::auth::account::{InvalidUsername, NewPassword, Username, WeakPassword};
 use crate::auth::{Role, check_scope};
 use crate::state::AppState;
@@ -113,7 +115,7 @@ impl From<User> for UserBody {
 #[oai(deny_unknown_fields)]
 pub struct NewUserRequest {
     /// Sign-in name: 3–64 letters, digits, `-`, `_` or `.`.
-    pub username: String,
+    pub username: Text<UsernameRule>,
     /// Name shown to people (default: the username).
     #[oai(nullable)]
     pub display_name: Option<String>,
@@ -127,7 +129,7 @@ pub struct NewUserRequest {
     pub counties: Option<Vec<String>>,
     /// Password (at least 10 characters); omit to have one generated and shown once.
     #[oai(nullable, write_only)]
-    pub password: Option<String>,
+    pub password: Option<Text<PasswordRule>>,
 }
 
 /// A created user, with the generated password if one was generated.
@@ -158,7 +160,7 @@ pub struct UserPatch {
     pub counties: Option<Vec<String>>,
     /// New password (at least 10 characters).
     #[oai(nullable, write_only)]
-    pub password: Option<String>,
+    pub password: Option<Text<PasswordRule>>,
     /// Enable or disable.
     #[oai(nullable)]
     pub active: Option<bool>,
@@ -262,7 +264,7 @@ impl UsersApi {
         &self,
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
-        body: Json<NewUserRequest>,
+        body: StrictJson<NewUserRequest>,
     ) -> Result<CreateUserResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
@@ -279,7 +281,10 @@ impl UsersApi {
         };
         checked_scope(&self.state, Some(role), scope_code.as_deref(), &counties)?;
         let (password, generated) = match request.password {
-            Some(password) => (NewPassword::parse(password).map_err(weak_password)?, None),
+            Some(password) => (
+                NewPassword::parse(password.into_string()).map_err(weak_password)?,
+                None,
+            ),
             None => {
                 let password = NewPassword::generate();
                 let shown = password.reveal().to_owned();
@@ -339,7 +344,7 @@ impl UsersApi {
         auth: PersonAuth,
         ctx: Data<&RequestContext>,
         id: Path<Uuid>,
-        body: Json<UserPatch>,
+        body: StrictJson<UserPatch>,
     ) -> Result<UserResponse, ApiError> {
         let principal = auth.principal();
         require_admin(principal)?;
@@ -370,9 +375,9 @@ impl UsersApi {
             .at("active"));
         }
         let password_hash = match patch.password {
-            Some(password) => {
-                Some(hashed(NewPassword::parse(password).map_err(weak_password)?).await?)
-            }
+            Some(password) => Some(
+                hashed(NewPassword::parse(password.into_string()).map_err(weak_password)?).await?,
+            ),
             None => None,
         };
         let changes = UserChanges {
