@@ -134,7 +134,7 @@ impl GroupSums {
             film_kg_per_mu,
             film_finished,
         } = other;
-        debug_assert!(
+        assert!(
             film_finished.is_none() && self.film_finished.is_none(),
             "a finished median cannot be added to: absorb needs the film values"
         );

@@ -258,6 +258,34 @@ async fn the_openapi_document_is_exact(backend: Backend) -> Result<()> {
         );
     }
 
+    // A coefficient's `value` must be sent, null or a number (null unconfirms it).
+    let coefficient = &spec["components"]["schemas"]["CoefficientRequest"];
+    assert!(
+        coefficient["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&serde_json::json!("value"))),
+        "{coefficient}"
+    );
+    // A body value of the wrong JSON type: 400 naming the field, in both languages,
+    // without echoing the value.
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "someone", "password": 1234567890123_u64}))
+        .send()
+        .await?;
+    assert_eq!(response.status().as_u16(), 400);
+    let refused: serde_json::Value = response.json().await?;
+    assert_eq!(refused["code"], "invalid_body", "{refused}");
+    assert_eq!(refused["path"], "password", "{refused}");
+    assert!(
+        refused["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("文本"))
+            && !refused.to_string().contains("1234567890123"),
+        "{refused}"
+    );
+
     // Links: from a create operation to real operations, with their parameters.
     let mut operations = std::collections::BTreeMap::new();
     for (path, methods) in spec["paths"].as_object().context("paths")? {
@@ -283,11 +311,42 @@ async fn the_openapi_document_is_exact(backend: Backend) -> Result<()> {
                 let (_, _, to) = operations
                     .get(target)
                     .with_context(|| format!("{id} {status} links to no operation {target}"))?;
-                for parameter in link["parameters"]
-                    .as_object()
-                    .context("link parameters")?
-                    .keys()
+                for (parameter, value) in
+                    link["parameters"].as_object().context("link parameters")?
                 {
+                    // A value taken from the response body names a field the response's
+                    // schema has (followed through `$ref`s).
+                    if let Some(pointer) = value
+                        .as_str()
+                        .and_then(|v| v.strip_prefix("$response.body#"))
+                    {
+                        let mut schema =
+                            &response["content"]["application/json; charset=utf-8"]["schema"];
+                        if schema.is_null() {
+                            schema = &response["content"]["application/json"]["schema"];
+                        }
+                        for field in pointer.split('/').skip(1) {
+                            // Through `$ref`s and the one-part `allOf`s that carry a
+                            // field's description beside its type.
+                            loop {
+                                if let Some(name) = schema["$ref"].as_str() {
+                                    let name = name.trim_start_matches("#/components/schemas/");
+                                    schema = &spec["components"]["schemas"][name];
+                                } else if schema["properties"].is_null()
+                                    && schema["allOf"].is_array()
+                                {
+                                    schema = &schema["allOf"][0];
+                                } else {
+                                    break;
+                                }
+                            }
+                            schema = &schema["properties"][field];
+                        }
+                        assert!(
+                            !schema.is_null(),
+                            "{id} → {name}: the {status} body has no {pointer}"
+                        );
+                    }
                     assert!(
                         to["parameters"]
                             .as_array()

@@ -11,7 +11,7 @@ use poem_openapi::types::{ParseFromJSON, Type};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 
 /// A JSON body decoded into `T` with serde; the OpenAPI document shows `Doc`'s schema.
 pub struct DomainJson<T, Doc>(pub T, PhantomData<Doc>);
@@ -101,8 +101,27 @@ impl<T: ParseFromJSON> ParsePayload for StrictJson<T> {
         };
         let mut registry = Registry::new();
         T::register(&mut registry);
-        if let Err(reason) = check_types(&value, &T::schema_ref(), &registry, "") {
-            return Err(ParseRequestPayloadError { reason }.into());
+        if let Err(WrongType { path, expected }) =
+            check_types(&value, &T::schema_ref(), &registry, "")
+        {
+            let field = if path.is_empty() { "the body" } else { &path };
+            let field_zh = if path.is_empty() {
+                "请求内容"
+            } else {
+                &path
+            };
+            // The value itself is not echoed: it may be a password, or a megabyte.
+            let error = ApiError::bad_request(
+                ErrorCode::InvalidBody,
+                format!("{field_zh} 的类型不对:应为{}", type_in_chinese(expected)),
+                format!("{field}: expected {expected}"),
+            );
+            return Err(if path.is_empty() {
+                error
+            } else {
+                error.at(path)
+            }
+            .into());
         }
         let value = T::parse_from_json(Some(value)).map_err(|err| ParseRequestPayloadError {
             reason: err.into_message(),
@@ -113,6 +132,27 @@ impl<T: ParseFromJSON> ParsePayload for StrictJson<T> {
 
 poem_openapi::impl_apirequest_for_payload!(StrictJson<T>, T: ParseFromJSON);
 
+/// Where a body's value is not of its schema's JSON type, and which type it should be.
+struct WrongType {
+    /// The field, as `members[0]` or `film.used_kg`; empty for the body itself.
+    path: String,
+    /// The schema's JSON type.
+    expected: &'static str,
+}
+
+/// A JSON type's name as a person reads it in Chinese.
+fn type_in_chinese(ty: &str) -> &'static str {
+    match ty {
+        "string" => "文本",
+        "boolean" => "是或否(true/false)",
+        "integer" => "整数",
+        "number" => "数字",
+        "array" => "列表",
+        "object" => "对象",
+        _ => "规定的类型",
+    }
+}
+
 /// Whether `value` has the JSON types `schema` declares, down through objects and
 /// arrays; `null` stands for an absent value wherever poem-openapi reads it so (an
 /// optional field) or the schema allows it.
@@ -121,7 +161,7 @@ fn check_types(
     schema: &MetaSchemaRef,
     registry: &Registry,
     path: &str,
-) -> Result<(), String> {
+) -> Result<(), WrongType> {
     let schema = match schema {
         MetaSchemaRef::Inline(schema) => schema.as_ref(),
         MetaSchemaRef::Reference(name) => match registry.schemas.get(name) {
@@ -138,7 +178,6 @@ fn check_types(
     if value.is_null() {
         return Ok(());
     }
-    let field = if path.is_empty() { "the body" } else { path };
     let fits = match schema.ty {
         "string" => value.is_string(),
         "boolean" => value.is_boolean(),
@@ -149,7 +188,10 @@ fn check_types(
         _ => true,
     };
     if !fits {
-        return Err(format!("{field}: expected {}, found {value}", schema.ty));
+        return Err(WrongType {
+            path: path.to_owned(),
+            expected: schema.ty,
+        });
     }
     match value {
         Value::Array(items) => {

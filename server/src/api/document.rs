@@ -170,61 +170,61 @@ const LINKS: &[Link] = &[
         from: "createSurvey",
         status: "201",
         to: "getSurvey",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createSurvey",
         status: "201",
         to: "surveyHistory",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createSurvey",
         status: "201",
         to: "correctSurvey",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createSurvey",
         status: "201",
         to: "reviewSurvey",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createSurvey",
         status: "201",
         to: "listPhotos",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createSurvey",
         status: "201",
         to: "attachPhoto",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/survey/id")],
     },
     Link {
         from: "createUser",
         status: "201",
         to: "getUser",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/user/id")],
     },
     Link {
         from: "createUser",
         status: "201",
         to: "updateUser",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/user/id")],
     },
     Link {
         from: "createUser",
         status: "201",
         to: "listDeviceTokens",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/user/id")],
     },
     Link {
         from: "createUser",
         status: "201",
         to: "issueDeviceToken",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/user/id")],
     },
     Link {
         from: "issueDeviceToken",
@@ -232,14 +232,14 @@ const LINKS: &[Link] = &[
         to: "revokeDeviceToken",
         parameters: &[
             ("id", "$request.path.id"),
-            ("token_id", "$response.body#/id"),
+            ("token_id", "$response.body#/credential/id"),
         ],
     },
     Link {
         from: "createApiKey",
         status: "201",
         to: "revokeApiKey",
-        parameters: &[("id", "$response.body#/id")],
+        parameters: &[("id", "$response.body#/credential/id")],
     },
     Link {
         from: "createGroup",
@@ -254,6 +254,11 @@ const LINKS: &[Link] = &[
         parameters: &[("code", "$response.body#/code")],
     },
 ];
+
+/// `(schema, field)`: request fields that must be present but may be null (a
+/// coefficient's `value`: null marks it unconfirmed, absent is refused so that
+/// forgetting it never unconfirms one).
+const REQUIRED_NULLABLE: &[(&str, &str)] = &[("CoefficientRequest", "value")];
 
 /// Every operation of the document: id → (path, method).
 fn operations(doc: &Value) -> BTreeMap<String, (String, String)> {
@@ -301,6 +306,25 @@ pub fn finish(spec: &str, regions: &RegionTable) -> Value {
             for (field, property) in properties.iter_mut() {
                 if !required.contains(&json!(field)) {
                     nullable(property);
+                }
+            }
+        }
+    }
+    // Fields a handler requires but takes null for (poem-openapi documents a
+    // `MaybeUndefined` as optional): required, and nullable.
+    for (name, field) in REQUIRED_NULLABLE {
+        let Some(schema) = doc["components"]["schemas"].get_mut(*name) else {
+            continue;
+        };
+        if let Some(property) = schema.get_mut("properties").and_then(|p| p.get_mut(*field)) {
+            nullable(property);
+        }
+        match schema.get_mut("required").and_then(Value::as_array_mut) {
+            Some(required) if !required.contains(&json!(field)) => required.push(json!(field)),
+            Some(_) => {}
+            None => {
+                if let Some(map) = schema.as_object_mut() {
+                    map.insert("required".to_owned(), json!([field]));
                 }
             }
         }
