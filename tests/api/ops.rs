@@ -258,6 +258,15 @@ async fn the_openapi_document_is_exact(backend: Backend) -> Result<()> {
         );
     }
 
+    // Lists refused beyond a length say the length.
+    for (name, field, max) in [
+        ("SurveyBatch", "surveys", 500),
+        ("BulkReviewFilter", "ids", 1000),
+        ("ReviewRequest", "field_comments", 100),
+    ] {
+        let property = &spec["components"]["schemas"][name]["properties"][field];
+        assert_eq!(property["maxItems"], max, "{name}.{field}: {property}");
+    }
     // A coefficient's `value` must be sent, null or a number (null unconfirms it).
     let coefficient = &spec["components"]["schemas"]["CoefficientRequest"];
     assert!(

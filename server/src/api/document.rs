@@ -255,6 +255,20 @@ const LINKS: &[Link] = &[
     },
 ];
 
+/// `(schema, field, most items)`: the request lists whose handlers refuse longer ones,
+/// with the handlers' own limits.
+fn bounded_lists() -> [(&'static str, &'static str, usize); 3] {
+    [
+        ("SurveyBatch", "surveys", super::surveys::MAX_BATCH),
+        ("BulkReviewFilter", "ids", super::review::BULK_IDS_MAX),
+        (
+            "ReviewRequest",
+            "field_comments",
+            agriwaste_analytics::review::FieldComment::MAX_PER_DECISION,
+        ),
+    ]
+}
+
 /// `(schema, field)`: request fields that must be present but may be null (a
 /// coefficient's `value`: null marks it unconfirmed, absent is refused so that
 /// forgetting it never unconfirms one).
@@ -308,6 +322,17 @@ pub fn finish(spec: &str, regions: &RegionTable) -> Value {
                     nullable(property);
                 }
             }
+        }
+    }
+    // Lists a handler refuses beyond a length (422 `too_many_items`, naming the field).
+    for (name, field, max) in bounded_lists() {
+        if let Some(property) = doc["components"]["schemas"]
+            .get_mut(name)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(|p| p.get_mut(field))
+            .and_then(Value::as_object_mut)
+        {
+            property.insert("maxItems".to_owned(), json!(max));
         }
     }
     // Fields a handler requires but takes null for (poem-openapi documents a

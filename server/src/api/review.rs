@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::storage::{Decision, ReviewOutcome};
 
 /// Most surveys a bulk review may name by id (a page of the listing at its largest).
-const BULK_IDS_MAX: usize = 1000;
+pub(crate) const BULK_IDS_MAX: usize = 1000;
 
 /// A review decision on one survey.
 #[derive(Debug, poem_openapi::Object)]
