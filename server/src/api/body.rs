@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
+use agriwaste_analytics::labels::Named;
 
 /// A JSON body decoded into `T` with serde; the OpenAPI document shows `Doc`'s schema.
 pub struct DomainJson<T, Doc>(pub T, PhantomData<Doc>);
@@ -104,17 +105,13 @@ impl<T: ParseFromJSON> ParsePayload for StrictJson<T> {
         if let Err(WrongType { path, expected }) =
             check_types(&value, &T::schema_ref(), &registry, "")
         {
-            let field = if path.is_empty() { "the body" } else { &path };
-            let field_zh = if path.is_empty() {
-                "请求内容"
-            } else {
-                &path
-            };
+            let name = Named::of(&path);
+            let (zh, en) = expected_words(expected);
             // The value itself is not echoed: it may be a password, or a megabyte.
             let error = ApiError::bad_request(
                 ErrorCode::InvalidBody,
-                format!("{field_zh} 的类型不对:应为{}", type_in_chinese(expected)),
-                format!("{field}: expected {expected}"),
+                format!("{}应填{zh}", name.zh()),
+                format!("{} should be {en}", capitalized(&name.en())),
             );
             return Err(if path.is_empty() {
                 error
@@ -140,16 +137,24 @@ struct WrongType {
     expected: &'static str,
 }
 
-/// A JSON type's name as a person reads it in Chinese.
-fn type_in_chinese(ty: &str) -> &'static str {
+/// What a JSON type holds, in words a person reads, Chinese and English.
+fn expected_words(ty: &str) -> (&'static str, &'static str) {
     match ty {
-        "string" => "文本",
-        "boolean" => "是或否(true/false)",
-        "integer" => "整数",
-        "number" => "数字",
-        "array" => "列表",
-        "object" => "对象",
-        _ => "规定的类型",
+        "boolean" => ("是或否", "yes or no"),
+        "integer" => ("整数", "a whole number"),
+        "number" => ("数字", "a number"),
+        "array" => ("一组值", "a list of values"),
+        "object" => ("一组填写项", "a group of entries"),
+        _ => ("文字", "text"),
+    }
+}
+
+/// `text` with its first letter capitalised, to begin a sentence.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
