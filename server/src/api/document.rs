@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem_openapi::OpenApi;
-use poem_openapi::registry::{MetaApi, MetaMediaType, MetaResponse, Registry};
+use poem_openapi::registry::{MetaApi, MetaMediaType, MetaOperation, MetaResponse, Registry};
 use poem_openapi::types::Type;
 use serde_json::{Value, json};
 
@@ -47,14 +47,17 @@ fn error_response(status: u16, description: &'static str) -> MetaResponse {
     }
 }
 
+/// Every operation of `apis`, to change what the document says of it.
+pub(crate) fn operations_of(apis: &mut [MetaApi]) -> impl Iterator<Item = &mut MetaOperation> {
+    apis.iter_mut()
+        .flat_map(|api| api.paths.iter_mut())
+        .flat_map(|path| path.operations.iter_mut())
+}
+
 impl<A: OpenApi> OpenApi for Documented<A> {
     fn meta() -> Vec<MetaApi> {
         let mut apis = A::meta();
-        for operation in apis
-            .iter_mut()
-            .flat_map(|api| api.paths.iter_mut())
-            .flat_map(|path| path.operations.iter_mut())
-        {
+        for operation in operations_of(&mut apis) {
             if operation.security.is_empty() {
                 continue;
             }

@@ -28,6 +28,7 @@ use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, MetaSchem
 use poem_openapi::types::{ParseFromParameter, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, Enum, ExtractParamOptions, OpenApi};
 
+use super::document::operations_of;
 use super::error::{ApiError, ErrorCode};
 use super::security::Auth;
 use super::values::{IndicatorKeys, Listed, RegionCode};
@@ -242,11 +243,7 @@ pub struct WithParams<A>(pub A);
 impl<A: OpenApi + LeadingParams> OpenApi for WithParams<A> {
     fn meta() -> Vec<MetaApi> {
         let mut apis = A::meta();
-        for operation in apis
-            .iter_mut()
-            .flat_map(|api| api.paths.iter_mut())
-            .flat_map(|path| path.operations.iter_mut())
-        {
+        for operation in operations_of(&mut apis) {
             operation
                 .params
                 .splice(0..0, <A::Params as SharedParams>::documented());
